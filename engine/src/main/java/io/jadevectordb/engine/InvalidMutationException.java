@@ -1,0 +1,27 @@
+package io.jadevectordb.engine;
+
+/**
+ * A mutation or name the engine refuses because of its content (a data error, never an I/O
+ * error): wrong dimension, NaN, bad id, bad database name. The message names the field, the
+ * offending value and the fix; {@link #field()} and {@link #value()} expose them to callers
+ * that route bad records elsewhere (a dead letter queue).
+ */
+public class InvalidMutationException extends IllegalArgumentException {
+
+    private final String field;
+    private final String value;
+
+    public InvalidMutationException(String field, String value, String message) {
+        super(field + " = " + value + ": " + message);
+        this.field = field;
+        this.value = value;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public String value() {
+        return value;
+    }
+}

@@ -1,0 +1,62 @@
+package io.jadevectordb.engine;
+
+import java.util.Objects;
+
+/**
+ * One change to one vector id, tagged with the source offset it came from.
+ *
+ * <p>Offsets must increase within a source partition. A mutation whose offset is at or below
+ * the offset that last wrote its id is skipped, which is what makes replay idempotent.
+ *
+ * @param op           what to do
+ * @param id           the vector id (non-empty UTF-8, at most the database's id limit)
+ * @param vector       the vector for {@link Op#STORE} and {@link Op#UPDATE}; null for {@link Op#DELETE}
+ * @param sourceOffset position in the source partition, {@code >= 0}
+ */
+public record Mutation(Op op, String id, float[] vector, long sourceOffset) {
+
+    /** The kind of change. */
+    public enum Op {
+        /** Insert or replace (upsert). */
+        STORE,
+        /** Replace an existing id; an absent id yields {@link Outcome#NOT_FOUND}. */
+        UPDATE,
+        /** Soft delete: the id disappears from reads; compaction reclaims the space later. */
+        DELETE
+    }
+
+    public Mutation {
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(id, "id");
+        if (op != Op.DELETE && vector == null) {
+            throw new InvalidMutationException("vector", "null",
+                    op + " of id '" + id + "' has no vector; send a vector or use DELETE");
+        }
+        if (sourceOffset < 0) {
+            throw new InvalidMutationException("sourceOffset", Long.toString(sourceOffset),
+                    "source offsets must be >= 0");
+        }
+    }
+
+    public static Mutation store(String id, float[] vector, long sourceOffset) {
+        return new Mutation(Op.STORE, id, vector, sourceOffset);
+    }
+
+    public static Mutation update(String id, float[] vector, long sourceOffset) {
+        return new Mutation(Op.UPDATE, id, vector, sourceOffset);
+    }
+
+    public static Mutation delete(String id, long sourceOffset) {
+        return new Mutation(Op.DELETE, id, null, sourceOffset);
+    }
+
+    /** What applying a mutation did. */
+    public enum Outcome {
+        /** The mutation changed the shard. */
+        APPLIED,
+        /** Skipped: the id was already written by this or a later offset (replay). */
+        SKIPPED_STALE,
+        /** UPDATE or DELETE of an id the shard does not hold (or holds deleted, for UPDATE). */
+        NOT_FOUND
+    }
+}
