@@ -41,9 +41,8 @@ public final class StoreOptions {
         if (maxIdBytes < 1 || maxIdBytes > MAX_ID_BYTES_LIMIT) {
             throw new IllegalArgumentException("maxIdBytes must be 1.." + MAX_ID_BYTES_LIMIT + ", was " + maxIdBytes);
         }
-        if (mapChunkBytes < 4096 || mapChunkBytes % 4096 != 0 || mapChunkBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("mapChunkBytes must be a multiple of 4096 in 4096.."
-                    + Integer.MAX_VALUE + ", was " + mapChunkBytes);
+        if (mapChunkBytes < 4096 || Long.bitCount(mapChunkBytes) != 1 || mapChunkBytes > (1L << 30)) {
+            throw new IllegalArgumentException("mapChunkBytes must be a power of two in 4096..2^30, was " + mapChunkBytes);
         }
         if (growthBytes < 4096 || growthBytes % 4096 != 0) {
             throw new IllegalArgumentException("growthBytes must be a positive multiple of 4096, was " + growthBytes);

@@ -1,0 +1,297 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.BiConsumer;
+
+/**
+ * A named database: a directory with a fixed vector dimension, holding one shard file per
+ * source partition that feeds it. Reads see the union of its shards (producers key records by
+ * id, so an id lives in one shard).
+ *
+ * <p>The direct API ({@link #store}, {@link #update}, {@link #delete}, {@link #commit}) writes
+ * to the shard of {@link SourcePartition#LOCAL}, for programs that use the engine without a
+ * streaming source.
+ */
+public final class Database {
+
+    /** The metadata file that makes a directory a database. */
+    static final String META_FILE = "database.properties";
+
+    private final VectorStore store;
+    private final Path directory;
+    private final String name;
+    private final int dimension;
+    private final int maxIdBytes;
+
+    private Database(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) {
+        this.store = store;
+        this.directory = directory;
+        this.name = name;
+        this.dimension = dimension;
+        this.maxIdBytes = maxIdBytes;
+    }
+
+    static Database create(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) throws IOException {
+        Files.createDirectories(directory);
+        String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
+        ShardFiles.writeAtomically(directory.resolve(META_FILE), meta.getBytes(StandardCharsets.UTF_8));
+        return new Database(store, directory, name, dimension, maxIdBytes);
+    }
+
+    static Optional<Database> load(VectorStore store, Path directory, String name) throws IOException {
+        Path meta = directory.resolve(META_FILE);
+        if (!Files.isRegularFile(meta)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        try {
+            int dimension = Integer.parseInt(p.getProperty("dimension", "").trim());
+            int maxIdBytes = Integer.parseInt(p.getProperty("maxIdBytes", "").trim());
+            if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION
+                    || maxIdBytes < 1 || maxIdBytes > StoreOptions.MAX_ID_BYTES_LIMIT) {
+                throw new NumberFormatException("out of range");
+            }
+            return Optional.of(new Database(store, directory, name, dimension, maxIdBytes));
+        } catch (NumberFormatException e) {
+            throw new CorruptShardException("database " + name + ": " + meta + " has an invalid dimension or maxIdBytes ("
+                    + p + "); restore it (dimension=N, maxIdBytes=M) or delete the database");
+        }
+    }
+
+    static boolean isDatabaseDirectory(Path dir) {
+        return Files.isRegularFile(dir.resolve(META_FILE));
+    }
+
+    /** Shard files of a database directory, sorted by name. */
+    static List<Path> shardFiles(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + SourcePartition.SHARD_SUFFIX)) {
+            for (Path p : stream) {
+                if (SourcePartition.fromShardFileName(p.getFileName().toString()) != null) {
+                    files.add(p);
+                }
+            }
+        }
+        files.sort(null);
+        return files;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public int maxIdBytes() {
+        return maxIdBytes;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Sources that have a shard in this database. */
+    public List<SourcePartition> sources() throws IOException {
+        List<SourcePartition> sources = new ArrayList<>();
+        for (Path p : shardFiles(directory)) {
+            sources.add(SourcePartition.fromShardFileName(p.getFileName().toString()));
+        }
+        return sources;
+    }
+
+    /**
+     * Checks a mutation against this database without I/O and returns its id as UTF-8.
+     *
+     * @throws InvalidMutationException naming the field, the value and the fix
+     */
+    public byte[] validate(Mutation m) {
+        byte[] id = validateId(m.id());
+        if (m.op() != Mutation.Op.DELETE) {
+            float[] v = m.vector();
+            if (v.length != dimension) {
+                throw new InvalidMutationException("vector", "float[" + v.length + "]", "database '" + name + "' has dimension "
+                        + dimension + " but id '" + m.id() + "' (offset " + m.sourceOffset() + ") has " + v.length
+                        + " components; send " + dimension + "-dimensional vectors or route them to another database");
+            }
+            if (!store.options().allowNonFinite()) {
+                for (int i = 0; i < v.length; i++) {
+                    if (!Float.isFinite(v[i])) {
+                        throw new InvalidMutationException("vector[" + i + "]", Float.toString(v[i]), "id '" + m.id()
+                                + "' (offset " + m.sourceOffset() + ") in database '" + name + "' has a non-finite component; "
+                                + "fix the producer, or allow NaN/Infinity explicitly (StoreOptions.withAllowNonFinite)");
+                    }
+                }
+            }
+        }
+        return id;
+    }
+
+    private byte[] validateId(String id) {
+        if (id == null || id.isEmpty()) {
+            throw new InvalidMutationException("id", id == null ? "null" : "''", "every mutation needs a non-empty id");
+        }
+        byte[] bytes = ShardFormat.idBytes(id);
+        if (bytes.length > maxIdBytes) {
+            throw new InvalidMutationException("id", "'" + DatabaseName.printable(id.substring(0, Math.min(id.length(), 40)))
+                    + "...' (" + bytes.length + " UTF-8 bytes)", "database '" + name + "' accepts ids of at most " + maxIdBytes
+                    + " UTF-8 bytes; shorten the id (a hash of it, for instance)");
+        }
+        if (!new String(bytes, StandardCharsets.UTF_8).equals(id)) {
+            throw new InvalidMutationException("id", "'" + DatabaseName.printable(id) + "'", "the id is not valid Unicode "
+                    + "(unpaired surrogate); send it as well-formed UTF-8");
+        }
+        return bytes;
+    }
+
+    /** The live vector of an id, looked up in every shard. */
+    public Optional<float[]> get(String id) throws IOException {
+        byte[] key = validateId(id);
+        for (Path shard : shardFiles(directory)) {
+            float[] v = withShard(shard, s -> s.get(key));
+            if (v != null) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Batch retrieve: the live vectors of those ids that exist, in the iteration order of {@code ids}. */
+    public Map<String, float[]> getAll(Collection<String> ids) throws IOException {
+        Map<String, float[]> found = new LinkedHashMap<>();
+        List<byte[]> keys = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            keys.add(validateId(id));
+        }
+        for (Path shard : shardFiles(directory)) {
+            withShard(shard, s -> {
+                int i = 0;
+                for (String id : ids) {
+                    byte[] key = keys.get(i++);
+                    if (!found.containsKey(id)) {
+                        float[] v = s.get(key);
+                        if (v != null) {
+                            found.put(id, v);
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+        Map<String, float[]> ordered = new LinkedHashMap<>();
+        for (String id : ids) {
+            if (found.containsKey(id)) {
+                ordered.put(id, found.get(id));
+            }
+        }
+        return ordered;
+    }
+
+    /** Visits every live vector of every shard. */
+    public void scan(BiConsumer<String, float[]> visitor) throws IOException {
+        for (Path shard : shardFiles(directory)) {
+            withShard(shard, s -> {
+                s.scan(visitor);
+                return null;
+            });
+        }
+    }
+
+    /** Figures of this database and each of its shards. */
+    public DatabaseStats stats() throws IOException {
+        List<ShardStats> shards = new ArrayList<>();
+        long live = 0;
+        long deleted = 0;
+        long bytes = 0;
+        for (Path shard : shardFiles(directory)) {
+            ShardStats s = withShard(shard, Shard::stats);
+            shards.add(s);
+            live += s.liveCount();
+            deleted += s.deletedCount();
+            bytes += s.fileBytes();
+        }
+        return new DatabaseStats(name, dimension, live, deleted, bytes, shards);
+    }
+
+    private interface ShardFunction<T> {
+        T apply(Shard shard) throws IOException;
+    }
+
+    /**
+     * Runs a read on a shard: through the store's writable handle, or, when another writer
+     * (another process) holds the shard, through a transient read-only view.
+     */
+    private <T> T withShard(Path path, ShardFunction<T> fn) throws IOException {
+        SourcePartition source = SourcePartition.fromShardFileName(path.getFileName().toString());
+        VectorStore.Handle handle;
+        try {
+            handle = store.acquire(this, source);
+        } catch (ShardLockedException e) {
+            try (Shard readOnly = Shard.openReadOnly(name + "/" + path.getFileName(), path, store.options())) {
+                return fn.apply(readOnly);
+            }
+        }
+        try {
+            return fn.apply(handle.shard);
+        } finally {
+            store.unpin(handle);
+        }
+    }
+
+    /** Direct API: store (upsert) {@code id}. */
+    public Mutation.Outcome store(String id, float[] vector) throws IOException {
+        return applyLocal(Mutation.Op.STORE, id, vector);
+    }
+
+    /** Direct API: batch store; one shard lock round per vector, one commit for all by {@link #commit()}. */
+    public void storeAll(Map<String, float[]> vectors) throws IOException {
+        for (Map.Entry<String, float[]> e : vectors.entrySet()) {
+            applyLocal(Mutation.Op.STORE, e.getKey(), e.getValue());
+        }
+    }
+
+    /** Direct API: replace an existing id; {@link Mutation.Outcome#NOT_FOUND} when absent. */
+    public Mutation.Outcome update(String id, float[] vector) throws IOException {
+        return applyLocal(Mutation.Op.UPDATE, id, vector);
+    }
+
+    /** Direct API: soft delete. */
+    public Mutation.Outcome delete(String id) throws IOException {
+        return applyLocal(Mutation.Op.DELETE, id, null);
+    }
+
+    /** Direct API: make every direct write durable. */
+    public void commit() throws IOException {
+        store.commit(SourcePartition.LOCAL, -1);
+    }
+
+    private Mutation.Outcome applyLocal(Mutation.Op op, String id, float[] vector) throws IOException {
+        byte[] key = validate(new Mutation(op, id, vector, 0));
+        VectorStore.Handle handle = store.acquire(this, SourcePartition.LOCAL);
+        try {
+            return handle.shard.applyNext(op, id, key, vector);
+        } finally {
+            store.unpin(handle);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "database " + name + " (dimension " + dimension + ")";
+    }
+}

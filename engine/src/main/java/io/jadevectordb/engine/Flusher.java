@@ -1,0 +1,50 @@
+package io.jadevectordb.engine;
+
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forces dirty pages of open shards in the background, so that a commit finds little left to
+ * force and its latency stays flat. It never writes a checkpoint: only a commit says what is
+ * durable. A failed force marks the shard failed; the next commit on it reports the failure.
+ */
+final class Flusher implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
+
+    private final ScheduledExecutorService executor;
+
+    Flusher(VectorStore store, Duration interval) {
+        executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "jvdb-flusher-" + store.root().getFileName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        long millis = Math.max(1, interval.toMillis());
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                store.forceOpenShards();
+            } catch (RuntimeException e) {
+                LOG.error("background flush of store {} failed", store.root(), e);
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

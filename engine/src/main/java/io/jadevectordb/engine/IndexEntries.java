@@ -1,0 +1,73 @@
+package io.jadevectordb.engine;
+
+import java.util.Arrays;
+
+/** A list of index entries held in parallel arrays, used to rebuild a table in a new file. */
+final class IndexEntries {
+
+    private long[] hashes = new long[64];
+    private int[] slots = new int[64];
+    private int[] flags = new int[64];
+    private long[] offsets = new long[64];
+    private int[] crcs = new int[64];
+    private int size;
+
+    void add(long hash, int slot, int flag, long offset, int crc) {
+        if (size == hashes.length) {
+            int n = size * 2;
+            hashes = Arrays.copyOf(hashes, n);
+            slots = Arrays.copyOf(slots, n);
+            flags = Arrays.copyOf(flags, n);
+            offsets = Arrays.copyOf(offsets, n);
+            crcs = Arrays.copyOf(crcs, n);
+        }
+        hashes[size] = hash;
+        slots[size] = slot;
+        flags[size] = flag;
+        offsets[size] = offset;
+        crcs[size] = crc;
+        size++;
+    }
+
+    /** Every occupied entry of a table. */
+    static IndexEntries of(ShardIndex index) {
+        IndexEntries entries = new IndexEntries();
+        for (int p = 0; p < index.capacity(); p++) {
+            long hash = index.hashAt(p);
+            if (hash != 0) {
+                entries.add(hash, index.slotAt(p), index.flagsAt(p), index.offsetAt(p), index.payloadCrcAt(p));
+            }
+        }
+        return entries;
+    }
+
+    int size() {
+        return size;
+    }
+
+    long deletedCount() {
+        long n = 0;
+        for (int i = 0; i < size; i++) {
+            if ((flags[i] & ShardIndex.FLAG_DELETED) != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Writes every entry into an (empty) table. */
+    void writeTo(ShardIndex index) {
+        for (int i = 0; i < size; i++) {
+            index.write(index.insertionPosition(hashes[i]), hashes[i], slots[i], flags[i], offsets[i], crcs[i]);
+        }
+    }
+
+    /** Smallest power-of-two capacity that keeps these entries (plus one) under the load limit. */
+    int capacityFor(int atLeast) {
+        int capacity = Math.max(ShardFormat.MIN_INDEX_CAPACITY, atLeast);
+        while (size + 1 > (long) (capacity * ShardFormat.MAX_LOAD)) {
+            capacity *= 2;
+        }
+        return capacity;
+    }
+}

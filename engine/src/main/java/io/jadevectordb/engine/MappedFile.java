@@ -1,0 +1,376 @@
+package io.jadevectordb.engine;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * A file mapped into memory in fixed-size chunks, so files larger than 2 GiB work on Java 17
+ * (one {@link MappedByteBuffer} cannot exceed {@code Integer.MAX_VALUE} bytes), as Lucene's
+ * MMapDirectory does.
+ *
+ * <p>All multi-byte values are little-endian. Callers keep ints and longs 4/8-byte aligned and
+ * chunk sizes are multiples of 4096, so a primitive never straddles two chunks; byte and float
+ * runs may, and are split here.
+ *
+ * <p>Not thread-safe: the owning {@link Shard} serialises access with its lock. Remapping on
+ * growth unmaps the old buffers, so no other thread may be reading them at that moment.
+ */
+final class MappedFile implements Closeable {
+
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean readOnly;
+    private final long chunkSize;
+    private final int chunkShift;
+    private MappedByteBuffer[] chunks;
+    private long length;
+    /** Per chunk, the dirty byte range [lo, hi) relative to the chunk, or lo > hi when clean. */
+    private int[] dirtyLo;
+    private int[] dirtyHi;
+    private boolean sizeChanged;
+
+    private MappedFile(Path path, FileChannel channel, boolean readOnly, long chunkSize) throws IOException {
+        this.path = path;
+        this.channel = channel;
+        this.readOnly = readOnly;
+        this.chunkSize = chunkSize;
+        this.chunkShift = Long.numberOfTrailingZeros(chunkSize);
+        this.chunks = new MappedByteBuffer[0];
+        this.dirtyLo = new int[0];
+        this.dirtyHi = new int[0];
+        this.length = channel.size();
+        map();
+    }
+
+    /** Maps an existing file. {@code chunkSize} must be a power of two and a multiple of 4096. */
+    static MappedFile open(Path path, boolean readOnly, long chunkSize) throws IOException {
+        if (Long.bitCount(chunkSize) != 1 || chunkSize < 4096) {
+            throw new IllegalArgumentException("map chunk size must be a power of two >= 4096, was " + chunkSize);
+        }
+        FileChannel channel = readOnly
+                ? FileChannel.open(path, StandardOpenOption.READ)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        boolean success = false;
+        try {
+            MappedFile file = new MappedFile(path, channel, readOnly, chunkSize);
+            success = true;
+            return file;
+        } finally {
+            if (!success) {
+                channel.close();
+            }
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    long length() {
+        return length;
+    }
+
+    private void map() throws IOException {
+        int count = (int) ((length + chunkSize - 1) >>> chunkShift);
+        MappedByteBuffer[] next = Arrays.copyOf(chunks, count);
+        int keep = chunks.length;
+        // The last old chunk may have been partial; it is remapped at its new size.
+        if (keep > 0 && chunks[keep - 1].capacity() != chunkSize) {
+            keep--;
+        }
+        for (int i = keep; i < count; i++) {
+            long start = (long) i << chunkShift;
+            long size = Math.min(chunkSize, length - start);
+            MappedByteBuffer buffer = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
+                    start, size);
+            buffer.order(ByteOrder.LITTLE_ENDIAN);
+            if (i < chunks.length) {
+                unmap(chunks[i]);
+            }
+            next[i] = buffer;
+        }
+        int oldCount = dirtyLo.length;
+        dirtyLo = Arrays.copyOf(dirtyLo, count);
+        dirtyHi = Arrays.copyOf(dirtyHi, count);
+        for (int i = oldCount; i < count; i++) {
+            dirtyLo[i] = Integer.MAX_VALUE;
+            dirtyHi[i] = 0;
+        }
+        chunks = next;
+    }
+
+    /**
+     * Grows the file to {@code newLength} with real blocks (see {@link Preallocator}) and maps the
+     * new space. On failure (typically a full disk) the file is cut back to its old length and
+     * the mapping is unchanged.
+     */
+    void extend(long newLength, Preallocator preallocator) throws IOException {
+        if (newLength <= length) {
+            return;
+        }
+        long oldLength = length;
+        boolean success = false;
+        try {
+            preallocator.extend(channel, oldLength, newLength);
+            length = newLength;
+            sizeChanged = true;
+            map();
+            success = true;
+        } finally {
+            if (!success) {
+                length = oldLength;
+                try {
+                    channel.truncate(oldLength);
+                } catch (IOException suppressed) {
+                    // the original failure is what the caller needs to see
+                }
+            }
+        }
+    }
+
+    private ByteBuffer chunk(long position) {
+        return chunks[(int) (position >>> chunkShift)];
+    }
+
+    private int offset(long position) {
+        return (int) (position & (chunkSize - 1));
+    }
+
+    private void markDirty(long position, long len) {
+        long end = position + len;
+        while (position < end) {
+            int c = (int) (position >>> chunkShift);
+            int lo = offset(position);
+            long chunkEnd = ((long) c + 1) << chunkShift;
+            int hi = (int) (Math.min(end, chunkEnd) - ((long) c << chunkShift));
+            if (lo < dirtyLo[c]) {
+                dirtyLo[c] = lo;
+            }
+            if (hi > dirtyHi[c]) {
+                dirtyHi[c] = hi;
+            }
+            position = Math.min(end, chunkEnd);
+        }
+    }
+
+    int getInt(long position) {
+        return chunk(position).getInt(offset(position));
+    }
+
+    long getLong(long position) {
+        return chunk(position).getLong(offset(position));
+    }
+
+    short getShort(long position) {
+        return chunk(position).getShort(offset(position));
+    }
+
+    void putInt(long position, int value) {
+        chunk(position).putInt(offset(position), value);
+        markDirty(position, 4);
+    }
+
+    void putLong(long position, long value) {
+        chunk(position).putLong(offset(position), value);
+        markDirty(position, 8);
+    }
+
+    void putShort(long position, short value) {
+        chunk(position).putShort(offset(position), value);
+        markDirty(position, 2);
+    }
+
+    void getBytes(long position, byte[] dst, int off, int len) {
+        while (len > 0) {
+            ByteBuffer buffer = chunk(position);
+            int at = offset(position);
+            int n = Math.min(len, buffer.capacity() - at);
+            buffer.get(at, dst, off, n);
+            position += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    void putBytes(long position, byte[] src, int off, int len) {
+        markDirty(position, len);
+        while (len > 0) {
+            ByteBuffer buffer = chunk(position);
+            int at = offset(position);
+            int n = Math.min(len, buffer.capacity() - at);
+            buffer.put(at, src, off, n);
+            position += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Reads {@code dst.length} floats starting at {@code position} (4-byte aligned). */
+    void getFloats(long position, float[] dst) {
+        int off = 0;
+        int len = dst.length;
+        while (len > 0) {
+            ByteBuffer buffer = chunk(position);
+            int at = offset(position);
+            int n = Math.min(len, (buffer.capacity() - at) >>> 2);
+            buffer.slice(at, n << 2).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dst, off, n);
+            position += (long) n << 2;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Writes {@code src} as little-endian floats starting at {@code position} (4-byte aligned). */
+    void putFloats(long position, float[] src) {
+        markDirty(position, (long) src.length << 2);
+        int off = 0;
+        int len = src.length;
+        while (len > 0) {
+            ByteBuffer buffer = chunk(position);
+            int at = offset(position);
+            int n = Math.min(len, (buffer.capacity() - at) >>> 2);
+            buffer.slice(at, n << 2).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(src, off, n);
+            position += (long) n << 2;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Fills [position, position + len) with zeros. */
+    void zero(long position, long len) {
+        markDirty(position, len);
+        byte[] zeros = new byte[(int) Math.min(len, 65536)];
+        while (len > 0) {
+            int n = (int) Math.min(len, zeros.length);
+            ByteBuffer buffer = chunk(position);
+            int at = offset(position);
+            n = Math.min(n, buffer.capacity() - at);
+            buffer.put(at, zeros, 0, n);
+            position += n;
+            len -= n;
+        }
+    }
+
+    /** CRC32C of [position, position + len). */
+    int crc32c(long position, long len) {
+        CRC32C crc = new CRC32C();
+        while (len > 0) {
+            ByteBuffer buffer = chunk(position);
+            int at = offset(position);
+            int n = (int) Math.min(len, buffer.capacity() - at);
+            crc.update(buffer.slice(at, n));
+            position += n;
+            len -= n;
+        }
+        return (int) crc.getValue();
+    }
+
+    /** True when something was written since the last {@link #forceDirty()}. */
+    boolean isDirty() {
+        if (sizeChanged) {
+            return true;
+        }
+        for (int i = 0; i < dirtyLo.length; i++) {
+            if (dirtyLo[i] < dirtyHi[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Forces every range written since the last force to the storage device (msync), and the
+     * file size when it grew. Returns the number of bytes in the forced ranges.
+     *
+     * @throws IOException when the kernel reports a write-back failure; the caller must treat
+     *                     the file as failed (see {@link ShardFailedException})
+     */
+    long forceDirty() throws IOException {
+        long forced = 0;
+        try {
+            for (int i = 0; i < chunks.length; i++) {
+                int lo = dirtyLo[i];
+                int hi = dirtyHi[i];
+                if (lo < hi) {
+                    // Clear before forcing: a write racing the force re-marks the range.
+                    dirtyLo[i] = Integer.MAX_VALUE;
+                    dirtyHi[i] = 0;
+                    int pageLo = lo & ~4095;
+                    chunks[i].force(pageLo, hi - pageLo);
+                    forced += hi - pageLo;
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (sizeChanged) {
+            // New blocks and the larger size must be durable before a checkpoint refers to them.
+            channel.force(true);
+            sizeChanged = false;
+        }
+        return forced;
+    }
+
+    /** Forces exactly [position, position + len), which must lie in the first chunk. */
+    void forceRange(long position, int len) throws IOException {
+        try {
+            chunks[0].force((int) position, len);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (MappedByteBuffer chunk : chunks) {
+            unmap(chunk);
+        }
+        chunks = new MappedByteBuffer[0];
+        channel.close();
+    }
+
+    private static final Method INVOKE_CLEANER;
+    private static final Object UNSAFE;
+
+    static {
+        Method invokeCleaner = null;
+        Object unsafe = null;
+        try {
+            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            Field field = unsafeClass.getDeclaredField("theUnsafe");
+            field.setAccessible(true);
+            unsafe = field.get(null);
+            invokeCleaner = unsafeClass.getMethod("invokeCleaner", ByteBuffer.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Without it, mappings are released by the garbage collector instead.
+        }
+        INVOKE_CLEANER = invokeCleaner;
+        UNSAFE = unsafe;
+    }
+
+    /**
+     * Releases a mapping now rather than at garbage collection, so a replaced or deleted file
+     * does not keep its disk space and address space alive. Callers guarantee that nothing
+     * reads the buffer afterwards (the shard's write lock).
+     */
+    private static void unmap(MappedByteBuffer buffer) {
+        if (INVOKE_CLEANER != null && buffer != null) {
+            try {
+                INVOKE_CLEANER.invoke(UNSAFE, buffer);
+            } catch (ReflectiveOperationException e) {
+                // fall back to garbage collection
+            }
+        }
+    }
+}

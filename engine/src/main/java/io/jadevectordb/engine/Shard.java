@@ -1,0 +1,557 @@
+package io.jadevectordb.engine;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.function.BiConsumer;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard file: one mapped file, one writer. Applies mutations, serves reads, and makes its
+ * contents durable with {@link #commit(long)}: force the dirty ranges, then write the
+ * alternate checkpoint copy, then force the header page.
+ *
+ * <p>Thread-safe: writes, commits and growth take the write lock; reads take the read lock.
+ * A second writer, in this or another process, is kept out by an OS lock on a sibling
+ * {@code .lock} file (the shard itself is replaced by rename when its index grows).
+ */
+final class Shard implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
+
+    private final String name;
+    private final Path path;
+    private final boolean readOnly;
+    private final StoreOptions options;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final FileChannel lockChannel;
+    private final FileLock fileLock;
+
+    private MappedFile file;
+    private ShardFormat format;
+    private ShardIndex index;
+    private Checkpoint checkpoint;
+    private long slotCount;
+    private long liveCount;
+    private long deletedCount;
+    /** Highest source offset this shard has seen, at least its checkpoint's. */
+    private long appliedThrough;
+    private boolean recovered;
+    private boolean failed;
+    private boolean closed;
+
+    private Shard(String name, Path path, boolean readOnly, StoreOptions options, FileChannel lockChannel, FileLock fileLock) {
+        this.name = name;
+        this.path = path;
+        this.readOnly = readOnly;
+        this.options = options;
+        this.lockChannel = lockChannel;
+        this.fileLock = fileLock;
+    }
+
+    /**
+     * Opens a shard for writing, creating it when absent; recovers it when it was not closed cleanly.
+     *
+     * @param name       for messages, e.g. {@code articles/vectors-3.jvdb}
+     * @param dimension  the database's dimension; an existing file of another dimension is refused
+     * @param maxIdBytes used when the file is created
+     */
+    static Shard openForWrite(String name, Path path, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
+        FileChannel lockChannel = FileChannel.open(ShardFiles.lockFile(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock fileLock;
+        try {
+            fileLock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            fileLock = null;
+        } catch (IOException e) {
+            lockChannel.close();
+            throw e;
+        }
+        if (fileLock == null) {
+            lockChannel.close();
+            throw new ShardLockedException(path);
+        }
+        Shard shard = new Shard(name, path, false, options, lockChannel, fileLock);
+        boolean success = false;
+        try {
+            shard.openWritable(dimension, maxIdBytes);
+            success = true;
+            return shard;
+        } finally {
+            if (!success) {
+                shard.releaseQuietly();
+            }
+        }
+    }
+
+    /**
+     * Opens a shard read-only, without a lock, for tools: safe while a writer appends. No
+     * recovery runs, so the view of an uncleanly closed or in-use file may include entries
+     * written after its last checkpoint.
+     */
+    static Shard openReadOnly(String name, Path path, StoreOptions options) throws IOException {
+        Shard shard = new Shard(name, path, true, options, null, null);
+        boolean success = false;
+        try {
+            shard.file = MappedFile.open(path, true, options.mapChunkBytes());
+            shard.readHeader(-1);
+            success = true;
+            return shard;
+        } finally {
+            if (!success) {
+                shard.releaseQuietly();
+            }
+        }
+    }
+
+    /** The newest valid checkpoint of a shard file, read without mapping or locking it. */
+    static Checkpoint readCheckpoint(String name, Path path) throws IOException {
+        byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
+        ShardFormat.decode(path, page, Files.size(path));
+        return Checkpoint.newest(name, page);
+    }
+
+    private void openWritable(int dimension, int maxIdBytes) throws IOException {
+        Files.deleteIfExists(ShardFiles.temporary(path));
+        if (!Files.exists(path)) {
+            ShardFormat fresh = ShardFormat.of(dimension, maxIdBytes, ShardFormat.MIN_INDEX_CAPACITY);
+            Path tmp = ShardFiles.temporary(path);
+            ShardFiles.createShardFile(tmp, fresh, Checkpoint.initial(), fresh.dataOffset(), options.preallocator());
+            ShardFiles.replace(tmp, path);
+            LOG.debug("shard {}: created (dimension {}, max id bytes {})", name, dimension, maxIdBytes);
+        }
+        file = MappedFile.open(path, false, options.mapChunkBytes());
+        readHeader(dimension);
+        if (!checkpoint.clean()) {
+            Checkpoint from = checkpoint;
+            ShardRecovery.Result result = ShardRecovery.scan(name, file, format, index, checkpoint);
+            IndexEntries kept = result.kept();
+            deletedCount = kept.deletedCount();
+            liveCount = kept.size() - deletedCount;
+            rebuild(kept.capacityFor(index.capacity()), kept, checkpoint.sourceOffset());
+            recovered = true;
+            LOG.info("shard {}: recovered after unclean shutdown at checkpoint generation {} (source offset {}): "
+                            + "kept {} entries, discarded {} written after the checkpoint or torn, {} to be rewritten by replay",
+                    name, from.generation(), from.sourceOffset(), kept.size(), result.discarded(), result.needReplay());
+        }
+        // Mark the file as open: a crash from here on is an unclean shutdown.
+        writeCheckpoint(checkpoint.sourceOffset(), false);
+    }
+
+    private void readHeader(int expectedDimension) throws IOException {
+        long length = file.length();
+        byte[] page = new byte[(int) Math.min(ShardFormat.PAGE_SIZE, length)];
+        file.getBytes(0, page, 0, page.length);
+        format = ShardFormat.decode(path, page, length);
+        if (expectedDimension > 0 && format.dimension() != expectedDimension) {
+            throw new CorruptShardException("shard " + name + ": holds vectors of dimension " + format.dimension()
+                    + " but its database has dimension " + expectedDimension
+                    + "; move the file out of the database directory or recreate the database with dimension " + format.dimension());
+        }
+        checkpoint = Checkpoint.newest(name, page);
+        long needed = format.dataOffset() + checkpoint.slotCount() * format.slotSize();
+        if (length < needed) {
+            throw new CorruptShardException("shard " + name + ": truncated data region (" + length + " bytes, checkpoint generation "
+                    + checkpoint.generation() + " needs " + needed + "); restore the file from a backup or delete it and replay the source");
+        }
+        index = new ShardIndex(file, format);
+        slotCount = checkpoint.slotCount();
+        liveCount = checkpoint.liveCount();
+        deletedCount = checkpoint.deletedCount();
+        appliedThrough = checkpoint.sourceOffset();
+    }
+
+    String name() {
+        return name;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    int dimension() {
+        return format.dimension();
+    }
+
+    /** True when opening this shard ran crash recovery. */
+    boolean wasRecovered() {
+        return recovered;
+    }
+
+    /**
+     * Applies a mutation of the direct API, tagged with the next offset of this shard's own
+     * sequence (the shard belongs to {@link SourcePartition#LOCAL}).
+     */
+    Mutation.Outcome applyNext(Mutation.Op op, String id, byte[] idBytes, float[] vector) throws IOException {
+        lock.writeLock().lock();
+        try {
+            return apply(new Mutation(op, id, vector, appliedThrough + 1), idBytes);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Applies one validated mutation (see {@link Database#validate}). */
+    Mutation.Outcome apply(Mutation mutation, byte[] id) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureWritable();
+            Mutation.Outcome outcome = applyLocked(mutation, id);
+            appliedThrough = Math.max(appliedThrough, mutation.sourceOffset());
+            return outcome;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Mutation.Outcome applyLocked(Mutation m, byte[] id) throws IOException {
+        long hash = ShardIndex.hash(id);
+        int position = index.find(id, hash);
+        if (position >= 0) {
+            if (index.offsetAt(position) >= m.sourceOffset()) {
+                return Mutation.Outcome.SKIPPED_STALE;
+            }
+            int slot = index.slotAt(position);
+            boolean deleted = (index.flagsAt(position) & ShardIndex.FLAG_DELETED) != 0;
+            switch (m.op()) {
+                case DELETE:
+                    if (deleted) {
+                        return Mutation.Outcome.NOT_FOUND;
+                    }
+                    index.write(position, hash, slot, ShardIndex.FLAG_OCCUPIED | ShardIndex.FLAG_DELETED, m.sourceOffset(),
+                            index.payloadCrcAt(position));
+                    liveCount--;
+                    deletedCount++;
+                    return Mutation.Outcome.APPLIED;
+                case UPDATE:
+                    if (deleted) {
+                        return Mutation.Outcome.NOT_FOUND;
+                    }
+                    // fall through: an update of a live id is a store in place
+                case STORE:
+                default:
+                    int crc = writePayload(slot, m.vector(), id);
+                    index.write(position, hash, slot, ShardIndex.FLAG_OCCUPIED, m.sourceOffset(), crc);
+                    if (deleted) {
+                        deletedCount--;
+                        liveCount++;
+                    }
+                    return Mutation.Outcome.APPLIED;
+            }
+        }
+        if (m.op() != Mutation.Op.STORE) {
+            return Mutation.Outcome.NOT_FOUND;
+        }
+        if (liveCount + deletedCount + 1 > (long) (index.capacity() * ShardFormat.MAX_LOAD)) {
+            growIndex(index.capacity() * 2);
+        }
+        ensureSlotAvailable();
+        int slot = (int) slotCount;
+        int crc = writePayload(slot, m.vector(), id);
+        slotCount++;
+        index.write(index.insertionPosition(hash), hash, slot, ShardIndex.FLAG_OCCUPIED, m.sourceOffset(), crc);
+        liveCount++;
+        return Mutation.Outcome.APPLIED;
+    }
+
+    /** Writes vector and id into a slot; returns the payload checksum. */
+    private int writePayload(int slot, float[] vector, byte[] id) {
+        file.putFloats(format.slotPosition(slot), vector);
+        long idPosition = format.idPosition(slot);
+        file.putShort(idPosition, (short) id.length);
+        file.putBytes(idPosition + 2, id, 0, id.length);
+        return file.crc32c(format.slotPosition(slot), format.payloadLength(id.length));
+    }
+
+    private void ensureSlotAvailable() throws IOException {
+        if (slotCount < format.slotCapacity(file.length())) {
+            return;
+        }
+        if (slotCount >= Integer.MAX_VALUE) {
+            throw new IOException("shard " + name + ": full (" + slotCount + " slots); spread the database over more partitions");
+        }
+        long needed = format.slotPosition(slotCount + 1);
+        long grown = ShardFormat.alignUp(Math.max(needed, file.length() + options.growthBytes()), ShardFormat.PAGE_SIZE);
+        try {
+            file.extend(grown, options.preallocator());
+        } catch (IOException e) {
+            throw new IOException("shard " + name + ": cannot grow the file from " + file.length() + " to " + grown
+                    + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing committed is lost", e);
+        }
+    }
+
+    private void growIndex(int newCapacity) throws IOException {
+        rebuild(newCapacity, IndexEntries.of(index), appliedThrough);
+        LOG.debug("shard {}: index grown to {} entries ({} live, {} deleted)", name, newCapacity, liveCount, deletedCount);
+    }
+
+    /**
+     * Rewrites the file with the given index entries and capacity: a new file holding the data
+     * slots below {@code slotCount} and the entries, forced and checkpointed at
+     * {@code sourceOffset}, atomically renamed over this one. A crash at any point leaves either
+     * the old file or the complete new one.
+     */
+    private void rebuild(int capacity, IndexEntries entries, long sourceOffset) throws IOException {
+        ShardFormat rebuilt = format.withIndexCapacity(capacity);
+        Path tmp = ShardFiles.temporary(path);
+        long dataBytes = slotCount * format.slotSize();
+        long length = ShardFormat.alignUp(rebuilt.dataOffset() + dataBytes + options.growthBytes(), ShardFormat.PAGE_SIZE);
+        Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, false);
+        boolean success = false;
+        try {
+            ShardFiles.createShardFile(tmp, rebuilt, next, length, options.preallocator());
+            try (MappedFile target = MappedFile.open(tmp, false, options.mapChunkBytes())) {
+                byte[] buffer = new byte[1 << 20];
+                for (long done = 0; done < dataBytes; ) {
+                    int n = (int) Math.min(buffer.length, dataBytes - done);
+                    file.getBytes(format.dataOffset() + done, buffer, 0, n);
+                    target.putBytes(rebuilt.dataOffset() + done, buffer, 0, n);
+                    done += n;
+                }
+                entries.writeTo(new ShardIndex(target, rebuilt));
+                target.forceDirty();
+            }
+            ShardFiles.replace(tmp, path);
+            success = true;
+        } finally {
+            if (!success) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        file.close();
+        file = MappedFile.open(path, false, options.mapChunkBytes());
+        format = rebuilt;
+        index = new ShardIndex(file, format);
+        checkpoint = next;
+    }
+
+    /** Reads the live vector of an id, or null. */
+    float[] get(byte[] id) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            int position = index.find(id, ShardIndex.hash(id));
+            if (position < 0 || (index.flagsAt(position) & ShardIndex.FLAG_DELETED) != 0) {
+                return null;
+            }
+            float[] vector = new float[format.dimension()];
+            file.getFloats(format.slotPosition(index.slotAt(position)), vector);
+            return vector;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Visits every live vector (table order). */
+    void scan(BiConsumer<String, float[]> visitor) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            for (int p = 0; p < index.capacity(); p++) {
+                if (index.hashAt(p) == 0 || (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0
+                        || (index.flagsAt(p) & ShardIndex.FLAG_OCCUPIED) == 0) {
+                    continue;
+                }
+                int slot = index.slotAt(p);
+                if (slot < 0 || slot >= format.slotCapacity(file.length())) {
+                    continue; // a read-only view of a file being written
+                }
+                long idPosition = format.idPosition(slot);
+                int length = Math.min(Short.toUnsignedInt(file.getShort(idPosition)), format.maxIdBytes());
+                byte[] id = new byte[length];
+                file.getBytes(idPosition + 2, id, 0, length);
+                float[] vector = new float[format.dimension()];
+                file.getFloats(format.slotPosition(slot), vector);
+                visitor.accept(new String(id, StandardCharsets.UTF_8), vector);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Makes every applied mutation durable, then records {@code max(sourceOffset, highest applied
+     * offset)} as the checkpoint. Returns only when both are on disk.
+     */
+    void commit(long sourceOffset) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureWritable();
+            forceLocked();
+            writeCheckpoint(Math.max(sourceOffset, appliedThrough), false);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Forces dirty ranges early (the background flusher); writes no checkpoint. */
+    long forceDirty() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed || failed || readOnly) {
+                return 0;
+            }
+            return forceLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private long forceLocked() throws IOException {
+        try {
+            return file.forceDirty();
+        } catch (IOException | RuntimeException e) {
+            throw fail("force of dirty ranges failed", e);
+        }
+    }
+
+    private void writeCheckpoint(long sourceOffset, boolean clean) throws IOException {
+        Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, clean);
+        byte[] encoded = next.encode();
+        file.putBytes(next.headerOffset(), encoded, 0, encoded.length);
+        try {
+            file.forceRange(0, ShardFormat.PAGE_SIZE);
+        } catch (IOException | RuntimeException e) {
+            throw fail("force of checkpoint generation " + next.generation() + " failed", e);
+        }
+        checkpoint = next;
+        appliedThrough = Math.max(appliedThrough, sourceOffset);
+    }
+
+    /** A failed force is fatal: close without trusting anything unforced; recovery is reopen plus replay. */
+    private ShardFailedException fail(String what, Throwable cause) {
+        failed = true;
+        LOG.error("shard {}: {}; closing the shard, it must be reopened and its source replayed from checkpoint offset {}",
+                name, what, checkpoint.sourceOffset(), cause);
+        releaseQuietly();
+        return new ShardFailedException("shard " + name + ": " + what + " (" + cause.getMessage()
+                + "); the shard is closed; reopen it and replay the source from offset " + (checkpoint.sourceOffset() + 1), cause);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("shard " + name + " is closed");
+        }
+    }
+
+    private void ensureWritable() throws ShardFailedException {
+        if (failed) {
+            throw new ShardFailedException("shard " + name + " failed earlier and was closed; reopen it and replay the source", null);
+        }
+        ensureOpen();
+        if (readOnly) {
+            throw new IllegalStateException("shard " + name + " is open read-only");
+        }
+    }
+
+    Checkpoint checkpoint() {
+        lock.readLock().lock();
+        try {
+            return checkpoint;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    ShardStats stats() throws IOException {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return new ShardStats(name, path, Files.size(path), liveCount, deletedCount, slotCount, index.capacity(),
+                    checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.clean());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Highest source offset applied (or checkpointed) so far. */
+    long appliedThrough() {
+        lock.readLock().lock();
+        try {
+            return appliedThrough;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    boolean isOpen() {
+        return !closed;
+    }
+
+    /** True after a failed force: nothing applied since the last checkpoint can be trusted. */
+    boolean isFailed() {
+        return failed;
+    }
+
+    /** Figures of a shard file that is not open, from its header page alone. */
+    static ShardStats statsOf(String name, Path path) throws IOException {
+        byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
+        long size = Files.size(path);
+        ShardFormat format = ShardFormat.decode(path, page, size);
+        Checkpoint c = Checkpoint.newest(name, page);
+        return new ShardStats(name, path, size, c.liveCount(), c.deletedCount(), c.slotCount(), format.indexCapacity(),
+                c.generation(), c.sourceOffset(), c.clean());
+    }
+
+    /** Clean close: forces everything and records a clean checkpoint, so the next open skips recovery. */
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (!readOnly && !failed) {
+                forceLocked();
+                writeCheckpoint(appliedThrough, true);
+            }
+            releaseQuietly();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Releases mapping and lock without forcing anything (a crash, as far as the file can tell). */
+    void releaseQuietly() {
+        closed = true;
+        try {
+            if (file != null) {
+                file.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("shard {}: closing the mapping failed", name, e);
+        }
+        try {
+            if (fileLock != null) {
+                fileLock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("shard {}: releasing the lock failed", name, e);
+        }
+    }
+
+    // Views for recovery, verification and tests.
+
+    MappedFile file() {
+        return file;
+    }
+
+    ShardFormat format() {
+        return format;
+    }
+
+    ShardIndex index() {
+        return index;
+    }
+}

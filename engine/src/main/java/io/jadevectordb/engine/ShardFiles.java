@@ -1,0 +1,90 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * File-level steps shared by shard creation, index growth and metadata files: creating a file
+ * whole before it becomes visible, replacing it atomically, and making the rename durable.
+ */
+final class ShardFiles {
+
+    private ShardFiles() {
+    }
+
+    /** The temporary sibling a file is built in before it is renamed into place. */
+    static Path temporary(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    /** The lock file that keeps a second writer away from a shard (it survives atomic replaces of the shard). */
+    static Path lockFile(Path shard) {
+        return shard.resolveSibling(shard.getFileName() + ".lock");
+    }
+
+    /**
+     * Writes a new shard file at {@code file}: static header, one checkpoint, an empty index
+     * and a data region, all with real blocks, then forces it. The caller renames it into place.
+     */
+    static void createShardFile(Path file, ShardFormat format, Checkpoint checkpoint, long length,
+                                Preallocator preallocator) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            preallocator.extend(channel, 0, length);
+            writeFully(channel, ByteBuffer.wrap(format.encodeStaticHeader()), 0);
+            writeFully(channel, ByteBuffer.wrap(checkpoint.encode()), checkpoint.headerOffset());
+            channel.force(true);
+        }
+    }
+
+    static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+    }
+
+    /** Reads up to {@code length} bytes from the start of a file (fewer if it is shorter). */
+    static byte[] readPrefix(Path file, int length) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(length, channel.size()));
+            while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
+                // keep reading
+            }
+            return buffer.array();
+        }
+    }
+
+    /** Atomically replaces {@code target} with {@code source}, then makes the rename durable. */
+    static void replace(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot replace " + target + " atomically: the file system does not support atomic rename", e);
+        }
+        fsyncDirectory(target.getParent());
+    }
+
+    /** Forces a directory, so that entries created, renamed or deleted in it survive a power loss. */
+    static void fsyncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** Writes a small file atomically: temporary sibling, force, rename, directory force. */
+    static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path tmp = temporary(file);
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            writeFully(channel, ByteBuffer.wrap(content), 0);
+            channel.force(true);
+        }
+        replace(tmp, file);
+    }
+}

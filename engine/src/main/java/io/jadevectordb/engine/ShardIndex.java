@@ -1,0 +1,172 @@
+package io.jadevectordb.engine;
+
+import java.util.Arrays;
+
+/**
+ * The open-addressing hash index of a shard file: id -> data slot, with linear probing.
+ *
+ * <p>Entry layout (32 bytes, little-endian, at {@code 4096 + position * 32}; an all-zero entry
+ * is empty):
+ * <pre>
+ *  0  8  id hash (64-bit, never 0)
+ *  8  4  data slot
+ *  12 4  flags: bit 0 occupied, bit 1 deleted
+ *  16 8  source offset of the mutation that last wrote this id (-1: unknown, replay re-applies)
+ *  24 4  payload CRC32C (vector, id length and id bytes of the slot)
+ *  28 4  entry CRC32C of bytes 0..27
+ * </pre>
+ * A hash match is only a candidate: the full id stored in the slot is compared byte for byte.
+ * Entries are never removed from the table in place (soft delete sets a flag), so probe chains
+ * stay intact; recovery and compaction rebuild the table in a new layout instead.
+ */
+final class ShardIndex {
+
+    static final int ENTRY_SIZE = 32;
+    static final int FLAG_OCCUPIED = 1;
+    static final int FLAG_DELETED = 2;
+
+    private final MappedFile file;
+    private final ShardFormat format;
+    private final int mask;
+
+    ShardIndex(MappedFile file, ShardFormat format) {
+        this.file = file;
+        this.format = format;
+        this.mask = format.indexCapacity() - 1;
+    }
+
+    /** 64-bit hash of id bytes (FNV-1a, then a murmur3 finaliser); never 0, which marks an empty entry. */
+    static long hash(byte[] id) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : id) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h;
+    }
+
+    int capacity() {
+        return format.indexCapacity();
+    }
+
+    static long entryPosition(int position) {
+        return ShardFormat.INDEX_OFFSET + (long) position * ENTRY_SIZE;
+    }
+
+    /**
+     * Finds {@code id}. Returns its table position when present, else {@code -(insertionPosition + 1)}.
+     * The table always has an empty entry (load stays below 75%), so the probe terminates.
+     */
+    int find(byte[] id, long hash) {
+        int position = (int) (hash & mask);
+        while (true) {
+            long at = entryPosition(position);
+            long stored = file.getLong(at);
+            if (stored == 0) {
+                return -(position + 1);
+            }
+            if (stored == hash && idEquals(file.getInt(at + 8), id)) {
+                return position;
+            }
+            position = (position + 1) & mask;
+        }
+    }
+
+    private boolean idEquals(int slot, byte[] id) {
+        long idPos = format.idPosition(slot);
+        int length = Short.toUnsignedInt(file.getShort(idPos));
+        if (length != id.length) {
+            return false;
+        }
+        byte[] stored = new byte[length];
+        file.getBytes(idPos + 2, stored, 0, length);
+        return Arrays.equals(stored, id);
+    }
+
+    long hashAt(int position) {
+        return file.getLong(entryPosition(position));
+    }
+
+    int slotAt(int position) {
+        return file.getInt(entryPosition(position) + 8);
+    }
+
+    int flagsAt(int position) {
+        return file.getInt(entryPosition(position) + 12);
+    }
+
+    long offsetAt(int position) {
+        return file.getLong(entryPosition(position) + 16);
+    }
+
+    int payloadCrcAt(int position) {
+        return file.getInt(entryPosition(position) + 24);
+    }
+
+    boolean entryCrcValid(int position) {
+        return file.getInt(entryPosition(position) + 28) == entryCrc(hashAt(position), slotAt(position),
+                flagsAt(position), offsetAt(position), payloadCrcAt(position));
+    }
+
+    boolean isEmpty(int position) {
+        long at = entryPosition(position);
+        for (int i = 0; i < ENTRY_SIZE; i += 8) {
+            if (file.getLong(at + i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes a whole entry, with its checksum. The entry lies in one sector, so it lands whole or not at all. */
+    void write(int position, long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
+        long at = entryPosition(position);
+        file.putLong(at, hash);
+        file.putInt(at + 8, slot);
+        file.putInt(at + 12, flags);
+        file.putLong(at + 16, sourceOffset);
+        file.putInt(at + 24, payloadCrc);
+        file.putInt(at + 28, entryCrc(hash, slot, flags, sourceOffset, payloadCrc));
+    }
+
+    static int entryCrc(long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
+        byte[] b = new byte[28];
+        putLong(b, 0, hash);
+        putInt(b, 8, slot);
+        putInt(b, 12, flags);
+        putLong(b, 16, sourceOffset);
+        putInt(b, 24, payloadCrc);
+        return ShardFormat.crc(b, 0, 28);
+    }
+
+    private static void putLong(byte[] b, int at, long v) {
+        for (int i = 0; i < 8; i++) {
+            b[at + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        for (int i = 0; i < 4; i++) {
+            b[at + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    /** Position where an entry with {@code hash} goes in a table known not to contain its id. */
+    int insertionPosition(long hash) {
+        int position = (int) (hash & mask);
+        while (hashAt(position) != 0) {
+            position = (position + 1) & mask;
+        }
+        return position;
+    }
+
+    /** Zeroes the whole table. */
+    void clear() {
+        file.zero(ShardFormat.INDEX_OFFSET, (long) capacity() * ENTRY_SIZE);
+    }
+}

@@ -1,0 +1,423 @@
+package io.jadevectordb.engine;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A store: a root directory of databases, each a directory of shard files, one per source
+ * partition that feeds it.
+ *
+ * <p>Shards open lazily on first use; at most {@link StoreOptions#maxOpenShards()} stay open,
+ * the least recently used beyond that are closed cleanly (forced and checkpointed at the
+ * highest offset they applied, so closing never loses applied data).
+ *
+ * <p>Thread-safe. Lock order: the store's monitor, then a shard's lock, never the reverse.
+ */
+public final class VectorStore implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VectorStore.class);
+
+    private final Path root;
+    private final StoreOptions options;
+    private final Flusher flusher;
+    /** Open shards in access order (least recently used first). Guarded by {@code this}. */
+    private final LinkedHashMap<String, Handle> open = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, Database> databases = new HashMap<>();
+    /** Sources with a shard whose force failed while it was closed on eviction; their next commit fails. */
+    private final Set<SourcePartition> failedSources = new HashSet<>();
+    private boolean closed;
+
+    /** An open shard and how many callers are using it right now (pinned shards are not evicted). */
+    static final class Handle {
+        final Shard shard;
+        final SourcePartition source;
+        int pins;
+
+        Handle(Shard shard, SourcePartition source) {
+            this.shard = shard;
+            this.source = source;
+        }
+    }
+
+    private VectorStore(Path root, StoreOptions options) {
+        this.root = root;
+        this.options = options;
+        this.flusher = options.flushInterval().isZero() ? null : new Flusher(this, options.flushInterval());
+    }
+
+    /** Opens (creating when absent) the store rooted at {@code root}. */
+    public static VectorStore open(Path root, StoreOptions options) throws IOException {
+        Path absolute = root.toAbsolutePath().normalize();
+        Files.createDirectories(absolute);
+        return new VectorStore(absolute, options);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public StoreOptions options() {
+        return options;
+    }
+
+    /**
+     * Creates a database, or returns the existing one when it has the same dimension.
+     *
+     * @throws InvalidMutationException for a bad name (field {@code database}) or a dimension
+     *                                  out of range or different from the existing database's
+     */
+    public Database createDatabase(String name, int dimension) throws IOException {
+        DatabaseName.validate(name);
+        if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION) {
+            throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
+                    + "': a dimension must be " + ShardFormat.MIN_DIMENSION + ".." + ShardFormat.MAX_DIMENSION);
+        }
+        synchronized (this) {
+            ensureOpen();
+            Optional<Database> existing = database(name);
+            if (existing.isPresent()) {
+                if (existing.get().dimension() != dimension) {
+                    throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
+                            + "' exists with dimension " + existing.get().dimension()
+                            + "; send vectors of that dimension or use another database");
+                }
+                return existing.get();
+            }
+            Database database = Database.create(this, root.resolve(name), name, dimension, options.maxIdBytes());
+            ShardFiles.fsyncDirectory(root);
+            databases.put(name, database);
+            LOG.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
+            return database;
+        }
+    }
+
+    /** The database of that name, if it exists. */
+    public Optional<Database> database(String name) throws IOException {
+        DatabaseName.validate(name);
+        synchronized (this) {
+            ensureOpen();
+            Database cached = databases.get(name);
+            if (cached != null) {
+                return Optional.of(cached);
+            }
+            Optional<Database> loaded = Database.load(this, root.resolve(name), name);
+            loaded.ifPresent(d -> databases.put(name, d));
+            return loaded;
+        }
+    }
+
+    /** Names of all databases, sorted. */
+    public List<String> databaseNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                if (Database.isDatabaseDirectory(dir)) {
+                    names.add(dir.getFileName().toString());
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * Deletes a database and its directory. Refuses while another writer holds one of its shards.
+     *
+     * @return false when there was no such database
+     */
+    public boolean deleteDatabase(String name) throws IOException {
+        DatabaseName.validate(name);
+        synchronized (this) {
+            ensureOpen();
+            Path dir = root.resolve(name);
+            if (!Database.isDatabaseDirectory(dir)) {
+                return false;
+            }
+            for (Iterator<Map.Entry<String, Handle>> it = open.entrySet().iterator(); it.hasNext(); ) {
+                Handle handle = it.next().getValue();
+                if (handle.shard.path().getParent().equals(dir)) {
+                    if (handle.pins > 0) {
+                        throw new IllegalStateException("database " + name + ": shard " + handle.shard.name() + " is in use");
+                    }
+                    handle.shard.close();
+                    it.remove();
+                }
+            }
+            List<FileLock> locks = new ArrayList<>();
+            List<FileChannel> channels = new ArrayList<>();
+            try {
+                for (Path shard : Database.shardFiles(dir)) {
+                    FileChannel channel = FileChannel.open(ShardFiles.lockFile(shard), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    channels.add(channel);
+                    FileLock lock;
+                    try {
+                        lock = channel.tryLock();
+                    } catch (OverlappingFileLockException e) {
+                        lock = null;
+                    }
+                    if (lock == null) {
+                        throw new ShardLockedException(shard);
+                    }
+                    locks.add(lock);
+                }
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            } finally {
+                for (FileLock lock : locks) {
+                    if (lock.isValid()) {
+                        lock.release();
+                    }
+                }
+                for (FileChannel channel : channels) {
+                    channel.close();
+                }
+            }
+            ShardFiles.fsyncDirectory(root);
+            databases.remove(name);
+            LOG.info("database {}: deleted {}", name, dir);
+            return true;
+        }
+    }
+
+    /**
+     * Applies a batch, in order, to the shard of {@code database} fed by {@code source}. Each
+     * mutation is validated just before it is applied; an invalid one throws
+     * {@link InvalidMutationException} with those before it applied.
+     *
+     * @throws IllegalStateException when the database does not exist
+     */
+    public List<Mutation.Outcome> apply(String database, SourcePartition source, List<Mutation> batch) throws IOException {
+        Database db = database(database).orElseThrow(() -> new IllegalStateException("database " + database
+                + " does not exist in " + root + "; create it first (createDatabase)"));
+        List<Mutation.Outcome> outcomes = new ArrayList<>(batch.size());
+        Handle handle = acquire(db, source);
+        try {
+            for (Mutation m : batch) {
+                byte[] id = db.validate(m);
+                outcomes.add(handle.shard.apply(m, id));
+            }
+        } finally {
+            unpin(handle);
+        }
+        return outcomes;
+    }
+
+    /**
+     * Makes everything applied for {@code source} durable and records {@code lastOffset} (the
+     * offset of the last included mutation) as the checkpoint of each shard it feeds. Returns
+     * only when all of it is on disk.
+     *
+     * @throws ShardFailedException when a force failed (now or in the background); nothing of
+     *                              this source since its last checkpoint can be trusted
+     */
+    public void commit(SourcePartition source, long lastOffset) throws IOException {
+        List<Handle> handles = new ArrayList<>();
+        synchronized (this) {
+            ensureOpen();
+            if (failedSources.contains(source)) {
+                throw new ShardFailedException("source " + source + ": a shard failed to force when it was closed; "
+                        + "release the source and replay it from its checkpoint", null);
+            }
+            for (Handle handle : open.values()) {
+                if (handle.source.equals(source)) {
+                    handle.pins++;
+                    handles.add(handle);
+                }
+            }
+        }
+        try {
+            for (Handle handle : handles) {
+                handle.shard.commit(lastOffset);
+            }
+        } finally {
+            for (Handle handle : handles) {
+                unpin(handle);
+            }
+        }
+    }
+
+    /**
+     * The lowest checkpointed offset among the shard files of {@code source} in every database:
+     * replaying from the next offset restores every shard. Empty when there is no such shard
+     * (no local state); -1 when a shard has never been checkpointed.
+     */
+    public OptionalLong checkpoint(SourcePartition source) throws IOException {
+        long lowest = Long.MAX_VALUE;
+        boolean found = false;
+        for (String name : databaseNames()) {
+            Path path = root.resolve(name).resolve(source.shardFileName());
+            long offset;
+            synchronized (this) {
+                Handle handle = open.get(key(name, source));
+                if (handle != null) {
+                    offset = handle.shard.checkpoint().sourceOffset();
+                } else if (Files.exists(path)) {
+                    offset = Shard.readCheckpoint(name + "/" + source.shardFileName(), path).sourceOffset();
+                } else {
+                    continue;
+                }
+            }
+            found = true;
+            lowest = Math.min(lowest, offset);
+        }
+        return found ? OptionalLong.of(lowest) : OptionalLong.empty();
+    }
+
+    /** Closes the shards of {@code source} cleanly (a partition moving elsewhere). */
+    public void release(SourcePartition source) throws IOException {
+        IOException failure = null;
+        synchronized (this) {
+            for (Iterator<Handle> it = open.values().iterator(); it.hasNext(); ) {
+                Handle handle = it.next();
+                if (handle.source.equals(source) && handle.pins == 0) {
+                    it.remove();
+                    try {
+                        handle.shard.close();
+                    } catch (IOException e) {
+                        failure = e;
+                    }
+                }
+            }
+            failedSources.remove(source);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Number of shard files open now. */
+    public synchronized int openShardCount() {
+        return open.size();
+    }
+
+    /** Opens (or finds) the writable shard of a database for a source and pins it. */
+    Handle acquire(Database db, SourcePartition source) throws IOException {
+        synchronized (this) {
+            ensureOpen();
+            String key = key(db.name(), source);
+            Handle handle = open.get(key);
+            if (handle == null || !handle.shard.isOpen()) {
+                if (handle != null && handle.shard.isFailed()) {
+                    failedSources.add(source);
+                }
+                Shard shard = Shard.openForWrite(db.name() + "/" + source.shardFileName(),
+                        db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
+                handle = new Handle(shard, source);
+                open.put(key, handle);
+            }
+            handle.pins++;
+            evictBeyondLimit();
+            return handle;
+        }
+    }
+
+    synchronized void unpin(Handle handle) {
+        handle.pins--;
+        evictBeyondLimit();
+    }
+
+    private void evictBeyondLimit() {
+        for (Iterator<Handle> it = open.values().iterator(); open.size() > options.maxOpenShards() && it.hasNext(); ) {
+            Handle handle = it.next();
+            if (handle.pins > 0) {
+                continue;
+            }
+            it.remove();
+            try {
+                handle.shard.close();
+            } catch (IOException e) {
+                LOG.error("shard {}: closing on eviction failed; the next commit of source {} will fail",
+                        handle.shard.name(), handle.source, e);
+            }
+            if (handle.shard.isFailed()) {
+                failedSources.add(handle.source);
+            }
+        }
+    }
+
+    /** Background flusher step: force dirty pages of every open shard. */
+    void forceOpenShards() {
+        List<Handle> handles;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            handles = new ArrayList<>(open.values());
+            handles.forEach(h -> h.pins++);
+        }
+        try {
+            for (Handle handle : handles) {
+                try {
+                    handle.shard.forceDirty();
+                } catch (IOException e) {
+                    LOG.error("shard {}: background force failed", handle.shard.name(), e);
+                }
+            }
+        } finally {
+            handles.forEach(this::unpin);
+        }
+    }
+
+    private static String key(String database, SourcePartition source) {
+        return database + "/" + source.shardFileName();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("store " + root + " is closed");
+        }
+    }
+
+    /** Forces and cleanly closes every open shard. */
+    @Override
+    public void close() throws IOException {
+        if (flusher != null) {
+            flusher.close();
+        }
+        IOException failure = null;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Handle handle : open.values()) {
+                try {
+                    handle.shard.close();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            open.clear();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

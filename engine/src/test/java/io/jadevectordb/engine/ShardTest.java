@@ -1,0 +1,138 @@
+package io.jadevectordb.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardTest {
+
+    @TempDir
+    Path dir;
+
+    private final StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO)
+            .withMapChunkBytes(4096).withGrowthBytes(8192);
+
+    private Shard open(int dimension) throws Exception {
+        return Shard.openForWrite("db/s-0.jvdb", dir.resolve("s-0.jvdb"), dimension, 32, options);
+    }
+
+    private static byte[] id(String s) {
+        return ShardFormat.idBytes(s);
+    }
+
+    @Test
+    void storesUpdatesAndSoftDeletesById() throws Exception {
+        try (Shard shard = open(8)) {
+            assertThat(shard.apply(Mutation.store("a", Vectors.of(8, 1), 0), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.apply(Mutation.update("a", Vectors.of(8, 2), 1), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(8, 2));
+            assertThat(shard.apply(Mutation.delete("a", 2), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.get(id("a"))).isNull();
+            assertThat(shard.apply(Mutation.update("a", Vectors.of(8, 3), 3), id("a"))).isEqualTo(Mutation.Outcome.NOT_FOUND);
+            assertThat(shard.apply(Mutation.store("a", Vectors.of(8, 4), 4), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(8, 4));
+            assertThat(shard.stats().liveCount()).isEqualTo(1);
+            assertThat(shard.stats().deletedCount()).isZero();
+        }
+    }
+
+    @Test
+    void skipsMutationsAtOrBelowTheOffsetThatLastWroteTheId() throws Exception {
+        try (Shard shard = open(4)) {
+            shard.apply(Mutation.store("k", Vectors.of(4, 1), 10), id("k"));
+            shard.apply(Mutation.delete("k", 20), id("k"));
+            assertThat(shard.apply(Mutation.store("k", Vectors.of(4, 2), 15), id("k"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            assertThat(shard.apply(Mutation.delete("k", 20), id("k"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            assertThat(shard.get(id("k"))).isNull();
+        }
+    }
+
+    @Test
+    void growsTheIndexPastThreeQuartersLoadAndKeepsEveryId() throws Exception {
+        try (Shard shard = open(3)) {
+            for (int i = 0; i < 1000; i++) {
+                shard.apply(Mutation.store("id-" + i, Vectors.of(3, i), i), id("id-" + i));
+            }
+            assertThat(shard.stats().indexCapacity()).isEqualTo(2048);
+            for (int i = 0; i < 1000; i++) {
+                assertThat(shard.get(id("id-" + i))).as("id-" + i).containsExactly(Vectors.of(3, i));
+            }
+        }
+        assertThat(Files.exists(ShardFiles.temporary(dir.resolve("s-0.jvdb")))).isFalse();
+    }
+
+    @Test
+    void vectorsCrossingMapChunkBoundariesReadBackExactly() throws Exception {
+        // 4 KiB chunks and 1000-float slots: nearly every vector spans two or more chunks.
+        try (Shard shard = open(1000)) {
+            for (int i = 0; i < 50; i++) {
+                shard.apply(Mutation.store("v" + i, Vectors.of(1000, i), i), id("v" + i));
+            }
+            shard.commit(49);
+        }
+        try (Shard shard = open(1000)) {
+            assertThat(shard.wasRecovered()).isFalse();
+            for (int i = 0; i < 50; i++) {
+                assertThat(shard.get(id("v" + i))).containsExactly(Vectors.of(1000, i));
+            }
+        }
+    }
+
+    @Test
+    void cleanCloseReopensWithoutRecoveryAndKeepsTheCheckpoint() throws Exception {
+        try (Shard shard = open(4)) {
+            shard.apply(Mutation.store("a", Vectors.of(4, 1), 7), id("a"));
+            shard.commit(7);
+        }
+        try (Shard shard = open(4)) {
+            assertThat(shard.wasRecovered()).isFalse();
+            assertThat(shard.checkpoint().sourceOffset()).isEqualTo(7);
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(4, 1));
+        }
+    }
+
+    @Test
+    void uncleanShutdownRunsRecoveryAndKeepsCommittedData() throws Exception {
+        Shard shard = open(4);
+        shard.apply(Mutation.store("a", Vectors.of(4, 1), 0), id("a"));
+        shard.commit(0);
+        shard.apply(Mutation.store("b", Vectors.of(4, 2), 1), id("b"));
+        shard.releaseQuietly(); // a crash: nothing more forced, no clean checkpoint
+        try (Shard reopened = open(4)) {
+            assertThat(reopened.wasRecovered()).isTrue();
+            assertThat(reopened.checkpoint().sourceOffset()).isZero();
+            assertThat(reopened.get(id("a"))).containsExactly(Vectors.of(4, 1));
+        }
+    }
+
+    @Test
+    void refusesASecondWriterOnTheSameShard() throws Exception {
+        try (Shard first = open(4)) {
+            assertThatThrownBy(() -> open(4)).isInstanceOf(ShardLockedException.class)
+                    .hasMessageContaining("s-0.jvdb").hasMessageContaining("locked by another writer");
+        }
+    }
+
+    @Test
+    void refusesAFileOfAnotherDimension() throws Exception {
+        open(4).close();
+        assertThatThrownBy(() -> open(5)).isInstanceOf(CorruptShardException.class)
+                .hasMessageContaining("dimension 4").hasMessageContaining("dimension 5");
+    }
+
+    @Test
+    void readOnlyViewSeesCommittedDataWhileTheWriterHoldsTheLock() throws Exception {
+        try (Shard writer = open(4)) {
+            writer.apply(Mutation.store("a", Vectors.of(4, 1), 0), id("a"));
+            writer.commit(0);
+            try (Shard reader = Shard.openReadOnly("db/s-0.jvdb", dir.resolve("s-0.jvdb"), options)) {
+                assertThat(reader.get(id("a"))).containsExactly(Vectors.of(4, 1));
+            }
+        }
+    }
+}
