@@ -321,6 +321,9 @@ final class Shard implements Closeable {
             }
             ShardFiles.replace(tmp, path);
             success = true;
+        } catch (IOException e) {
+            throw new IOException("shard " + name + ": cannot grow the index to " + capacity + " entries in a new file of "
+                    + length + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing committed is lost", e);
         } finally {
             if (!success) {
                 Files.deleteIfExists(tmp);

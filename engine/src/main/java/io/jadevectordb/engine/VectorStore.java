@@ -153,12 +153,10 @@ public final class VectorStore implements Closeable {
             if (!Database.isDatabaseDirectory(dir)) {
                 return false;
             }
+            awaitUnpinned(dir, name);
             for (Iterator<Map.Entry<String, Handle>> it = open.entrySet().iterator(); it.hasNext(); ) {
                 Handle handle = it.next().getValue();
                 if (handle.shard.path().getParent().equals(dir)) {
-                    if (handle.pins > 0) {
-                        throw new IllegalStateException("database " + name + ": shard " + handle.shard.name() + " is in use");
-                    }
                     handle.shard.close();
                     it.remove();
                 }
@@ -337,6 +335,34 @@ public final class VectorStore implements Closeable {
     synchronized void unpin(Handle handle) {
         handle.pins--;
         evictBeyondLimit();
+        notifyAll();
+    }
+
+    /** Waits (releasing the monitor) until no caller uses a shard of {@code dir}: the flusher or a reader may briefly. */
+    private void awaitUnpinned(Path dir, String name) throws IOException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            Handle busy = null;
+            for (Handle handle : open.values()) {
+                if (handle.pins > 0 && handle.shard.path().getParent().equals(dir)) {
+                    busy = handle;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (busy == null) {
+                return;
+            }
+            if (left <= 0) {
+                throw new IllegalStateException("database " + name + ": shard " + busy.shard.name()
+                        + " is still in use after 30 s; stop writing to the database before deleting it");
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting to delete database " + name);
+            }
+        }
     }
 
     private void evictBeyondLimit() {
