@@ -1,0 +1,252 @@
+package io.jadevectordb.connect.avro;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.ResolvingDecoder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+
+/**
+ * Decodes Avro binary written with one writer schema straight into the canonical
+ * {@link VectorMutationSchema#VALUE} struct, without boxing a single float: an
+ * {@code array<float>} vector becomes packed little-endian float32 bytes in
+ * {@link VectorMutationSchema#VECTOR_BYTES}.
+ *
+ * <p>Avro does the schema work: the reader schema is the writer's record projected onto the
+ * canonical fields, and Avro's {@link ResolvingDecoder} skips every other field (in any
+ * position), follows the writer's field order and resolves nullable unions in either order.
+ * This class only checks that each canonical field has a type it can deliver, and reads values.
+ *
+ * <p>One instance per writer schema; {@link #read} is synchronized because the decoder is reused
+ * between records (a Connect task calls its converter from one thread, so the lock is uncontended).
+ */
+public final class VectorMutationReader {
+
+    private static final VarHandle INT_LE =
+            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final String description;
+    private final Schema reader;
+    private final String[] fieldByReaderPos;
+    private final ResolvingDecoder resolver;
+    private BinaryDecoder binary;
+
+    private VectorMutationReader(String description, Schema writer, Schema reader) {
+        this.description = description;
+        this.reader = reader;
+        this.fieldByReaderPos = reader.getFields().stream().map(Schema.Field::name).toArray(String[]::new);
+        try {
+            this.binary = DecoderFactory.get().binaryDecoder(new byte[0], null);
+            this.resolver = DecoderFactory.get().resolvingDecoder(writer, reader, binary);
+        } catch (IOException e) {
+            throw new DataException(description + ": Avro could not resolve the writer schema: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Prepares to decode values written with {@code writer}.
+     *
+     * @param description where the schema came from (topic and schema id), named in every error
+     * @param writer the writer's schema, as registered
+     * @param requiredFields canonical fields the writer schema must have
+     * @return a reader for that writer schema
+     * @throws DataException if the writer is not a record, lacks a required field, or gives a
+     *     canonical field a type this reader cannot deliver (the message names field and fix)
+     */
+    public static VectorMutationReader forWriter(String description, Schema writer, Collection<String> requiredFields) {
+        if (writer.getType() != Schema.Type.RECORD) {
+            throw new DataException(String.format(
+                    "%s: writer schema is %s, not a record; produce values with schemas/vector_mutation.avsc",
+                    description, writer.getType()));
+        }
+        for (String required : requiredFields) {
+            if (writer.getField(required) == null) {
+                throw new DataException(String.format(
+                        "%s: writer schema %s has no field '%s', which this converter requires "
+                                + "(converter setting required.fields=%s); add the field as in "
+                                + "schemas/vector_mutation.avsc, or drop it from required.fields",
+                        description, writer.getFullName(), required, String.join(",", requiredFields)));
+            }
+        }
+        List<Schema.Field> projected = new ArrayList<>();
+        for (String name : VectorMutationSchema.FIELDS) {
+            Schema.Field field = writer.getField(name);
+            if (field != null) {
+                checkType(description, name, field.schema());
+                projected.add(new Schema.Field(name, field.schema(), field.doc(), (Object) null));
+            }
+        }
+        if (projected.isEmpty()) {
+            throw new DataException(String.format(
+                    "%s: writer schema %s has none of the fields %s; it does not describe a vector "
+                            + "mutation (see schemas/vector_mutation.avsc)",
+                    description, writer.getFullName(), VectorMutationSchema.FIELDS));
+        }
+        Schema reader = Schema.createRecord(writer.getName(), writer.getDoc(), writer.getNamespace(), false, projected);
+        return new VectorMutationReader(description, writer, reader);
+    }
+
+    private static void checkType(String description, String name, Schema declared) {
+        Schema type = nonNullBranch(declared);
+        boolean ok = switch (name) {
+            case VectorMutationSchema.DATABASE, VectorMutationSchema.ID -> type != null && type.getType() == Schema.Type.STRING;
+            case VectorMutationSchema.OP -> type != null
+                    && (type.getType() == Schema.Type.STRING || type.getType() == Schema.Type.ENUM);
+            case VectorMutationSchema.VECTOR -> type != null && type.getType() == Schema.Type.ARRAY
+                    && type.getElementType().getType() == Schema.Type.FLOAT;
+            case VectorMutationSchema.VECTOR_BYTES -> type != null && type.getType() == Schema.Type.BYTES;
+            default -> false;
+        };
+        if (!ok) {
+            throw new DataException(String.format(
+                    "%s: field '%s' has type %s; expected %s (optionally in a union with null); "
+                            + "change the producer's schema to match schemas/vector_mutation.avsc",
+                    description, name, declared, expectedType(name)));
+        }
+    }
+
+    private static String expectedType(String name) {
+        return switch (name) {
+            case VectorMutationSchema.OP -> "the enum Op {STORE, UPDATE, DELETE} or a string";
+            case VectorMutationSchema.VECTOR -> "{\"type\":\"array\",\"items\":\"float\"} (float32, not double)";
+            case VectorMutationSchema.VECTOR_BYTES -> "bytes (little-endian float32)";
+            default -> "string";
+        };
+    }
+
+    /** The single non-null type of {@code s} (itself if not a union), or null if there is none. */
+    private static Schema nonNullBranch(Schema s) {
+        if (s.getType() != Schema.Type.UNION) {
+            return s;
+        }
+        Schema found = null;
+        for (Schema branch : s.getTypes()) {
+            if (branch.getType() != Schema.Type.NULL) {
+                if (found != null) {
+                    return null;
+                }
+                found = branch;
+            }
+        }
+        return found;
+    }
+
+    /** The reader schema: the writer's record projected onto the canonical fields it has. */
+    public Schema readerSchema() {
+        return reader;
+    }
+
+    /**
+     * Decodes one Avro-encoded value.
+     *
+     * @param data buffer holding the value
+     * @param offset where the Avro payload starts
+     * @param length payload length in bytes
+     * @return a struct of {@link VectorMutationSchema#VALUE}
+     * @throws DataException if the bytes do not decode with this writer schema
+     */
+    public synchronized Struct read(byte[] data, int offset, int length) {
+        Struct value = new Struct(VectorMutationSchema.VALUE);
+        String field = null;
+        try {
+            binary = DecoderFactory.get().binaryDecoder(data, offset, length, binary);
+            resolver.configure(binary);
+            byte[] vectorBytes = null;
+            byte[] floatsAsBytes = null;
+            for (Schema.Field f : resolver.readFieldOrder()) {
+                field = fieldByReaderPos[f.pos()];
+                Schema type = f.schema();
+                if (type.getType() == Schema.Type.UNION) {
+                    type = type.getTypes().get(resolver.readIndex());
+                }
+                switch (type.getType()) {
+                    case NULL -> resolver.readNull();
+                    case STRING -> value.put(field, resolver.readString());
+                    case ENUM -> value.put(field, type.getEnumSymbols().get(resolver.readEnum()));
+                    case ARRAY -> floatsAsBytes = readFloats(length);
+                    case BYTES -> vectorBytes = toArray(resolver.readBytes(null));
+                    default -> throw new IllegalStateException("unchecked type " + type);
+                }
+            }
+            field = null;
+            resolver.drain();
+            if (!binary.isEnd()) {
+                throw new DataException(String.format(
+                        "%s: %d bytes left over after the last field; the value was not written with "
+                                + "this schema id (check the producer's registry and subject)",
+                        description, remaining()));
+            }
+            if (floatsAsBytes != null && vectorBytes != null) {
+                throw new DataException(String.format(
+                        "%s: both 'vector' and 'vector_bytes' are set; a producer must set exactly one",
+                        description));
+            }
+            value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
+            return value;
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | UnsupportedOperationException e) {
+            throw new DataException(String.format(
+                    "%s: Avro payload of %d bytes does not decode%s: %s; the value is truncated or "
+                            + "was written with a different schema than its schema id says",
+                    description, length, field == null ? "" : " at field '" + field + "'", e), e);
+        }
+    }
+
+    /** Reads an Avro array of float into packed little-endian float32, one float at a time. */
+    private byte[] readFloats(int payloadLength) throws IOException {
+        int maxFloats = payloadLength / Float.BYTES;
+        long blockCount = resolver.readArrayStart();
+        byte[] out = new byte[(int) Math.min(Math.max(blockCount, 0), maxFloats) * Float.BYTES];
+        int pos = 0;
+        while (blockCount > 0) {
+            if (blockCount > maxFloats - pos / Float.BYTES) {
+                throw new DataException(String.format(
+                        "%s: field 'vector' claims %d more floats but the payload has only %d bytes; "
+                                + "the value is corrupt or truncated", description, blockCount, payloadLength));
+            }
+            int needed = pos + (int) blockCount * Float.BYTES;
+            if (needed > out.length) {
+                out = Arrays.copyOf(out, needed);
+            }
+            for (long i = 0; i < blockCount; i++) {
+                INT_LE.set(out, pos, Float.floatToRawIntBits(resolver.readFloat()));
+                pos += Float.BYTES;
+            }
+            blockCount = resolver.arrayNext();
+        }
+        return pos == out.length ? out : Arrays.copyOf(out, pos);
+    }
+
+    private static byte[] toArray(ByteBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.get(copy);
+        return copy;
+    }
+
+    private int remaining() {
+        try {
+            int n = 0;
+            while (!binary.isEnd()) {
+                binary.skipFixed(1);
+                n++;
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
