@@ -1,19 +1,17 @@
 package io.jadevectordb.connect.avro;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Resolver;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.ResolvingDecoder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
@@ -23,35 +21,35 @@ import org.apache.kafka.connect.errors.DataException;
  * {@code array<float>} vector becomes packed little-endian float32 bytes in
  * {@link VectorMutationSchema#VECTOR_BYTES}.
  *
- * <p>Avro does the schema work: the reader schema is the writer's record projected onto the
- * canonical fields, and Avro's {@link ResolvingDecoder} skips every other field (in any
- * position), follows the writer's field order and resolves nullable unions in either order.
- * This class only checks that each canonical field has a type it can deliver, and reads values.
+ * <p>Avro does the schema work. The reader schema is the writer's record projected onto the
+ * canonical fields; Avro's {@link Resolver} resolves writer against reader once per schema and
+ * says, for each writer field in writer order, whether to read it or skip it; skipping is
+ * Avro's {@link GenericDatumReader#skip}; primitives come from Avro's {@link BinaryDecoder}.
+ * What this class adds is the vector: Avro encodes a float as 4 little-endian IEEE-754 bytes, so
+ * each block of an {@code array<float>} is copied into the result with one
+ * {@link BinaryDecoder#readFixed} call instead of a {@code readFloat()} per element (which,
+ * through a {@code ResolvingDecoder}, measured no faster than boxing; see docs/benchmarks.md).
+ * NaN payloads survive because no float is ever materialized.
  *
- * <p>One instance per writer schema; {@link #read} is synchronized because the decoder is reused
- * between records (a Connect task calls its converter from one thread, so the lock is uncontended).
+ * <p>One instance per writer schema; instances are immutable and thread-safe.
  */
 public final class VectorMutationReader {
 
-    private static final VarHandle INT_LE =
-            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    /** What to do with one writer field, in writer order. */
+    private record Step(String canonicalField, Schema writerType) {
+        boolean skip() {
+            return canonicalField == null;
+        }
+    }
 
     private final String description;
     private final Schema reader;
-    private final String[] fieldByReaderPos;
-    private final ResolvingDecoder resolver;
-    private BinaryDecoder binary;
+    private final Step[] steps;
 
-    private VectorMutationReader(String description, Schema writer, Schema reader) {
+    private VectorMutationReader(String description, Schema reader, Step[] steps) {
         this.description = description;
         this.reader = reader;
-        this.fieldByReaderPos = reader.getFields().stream().map(Schema.Field::name).toArray(String[]::new);
-        try {
-            this.binary = DecoderFactory.get().binaryDecoder(new byte[0], null);
-            this.resolver = DecoderFactory.get().resolvingDecoder(writer, reader, binary);
-        } catch (IOException e) {
-            throw new DataException(description + ": Avro could not resolve the writer schema: " + e.getMessage(), e);
-        }
+        this.steps = steps;
     }
 
     /**
@@ -94,7 +92,24 @@ public final class VectorMutationReader {
                     description, writer.getFullName(), VectorMutationSchema.FIELDS));
         }
         Schema reader = Schema.createRecord(writer.getName(), writer.getDoc(), writer.getNamespace(), false, projected);
-        return new VectorMutationReader(description, writer, reader);
+        Resolver.Action resolution = Resolver.resolve(writer, reader);
+        if (!(resolution instanceof Resolver.RecordAdjust adjust)) {
+            throw new DataException(description + ": Avro cannot read writer schema " + writer.getFullName()
+                    + " as a vector mutation: " + resolution);
+        }
+        Step[] steps = new Step[adjust.fieldActions.length];
+        int read = 0;
+        for (int i = 0; i < steps.length; i++) {
+            Resolver.Action action = adjust.fieldActions[i];
+            if (action.type == Resolver.Action.Type.ERROR) {
+                throw new DataException(description + ": Avro cannot resolve field "
+                        + writer.getFields().get(i).name() + ": " + action);
+            }
+            steps[i] = action.type == Resolver.Action.Type.SKIP
+                    ? new Step(null, action.writer)
+                    : new Step(adjust.readerOrder[read++].name(), action.writer);
+        }
+        return new VectorMutationReader(description, reader, steps);
     }
 
     private static void checkType(String description, String name, Schema declared) {
@@ -156,36 +171,38 @@ public final class VectorMutationReader {
      * @return a struct of {@link VectorMutationSchema#VALUE}
      * @throws DataException if the bytes do not decode with this writer schema
      */
-    public synchronized Struct read(byte[] data, int offset, int length) {
+    public Struct read(byte[] data, int offset, int length) {
         Struct value = new Struct(VectorMutationSchema.VALUE);
         String field = null;
         try {
-            binary = DecoderFactory.get().binaryDecoder(data, offset, length, binary);
-            resolver.configure(binary);
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(data, offset, length, null);
             byte[] vectorBytes = null;
             byte[] floatsAsBytes = null;
-            for (Schema.Field f : resolver.readFieldOrder()) {
-                field = fieldByReaderPos[f.pos()];
-                Schema type = f.schema();
+            for (Step step : steps) {
+                if (step.skip()) {
+                    GenericDatumReader.skip(step.writerType(), in);
+                    continue;
+                }
+                field = step.canonicalField();
+                Schema type = step.writerType();
                 if (type.getType() == Schema.Type.UNION) {
-                    type = type.getTypes().get(resolver.readIndex());
+                    type = type.getTypes().get(in.readIndex());
                 }
                 switch (type.getType()) {
-                    case NULL -> resolver.readNull();
-                    case STRING -> value.put(field, resolver.readString());
-                    case ENUM -> value.put(field, type.getEnumSymbols().get(resolver.readEnum()));
-                    case ARRAY -> floatsAsBytes = readFloats(length);
-                    case BYTES -> vectorBytes = toArray(resolver.readBytes(null));
+                    case NULL -> in.readNull();
+                    case STRING -> value.put(field, in.readString());
+                    case ENUM -> value.put(field, type.getEnumSymbols().get(in.readEnum()));
+                    case ARRAY -> floatsAsBytes = readFloats(in, length);
+                    case BYTES -> vectorBytes = toArray(in.readBytes(null));
                     default -> throw new IllegalStateException("unchecked type " + type);
                 }
             }
             field = null;
-            resolver.drain();
-            if (!binary.isEnd()) {
+            if (!in.isEnd()) {
                 throw new DataException(String.format(
                         "%s: %d bytes left over after the last field; the value was not written with "
                                 + "this schema id (check the producer's registry and subject)",
-                        description, remaining()));
+                        description, remaining(in)));
             }
             if (floatsAsBytes != null && vectorBytes != null) {
                 throw new DataException(String.format(
@@ -202,10 +219,14 @@ public final class VectorMutationReader {
         }
     }
 
-    /** Reads an Avro array of float into packed little-endian float32, one float at a time. */
-    private byte[] readFloats(int payloadLength) throws IOException {
+    /**
+     * Reads an Avro {@code array<float>} as packed little-endian float32: Avro's own block
+     * framing ({@link BinaryDecoder#readArrayStart}, {@link BinaryDecoder#arrayNext}), and one
+     * bulk copy per block, since Avro's float encoding already is little-endian IEEE-754.
+     */
+    private byte[] readFloats(BinaryDecoder in, int payloadLength) throws IOException {
         int maxFloats = payloadLength / Float.BYTES;
-        long blockCount = resolver.readArrayStart();
+        long blockCount = in.readArrayStart();
         byte[] out = new byte[(int) Math.min(Math.max(blockCount, 0), maxFloats) * Float.BYTES];
         int pos = 0;
         while (blockCount > 0) {
@@ -214,15 +235,13 @@ public final class VectorMutationReader {
                         "%s: field 'vector' claims %d more floats but the payload has only %d bytes; "
                                 + "the value is corrupt or truncated", description, blockCount, payloadLength));
             }
-            int needed = pos + (int) blockCount * Float.BYTES;
-            if (needed > out.length) {
-                out = Arrays.copyOf(out, needed);
+            int bytes = (int) blockCount * Float.BYTES;
+            if (pos + bytes > out.length) {
+                out = Arrays.copyOf(out, pos + bytes);
             }
-            for (long i = 0; i < blockCount; i++) {
-                INT_LE.set(out, pos, Float.floatToRawIntBits(resolver.readFloat()));
-                pos += Float.BYTES;
-            }
-            blockCount = resolver.arrayNext();
+            in.readFixed(out, pos, bytes);
+            pos += bytes;
+            blockCount = in.arrayNext();
         }
         return pos == out.length ? out : Arrays.copyOf(out, pos);
     }
@@ -237,11 +256,11 @@ public final class VectorMutationReader {
         return copy;
     }
 
-    private int remaining() {
+    private static int remaining(BinaryDecoder in) {
         try {
             int n = 0;
-            while (!binary.isEnd()) {
-                binary.skipFixed(1);
+            while (!in.isEnd()) {
+                in.skipFixed(1);
                 n++;
             }
             return n;

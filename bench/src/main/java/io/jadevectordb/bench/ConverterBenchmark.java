@@ -1,0 +1,168 @@
+package io.jadevectordb.bench;
+
+import io.apicurio.registry.utils.converter.AvroConverter;
+import io.jadevectordb.connect.avro.VectorMutationAvroConverter;
+import io.jadevectordb.connect.testkit.ApicurioRegistry;
+import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.connect.data.Struct;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Records per second through one value converter, one thread: the fast path
+ * ({@link VectorMutationAvroConverter}) against Apicurio's general {@link AvroConverter}, on the
+ * same Confluent-wire-format bytes, with the vector as {@code array<float>} and as {@code bytes}.
+ * The {@code ...ToFloats} variants also turn the converted value into the {@code float[]} a sink
+ * needs, which for the general path means unboxing every element.
+ *
+ * <p>A real Apicurio Registry runs for the whole trial; both converters cache the schema after
+ * the first record, so the registry is not on the measured path.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class ConverterBenchmark {
+
+    private static final String TOPIC = "vectors";
+    private static final int DISTINCT_RECORDS = 64;
+
+    @Param({"768"})
+    public int dimension;
+
+    private ApicurioRegistry registry;
+    private AvroConverter apicurio;
+    private VectorMutationAvroConverter fast;
+    private byte[][] arrayValues;
+    private byte[][] bytesValues;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        registry = ApicurioRegistry.start();
+        Schema schema = new Schema.Parser().parse(Files.readString(
+                Paths.get(System.getProperty("jadevectordb.schemas.dir", "../schemas"), "vector_mutation.avsc")));
+        int id = new ConfluentAvroProducer(registry.confluentApiUrl()).register(TOPIC + "-value", schema);
+        Random random = new Random(20261125L);
+        arrayValues = new byte[DISTINCT_RECORDS][];
+        bytesValues = new byte[DISTINCT_RECORDS][];
+        for (int i = 0; i < DISTINCT_RECORDS; i++) {
+            float[] v = new float[dimension];
+            for (int d = 0; d < dimension; d++) {
+                v[d] = (float) random.nextGaussian();
+            }
+            arrayValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, false));
+            bytesValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, true));
+        }
+        apicurio = new AvroConverter();
+        apicurio.configure(Map.of(
+                "apicurio.registry.url", registry.registryV2Url(),
+                "apicurio.registry.as-confluent", "true",
+                "apicurio.registry.use-id", "contentId",
+                "apicurio.registry.headers.enabled", "false"), false);
+        fast = new VectorMutationAvroConverter();
+        fast.configure(Map.of("schema.registry.url", registry.confluentApiUrl()), false);
+        // Both converters must agree before either is timed.
+        float[] a = toFloats((Struct) apicurio.toConnectData(TOPIC, arrayValues[0]).value());
+        float[] b = toFloats((Struct) fast.toConnectData(TOPIC, arrayValues[0]).value());
+        if (!java.util.Arrays.equals(a, b) || a.length != dimension) {
+            throw new IllegalStateException("converters disagree on the benchmark records");
+        }
+    }
+
+    private static GenericRecord record(Schema schema, String id, float[] v, boolean asBytes) {
+        GenericRecord r = new GenericData.Record(schema);
+        r.put("database", "articles");
+        r.put("id", id);
+        r.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), "STORE"));
+        if (asBytes) {
+            ByteBuffer packed = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            packed.asFloatBuffer().put(v);
+            r.put("vector_bytes", packed);
+        } else {
+            List<Float> boxed = new ArrayList<>(v.length);
+            for (float f : v) {
+                boxed.add(f);
+            }
+            r.put("vector", boxed);
+        }
+        return r;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        registry.close();
+    }
+
+    private byte[] nextOf(byte[][] values) {
+        return values[next++ & (DISTINCT_RECORDS - 1)];
+    }
+
+    /** What a sink does with a converted value: get the vector as float[]. */
+    static float[] toFloats(Struct value) {
+        Object list = value.schema().field("vector") != null ? value.get("vector") : null;
+        if (list != null) {
+            List<?> boxed = (List<?>) list;
+            float[] out = new float[boxed.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (Float) boxed.get(i);
+            }
+            return out;
+        }
+        Object raw = value.get("vector_bytes");
+        ByteBuffer bytes = raw instanceof ByteBuffer bb ? bb.duplicate() : ByteBuffer.wrap((byte[]) raw);
+        float[] out = new float[bytes.remaining() / Float.BYTES];
+        bytes.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+
+    @Benchmark
+    public Object fastPathFloatArray() {
+        return fast.toConnectData(TOPIC, nextOf(arrayValues)).value();
+    }
+
+    @Benchmark
+    public Object apicurioFloatArray() {
+        return apicurio.toConnectData(TOPIC, nextOf(arrayValues)).value();
+    }
+
+    @Benchmark
+    public Object fastPathBytes() {
+        return fast.toConnectData(TOPIC, nextOf(bytesValues)).value();
+    }
+
+    @Benchmark
+    public Object apicurioBytes() {
+        return apicurio.toConnectData(TOPIC, nextOf(bytesValues)).value();
+    }
+
+    @Benchmark
+    public float[] fastPathFloatArrayToFloats() {
+        return toFloats((Struct) fast.toConnectData(TOPIC, nextOf(arrayValues)).value());
+    }
+
+    @Benchmark
+    public float[] apicurioFloatArrayToFloats() {
+        return toFloats((Struct) apicurio.toConnectData(TOPIC, nextOf(arrayValues)).value());
+    }
+}
