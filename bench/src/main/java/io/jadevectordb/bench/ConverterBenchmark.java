@@ -1,6 +1,7 @@
 package io.jadevectordb.bench;
 
 import io.apicurio.registry.utils.converter.AvroConverter;
+import io.jadevectordb.connect.avro.ConfluentWireFormat;
 import io.jadevectordb.connect.avro.VectorMutationAvroConverter;
 import io.jadevectordb.connect.testkit.ApicurioRegistry;
 import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
@@ -16,7 +17,10 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.connect.data.Struct;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,8 +40,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * The {@code ...ToFloats} variants also turn the converted value into the {@code float[]} a sink
  * needs, which for the general path means unboxing every element.
  *
- * <p>A real Apicurio Registry runs for the whole trial; both converters cache the schema after
- * the first record, so the registry is not on the measured path.
+ * {@code avroGenericReaderFloatArray} is Avro's own {@link GenericDatumReader} on the same payload
+ * with no Connect conversion at all (Avro 1.12 stores a float array unboxed): it shows how much
+ * of the general path's cost is Avro's per-element decoding rather than boxing.
+ *
+ * <p>A real Apicurio Registry serves the schemas: the one {@link BenchmarkMain} started (system
+ * property {@code bench.registry.url}), else one started for the trial. Both converters cache
+ * the schema after the first record, so the registry is not on the measured path.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -50,8 +59,10 @@ public class ConverterBenchmark {
     @Param({"768"})
     public int dimension;
 
-    private ApicurioRegistry registry;
-    private AvroConverter apicurio;
+    private ApicurioRegistry ownRegistry;
+    private GenericDatumReader<GenericRecord> avroReader;
+    private BinaryDecoder avroDecoder;
+    private AvroConverter<?> apicurio;
     private VectorMutationAvroConverter fast;
     private byte[][] arrayValues;
     private byte[][] bytesValues;
@@ -59,10 +70,15 @@ public class ConverterBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        registry = ApicurioRegistry.start();
+        String baseUrl = System.getProperty("bench.registry.url");
+        if (baseUrl == null) {
+            ownRegistry = ApicurioRegistry.start();
+            baseUrl = ownRegistry.baseUrl();
+        }
+        String confluentApi = baseUrl + "/apis/ccompat/v7";
         Schema schema = new Schema.Parser().parse(Files.readString(
                 Paths.get(System.getProperty("jadevectordb.schemas.dir", "../schemas"), "vector_mutation.avsc")));
-        int id = new ConfluentAvroProducer(registry.confluentApiUrl()).register(TOPIC + "-value", schema);
+        int id = new ConfluentAvroProducer(confluentApi).register(TOPIC + "-value", schema);
         Random random = new Random(20261125L);
         arrayValues = new byte[DISTINCT_RECORDS][];
         bytesValues = new byte[DISTINCT_RECORDS][];
@@ -74,14 +90,15 @@ public class ConverterBenchmark {
             arrayValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, false));
             bytesValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, true));
         }
-        apicurio = new AvroConverter();
+        apicurio = new AvroConverter<>();
         apicurio.configure(Map.of(
-                "apicurio.registry.url", registry.registryV2Url(),
+                "apicurio.registry.url", baseUrl + "/apis/registry/v2",
                 "apicurio.registry.as-confluent", "true",
                 "apicurio.registry.use-id", "contentId",
                 "apicurio.registry.headers.enabled", "false"), false);
         fast = new VectorMutationAvroConverter();
-        fast.configure(Map.of("schema.registry.url", registry.confluentApiUrl()), false);
+        fast.configure(Map.of("schema.registry.url", confluentApi), false);
+        avroReader = new GenericDatumReader<>(schema);
         // Both converters must agree before either is timed.
         float[] a = toFloats((Struct) apicurio.toConnectData(TOPIC, arrayValues[0]).value());
         float[] b = toFloats((Struct) fast.toConnectData(TOPIC, arrayValues[0]).value());
@@ -111,7 +128,9 @@ public class ConverterBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        registry.close();
+        if (ownRegistry != null) {
+            ownRegistry.close();
+        }
     }
 
     private byte[] nextOf(byte[][] values) {
@@ -144,6 +163,14 @@ public class ConverterBenchmark {
     @Benchmark
     public Object apicurioFloatArray() {
         return apicurio.toConnectData(TOPIC, nextOf(arrayValues)).value();
+    }
+
+    @Benchmark
+    public Object avroGenericReaderFloatArray() throws IOException {
+        byte[] value = nextOf(arrayValues);
+        avroDecoder = DecoderFactory.get().binaryDecoder(value, ConfluentWireFormat.HEADER_LENGTH,
+                value.length - ConfluentWireFormat.HEADER_LENGTH, avroDecoder);
+        return avroReader.read(null, avroDecoder);
     }
 
     @Benchmark

@@ -31,13 +31,13 @@ class ApicurioConverterEquivalenceTest {
     @RegisterExtension
     static final ApicurioRegistryExtension REGISTRY = new ApicurioRegistryExtension();
 
-    private AvroConverter apicurio;
+    private AvroConverter<?> apicurio;
     private VectorMutationAvroConverter fast;
     private ConfluentAvroProducer producer;
 
     @BeforeEach
     void converters() {
-        apicurio = new AvroConverter();
+        apicurio = new AvroConverter<>();
         apicurio.configure(Map.of(
                 "apicurio.registry.url", REGISTRY.registry().registryV2Url(),
                 "apicurio.registry.as-confluent", "true",
