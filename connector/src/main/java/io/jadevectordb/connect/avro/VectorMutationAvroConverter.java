@@ -91,6 +91,16 @@ public final class VectorMutationAvroConverter implements Converter {
         }
     }
 
+    /** Drops the cached writer schemas. */
+    @Override
+    public void close() {
+        if (readers != null) {
+            synchronized (readers) {
+                readers.clear();
+            }
+        }
+    }
+
     /**
      * Not supported: this converter is for sinks, which only read.
      *
