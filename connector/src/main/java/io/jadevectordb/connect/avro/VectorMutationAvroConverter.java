@@ -70,7 +70,7 @@ public final class VectorMutationAvroConverter implements Converter {
         }
         int schemaId = ConfluentWireFormat.schemaId(topic, value);
         VectorMutationReader reader = readerFor(topic, schemaId);
-        return new SchemaAndValue(VectorMutationSchema.VALUE, reader.read(
+        return new SchemaAndValue(VectorMutationSchema.VALUE, reader.read(topic,
                 value, ConfluentWireFormat.HEADER_LENGTH, value.length - ConfluentWireFormat.HEADER_LENGTH));
     }
 
@@ -82,9 +82,8 @@ public final class VectorMutationAvroConverter implements Converter {
             }
         }
         // Outside the lock: a slow registry must not block threads whose schemas are cached.
-        String description = "topic " + topic + ", schema id " + schemaId;
         VectorMutationReader built = VectorMutationReader.forWriter(
-                description, registry.schemaById(topic, schemaId), requiredFields);
+                topic, schemaId, registry.schemaById(topic, schemaId), requiredFields);
         synchronized (readers) {
             VectorMutationReader raced = readers.putIfAbsent(schemaId, built);
             return raced != null ? raced : built;

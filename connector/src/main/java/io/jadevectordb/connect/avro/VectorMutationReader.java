@@ -42,12 +42,12 @@ public final class VectorMutationReader {
         }
     }
 
-    private final String description;
+    private final int schemaId;
     private final Schema reader;
     private final Step[] steps;
 
-    private VectorMutationReader(String description, Schema reader, Step[] steps) {
-        this.description = description;
+    private VectorMutationReader(int schemaId, Schema reader, Step[] steps) {
+        this.schemaId = schemaId;
         this.reader = reader;
         this.steps = steps;
     }
@@ -55,14 +55,16 @@ public final class VectorMutationReader {
     /**
      * Prepares to decode values written with {@code writer}.
      *
-     * @param description where the schema came from (topic and schema id), named in every error
+     * @param topic the topic of the first record that names this schema, for error messages
+     * @param schemaId the writer schema's registry id, for error messages
      * @param writer the writer's schema, as registered
      * @param requiredFields canonical fields the writer schema must have
      * @return a reader for that writer schema
      * @throws DataException if the writer is not a record, lacks a required field, or gives a
      *     canonical field a type this reader cannot deliver (the message names field and fix)
      */
-    public static VectorMutationReader forWriter(String description, Schema writer, Collection<String> requiredFields) {
+    public static VectorMutationReader forWriter(String topic, int schemaId, Schema writer, Collection<String> requiredFields) {
+        String description = where(topic, schemaId);
         if (writer.getType() != Schema.Type.RECORD) {
             throw new DataException(String.format(
                     "%s: writer schema is %s, not a record; produce values with schemas/vector_mutation.avsc",
@@ -109,7 +111,7 @@ public final class VectorMutationReader {
                     ? new Step(null, action.writer)
                     : new Step(adjust.readerOrder[read++].name(), action.writer);
         }
-        return new VectorMutationReader(description, reader, steps);
+        return new VectorMutationReader(schemaId, reader, steps);
     }
 
     private static void checkType(String description, String name, Schema declared) {
@@ -157,6 +159,10 @@ public final class VectorMutationReader {
         return found;
     }
 
+    private static String where(String topic, int schemaId) {
+        return "topic " + topic + ", schema id " + schemaId;
+    }
+
     /** The reader schema: the writer's record projected onto the canonical fields it has. */
     public Schema readerSchema() {
         return reader;
@@ -165,13 +171,15 @@ public final class VectorMutationReader {
     /**
      * Decodes one Avro-encoded value.
      *
+     * @param topic the record's topic, for error messages
      * @param data buffer holding the value
      * @param offset where the Avro payload starts
      * @param length payload length in bytes
      * @return a struct of {@link VectorMutationSchema#VALUE}
      * @throws DataException if the bytes do not decode with this writer schema
      */
-    public Struct read(byte[] data, int offset, int length) {
+    public Struct read(String topic, byte[] data, int offset, int length) {
+        String description = where(topic, schemaId);
         Struct value = new Struct(VectorMutationSchema.VALUE);
         String field = null;
         try {
@@ -192,7 +200,7 @@ public final class VectorMutationReader {
                     case NULL -> in.readNull();
                     case STRING -> value.put(field, in.readString());
                     case ENUM -> value.put(field, type.getEnumSymbols().get(in.readEnum()));
-                    case ARRAY -> floatsAsBytes = readFloats(in, length);
+                    case ARRAY -> floatsAsBytes = readFloats(description, in, length);
                     case BYTES -> vectorBytes = toArray(in.readBytes(null));
                     default -> throw new IllegalStateException("unchecked type " + type);
                 }
@@ -224,7 +232,7 @@ public final class VectorMutationReader {
      * framing ({@link BinaryDecoder#readArrayStart}, {@link BinaryDecoder#arrayNext}), and one
      * bulk copy per block, since Avro's float encoding already is little-endian IEEE-754.
      */
-    private byte[] readFloats(BinaryDecoder in, int payloadLength) throws IOException {
+    private static byte[] readFloats(String description, BinaryDecoder in, int payloadLength) throws IOException {
         int maxFloats = payloadLength / Float.BYTES;
         long blockCount = in.readArrayStart();
         byte[] out = new byte[(int) Math.min(Math.max(blockCount, 0), maxFloats) * Float.BYTES];

@@ -54,6 +54,22 @@ class VectorMutationAvroConverterTest {
     }
 
     @Test
+    void decodeErrorNamesTheTopicOfTheFailingRecordEvenWhenTheSchemaWasCachedFromAnother() {
+        ConfluentAvroProducer producer = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl());
+        Schema schema = contractSchema();
+        int id = producer.register("shared-value", schema);
+        byte[] value = ConfluentAvroProducer.serialize(id, schema, mutation(schema, "db", "k", "STORE", new float[] {1f, 2f}, null));
+        VectorMutationAvroConverter converter = converter(REGISTRY.registry().confluentApiUrl());
+        converter.toConnectData("first-topic", value);
+        byte[] truncated = java.util.Arrays.copyOf(value, value.length - 2);
+
+        assertThatThrownBy(() -> converter.toConnectData("second-topic", truncated))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("topic second-topic, schema id " + id)
+                .hasMessageContaining("does not decode at field");
+    }
+
+    @Test
     void tombstoneConvertsToNullValue() {
         SchemaAndValue result = converter(REGISTRY.registry().confluentApiUrl()).toConnectData("vectors", null);
 

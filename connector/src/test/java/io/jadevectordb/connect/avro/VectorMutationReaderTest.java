@@ -27,7 +27,7 @@ class VectorMutationReaderTest {
 
     private static Struct decode(Schema writer, GenericRecord record) {
         byte[] avro = avroBinary(writer, record);
-        return VectorMutationReader.forWriter(WHERE, writer, List.of("id")).read(avro, 0, avro.length);
+        return VectorMutationReader.forWriter("vectors", 7, writer, List.of("id")).read("vectors", avro, 0, avro.length);
     }
 
     @Test
@@ -146,9 +146,9 @@ class VectorMutationReaderTest {
     void truncatedPayloadIsDataExceptionNamingTheField() {
         Schema s = contractSchema();
         byte[] avro = avroBinary(s, mutation(s, "db", "t", "STORE", new float[] {1f, 2f, 3f, 4f}, null));
-        VectorMutationReader reader = VectorMutationReader.forWriter(WHERE, s, List.of("id"));
+        VectorMutationReader reader = VectorMutationReader.forWriter("vectors", 7, s, List.of("id"));
 
-        assertThatThrownBy(() -> reader.read(avro, 0, avro.length - 9))
+        assertThatThrownBy(() -> reader.read("vectors", avro, 0, avro.length - 9))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining(WHERE)
                 .hasMessageContaining("field 'vector'")
@@ -163,12 +163,12 @@ class VectorMutationReaderTest {
         // then a count of 2^40, which Avro itself refuses.
         byte[] million = {(byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01, 0, 0, 0, 0};
         byte[] trillion = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x40};
-        VectorMutationReader reader = VectorMutationReader.forWriter(WHERE, s, List.of());
+        VectorMutationReader reader = VectorMutationReader.forWriter("vectors", 7, s, List.of());
 
-        assertThatThrownBy(() -> reader.read(million, 0, million.length))
+        assertThatThrownBy(() -> reader.read("vectors", million, 0, million.length))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("field 'vector' claims 1048576 more floats");
-        assertThatThrownBy(() -> reader.read(trillion, 0, trillion.length))
+        assertThatThrownBy(() -> reader.read("vectors", trillion, 0, trillion.length))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("field 'vector'");
     }
@@ -178,9 +178,9 @@ class VectorMutationReaderTest {
         Schema s = contractSchema();
         byte[] avro = avroBinary(s, mutation(s, "db", "t", "DELETE", null, null));
         byte[] padded = Arrays.copyOf(avro, avro.length + 3);
-        VectorMutationReader reader = VectorMutationReader.forWriter(WHERE, s, List.of("id"));
+        VectorMutationReader reader = VectorMutationReader.forWriter("vectors", 7, s, List.of("id"));
 
-        assertThatThrownBy(() -> reader.read(padded, 0, padded.length))
+        assertThatThrownBy(() -> reader.read("vectors", padded, 0, padded.length))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("3 bytes left over")
                 .hasMessageContaining(WHERE);
@@ -201,7 +201,7 @@ class VectorMutationReaderTest {
         Schema s = new Schema.Parser().parse("""
                 {"type":"record","name":"NoId","fields":[{"name":"vector","type":{"type":"array","items":"float"}}]}""");
 
-        assertThatThrownBy(() -> VectorMutationReader.forWriter(WHERE, s, List.of("id")))
+        assertThatThrownBy(() -> VectorMutationReader.forWriter("vectors", 7, s, List.of("id")))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining(WHERE)
                 .hasMessageContaining("no field 'id'")
@@ -214,7 +214,7 @@ class VectorMutationReaderTest {
                 {"type":"record","name":"D","fields":[{"name":"id","type":"string"},
                  {"name":"vector","type":{"type":"array","items":"double"}}]}""");
 
-        assertThatThrownBy(() -> VectorMutationReader.forWriter(WHERE, s, List.of("id")))
+        assertThatThrownBy(() -> VectorMutationReader.forWriter("vectors", 7, s, List.of("id")))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("field 'vector'")
                 .hasMessageContaining("float32, not double");
@@ -224,14 +224,14 @@ class VectorMutationReaderTest {
     void nonRecordSchemaIsRejected() {
         Schema s = Schema.create(Schema.Type.BYTES);
 
-        assertThatThrownBy(() -> VectorMutationReader.forWriter(WHERE, s, List.of()))
+        assertThatThrownBy(() -> VectorMutationReader.forWriter("vectors", 7, s, List.of()))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("not a record");
     }
 
     @Test
     void readerSchemaIsTheWriterProjectedOntoTheContract() {
-        VectorMutationReader reader = VectorMutationReader.forWriter(WHERE, evolvedSchema(), List.of("id"));
+        VectorMutationReader reader = VectorMutationReader.forWriter("vectors", 7, evolvedSchema(), List.of("id"));
 
         assertThat(reader.readerSchema().getFields()).extracting(Schema.Field::name)
                 .containsExactlyElementsOf(VectorMutationSchema.FIELDS);
