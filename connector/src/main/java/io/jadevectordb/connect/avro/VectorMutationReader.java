@@ -179,7 +179,6 @@ public final class VectorMutationReader {
      * @throws DataException if the bytes do not decode with this writer schema
      */
     public Struct read(String topic, byte[] data, int offset, int length) {
-        String description = where(topic, schemaId);
         Struct value = new Struct(VectorMutationSchema.VALUE);
         String field = null;
         try {
@@ -200,7 +199,7 @@ public final class VectorMutationReader {
                     case NULL -> in.readNull();
                     case STRING -> value.put(field, in.readString());
                     case ENUM -> value.put(field, type.getEnumSymbols().get(in.readEnum()));
-                    case ARRAY -> floatsAsBytes = readFloats(description, in, length);
+                    case ARRAY -> floatsAsBytes = readFloats(topic, in, length);
                     case BYTES -> vectorBytes = toArray(in.readBytes(null));
                     default -> throw new IllegalStateException("unchecked type " + type);
                 }
@@ -210,12 +209,12 @@ public final class VectorMutationReader {
                 throw new DataException(String.format(
                         "%s: %d bytes left over after the last field; the value was not written with "
                                 + "this schema id (check the producer's registry and subject)",
-                        description, remaining(in)));
+                        where(topic, schemaId), remaining(in)));
             }
             if (floatsAsBytes != null && vectorBytes != null) {
                 throw new DataException(String.format(
                         "%s: both 'vector' and 'vector_bytes' are set; a producer must set exactly one",
-                        description));
+                        where(topic, schemaId)));
             }
             value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
             return value;
@@ -223,7 +222,7 @@ public final class VectorMutationReader {
             throw new DataException(String.format(
                     "%s: Avro payload of %d bytes does not decode%s: %s; the value is truncated or "
                             + "was written with a different schema than its schema id says",
-                    description, length, field == null ? "" : " at field '" + field + "'", e), e);
+                    where(topic, schemaId), length, field == null ? "" : " at field '" + field + "'", e), e);
         }
     }
 
@@ -232,7 +231,7 @@ public final class VectorMutationReader {
      * framing ({@link BinaryDecoder#readArrayStart}, {@link BinaryDecoder#arrayNext}), and one
      * bulk copy per block, since Avro's float encoding already is little-endian IEEE-754.
      */
-    private static byte[] readFloats(String description, BinaryDecoder in, int payloadLength) throws IOException {
+    private byte[] readFloats(String topic, BinaryDecoder in, int payloadLength) throws IOException {
         int maxFloats = payloadLength / Float.BYTES;
         long blockCount = in.readArrayStart();
         byte[] out = new byte[(int) Math.min(Math.max(blockCount, 0), maxFloats) * Float.BYTES];
@@ -241,7 +240,7 @@ public final class VectorMutationReader {
             if (blockCount > maxFloats - pos / Float.BYTES) {
                 throw new DataException(String.format(
                         "%s: field 'vector' claims %d more floats but the payload has only %d bytes; "
-                                + "the value is corrupt or truncated", description, blockCount, payloadLength));
+                                + "the value is corrupt or truncated", where(topic, schemaId), blockCount, payloadLength));
             }
             int bytes = (int) blockCount * Float.BYTES;
             if (pos + bytes > out.length) {
