@@ -75,6 +75,8 @@ public final class BenchmarkMain {
         ratio(score, "fastPathBytes", "apicurioBytes");
         ratio(score, "fastPathFloatArray", "apicurioBytes");
         ratio(score, "avroGenericReaderFloatArray", "apicurioFloatArray");
+        ratio(score, "avroResolvingDecoderNoBoxing", "apicurioFloatArray");
+        ratio(score, "fastPathFloatArray", "avroResolvingDecoderNoBoxing");
         System.out.println("JMH results written to " + json.toAbsolutePath());
     }
 

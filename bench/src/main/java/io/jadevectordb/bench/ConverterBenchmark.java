@@ -21,6 +21,7 @@ import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.ResolvingDecoder;
 import org.apache.kafka.connect.data.Struct;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,9 +41,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * The {@code ...ToFloats} variants also turn the converted value into the {@code float[]} a sink
  * needs, which for the general path means unboxing every element.
  *
- * {@code avroGenericReaderFloatArray} is Avro's own {@link GenericDatumReader} on the same payload
- * with no Connect conversion at all (Avro 1.12 stores a float array unboxed): it shows how much
- * of the general path's cost is Avro's per-element decoding rather than boxing.
+ * Two baselines split the general path's cost: {@code avroGenericReaderFloatArray} is Avro's own
+ * {@link GenericDatumReader} on the payload with no Connect conversion (it still boxes every
+ * float into a {@code GenericData.Array}); {@code avroResolvingDecoderNoBoxing} reads the
+ * payload float by float through Avro's {@link ResolvingDecoder} into a byte[], boxing nothing
+ * (the first design of the fast path).
  *
  * <p>A real Apicurio Registry serves the schemas: the one {@link BenchmarkMain} started (system
  * property {@code bench.registry.url}), else one started for the trial. Both converters cache
@@ -62,6 +65,7 @@ public class ConverterBenchmark {
     private ApicurioRegistry ownRegistry;
     private GenericDatumReader<GenericRecord> avroReader;
     private BinaryDecoder avroDecoder;
+    private ResolvingDecoder resolvingDecoder;
     private AvroConverter<?> apicurio;
     private VectorMutationAvroConverter fast;
     private byte[][] arrayValues;
@@ -99,6 +103,7 @@ public class ConverterBenchmark {
         fast = new VectorMutationAvroConverter();
         fast.configure(Map.of("schema.registry.url", confluentApi), false);
         avroReader = new GenericDatumReader<>(schema);
+        resolvingDecoder = DecoderFactory.get().resolvingDecoder(schema, schema, null);
         // Both converters must agree before either is timed.
         float[] a = toFloats((Struct) apicurio.toConnectData(TOPIC, arrayValues[0]).value());
         float[] b = toFloats((Struct) fast.toConnectData(TOPIC, arrayValues[0]).value());
@@ -171,6 +176,40 @@ public class ConverterBenchmark {
         avroDecoder = DecoderFactory.get().binaryDecoder(value, ConfluentWireFormat.HEADER_LENGTH,
                 value.length - ConfluentWireFormat.HEADER_LENGTH, avroDecoder);
         return avroReader.read(null, avroDecoder);
+    }
+
+    @Benchmark
+    public byte[] avroResolvingDecoderNoBoxing() throws IOException {
+        byte[] value = nextOf(arrayValues);
+        avroDecoder = DecoderFactory.get().binaryDecoder(value, ConfluentWireFormat.HEADER_LENGTH,
+                value.length - ConfluentWireFormat.HEADER_LENGTH, avroDecoder);
+        resolvingDecoder.configure(avroDecoder);
+        byte[] vector = null;
+        for (Schema.Field f : resolvingDecoder.readFieldOrder()) {
+            Schema type = f.schema();
+            if (type.getType() == Schema.Type.UNION) {
+                type = type.getTypes().get(resolvingDecoder.readIndex());
+            }
+            switch (type.getType()) {
+                case NULL -> resolvingDecoder.readNull();
+                case STRING -> resolvingDecoder.readString();
+                case ENUM -> resolvingDecoder.readEnum();
+                case LONG -> resolvingDecoder.readLong();
+                case BYTES -> resolvingDecoder.readBytes(null);
+                case ARRAY -> {
+                    ByteBuffer out = ByteBuffer.allocate(dimension * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                    for (long n = resolvingDecoder.readArrayStart(); n > 0; n = resolvingDecoder.arrayNext()) {
+                        for (long i = 0; i < n; i++) {
+                            out.putFloat(resolvingDecoder.readFloat());
+                        }
+                    }
+                    vector = out.array();
+                }
+                default -> throw new IllegalStateException("unexpected " + type);
+            }
+        }
+        resolvingDecoder.drain();
+        return vector;
     }
 
     @Benchmark
