@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.slf4j.Logger;
@@ -24,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * ({@code GET {url}/schemas/ids/{id}}), as served by Confluent Schema Registry, Apicurio
  * ({@code /apis/ccompat/v7}), Karapace and Redpanda. Uncached: callers cache what they build.
  *
- * <p>Failures are classified for Connect: an id the registry does not know is a
- * {@link DataException} (the record is bad); an unreachable or failing registry is a
- * {@link RetriableException} (retrying can help); rejected credentials are a plain
- * {@link ConnectException} (only the operator can fix them).
+ * <p>Failures are classified for Connect: an id the registry does not know, or a schema that is
+ * not Avro, is a {@link DataException} (the record is bad). Everything that is not the record's
+ * fault (registry unreachable, failing, refusing credentials, or a URL that does not serve the
+ * Confluent-compatible API) is a {@link RetriableException}: with {@code errors.tolerance=all}
+ * Connect sends a record whose conversion failed to the dead letter queue once
+ * {@code errors.retry.timeout} is spent, and a registry problem must stall the pipeline (set
+ * {@code errors.retry.timeout=-1}), not divert healthy records.
  */
 public final class SchemaRegistryClient {
 
@@ -97,6 +99,11 @@ public final class SchemaRegistryClient {
     private static Schema parse(String topic, int id, URI uri, HttpResponse<String> response) {
         int status = response.statusCode();
         String where = String.format("topic %s, schema id %d (%s)", topic, id, uri);
+        if (status == 404 && !isUnknownSchemaError(response.body())) {
+            throw new RetriableException(where + ": HTTP 404 without the Confluent error code 40403: "
+                    + "schema.registry.url does not serve the Confluent-compatible API (Apicurio 2.x: "
+                    + "http://host:port/apis/ccompat/v7); fix the URL");
+        }
         if (status == 404) {
             throw new DataException(where + ": the registry has no schema with this id; the record was "
                     + "produced against another registry, or its schema was deleted; point "
@@ -104,7 +111,7 @@ public final class SchemaRegistryClient {
                     + "ids are contentIds)");
         }
         if (status == 401 || status == 403) {
-            throw new ConnectException(where + ": the registry refused access (HTTP " + status
+            throw new RetriableException(where + ": the registry refused access (HTTP " + status
                     + "); set basic.auth.user.info to valid credentials");
         }
         if (status != 200) {
@@ -129,6 +136,14 @@ public final class SchemaRegistryClient {
             return new Schema.Parser().parse(schema.asText());
         } catch (IOException | SchemaParseException e) {
             throw new DataException(where + ": could not parse the registry's answer as an Avro schema: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isUnknownSchemaError(String body) {
+        try {
+            return JSON.readTree(body).path("error_code").asInt() == 40403;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -115,6 +115,17 @@ class VectorMutationAvroConverterTest {
     }
 
     @Test
+    void urlWithoutTheConfluentCompatibleApiIsRetriableNotARecordError() {
+        byte[] value = {0, 0, 0, 0, 1, 2, 'x'};
+        String nativeApiUrl = REGISTRY.registry().registryV2Url();
+
+        assertThatThrownBy(() -> converter(nativeApiUrl).toConnectData("vectors", value))
+                .isInstanceOf(RetriableException.class)
+                .hasMessageContaining("does not serve the Confluent-compatible API")
+                .hasMessageContaining("/apis/ccompat/v7");
+    }
+
+    @Test
     void writerSchemaMissingRequiredIdIsDataExceptionAtFirstRecord() {
         ConfluentAvroProducer producer = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl());
         Schema noId = new Schema.Parser().parse("""
