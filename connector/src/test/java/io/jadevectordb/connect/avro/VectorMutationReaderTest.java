@@ -118,6 +118,17 @@ class VectorMutationReaderTest {
     }
 
     @Test
+    void opSymbolUnknownToTheSinkIsDeliveredAsWrittenForTheRecordMapperToReject() {
+        Schema s = new Schema.Parser().parse(contractSchema().toString()
+                .replace("[\"STORE\",\"UPDATE\",\"DELETE\"]", "[\"STORE\",\"UPDATE\",\"DELETE\",\"UPSERT\"]"));
+        assertThat(s.getField("op").schema().getEnumSymbols()).contains("UPSERT");
+
+        Struct v = decode(s, mutation(s, "db", "u", "UPSERT", new float[] {1f}, null));
+
+        assertThat(v.getString("op")).isEqualTo("UPSERT");
+    }
+
+    @Test
     void passesVectorBytesThroughUnchanged() {
         byte[] packed = littleEndian(new float[] {3f, Float.NaN, -0f});
         Schema s = contractSchema();
