@@ -84,6 +84,10 @@ final class DatabaseCatalog {
         } else {
             fix = "";
         }
-        return new InvalidRecordException(routed.position(), e.field(), e.value(), e.getMessage(), fix, e);
+        // The engine's message starts with "field = value: "; the record error says that itself.
+        String prefix = e.field() + " = " + e.value() + ": ";
+        String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return new InvalidRecordException(routed.position(), e.field(), new InvalidRecordException.Rendered(e.value()),
+                reason, fix, e);
     }
 }

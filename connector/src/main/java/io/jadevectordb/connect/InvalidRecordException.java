@@ -39,6 +39,18 @@ public class InvalidRecordException extends DataException {
         return value;
     }
 
+    /**
+     * A value someone else already rendered for a message (the engine quotes its own values).
+     *
+     * @param text the rendering, used as is
+     */
+    record Rendered(String text) {
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     /** Renders a value for a message, cut to a readable length (vectors can be long). */
     static String preview(Object value) {
         String text;
