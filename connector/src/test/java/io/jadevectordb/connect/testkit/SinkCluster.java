@@ -72,12 +72,12 @@ public final class SinkCluster implements AutoCloseable {
         connect.kafka().createTopic(topic, partitions);
     }
 
-    /** Sends one record synchronously to an explicit partition; a null value is a tombstone. */
-    public void produce(String topic, int partition, String key, String value) {
+    /** Sends one record synchronously to an explicit partition; a null value is a tombstone. Returns its offset. */
+    public long produce(String topic, int partition, String key, String value) {
         byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
         byte[] v = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
         try {
-            producer.send(new ProducerRecord<>(topic, partition, k, v)).get(30, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(topic, partition, k, v)).get(30, TimeUnit.SECONDS).offset();
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IllegalStateException("producing to " + topic + "-" + partition + " failed", e);
         }
