@@ -1,0 +1,90 @@
+package io.jadevectordb.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The packaged plugin archive: Connect component layout, a service entry that
+ * {@code plugin.discovery=service_load} finds, and none of Kafka's own classes.
+ */
+class PluginArchiveIT {
+
+    private static Path archive() {
+        String path = System.getProperty("plugin.archive");
+        assertThat(path).as("system property plugin.archive (set by the failsafe configuration)").isNotNull();
+        return Paths.get(path);
+    }
+
+    private static List<String> entries(ZipFile zip) {
+        List<String> names = new ArrayList<>();
+        zip.stream().map(ZipEntry::getName).forEach(names::add);
+        return names;
+    }
+
+    @Test
+    void archiveHasTheConnectComponentLayout() throws IOException {
+        try (ZipFile zip = new ZipFile(archive().toFile())) {
+            List<String> names = entries(zip);
+            String base = names.get(0).substring(0, names.get(0).indexOf('/') + 1);
+
+            assertThat(names).contains(base + "manifest.json", base + "doc/connector.md",
+                    base + "etc/jadevectordb-sink.properties", base + "etc/jadevectordb-sink.json",
+                    base + "etc/connect-standalone.properties");
+            assertThat(names).anyMatch(n -> n.startsWith(base + "lib/jadevectordb-kafka-connect-") && n.endsWith(".jar"));
+            assertThat(names).anyMatch(n -> n.startsWith(base + "lib/jadevectordb-engine-") && n.endsWith(".jar"));
+            JsonNode manifest = new ObjectMapper().readTree(zip.getInputStream(zip.getEntry(base + "manifest.json")));
+            assertThat(manifest.get("component_types").get(0).asText()).isEqualTo("sink");
+            assertThat(manifest.get("version").asText()).doesNotContain("${");
+        }
+    }
+
+    @Test
+    void libHoldsNoKafkaOrLoggingBindingClassesAndRegistersTheConnector() throws IOException {
+        List<String> classes = new ArrayList<>();
+        String services = null;
+        try (ZipFile zip = new ZipFile(archive().toFile())) {
+            for (String name : entries(zip)) {
+                if (!name.contains("/lib/") || !name.endsWith(".jar")) {
+                    continue;
+                }
+                assertThat(name).as("jar in lib/").doesNotContain("kafka-clients", "connect-api", "slf4j");
+                byte[] jar;
+                try (InputStream in = zip.getInputStream(zip.getEntry(name))) {
+                    jar = in.readAllBytes();
+                }
+                try (JarInputStream entries = new JarInputStream(new ByteArrayInputStream(jar))) {
+                    for (JarEntry e = entries.getNextJarEntry(); e != null; e = entries.getNextJarEntry()) {
+                        if (e.getName().endsWith(".class")) {
+                            classes.add(e.getName());
+                        }
+                        if (e.getName().equals("META-INF/services/org.apache.kafka.connect.sink.SinkConnector")) {
+                            services = new String(entries.readAllBytes(), StandardCharsets.UTF_8).trim();
+                        }
+                    }
+                }
+            }
+        }
+
+        assertThat(classes).contains("io/jadevectordb/connect/VectorSinkConnector.class",
+                "io/jadevectordb/engine/VectorStore.class");
+        assertThat(classes).noneMatch(c -> c.startsWith("org/apache/kafka/") || c.startsWith("org/slf4j/"));
+        assertThat(services).isEqualTo(VectorSinkConnector.class.getName());
+    }
+}
