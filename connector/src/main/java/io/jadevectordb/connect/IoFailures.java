@@ -22,10 +22,12 @@ final class IoFailures {
     private static final Logger log = LoggerFactory.getLogger(IoFailures.class);
 
     private final long timeoutMs;
+    private final SinkMetrics metrics;
     private long firstFailureMs = -1;
 
-    IoFailures(long timeoutMs) {
+    IoFailures(long timeoutMs, SinkMetrics metrics) {
         this.timeoutMs = timeoutMs;
+        this.metrics = metrics;
     }
 
     /** Whether this problem can never be cured by waiting. */
@@ -54,6 +56,7 @@ final class IoFailures {
                     + VectorSinkConfig.IO_RETRY_TIMEOUT_MS_CONFIG + "=" + timeoutMs + "): " + e.getMessage()
                     + ". Fix the cause (free disk space, stop the other writer) and restart the task", e);
         }
+        metrics.ioRetry();
         log.warn("{} failed, will retry (retrying for up to {} ms): {}", what, timeoutMs - elapsed, e.getMessage());
         return new RetriableException(what + " failed: " + e.getMessage(), e);
     }

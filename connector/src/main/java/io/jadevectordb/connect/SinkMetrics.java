@@ -33,10 +33,11 @@ final class SinkMetrics {
     private final Sensor bytes;
     private final Sensor commitLatency;
     private final Sensor forceLatency;
+    private final Sensor ioRetries;
 
     private SinkMetrics(PluginMetrics metrics, IntSupplier openShards) {
         if (metrics == null) {
-            rejected = skipped = batches = bytes = commitLatency = forceLatency = null;
+            rejected = skipped = batches = bytes = commitLatency = forceLatency = ioRetries = null;
             return;
         }
         for (Mutation.Op op : Mutation.Op.values()) {
@@ -47,6 +48,7 @@ final class SinkMetrics {
         skipped = counter(metrics, "records-skipped", "records that changed nothing (replayed, ignored tombstones, "
                 + "UPDATE or DELETE of a missing id)");
         batches = counter(metrics, "batches", "batches applied to shards");
+        ioRetries = counter(metrics, "io-retries", "retriable I/O problems (shard locked, disk full) waited out");
         bytes = counter(metrics, "bytes-applied", "vector bytes applied to shards");
         commitLatency = latency(metrics, "commit-latency", "time of one preCommit: apply buffered, force, checkpoint");
         forceLatency = latency(metrics, "force-latency", "time of the engine's commit of one partition (force + checkpoint)");
@@ -106,6 +108,10 @@ final class SinkMetrics {
     void batch(long vectorBytes) {
         record(batches, 1);
         record(bytes, vectorBytes);
+    }
+
+    void ioRetry() {
+        record(ioRetries, 1);
     }
 
     void commitLatency(long millis) {

@@ -21,6 +21,7 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.VectorStore;
 
 /**
@@ -68,7 +69,7 @@ public class VectorSinkTask extends SinkTask {
         catalog = new DatabaseCatalog(store, config);
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
         applier = new BatchApplier(store, buffers, catalog, errant, config.updateMissingPolicy(), metrics);
-        ioFailures = new IoFailures(config.ioRetryTimeoutMs());
+        ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
         coordinator = new CommitCoordinator(store, buffers, applier, ioFailures, metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
     }
@@ -124,6 +125,12 @@ public class VectorSinkTask extends SinkTask {
                 Optional<RoutedMutation> routed = mapper.map(record);
                 if (routed.isPresent() && catalog.prepare(routed.get())) {
                     buffers.add(routed.get());
+                } else if (routed.isPresent() && rejectsUpdateOfMissing(routed.get())) {
+                    errant.reject(record, new InvalidRecordException(position, config.idField(),
+                            routed.get().mutation().id(), "UPDATE of an id in database '" + routed.get().database()
+                                    + "', which does not exist", "send STORE to create it, or set "
+                                    + VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG + "=upsert or ignore"));
+                    buffers.markSeen(position);
                 } else {
                     metrics.skipped();
                     buffers.markSeen(position);
@@ -136,6 +143,11 @@ public class VectorSinkTask extends SinkTask {
             }
         }
         applyWhatIsDue();
+    }
+
+    private boolean rejectsUpdateOfMissing(RoutedMutation routed) {
+        return routed.mutation().op() == Mutation.Op.UPDATE
+                && config.updateMissingPolicy() == VectorSinkConfig.UpdateMissingPolicy.REJECT;
     }
 
     private void applyWhatIsDue() {
@@ -152,7 +164,7 @@ public class VectorSinkTask extends SinkTask {
             }
             ioFailures.succeeded();
         } catch (IOException e) {
-            RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations");
+            RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations to " + store.root());
             if (outcome instanceof RetriableException) {
                 pauseUnderMemoryPressure();
                 context.timeout(config.ioRetryBackoffMs());

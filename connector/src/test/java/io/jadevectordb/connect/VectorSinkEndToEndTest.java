@@ -94,7 +94,7 @@ class VectorSinkEndToEndTest {
 
         expected.assertMatches(dataDir);
         assertThat(dataDir.resolve("articles").resolve(topic + "-0.jvdb")).exists();
-        assertThat(metricNames).contains("records-applied-store-total", "records-applied-delete-total",
+        assertThat(metricNames).contains("records-applied-store-total", "records-applied-delete-total", "io-retries-total",
                 "commit-latency-avg-ms", "force-latency-max-ms", "open-shards");
         cluster.deleteConnector(connector);
     }

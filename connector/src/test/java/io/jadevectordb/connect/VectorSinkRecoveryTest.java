@@ -1,20 +1,31 @@
 package io.jadevectordb.connect;
 
+import static io.jadevectordb.connect.testkit.VectorRecords.key;
+import static io.jadevectordb.connect.testkit.VectorRecords.vector;
+import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.test.TestUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.testkit.ExpectedState;
 import io.jadevectordb.connect.testkit.SinkCluster;
 import io.jadevectordb.connect.testkit.Workload;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * Restarts, rebalances and lost local state in the middle of a stream: whatever happens, the
@@ -110,6 +121,8 @@ class VectorSinkRecoveryTest {
         workload.produce(200);
         cluster.awaitCommitted(connector, topic, 2);
         cluster.stopConnector(connector);
+        cluster.connect().resetConnectorOffsets(connector);
+        assertThat(cluster.committedOffsets(connector, topic)).as("offsets after a reset through the REST API").isEmpty();
 
         deleteRecursively(dataDir);
         cluster.connect().resumeConnector(connector);
@@ -121,6 +134,76 @@ class VectorSinkRecoveryTest {
         assertThat(workload.expected().liveCount()).isPositive();
         workload.expected().assertMatches(dataDir);
         cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aShardLockedByAnotherWriterIsRetriedNeverDeadLetteredAndCompletesOnceReleased() throws Exception {
+        String topic = "locked";
+        String connector = "sink-locked";
+        Path dataDir = tmp.resolve("locked");
+        cluster.createTopic(topic, 1);
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("errors.tolerance", "all");
+        props.put("errors.deadletterqueue.topic.name", "locked-dlq");
+        props.put("errors.deadletterqueue.topic.replication.factor", "1");
+        props.put("io.retry.backoff.ms", "100");
+        ExpectedState expected = new ExpectedState();
+        cluster.configure(connector, props);
+        cluster.awaitRunning(connector, 1);
+        try {
+            for (int i = 0; i < 20; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+                expected.store("alpha", id, vector(id, 0, 8));
+            }
+            TestUtils.waitForCondition(() -> SinkCluster.pluginMetric(connector, "io-retries-total") >= 1,
+                    SinkCluster.WAIT_MS, "the task never met the locked shard");
+
+            assertThat(cluster.committedOffsets(connector, topic)).as("nothing is durable while the shard is locked")
+                    .isEmpty();
+            assertThat(cluster.status(connector)).startsWith("RUNNING").doesNotContain("FAILED");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.awaitCommitted(connector, topic, 1);
+        cluster.stopConnector(connector);
+
+        expected.assertMatches(dataDir);
+        assertThat(cluster.connect().kafka().endOffset(new TopicPartition("locked-dlq", 0)))
+                .as("records in the dead letter queue").isZero();
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aShardLockedBeyondTheRetryTimeoutFailsTheTaskNamingTheProblem() throws Exception {
+        String topic = "locked-long";
+        String connector = "sink-locked-long";
+        Path dataDir = tmp.resolve("locked-long");
+        cluster.createTopic(topic, 1);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("io.retry.timeout.ms", "0");
+        try (VectorStore otherWriter = holdShard(dataDir, "alpha", topic)) {
+            cluster.configure(connector, props);
+            cluster.awaitRunning(connector, 1);
+            for (int i = 0; i < 8; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            }
+
+            String trace = cluster.awaitFailedTaskTrace(connector);
+
+            assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=0", "alpha/locked-long-0.jvdb");
+        }
+        cluster.deleteConnector(connector);
+    }
+
+    /** Another writer (a second store in this JVM) holding the shard of {@code database} fed by partition 0. */
+    private static VectorStore holdShard(Path dataDir, String database, String topic) throws Exception {
+        VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO));
+        store.createDatabase(database, 8);
+        store.apply(database, new SourcePartition(topic, 0), List.of());
+        return store;
     }
 
     private static void deleteRecursively(Path dir) throws Exception {

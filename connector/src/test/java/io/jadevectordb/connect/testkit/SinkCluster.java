@@ -190,6 +190,27 @@ public final class SinkCluster implements AutoCloseable {
         return records;
     }
 
+    /**
+     * The value of a plugin metric of the connector's tasks over JMX (summed over tasks), or
+     * NaN when no task has registered it.
+     */
+    public static double pluginMetric(String connector, String attribute) throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        double sum = Double.NaN;
+        for (javax.management.ObjectName name : server.queryNames(new javax.management.ObjectName("kafka.connect:*"), null)) {
+            if (!connector.equals(name.getKeyProperty("connector")) || name.getKeyProperty("task") == null) {
+                continue;
+            }
+            for (javax.management.MBeanAttributeInfo info : server.getMBeanInfo(name).getAttributes()) {
+                if (info.getName().equals(attribute)) {
+                    double value = ((Number) server.getAttribute(name, attribute)).doubleValue();
+                    sum = Double.isNaN(sum) ? value : sum + value;
+                }
+            }
+        }
+        return sum;
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
