@@ -35,7 +35,7 @@ final class SinkMetrics {
     private final Sensor forceLatency;
     private final Sensor ioRetries;
 
-    private SinkMetrics(PluginMetrics metrics, IntSupplier openShards) {
+    private SinkMetrics(PluginMetrics metrics, IntSupplier openShards, IntSupplier pausedPartitions) {
         if (metrics == null) {
             rejected = skipped = batches = bytes = commitLatency = forceLatency = ioRetries = null;
             return;
@@ -54,10 +54,13 @@ final class SinkMetrics {
         forceLatency = latency(metrics, "force-latency", "time of the engine's commit of one partition (force + checkpoint)");
         metrics.addMetric(metrics.metricName("open-shards", "shard files open in this task", new LinkedHashMap<>()),
                 (Gauge<Integer>) (config, now) -> openShards.getAsInt());
+        metrics.addMetric(metrics.metricName("paused-partitions", "partitions paused because the buffer is over "
+                        + VectorSinkConfig.BUFFER_MAX_BYTES_CONFIG, new LinkedHashMap<>()),
+                (Gauge<Integer>) (config, now) -> pausedPartitions.getAsInt());
     }
 
     /** Metrics registered with the worker when it supports plugin metrics, else no-ops. */
-    static SinkMetrics register(SinkTaskContext context, IntSupplier openShards) {
+    static SinkMetrics register(SinkTaskContext context, IntSupplier openShards, IntSupplier pausedPartitions) {
         PluginMetrics pluginMetrics;
         try {
             pluginMetrics = context.pluginMetrics();
@@ -65,12 +68,12 @@ final class SinkMetrics {
             log.info("this Connect worker has no plugin metrics (Kafka < 4.1): running without JMX metrics");
             pluginMetrics = null;
         }
-        return new SinkMetrics(pluginMetrics, openShards);
+        return new SinkMetrics(pluginMetrics, openShards, pausedPartitions);
     }
 
     /** Metrics that record nothing (unit use). */
     static SinkMetrics none() {
-        return new SinkMetrics(null, () -> 0);
+        return new SinkMetrics(null, () -> 0, () -> 0);
     }
 
     private static Sensor counter(PluginMetrics metrics, String name, String description) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +45,8 @@ public class VectorSinkTask extends SinkTask {
     private CommitCoordinator coordinator;
     private IoFailures ioFailures;
     private SinkMetrics metrics;
-    private final Set<TopicPartition> pausedForMemory = new HashSet<>();
+    /** Read by the metrics thread too. */
+    private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public String version() {
@@ -63,7 +63,7 @@ public class VectorSinkTask extends SinkTask {
                     + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage()
                     + "; check that the directory exists or can be created and is writable by the worker", e);
         }
-        metrics = SinkMetrics.register(context, store::openShardCount);
+        metrics = SinkMetrics.register(context, store::openShardCount, pausedForMemory::size);
         mapper = new RecordMapper(config);
         buffers = new PartitionBuffers(config.batchSize());
         catalog = new DatabaseCatalog(store, config);

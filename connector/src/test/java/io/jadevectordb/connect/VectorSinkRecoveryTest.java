@@ -137,7 +137,7 @@ class VectorSinkRecoveryTest {
     }
 
     @Test
-    void aShardLockedByAnotherWriterIsRetriedNeverDeadLetteredAndCompletesOnceReleased() throws Exception {
+    void aShardLockedByAnotherWriterIsRetriedWithPausingNeverDeadLetteredAndCompletesOnceReleased() throws Exception {
         String topic = "locked";
         String connector = "sink-locked";
         Path dataDir = tmp.resolve("locked");
@@ -148,6 +148,8 @@ class VectorSinkRecoveryTest {
         props.put("errors.deadletterqueue.topic.name", "locked-dlq");
         props.put("errors.deadletterqueue.topic.replication.factor", "1");
         props.put("io.retry.backoff.ms", "100");
+        props.put("batch.size", "1000");
+        props.put("buffer.max.bytes", "1024");
         ExpectedState expected = new ExpectedState();
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
@@ -159,6 +161,8 @@ class VectorSinkRecoveryTest {
             }
             TestUtils.waitForCondition(() -> SinkCluster.pluginMetric(connector, "io-retries-total") >= 1,
                     SinkCluster.WAIT_MS, "the task never met the locked shard");
+            TestUtils.waitForCondition(() -> SinkCluster.pluginMetric(connector, "paused-partitions") == 1,
+                    SinkCluster.WAIT_MS, "the task did not pause the partition whose buffer it could not drain");
 
             assertThat(cluster.committedOffsets(connector, topic)).as("nothing is durable while the shard is locked")
                     .isEmpty();
@@ -167,8 +171,10 @@ class VectorSinkRecoveryTest {
             otherWriter.close();
         }
         cluster.awaitCommitted(connector, topic, 1);
+        double pausedAfterDrain = SinkCluster.pluginMetric(connector, "paused-partitions");
         cluster.stopConnector(connector);
 
+        assertThat(pausedAfterDrain).as("partitions still paused once everything is durable").isZero();
         expected.assertMatches(dataDir);
         assertThat(cluster.connect().kafka().endOffset(new TopicPartition("locked-dlq", 0)))
                 .as("records in the dead letter queue").isZero();
@@ -183,7 +189,8 @@ class VectorSinkRecoveryTest {
         cluster.createTopic(topic, 1);
         Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
         props.put("io.retry.timeout.ms", "0");
-        try (VectorStore otherWriter = holdShard(dataDir, "alpha", topic)) {
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
+        try {
             cluster.configure(connector, props);
             cluster.awaitRunning(connector, 1);
             for (int i = 0; i < 8; i++) {
@@ -194,6 +201,8 @@ class VectorSinkRecoveryTest {
             String trace = cluster.awaitFailedTaskTrace(connector);
 
             assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=0", "alpha/locked-long-0.jvdb");
+        } finally {
+            otherWriter.close();
         }
         cluster.deleteConnector(connector);
     }
