@@ -45,6 +45,14 @@ final class IndexEntries {
         return size;
     }
 
+    long highestOffset() {
+        long max = -1;
+        for (int i = 0; i < size; i++) {
+            max = Math.max(max, offsets[i]);
+        }
+        return max;
+    }
+
     long deletedCount() {
         long n = 0;
         for (int i = 0; i < size; i++) {

@@ -44,6 +44,12 @@ final class Shard implements Closeable {
     private long deletedCount;
     /** Highest source offset this shard has seen, at least its checkpoint's. */
     private long appliedThrough;
+    /**
+     * Highest offset recorded in an entry that survived recovery. It may exceed the checkpoint
+     * without every mutation below it being present, so it never becomes a checkpoint; it only
+     * keeps the direct API's own offsets increasing.
+     */
+    private long highestEntryOffset = -1;
     private boolean recovered;
     private boolean failed;
     private boolean closed;
@@ -134,6 +140,7 @@ final class Shard implements Closeable {
             Checkpoint from = checkpoint;
             ShardRecovery.Result result = ShardRecovery.scan(name, file, format, index, checkpoint);
             IndexEntries kept = result.kept();
+            highestEntryOffset = kept.highestOffset();
             deletedCount = kept.deletedCount();
             liveCount = kept.size() - deletedCount;
             rebuild(kept.capacityFor(index.capacity()), kept, checkpoint.sourceOffset());
@@ -193,7 +200,8 @@ final class Shard implements Closeable {
     Mutation.Outcome applyNext(Mutation.Op op, String id, byte[] idBytes, float[] vector) throws IOException {
         lock.writeLock().lock();
         try {
-            return apply(new Mutation(op, id, vector, appliedThrough + 1), idBytes);
+            // After a crash, entries may be newer than the checkpoint: the sequence continues above them.
+            return apply(new Mutation(op, id, vector, Math.max(appliedThrough, highestEntryOffset) + 1), idBytes);
         } finally {
             lock.writeLock().unlock();
         }
@@ -321,6 +329,9 @@ final class Shard implements Closeable {
             }
             ShardFiles.replace(tmp, path);
             success = true;
+        } catch (IOException e) {
+            throw new IOException("shard " + name + ": cannot grow the index to " + capacity + " entries in a new file of "
+                    + length + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing committed is lost", e);
         } finally {
             if (!success) {
                 Files.deleteIfExists(tmp);

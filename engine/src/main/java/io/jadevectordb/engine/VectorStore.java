@@ -153,12 +153,10 @@ public final class VectorStore implements Closeable {
             if (!Database.isDatabaseDirectory(dir)) {
                 return false;
             }
+            awaitUnpinned(h -> h.shard.path().getParent().equals(dir), "database " + name);
             for (Iterator<Map.Entry<String, Handle>> it = open.entrySet().iterator(); it.hasNext(); ) {
                 Handle handle = it.next().getValue();
                 if (handle.shard.path().getParent().equals(dir)) {
-                    if (handle.pins > 0) {
-                        throw new IllegalStateException("database " + name + ": shard " + handle.shard.name() + " is in use");
-                    }
                     handle.shard.close();
                     it.remove();
                 }
@@ -290,9 +288,10 @@ public final class VectorStore implements Closeable {
     public void release(SourcePartition source) throws IOException {
         IOException failure = null;
         synchronized (this) {
+            awaitUnpinned(h -> h.source.equals(source), "source " + source);
             for (Iterator<Handle> it = open.values().iterator(); it.hasNext(); ) {
                 Handle handle = it.next();
-                if (handle.source.equals(source) && handle.pins == 0) {
+                if (handle.source.equals(source)) {
                     it.remove();
                     try {
                         handle.shard.close();
@@ -337,6 +336,37 @@ public final class VectorStore implements Closeable {
     synchronized void unpin(Handle handle) {
         handle.pins--;
         evictBeyondLimit();
+        notifyAll();
+    }
+
+    /**
+     * Waits (releasing the monitor) until no caller uses a matching shard: the flusher or a
+     * reader may hold one briefly.
+     */
+    private void awaitUnpinned(java.util.function.Predicate<Handle> matches, String what) throws IOException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            Handle busy = null;
+            for (Handle handle : open.values()) {
+                if (handle.pins > 0 && matches.test(handle)) {
+                    busy = handle;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (busy == null) {
+                return;
+            }
+            if (left <= 0) {
+                throw new IllegalStateException(what + ": shard " + busy.shard.name()
+                        + " is still in use after 30 s; stop using it first");
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for " + what + " to be unused");
+            }
+        }
     }
 
     private void evictBeyondLimit() {

@@ -135,4 +135,20 @@ class ShardTest {
             }
         }
     }
+
+    @Test
+    void directWritesAfterACrashAreNotMistakenForReplayOfSurvivingNewerEntries() throws Exception {
+        Shard shard = open(4);
+        shard.applyNext(Mutation.Op.STORE, "a", id("a"), Vectors.of(4, 1));
+        shard.commit(-1);
+        shard.applyNext(Mutation.Op.UPDATE, "a", id("a"), Vectors.of(4, 2)); // in place, past the checkpoint
+        shard.forceDirty(); // ... and on disk, without a checkpoint
+        shard.releaseQuietly();
+        try (Shard reopened = open(4)) {
+            assertThat(reopened.checkpoint().sourceOffset()).isZero();
+            assertThat(reopened.get(id("a"))).containsExactly(Vectors.of(4, 2));
+            assertThat(reopened.applyNext(Mutation.Op.STORE, "a", id("a"), Vectors.of(4, 9))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(reopened.get(id("a"))).containsExactly(Vectors.of(4, 9));
+        }
+    }
 }

@@ -1,0 +1,167 @@
+package io.jadevectordb.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VectorStoreTest {
+
+    @TempDir
+    Path root;
+
+    private final StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO);
+
+    @Test
+    void opensShardsLazilyOnFirstUse() throws Exception {
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("a", 4);
+            assertThat(store.openShardCount()).isZero();
+            store.apply("a", new SourcePartition("t", 0), List.of(Mutation.store("x", Vectors.of(4, 1), 0)));
+            assertThat(store.openShardCount()).isEqualTo(1);
+            assertThat(root.resolve("a/t-0.jvdb")).exists();
+        }
+    }
+
+    @Test
+    void evictsTheLeastRecentlyUsedShardBeyondTheLimitWithoutLosingAppliedData() throws Exception {
+        SourcePartition source = new SourcePartition("t", 0);
+        try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(3))) {
+            for (int d = 0; d < 10; d++) {
+                store.createDatabase("db" + d, 4);
+                store.apply("db" + d, source, List.of(Mutation.store("x" + d, Vectors.of(4, d), d)));
+                assertThat(store.openShardCount()).isLessThanOrEqualTo(3);
+            }
+            // Evicted shards were closed cleanly: their files say so and hold the data, uncommitted as it was.
+            ShardStats evicted = Shard.statsOf("db0/t-0.jvdb", root.resolve("db0/t-0.jvdb"));
+            assertThat(evicted.clean()).isTrue();
+            assertThat(evicted.liveCount()).isEqualTo(1);
+            for (int d = 0; d < 10; d++) {
+                float[] expected = Vectors.of(4, d);
+                assertThat(store.database("db" + d).orElseThrow().get("x" + d))
+                        .hasValueSatisfying(v -> assertThat(v).containsExactly(expected));
+            }
+        }
+    }
+
+    @Test
+    void checkpointIsTheLowestAmongTheSourcesShardsAndEmptyWithoutAny() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 3);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(source)).isEqualTo(OptionalLong.empty());
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.apply("a", source, List.of(Mutation.store("1", new float[] {1, 2}, 5)));
+            store.commit(source, 5);
+            store.release(source);
+            store.apply("b", source, List.of(Mutation.store("2", new float[] {3, 4}, 9)));
+            store.commit(source, 9);
+            assertThat(store.checkpoint(source)).isEqualTo(OptionalLong.of(5));
+            assertThat(store.checkpoint(new SourcePartition("vectors", 4))).isEqualTo(OptionalLong.empty());
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(source)).isEqualTo(OptionalLong.of(5));
+        }
+    }
+
+    @Test
+    void createDatabaseIsIdempotentForTheSameDimensionAndRefusesAnother() throws Exception {
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("a", 8);
+            assertThat(store.createDatabase("a", 8).dimension()).isEqualTo(8);
+            assertThatThrownBy(() -> store.createDatabase("a", 9)).isInstanceOf(InvalidMutationException.class)
+                    .hasMessageContaining("dimension 8").hasMessageContaining("9");
+            assertThatThrownBy(() -> store.createDatabase("b", 0)).isInstanceOf(InvalidMutationException.class)
+                    .hasMessageContaining("1..65536");
+            assertThatThrownBy(() -> store.createDatabase("b", 65537)).isInstanceOf(InvalidMutationException.class);
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.databaseNames()).containsExactly("a");
+            assertThat(store.database("a").orElseThrow().dimension()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void hostileDatabaseNamesAreRefusedAndNothingIsCreatedOutsideTheRoot() throws Exception {
+        try (VectorStore store = VectorStore.open(root.resolve("data"), options)) {
+            for (String name : new String[] {"..", ".", "../escape", "a/b", "a\\b", "nul\0x", "tab\tname", "", ".hidden",
+                    "CON", "lpt1.txt", "x".repeat(129)}) {
+                assertThatThrownBy(() -> store.createDatabase(name, 4)).as(name)
+                        .isInstanceOf(InvalidMutationException.class)
+                        .satisfies(e -> assertThat(((InvalidMutationException) e).field()).isEqualTo("database"));
+            }
+        }
+        try (var files = Files.list(root)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("data");
+        }
+    }
+
+    @Test
+    void rejectsWrongDimensionNonFiniteAndBadIdsNamingTheField() throws Exception {
+        try (VectorStore store = VectorStore.open(root, options)) {
+            Database db = store.createDatabase("a", 3);
+            assertThatThrownBy(() -> db.store("x", new float[] {1, 2})).isInstanceOf(InvalidMutationException.class)
+                    .hasMessageContaining("dimension 3").hasMessageContaining("2 components");
+            assertThatThrownBy(() -> db.store("x", new float[] {1, Float.NaN, 2})).isInstanceOf(InvalidMutationException.class)
+                    .hasMessageContaining("vector[1]").hasMessageContaining("NaN");
+            assertThatThrownBy(() -> db.store("x", new float[] {1, Float.POSITIVE_INFINITY, 2}))
+                    .hasMessageContaining("Infinity");
+            assertThatThrownBy(() -> db.store("", new float[] {1, 2, 3})).isInstanceOf(InvalidMutationException.class)
+                    .hasMessageContaining("non-empty id");
+            assertThatThrownBy(() -> db.store("é".repeat(65), new float[] {1, 2, 3})).isInstanceOf(InvalidMutationException.class)
+                    .hasMessageContaining("130 UTF-8 bytes").hasMessageContaining("at most 128");
+            assertThat(db.stats().liveCount()).isZero();
+        }
+        try (VectorStore store = VectorStore.open(root.resolve("nan"), options.withAllowNonFinite(true))) {
+            Database db = store.createDatabase("a", 2);
+            db.store("x", new float[] {Float.NaN, Float.NEGATIVE_INFINITY});
+            assertThat(db.get("x")).hasValueSatisfying(v -> assertThat(Float.isNaN(v[0])).isTrue());
+        }
+    }
+
+    @Test
+    void deleteDatabaseRemovesItsDirectoryAndRefusesWhileAnotherWriterHoldsAShard() throws Exception {
+        SourcePartition source = new SourcePartition("t", 1);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            Database db = store.createDatabase("gone", 2);
+            db.store("x", new float[] {1, 2});
+            store.apply("gone", source, List.of(Mutation.store("y", new float[] {3, 4}, 0)));
+            try (VectorStore other = VectorStore.open(root, options)) {
+                other.apply("gone", new SourcePartition("t", 2), List.of(Mutation.store("z", new float[] {5, 6}, 0)));
+                assertThatThrownBy(() -> store.deleteDatabase("gone")).isInstanceOf(ShardLockedException.class)
+                        .hasMessageContaining("t-2.jvdb");
+            }
+            assertThat(store.deleteDatabase("gone")).isTrue();
+            assertThat(root.resolve("gone")).doesNotExist();
+            assertThat(store.database("gone")).isEmpty();
+            assertThat(store.deleteDatabase("gone")).isFalse();
+        }
+    }
+
+    @Test
+    void backgroundFlusherForcesDirtyPagesWithoutWritingACheckpoint() throws Exception {
+        SourcePartition source = new SourcePartition("t", 0);
+        try (VectorStore store = VectorStore.open(root, options.withFlushInterval(Duration.ofMillis(20)))) {
+            store.createDatabase("a", 4);
+            store.apply("a", source, List.of(Mutation.store("x", Vectors.of(4, 1), 0)));
+            VectorStore.Handle handle = store.acquire(store.database("a").orElseThrow(), source);
+            try {
+                long generation = handle.shard.checkpoint().generation();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (handle.shard.file().isDirty() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(handle.shard.file().isDirty()).as("dirty pages forced by the flusher").isFalse();
+                assertThat(handle.shard.checkpoint().generation()).isEqualTo(generation);
+            } finally {
+                store.unpin(handle);
+            }
+        }
+    }
+}

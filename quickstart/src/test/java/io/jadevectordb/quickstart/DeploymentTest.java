@@ -1,0 +1,115 @@
+package io.jadevectordb.quickstart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.testkit.MutationWorkload;
+import io.jadevectordb.testkit.TopicState;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The product's promise as users deploy it: a broker, a schema registry and a distributed
+ * Connect worker as separate processes, the plugin loaded from {@code plugin.path}, the
+ * connector created over REST from {@code config/}; the worker SIGKILLed at random moments
+ * mid-stream and restarted; at the end the files hold exactly the state the topics describe.
+ *
+ * <p>{@code -Djvdb.deploy.records=N} (default 200,000) and {@code -Djvdb.deploy.kills=K}
+ * (default 5) make a longer soak.
+ */
+class DeploymentTest {
+
+    private static final long RECORDS = Long.getLong("jvdb.deploy.records", 200_000);
+    private static final int KILLS = Integer.getInteger("jvdb.deploy.kills", 5);
+
+    @Test
+    void survivesRepeatedSigkillOfTheWorkerWithNoIdLostOrResurrected() throws Exception {
+        long seed = Long.getLong("jvdb.deploy.seed", System.nanoTime());
+        Random random = new Random(seed);
+        Path work = Files.createDirectories(Path.of("target", "deployment-test", Long.toString(seed))).toAbsolutePath();
+        Map<String, Integer> databases = new LinkedHashMap<>();
+        databases.put("articles", 96);
+        databases.put("thumbnails", 32);
+        PrintStream log = System.out;
+        try (LocalPipeline pipeline = new LocalPipeline(work, databases)) {
+            pipeline.startBroker(null, log);
+            pipeline.startRegistry(null, log);
+            pipeline.createTopics(3, log);
+            pipeline.startConnect(2, log);
+
+            MutationWorkload workload = new MutationWorkload(pipeline.schema(), databases, 20_000, seed);
+            // Stream at a steady pace so the kills land mid-stream, in any phase of a batch or commit.
+            CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> {
+                try (KafkaProducer<String, byte[]> producer = pipeline.producer()) {
+                    long start = System.nanoTime();
+                    for (long i = 0; i < RECORDS; i++) {
+                        pipeline.send(producer, workload.next());
+                        if (i % 1000 == 999) {
+                            long due = start + TimeUnit.MILLISECONDS.toNanos(i / 5); // about 5,000 records/s
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                TimeUnit.NANOSECONDS.sleep(wait);
+                            }
+                        }
+                    }
+                    producer.flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            List<Long> killedAtLag = new ArrayList<>();
+            for (int k = 0; k < KILLS; k++) {
+                Thread.sleep(2000 + random.nextInt(5000));
+                killedAtLag.add(pipeline.lag());
+                pipeline.worker().kill();
+                Thread.sleep(random.nextInt(1500));
+                pipeline.worker().restart();
+                pipeline.worker().awaitRunning(LocalPipeline.CONNECTOR, Duration.ofSeconds(120));
+            }
+            producing.get(10, TimeUnit.MINUTES);
+            pipeline.awaitCaughtUp(Duration.ofMinutes(5));
+            pipeline.worker().stop();
+            assertThat(pipeline.worker().starts()).isEqualTo(KILLS + 1);
+            log.printf("seed %d: killed the worker %d times, with %s records not yet committed at each kill%n", seed, KILLS,
+                    killedAtLag);
+
+            Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
+                    pipeline.schema());
+            try (VectorStore store = VectorStore.open(pipeline.dataDir(), StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
+                assertThat(store.databaseNames()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(databases.keySet());
+                for (String name : databases.keySet()) {
+                    Database db = store.database(name).orElseThrow();
+                    assertThat(db.dimension()).isEqualTo(databases.get(name));
+                    Map<String, float[]> actual = new HashMap<>();
+                    db.scan(actual::put);
+                    Map<String, float[]> want = expected.get(name);
+                    assertThat(want).as("the workload leaves live ids in %s", name).isNotEmpty();
+                    assertThat(new TreeMap<>(actual).keySet()).as("ids of %s (seed %d): none lost, none resurrected", name, seed)
+                            .isEqualTo(new TreeMap<>(want).keySet());
+                    for (Map.Entry<String, float[]> e : want.entrySet()) {
+                        assertThat(actual.get(e.getKey())).as("%s/%s bit-exact (seed %d)", name, e.getKey(), seed)
+                                .containsExactly(e.getValue());
+                    }
+                    assertThat(db.stats().liveCount()).isEqualTo(want.size());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.jadevectordb.testkit;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The state the topics describe, computed from the topics themselves: every record read back
+ * with a plain consumer, decoded, and applied in partition order with the sink's semantics
+ * (database = topic, STORE upserts, UPDATE replaces a live id, DELETE and tombstones delete).
+ */
+public final class TopicState {
+
+    private TopicState() {
+    }
+
+    /** database -> id -> vector, of everything in {@code topics} up to their end offsets now. */
+    public static Map<String, Map<String, float[]>> read(String bootstrapServers, Collection<String> topics, Schema schema) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        Map<String, Map<String, float[]>> state = new TreeMap<>();
+        GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(schema);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+                state.put(topic, new HashMap<>());
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))) {
+                        continue;
+                    }
+                    apply(state.get(record.topic()), record, reader);
+                }
+            }
+        }
+        return state;
+    }
+
+    private static void apply(Map<String, float[]> db, ConsumerRecord<String, byte[]> record, GenericDatumReader<GenericRecord> reader) {
+        if (record.value() == null) {
+            db.remove(record.key());
+            return;
+        }
+        GenericRecord value;
+        try {
+            byte[] bytes = record.value();
+            value = reader.read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("undecodable record " + record.topic() + "-" + record.partition() + "@" + record.offset(), e);
+        }
+        String id = value.get("id").toString();
+        String op = value.get("op").toString();
+        switch (op) {
+            case "DELETE" -> db.remove(id);
+            case "UPDATE" -> db.computeIfPresent(id, (k, v) -> vector(value));
+            default -> db.put(id, vector(value));
+        }
+    }
+
+    private static float[] vector(GenericRecord value) {
+        Object array = value.get("vector");
+        if (array != null) {
+            @SuppressWarnings("unchecked")
+            List<Float> list = (List<Float>) array;
+            float[] v = new float[list.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = list.get(i);
+            }
+            return v;
+        }
+        ByteBuffer bytes = ((ByteBuffer) value.get("vector_bytes")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[bytes.remaining() / 4];
+        bytes.asFloatBuffer().get(v);
+        return v;
+    }
+}
