@@ -3,6 +3,9 @@ package io.jadevectordb.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +18,9 @@ import java.util.jar.JarInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
+import org.apache.kafka.tools.ConnectPluginPath;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,6 +58,51 @@ class PluginArchiveIT {
             assertThat(manifest.get("component_types").get(0).asText()).isEqualTo("sink");
             assertThat(manifest.get("version").asText()).doesNotContain("${");
         }
+    }
+
+    @Test
+    void connectPluginPathFindsTheSinkInTheUnpackedArchiveThroughItsServiceManifest(@TempDir Path pluginPath)
+            throws IOException {
+        Path location = unzip(archive(), pluginPath);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        int exit = ConnectPluginPath.mainNoExit(new String[] {"list", "--plugin-location", location.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        String listing = out.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as("connect-plugin-path exit code; stderr: %s", err).isZero();
+        assertThat(listing.lines().filter(l -> l.startsWith(VectorSinkConnector.class.getName())))
+                .as("connect-plugin-path list output:%n%s", listing)
+                .singleElement()
+                .satisfies(row -> assertThat(row.split("\\t"))
+                        // pluginName, firstAlias, secondAlias, pluginVersion, pluginType, isLoadable, hasManifest, pluginLocation
+                        .containsExactly(VectorSinkConnector.class.getName(), "VectorSinkConnector", "VectorSink",
+                                SinkVersion.VERSION, "sink", "true", "true", location.toString()));
+    }
+
+    private static Path unzip(Path zipFile, Path into) throws IOException {
+        Path top = null;
+        try (ZipFile zip = new ZipFile(zipFile.toFile())) {
+            for (ZipEntry entry : entries(zip).stream().map(zip::getEntry).toList()) {
+                Path target = into.resolve(entry.getName()).normalize();
+                if (!target.startsWith(into)) {
+                    throw new IOException("archive entry " + entry.getName() + " escapes the target directory");
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(target);
+                    if (top == null) {
+                        top = target;
+                    }
+                } else {
+                    Files.createDirectories(target.getParent());
+                    try (InputStream in = zip.getInputStream(entry)) {
+                        Files.copy(in, target);
+                    }
+                }
+            }
+        }
+        return top;
     }
 
     @Test
