@@ -18,8 +18,9 @@ import org.apache.kafka.common.config.ConfigDef.ConfigKey;
  * table sits between two marker lines; {@code main} rewrites it in place and a test fails when
  * the file differs from what this class generates.
  *
- * <p>Run: {@code mvn -pl connector -am -q exec:java -Dexec.mainClass=io.jadevectordb.connect.ConfigDocs
- * -Dexec.args=docs/connector.md} (or run the class from an IDE).
+ * <p>Regenerate: {@code mvn -B -ntp -pl connector -am test -Dtest=ConfigDocsTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dconnector.docs.regenerate=true}, or run this class
+ * with the Markdown file as its argument.
  */
 public final class ConfigDocs {
 

@@ -77,7 +77,7 @@ public final class RecordMapper {
                 ? idFromKey(position, record.key())
                 : requireId(position, field(value, idField), idField,
                         "set the value's '" + idField + "' field, or use id.source=key");
-        String database = database(record, position, value);
+        String database = database(record, value);
         long offset = position.offset();
         if (op == Op.DELETE) {
             return Optional.of(new RoutedMutation(database, Mutation.delete(id, offset), position, record));
@@ -98,19 +98,7 @@ public final class RecordMapper {
                 break;
         }
         String id = idFromKey(position, record.key());
-        String database;
-        if (databaseRouting == DatabaseRouting.TOPIC) {
-            database = fromTemplate(record.topic());
-        } else {
-            Object fromKey = field(record.key(), databaseField);
-            if (fromKey == null) {
-                throw new InvalidRecordException(position, "key." + databaseField, record.key(),
-                        "a tombstone has no value, so its database must come from the key",
-                        "key tombstones with a struct/map holding '" + databaseField + "' and '" + idField
-                                + "', or use database.routing=topic");
-            }
-            database = fromKey.toString();
-        }
+        String database = database(record, null);
         return Optional.of(new RoutedMutation(database, Mutation.delete(id, position.offset()), position, record));
     }
 
@@ -129,19 +117,22 @@ public final class RecordMapper {
                 "use one of STORE, UPDATE, DELETE (or leave it out for STORE)");
     }
 
-    private String database(SinkRecord record, KafkaPosition position, Object value) {
-        if (databaseRouting == DatabaseRouting.TOPIC) {
-            return fromTemplate(record.topic());
+    /**
+     * The database: under {@code field} routing the value's field, else the key's, else (the
+     * field is optional in the wire contract) the topic template; under {@code topic} routing
+     * the topic template.
+     */
+    private String database(SinkRecord record, Object value) {
+        if (databaseRouting == DatabaseRouting.FIELD) {
+            Object raw = field(value, databaseField);
+            if (raw == null) {
+                raw = field(record.key(), databaseField);
+            }
+            if (raw != null && !raw.toString().isEmpty()) {
+                return raw.toString();
+            }
         }
-        Object raw = field(value, databaseField);
-        if (raw == null) {
-            raw = field(record.key(), databaseField);
-        }
-        if (raw == null || raw.toString().isEmpty()) {
-            throw new InvalidRecordException(position, databaseField, raw, "the record names no database",
-                    "set the value's '" + databaseField + "' field, or use database.routing=topic");
-        }
-        return raw.toString();
+        return fromTemplate(record.topic());
     }
 
     private String fromTemplate(String topic) {

@@ -75,8 +75,9 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public static final String DATABASE_ROUTING_CONFIG = "database.routing";
     public static final String DATABASE_ROUTING_DOC = "Where a record's database comes from: 'field' (the value's "
-            + "database field, else the key's) or 'topic' (database.topic.template applied to the record's topic, "
-            + "after any topic-renaming SMT).";
+            + "database field, else the key's, else database.topic.template when neither is set) or 'topic' "
+            + "(always database.topic.template). The template applies to the record's topic after any "
+            + "topic-renaming SMT.";
     public static final String DATABASE_ROUTING_DEFAULT = "field";
 
     public static final String DATABASE_FIELD_CONFIG = "database.field";
@@ -85,8 +86,9 @@ public final class VectorSinkConfig extends AbstractConfig {
     public static final String DATABASE_FIELD_DEFAULT = "database";
 
     public static final String DATABASE_TOPIC_TEMPLATE_CONFIG = "database.topic.template";
-    public static final String DATABASE_TOPIC_TEMPLATE_DOC = "Database name when database.routing=topic; "
-            + "'${topic}' is replaced by the record's topic, e.g. 'emb-${topic}'.";
+    public static final String DATABASE_TOPIC_TEMPLATE_DOC = "Database name when database.routing=topic, or when "
+            + "a record names no database under database.routing=field; '${topic}' is replaced by the record's "
+            + "topic, e.g. 'emb-${topic}'.";
     public static final String DATABASE_TOPIC_TEMPLATE_DEFAULT = "${topic}";
     /** The placeholder of {@link #DATABASE_TOPIC_TEMPLATE_CONFIG}. */
     public static final String TOPIC_PLACEHOLDER = "${topic}";

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 
 class ConfigDocsTest {
 
+    /** Set this system property to rewrite the table instead of failing. */
+    static final String REGENERATE = "connector.docs.regenerate";
+
     /** docs/connector.md, found from the module directory Maven runs tests in. */
     private static Path connectorDoc() {
         Path fromModule = Paths.get("..", "docs", "connector.md");
@@ -23,10 +26,14 @@ class ConfigDocsTest {
         String markdown = Files.readString(connectorDoc(), StandardCharsets.UTF_8);
 
         String regenerated = ConfigDocs.regenerate(markdown, VectorSinkConfig.CONFIG_DEF);
+        if (Boolean.getBoolean(REGENERATE)) {
+            Files.writeString(connectorDoc(), regenerated, StandardCharsets.UTF_8);
+            markdown = regenerated;
+        }
 
         assertThat(markdown)
-                .as("docs/connector.md is out of date with VectorSinkConfig; regenerate it with "
-                        + "ConfigDocs.main (see its javadoc)")
+                .as("docs/connector.md is out of date with VectorSinkConfig; regenerate it: mvn -B -ntp -pl connector "
+                        + "-am test -Dtest=ConfigDocsTest -Dsurefire.failIfNoSpecifiedTests=false -D" + REGENERATE + "=true")
                 .isEqualTo(regenerated);
     }
 

@@ -234,17 +234,27 @@ class RecordMapperTest {
     }
 
     @Test
-    void tombstoneWithoutDatabaseInTheKeyIsADataErrorUnderFieldRouting() {
-        assertThatThrownBy(() -> mapper().map(record("doc-1", null)))
-                .isInstanceOf(InvalidRecordException.class)
-                .hasMessageContaining("database.routing=topic");
+    void tombstoneWithAStringKeyFallsBackToTheTopicUnderFieldRouting() {
+        RoutedMutation routed = mapper().map(record("doc-1", null)).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("vectors");
+        assertThat(routed.mutation().id()).isEqualTo("doc-1");
     }
 
     @Test
-    void recordWithoutDatabaseIsADataError() {
-        assertThatThrownBy(() -> mapper().map(record(null, struct(null, "a", null, List.of(1f)))))
-                .isInstanceOf(InvalidRecordException.class)
-                .hasMessageContaining("field 'database'");
+    void recordWithoutDatabaseFallsBackToTheTopicTemplate() {
+        RoutedMutation routed = mapper(VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, "db-${topic}")
+                .map(record(null, struct(null, "a", null, List.of(1f)))).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("db-vectors");
+    }
+
+    @Test
+    void topicRoutingIgnoresTheDatabaseField() {
+        RoutedMutation routed = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic")
+                .map(record(null, struct("elsewhere", "a", null, List.of(1f)))).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("vectors");
     }
 
     @Test
