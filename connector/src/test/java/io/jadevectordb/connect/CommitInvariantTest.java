@@ -40,7 +40,7 @@ class CommitInvariantTest {
     }
 
     @Test
-    void preCommitNeverReturnsAnOffsetWhoseRecordsAreNotOnDisk() throws Exception {
+    void preCommitNeverReturnsAnOffsetWhoseRecordsAreNotOnDiskAcrossATaskRestart() throws Exception {
         String topic = "invariant";
         String connector = "sink-invariant";
         int partitions = 2;
@@ -64,6 +64,9 @@ class CommitInvariantTest {
             long offset = cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, v, i % 2 == 0));
             assertThat(offset).as("offset of %s", id).isEqualTo(next[partition]);
             next[partition]++;
+            if (i == 200) {
+                cluster.connect().restartTask(connector, 0);
+            }
         }
         cluster.awaitCommitted(connector, topic, partitions);
         cluster.deleteConnector(connector);
