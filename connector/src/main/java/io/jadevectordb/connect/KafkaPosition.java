@@ -15,14 +15,25 @@ import io.jadevectordb.engine.SourcePartition;
  */
 public record KafkaPosition(TopicPartition partition, long offset) {
 
-    /** The original position of {@code record}, falling back to the current one on workers older than Kafka 3.6. */
-    public static KafkaPosition of(SinkRecord record) {
+    /** Whether the worker's SinkRecord has the KIP-793 accessors (Kafka 3.6+); looked up once. */
+    private static final boolean HAS_ORIGINAL_POSITION = hasOriginalPosition();
+
+    private static boolean hasOriginalPosition() {
         try {
+            SinkRecord.class.getMethod("originalKafkaOffset");
+            return true;
+        } catch (NoSuchMethodException olderWorker) {
+            return false;
+        }
+    }
+
+    /** The original position of {@code record}, or the current one on workers older than Kafka 3.6. */
+    public static KafkaPosition of(SinkRecord record) {
+        if (HAS_ORIGINAL_POSITION) {
             return new KafkaPosition(new TopicPartition(record.originalTopic(), record.originalKafkaPartition()),
                     record.originalKafkaOffset());
-        } catch (NoSuchMethodError olderWorker) {
-            return new KafkaPosition(new TopicPartition(record.topic(), record.kafkaPartition()), record.kafkaOffset());
         }
+        return new KafkaPosition(new TopicPartition(record.topic(), record.kafkaPartition()), record.kafkaOffset());
     }
 
     /** The engine source this partition is. */
