@@ -1,0 +1,109 @@
+package io.jadevectordb.connect;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.VectorStore;
+
+/**
+ * What {@code preCommit} does, in one place: for each partition, apply what is buffered, make
+ * it durable with the engine's commit (force, then checkpoint the partition's last offset in
+ * every shard it feeds), and hand back to Connect only offsets that are now durable.
+ *
+ * <p>A partition whose apply or commit fails is left out of the returned offsets, so Connect
+ * keeps its previous committed offset; the failure is kept for the next {@code put()} to raise
+ * (preCommit cannot fail a task: Connect only logs and rewinds).
+ */
+final class CommitCoordinator {
+
+    private static final Logger log = LoggerFactory.getLogger(CommitCoordinator.class);
+
+    private final VectorStore store;
+    private final PartitionBuffers buffers;
+    private final BatchApplier applier;
+    private final IoFailures ioFailures;
+    private final SinkMetrics metrics;
+    private RuntimeException pendingFailure;
+
+    CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, IoFailures ioFailures,
+                      SinkMetrics metrics) {
+        this.store = store;
+        this.buffers = buffers;
+        this.applier = applier;
+        this.ioFailures = ioFailures;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Makes {@code partitions} durable and returns their durable offsets (the next offset to
+     * read, in the original topic partitions' terms). Partitions that could not be made durable
+     * now keep their earlier durable offset, or are absent when they have none.
+     */
+    Map<TopicPartition, OffsetAndMetadata> commit(Collection<TopicPartition> partitions) {
+        long start = System.nanoTime();
+        for (TopicPartition tp : partitions) {
+            if (!buffers.partitions().contains(tp)) {
+                continue;
+            }
+            try {
+                commitPartition(tp);
+            } catch (IOException e) {
+                RuntimeException outcome = ioFailures.handle(e, "commit of " + tp);
+                if (outcome instanceof RetriableException) {
+                    log.warn("{}: not committed this time; its Kafka offset stays at the last durable one", tp);
+                } else {
+                    keep(outcome);
+                }
+            } catch (ConnectException e) {
+                keep(e);
+            }
+        }
+        metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
+        Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
+        buffers.durableNextOffsets(partitions).forEach((tp, next) -> durable.put(tp, new OffsetAndMetadata(next)));
+        return durable;
+    }
+
+    private void commitPartition(TopicPartition tp) throws IOException {
+        applier.apply(tp);
+        if (!buffers.needsCommit(tp)) {
+            return;
+        }
+        long lastOffset = buffers.lastSeen(tp);
+        SourcePartition source = KafkaPosition.source(tp);
+        long start = System.nanoTime();
+        store.commit(source, lastOffset);
+        metrics.forceLatency((System.nanoTime() - start) / 1_000_000);
+        buffers.committed(tp, lastOffset);
+        ioFailures.succeeded();
+        log.debug("{}: durable through offset {}", tp, lastOffset);
+    }
+
+    private void keep(RuntimeException failure) {
+        if (pendingFailure == null) {
+            pendingFailure = failure;
+        } else {
+            pendingFailure.addSuppressed(failure);
+        }
+        log.error("commit failed; the task fails on its next put", failure);
+    }
+
+    /** Throws the failure a commit kept for the task thread, if any. */
+    void throwPendingFailure() {
+        RuntimeException failure = pendingFailure;
+        if (failure != null) {
+            pendingFailure = null;
+            throw failure;
+        }
+    }
+}

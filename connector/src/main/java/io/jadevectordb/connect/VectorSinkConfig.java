@@ -1,0 +1,435 @@
+package io.jadevectordb.connect;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+
+import io.jadevectordb.engine.StoreOptions;
+
+/**
+ * The sink's configuration: one {@link ConfigDef} with types, defaults, validators, groups and
+ * documentation (the {@code docs/connector.md} table is generated from it), plus typed
+ * accessors and the cross-key checks a single validator cannot express ({@link #problems}).
+ */
+public final class VectorSinkConfig extends AbstractConfig {
+
+    /** Values of {@link #DATABASE_ROUTING_CONFIG}. */
+    public enum DatabaseRouting { FIELD, TOPIC }
+
+    /** Values of {@link #ID_SOURCE_CONFIG}. */
+    public enum IdSource { FIELD, KEY }
+
+    /** Values of {@link #DIMENSION_POLICY_CONFIG}. */
+    public enum DimensionPolicy { FIRST_RECORD, FIXED }
+
+    /** Values of {@link #NAN_POLICY_CONFIG}. */
+    public enum NanPolicy { REJECT, ALLOW }
+
+    /** Values of {@link #UPDATE_MISSING_POLICY_CONFIG}. */
+    public enum UpdateMissingPolicy { REJECT, IGNORE, UPSERT }
+
+    /** Values of {@link #TOMBSTONE_BEHAVIOR_CONFIG}. */
+    public enum TombstoneBehavior { DELETE, IGNORE, FAIL }
+
+    public static final String GROUP_STORAGE = "Storage";
+    public static final String GROUP_ROUTING = "Routing";
+    public static final String GROUP_RECORD = "Record format";
+    public static final String GROUP_VECTORS = "Vectors";
+    public static final String GROUP_BATCHING = "Batching";
+    public static final String GROUP_RECOVERY = "Recovery";
+
+    public static final String DATA_DIR_CONFIG = "data.dir";
+    public static final String DATA_DIR_DOC = "Absolute path of the store's root directory on the worker's local disk. "
+            + "Each database is a subdirectory; each topic partition feeding it is one shard file inside it.";
+
+    public static final String MAX_OPEN_SHARDS_CONFIG = "max.open.shards";
+    public static final String MAX_OPEN_SHARDS_DOC = "Most shard files one task keeps open (mapped) at once; "
+            + "the least recently used beyond it are closed (never losing applied data) and reopened on demand.";
+    public static final int MAX_OPEN_SHARDS_DEFAULT = StoreOptions.DEFAULT_MAX_OPEN_SHARDS;
+
+    public static final String FLUSH_INTERVAL_MS_CONFIG = "flush.interval.ms";
+    public static final String FLUSH_INTERVAL_MS_DOC = "How often the engine's background flusher forces dirty pages "
+            + "to disk ahead of a commit, to keep commit latency flat. 0 disables it. It never moves a checkpoint: "
+            + "offsets are committed only by the connector's commit.";
+    public static final long FLUSH_INTERVAL_MS_DEFAULT = StoreOptions.DEFAULT_FLUSH_INTERVAL.toMillis();
+
+    public static final String MAX_ID_BYTES_CONFIG = "max.id.bytes";
+    public static final String MAX_ID_BYTES_DOC = "Longest vector id, in UTF-8 bytes, of databases this connector creates. "
+            + "Longer ids are rejected as bad records.";
+    public static final int MAX_ID_BYTES_DEFAULT = StoreOptions.DEFAULT_MAX_ID_BYTES;
+
+    public static final String DATABASE_ROUTING_CONFIG = "database.routing";
+    public static final String DATABASE_ROUTING_DOC = "Where a record's database comes from: 'field' (the value's "
+            + "database field, else the key's, else database.topic.template when neither is set) or 'topic' "
+            + "(always database.topic.template). The template applies to the record's topic after any "
+            + "topic-renaming SMT.";
+    public static final String DATABASE_ROUTING_DEFAULT = "field";
+
+    public static final String DATABASE_FIELD_CONFIG = "database.field";
+    public static final String DATABASE_FIELD_DOC = "Name of the value (or key) field holding the database name "
+            + "when database.routing=field.";
+    public static final String DATABASE_FIELD_DEFAULT = "database";
+
+    public static final String DATABASE_TOPIC_TEMPLATE_CONFIG = "database.topic.template";
+    public static final String DATABASE_TOPIC_TEMPLATE_DOC = "Database name when database.routing=topic, or when "
+            + "a record names no database under database.routing=field; '${topic}' is replaced by the record's "
+            + "topic, e.g. 'emb-${topic}'.";
+    public static final String DATABASE_TOPIC_TEMPLATE_DEFAULT = "${topic}";
+    /** The placeholder of {@link #DATABASE_TOPIC_TEMPLATE_CONFIG}. */
+    public static final String TOPIC_PLACEHOLDER = "${topic}";
+
+    public static final String ID_SOURCE_CONFIG = "id.source";
+    public static final String ID_SOURCE_DOC = "Where a record's vector id comes from: 'field' (the value's id field) "
+            + "or 'key' (the record key: a string, or a struct/map with the id field). Tombstones always take the id "
+            + "from the key.";
+    public static final String ID_SOURCE_DEFAULT = "field";
+
+    public static final String ID_FIELD_CONFIG = "id.field";
+    public static final String ID_FIELD_DOC = "Name of the value or key field holding the vector id.";
+    public static final String ID_FIELD_DEFAULT = "id";
+
+    public static final String OP_FIELD_CONFIG = "op.field";
+    public static final String OP_FIELD_DOC = "Name of the value field holding the operation: STORE, UPDATE or DELETE "
+            + "(case-insensitive). An absent or null op means STORE.";
+    public static final String OP_FIELD_DEFAULT = "op";
+
+    public static final String VECTOR_FIELD_CONFIG = "vector.field";
+    public static final String VECTOR_FIELD_DOC = "Name of the value field holding the vector as an array of numbers.";
+    public static final String VECTOR_FIELD_DEFAULT = "vector";
+
+    public static final String VECTOR_BYTES_FIELD_CONFIG = "vector.bytes.field";
+    public static final String VECTOR_BYTES_FIELD_DOC = "Name of the value field holding the vector as little-endian "
+            + "float32 bytes (base64 in schemaless JSON). A STORE or UPDATE carries exactly one of vector.field and this.";
+    public static final String VECTOR_BYTES_FIELD_DEFAULT = "vector_bytes";
+
+    public static final String DIMENSION_POLICY_CONFIG = "dimension.policy";
+    public static final String DIMENSION_POLICY_DOC = "How a new database gets its dimension: 'first-record' (the "
+            + "length of the first vector stored into it, unless database.dimensions names it) or 'fixed' (only "
+            + "databases listed in database.dimensions are accepted; records for others are bad records).";
+    public static final String DIMENSION_POLICY_DEFAULT = "first-record";
+
+    public static final String DATABASE_DIMENSIONS_CONFIG = "database.dimensions";
+    public static final String DATABASE_DIMENSIONS_DOC = "Fixed dimensions per database, as a list of "
+            + "'<database>:<dimension>', e.g. 'articles:768,images:512'. Vectors of another length are bad records.";
+    public static final String DATABASE_DIMENSIONS_DEFAULT = "";
+
+    public static final String NAN_POLICY_CONFIG = "nan.policy";
+    public static final String NAN_POLICY_DOC = "'reject': a vector with a NaN or infinite component is a bad record; "
+            + "'allow': store it as is.";
+    public static final String NAN_POLICY_DEFAULT = "reject";
+
+    public static final String UPDATE_MISSING_POLICY_CONFIG = "update.missing.policy";
+    public static final String UPDATE_MISSING_POLICY_DOC = "What an UPDATE of an id the database does not hold does: "
+            + "'reject' (a bad record: dead letter queue or task failure per errors.tolerance), 'ignore' (logged and "
+            + "counted) or 'upsert' (stored as if it were a STORE).";
+    public static final String UPDATE_MISSING_POLICY_DEFAULT = "reject";
+
+    public static final String TOMBSTONE_BEHAVIOR_CONFIG = "tombstone.behavior";
+    public static final String TOMBSTONE_BEHAVIOR_DOC = "What a record with a null value does: 'delete' the id in its "
+            + "key, 'ignore' it (counted), or 'fail' (a bad record).";
+    public static final String TOMBSTONE_BEHAVIOR_DEFAULT = "delete";
+
+    public static final String BATCH_SIZE_CONFIG = "batch.size";
+    public static final String BATCH_SIZE_DOC = "Mutations buffered per topic partition before they are applied to "
+            + "the shards in one engine call. Everything buffered is applied at every offset commit anyway.";
+    public static final int BATCH_SIZE_DEFAULT = 500;
+
+    public static final String BUFFER_MAX_BYTES_CONFIG = "buffer.max.bytes";
+    public static final String BUFFER_MAX_BYTES_DOC = "Bound on the vector bytes a task buffers in memory. Above it the "
+            + "task applies everything at once; if the shards cannot take it (a retriable I/O problem), it pauses the "
+            + "partitions holding buffered data until the buffer drains.";
+    public static final long BUFFER_MAX_BYTES_DEFAULT = 64L << 20;
+
+    public static final String REPLAY_FROM_EARLIEST_CONFIG = "replay.from.earliest";
+    public static final String REPLAY_FROM_EARLIEST_DOC = "When a partition has no shard in data.dir (no local state), "
+            + "replay it from its earliest offset to rebuild the state (the topic should be compacted or keep "
+            + "everything). When false, such a partition resumes from the consumer group's committed offset.";
+    public static final boolean REPLAY_FROM_EARLIEST_DEFAULT = true;
+
+    public static final String IO_RETRY_BACKOFF_MS_CONFIG = "io.retry.backoff.ms";
+    public static final String IO_RETRY_BACKOFF_MS_DOC = "Wait before retrying after a retriable I/O problem (a shard "
+            + "locked by another writer, a full disk).";
+    public static final long IO_RETRY_BACKOFF_MS_DEFAULT = 1000L;
+
+    public static final String IO_RETRY_TIMEOUT_MS_CONFIG = "io.retry.timeout.ms";
+    public static final String IO_RETRY_TIMEOUT_MS_DOC = "How long a retriable I/O problem may last before the task "
+            + "fails. I/O problems never go to the dead letter queue.";
+    public static final long IO_RETRY_TIMEOUT_MS_DEFAULT = 300_000L;
+
+    /** The definition: the single source of truth for keys, defaults, validators and docs. */
+    public static final ConfigDef CONFIG_DEF = definition();
+
+    public VectorSinkConfig(Map<String, String> props) {
+        super(CONFIG_DEF, props);
+        List<Problem> problems = problems(props);
+        if (!problems.isEmpty()) {
+            StringBuilder message = new StringBuilder("Invalid JadeVectorDB sink configuration:");
+            problems.forEach(p -> message.append(' ').append(p.message()).append(';'));
+            throw new ConfigException(message.substring(0, message.length() - 1));
+        }
+    }
+
+    private static ConfigDef definition() {
+        ConfigDef def = new ConfigDef();
+        int order = 0;
+        def.define(DATA_DIR_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                Importance.HIGH, DATA_DIR_DOC, GROUP_STORAGE, ++order, Width.LONG, "Data directory");
+        def.define(MAX_OPEN_SHARDS_CONFIG, Type.INT, MAX_OPEN_SHARDS_DEFAULT, Range.atLeast(1),
+                Importance.MEDIUM, MAX_OPEN_SHARDS_DOC, GROUP_STORAGE, ++order, Width.SHORT, "Max open shards");
+        def.define(FLUSH_INTERVAL_MS_CONFIG, Type.LONG, FLUSH_INTERVAL_MS_DEFAULT, Range.atLeast(0),
+                Importance.LOW, FLUSH_INTERVAL_MS_DOC, GROUP_STORAGE, ++order, Width.SHORT, "Background flush interval");
+        def.define(MAX_ID_BYTES_CONFIG, Type.INT, MAX_ID_BYTES_DEFAULT, Range.between(1, StoreOptions.MAX_ID_BYTES_LIMIT),
+                Importance.LOW, MAX_ID_BYTES_DOC, GROUP_STORAGE, ++order, Width.SHORT, "Max id bytes");
+
+        order = 0;
+        def.define(DATABASE_ROUTING_CONFIG, Type.STRING, DATABASE_ROUTING_DEFAULT, choice(DatabaseRouting.values()),
+                Importance.HIGH, DATABASE_ROUTING_DOC, GROUP_ROUTING, ++order, Width.SHORT, "Database routing");
+        def.define(DATABASE_FIELD_CONFIG, Type.STRING, DATABASE_FIELD_DEFAULT, new ConfigDef.NonEmptyString(),
+                Importance.MEDIUM, DATABASE_FIELD_DOC, GROUP_ROUTING, ++order, Width.MEDIUM, "Database field");
+        def.define(DATABASE_TOPIC_TEMPLATE_CONFIG, Type.STRING, DATABASE_TOPIC_TEMPLATE_DEFAULT,
+                new ConfigDef.NonEmptyString(), Importance.MEDIUM, DATABASE_TOPIC_TEMPLATE_DOC, GROUP_ROUTING, ++order,
+                Width.MEDIUM, "Database topic template");
+        def.define(ID_SOURCE_CONFIG, Type.STRING, ID_SOURCE_DEFAULT, choice(IdSource.values()),
+                Importance.HIGH, ID_SOURCE_DOC, GROUP_ROUTING, ++order, Width.SHORT, "Id source");
+        def.define(ID_FIELD_CONFIG, Type.STRING, ID_FIELD_DEFAULT, new ConfigDef.NonEmptyString(),
+                Importance.MEDIUM, ID_FIELD_DOC, GROUP_ROUTING, ++order, Width.MEDIUM, "Id field");
+
+        order = 0;
+        def.define(OP_FIELD_CONFIG, Type.STRING, OP_FIELD_DEFAULT, new ConfigDef.NonEmptyString(),
+                Importance.LOW, OP_FIELD_DOC, GROUP_RECORD, ++order, Width.MEDIUM, "Op field");
+        def.define(VECTOR_FIELD_CONFIG, Type.STRING, VECTOR_FIELD_DEFAULT, new ConfigDef.NonEmptyString(),
+                Importance.LOW, VECTOR_FIELD_DOC, GROUP_RECORD, ++order, Width.MEDIUM, "Vector field");
+        def.define(VECTOR_BYTES_FIELD_CONFIG, Type.STRING, VECTOR_BYTES_FIELD_DEFAULT, new ConfigDef.NonEmptyString(),
+                Importance.LOW, VECTOR_BYTES_FIELD_DOC, GROUP_RECORD, ++order, Width.MEDIUM, "Vector bytes field");
+        def.define(TOMBSTONE_BEHAVIOR_CONFIG, Type.STRING, TOMBSTONE_BEHAVIOR_DEFAULT,
+                choice(TombstoneBehavior.values()), Importance.MEDIUM, TOMBSTONE_BEHAVIOR_DOC, GROUP_RECORD, ++order,
+                Width.SHORT, "Tombstone behavior");
+
+        order = 0;
+        def.define(DIMENSION_POLICY_CONFIG, Type.STRING, DIMENSION_POLICY_DEFAULT, choice(DimensionPolicy.values()),
+                Importance.HIGH, DIMENSION_POLICY_DOC, GROUP_VECTORS, ++order, Width.SHORT, "Dimension policy");
+        def.define(DATABASE_DIMENSIONS_CONFIG, Type.LIST, DATABASE_DIMENSIONS_DEFAULT, new DimensionListValidator(),
+                Importance.MEDIUM, DATABASE_DIMENSIONS_DOC, GROUP_VECTORS, ++order, Width.LONG, "Database dimensions");
+        def.define(NAN_POLICY_CONFIG, Type.STRING, NAN_POLICY_DEFAULT, choice(NanPolicy.values()),
+                Importance.MEDIUM, NAN_POLICY_DOC, GROUP_VECTORS, ++order, Width.SHORT, "NaN policy");
+        def.define(UPDATE_MISSING_POLICY_CONFIG, Type.STRING, UPDATE_MISSING_POLICY_DEFAULT,
+                choice(UpdateMissingPolicy.values()), Importance.MEDIUM, UPDATE_MISSING_POLICY_DOC, GROUP_VECTORS,
+                ++order, Width.SHORT, "UPDATE of a missing id");
+
+        order = 0;
+        def.define(BATCH_SIZE_CONFIG, Type.INT, BATCH_SIZE_DEFAULT, Range.between(1, 1_000_000),
+                Importance.MEDIUM, BATCH_SIZE_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Batch size");
+        def.define(BUFFER_MAX_BYTES_CONFIG, Type.LONG, BUFFER_MAX_BYTES_DEFAULT, Range.atLeast(1024),
+                Importance.LOW, BUFFER_MAX_BYTES_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Buffer bound (bytes)");
+
+        order = 0;
+        def.define(REPLAY_FROM_EARLIEST_CONFIG, Type.BOOLEAN, REPLAY_FROM_EARLIEST_DEFAULT, null,
+                Importance.MEDIUM, REPLAY_FROM_EARLIEST_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "Replay from earliest");
+        def.define(IO_RETRY_BACKOFF_MS_CONFIG, Type.LONG, IO_RETRY_BACKOFF_MS_DEFAULT, Range.atLeast(0),
+                Importance.LOW, IO_RETRY_BACKOFF_MS_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "I/O retry backoff");
+        def.define(IO_RETRY_TIMEOUT_MS_CONFIG, Type.LONG, IO_RETRY_TIMEOUT_MS_DEFAULT, Range.atLeast(0),
+                Importance.LOW, IO_RETRY_TIMEOUT_MS_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "I/O retry timeout");
+        return def;
+    }
+
+    /** The config value of an enum constant: {@code FIRST_RECORD -> first-record}. */
+    static String configValue(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static ConfigDef.ValidString choice(Enum<?>[] values) {
+        String[] names = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            names[i] = configValue(values[i]);
+        }
+        return ConfigDef.ValidString.in(names);
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String value) {
+        return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    /**
+     * Cross-key problems of an otherwise well-typed configuration, each naming the key and the
+     * fix. Single-key problems are found by the validators of {@link #CONFIG_DEF}.
+     */
+    public static List<Problem> problems(Map<String, String> props) {
+        List<Problem> problems = new ArrayList<>();
+        String dataDir = props.get(DATA_DIR_CONFIG);
+        if (dataDir != null && !dataDir.isBlank()) {
+            Path path = Paths.get(dataDir);
+            if (!path.isAbsolute()) {
+                problems.add(new Problem(DATA_DIR_CONFIG, DATA_DIR_CONFIG + " = '" + dataDir + "' is a relative path, which would depend on the "
+                        + "worker's working directory; fix: give an absolute path such as /var/lib/jadevectordb"));
+            } else if (Files.exists(path) && !Files.isDirectory(path)) {
+                problems.add(new Problem(DATA_DIR_CONFIG, DATA_DIR_CONFIG + " = '" + dataDir + "' exists but is not a directory; fix: point it "
+                        + "at a directory (it is created when absent)"));
+            }
+        }
+        String policy = props.getOrDefault(DIMENSION_POLICY_CONFIG, DIMENSION_POLICY_DEFAULT);
+        String dims = props.getOrDefault(DATABASE_DIMENSIONS_CONFIG, DATABASE_DIMENSIONS_DEFAULT);
+        if (configValue(DimensionPolicy.FIXED).equals(policy) && dims.isBlank()) {
+            problems.add(new Problem(DIMENSION_POLICY_CONFIG, DIMENSION_POLICY_CONFIG + " = fixed but " + DATABASE_DIMENSIONS_CONFIG + " is empty, so "
+                    + "every record would be rejected; fix: list '<database>:<dimension>' pairs in "
+                    + DATABASE_DIMENSIONS_CONFIG + " or use " + DIMENSION_POLICY_CONFIG + " = first-record"));
+        }
+        return problems;
+    }
+
+    /**
+     * A configuration problem found by a cross-key check.
+     *
+     * @param key     the key to fix
+     * @param message what is wrong and the fix
+     */
+    public record Problem(String key, String message) {
+    }
+
+    /** Validates {@code name:dimension} list entries, naming the bad entry and the fix. */
+    static final class DimensionListValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null) {
+                return;
+            }
+            @SuppressWarnings("unchecked")
+            List<String> entries = (List<String>) value;
+            parseDimensions(name, entries);
+        }
+
+        @Override
+        public String toString() {
+            return "list of <database>:<dimension> (dimension >= 1)";
+        }
+    }
+
+    static Map<String, Integer> parseDimensions(String key, List<String> entries) {
+        Map<String, Integer> result = new LinkedHashMap<>();
+        for (String entry : entries) {
+            String trimmed = entry.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            int colon = trimmed.lastIndexOf(':');
+            String fix = "; fix: write entries as <database>:<dimension>, e.g. articles:768";
+            if (colon <= 0 || colon == trimmed.length() - 1) {
+                throw new ConfigException(key, entry, "entry is not <database>:<dimension>" + fix);
+            }
+            String database = trimmed.substring(0, colon).trim();
+            int dimension;
+            try {
+                dimension = Integer.parseInt(trimmed.substring(colon + 1).trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, entry, "dimension is not an integer" + fix);
+            }
+            if (dimension < 1) {
+                throw new ConfigException(key, entry, "dimension must be >= 1" + fix);
+            }
+            if (result.put(database, dimension) != null) {
+                throw new ConfigException(key, entry, "database '" + database + "' is listed twice; fix: keep one entry");
+            }
+        }
+        return result;
+    }
+
+    public Path dataDir() {
+        return Paths.get(getString(DATA_DIR_CONFIG));
+    }
+
+    /** The engine options this configuration asks for. */
+    public StoreOptions storeOptions() {
+        return StoreOptions.defaults()
+                .withMaxOpenShards(getInt(MAX_OPEN_SHARDS_CONFIG))
+                .withFlushInterval(Duration.ofMillis(getLong(FLUSH_INTERVAL_MS_CONFIG)))
+                .withMaxIdBytes(getInt(MAX_ID_BYTES_CONFIG))
+                .withAllowNonFinite(nanPolicy() == NanPolicy.ALLOW);
+    }
+
+    public DatabaseRouting databaseRouting() {
+        return parse(DatabaseRouting.class, getString(DATABASE_ROUTING_CONFIG));
+    }
+
+    public String databaseField() {
+        return getString(DATABASE_FIELD_CONFIG);
+    }
+
+    public String databaseTopicTemplate() {
+        return getString(DATABASE_TOPIC_TEMPLATE_CONFIG);
+    }
+
+    public IdSource idSource() {
+        return parse(IdSource.class, getString(ID_SOURCE_CONFIG));
+    }
+
+    public String idField() {
+        return getString(ID_FIELD_CONFIG);
+    }
+
+    public String opField() {
+        return getString(OP_FIELD_CONFIG);
+    }
+
+    public String vectorField() {
+        return getString(VECTOR_FIELD_CONFIG);
+    }
+
+    public String vectorBytesField() {
+        return getString(VECTOR_BYTES_FIELD_CONFIG);
+    }
+
+    public TombstoneBehavior tombstoneBehavior() {
+        return parse(TombstoneBehavior.class, getString(TOMBSTONE_BEHAVIOR_CONFIG));
+    }
+
+    public DimensionPolicy dimensionPolicy() {
+        return parse(DimensionPolicy.class, getString(DIMENSION_POLICY_CONFIG));
+    }
+
+    /** Configured dimensions by database name, in configuration order. */
+    public Map<String, Integer> databaseDimensions() {
+        return Collections.unmodifiableMap(parseDimensions(DATABASE_DIMENSIONS_CONFIG, getList(DATABASE_DIMENSIONS_CONFIG)));
+    }
+
+    public NanPolicy nanPolicy() {
+        return parse(NanPolicy.class, getString(NAN_POLICY_CONFIG));
+    }
+
+    public UpdateMissingPolicy updateMissingPolicy() {
+        return parse(UpdateMissingPolicy.class, getString(UPDATE_MISSING_POLICY_CONFIG));
+    }
+
+    public int batchSize() {
+        return getInt(BATCH_SIZE_CONFIG);
+    }
+
+    public long bufferMaxBytes() {
+        return getLong(BUFFER_MAX_BYTES_CONFIG);
+    }
+
+    public boolean replayFromEarliest() {
+        return getBoolean(REPLAY_FROM_EARLIEST_CONFIG);
+    }
+
+    public long ioRetryBackoffMs() {
+        return getLong(IO_RETRY_BACKOFF_MS_CONFIG);
+    }
+
+    public long ioRetryTimeoutMs() {
+        return getLong(IO_RETRY_TIMEOUT_MS_CONFIG);
+    }
+}

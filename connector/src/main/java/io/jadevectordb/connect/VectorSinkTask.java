@@ -1,0 +1,244 @@
+package io.jadevectordb.connect;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.VectorStore;
+
+/**
+ * One sink task: maps records to mutations, buffers them per partition in Kafka order, applies
+ * them in batches, and at each offset commit returns only offsets whose mutations are durable.
+ *
+ * <p>Data path: {@link #put} -> {@link RecordMapper} -> {@link DatabaseCatalog} (checks) ->
+ * {@link PartitionBuffers} -> {@link BatchApplier} -> {@link #preCommit} ->
+ * {@link CommitCoordinator} -> engine commit (force, then checkpoint) -> offsets returned.
+ */
+public class VectorSinkTask extends SinkTask {
+
+    private static final Logger log = LoggerFactory.getLogger(VectorSinkTask.class);
+
+    private VectorSinkConfig config;
+    private VectorStore store;
+    private RecordMapper mapper;
+    private PartitionBuffers buffers;
+    private DatabaseCatalog catalog;
+    private ErrantRecordRouter errant;
+    private BatchApplier applier;
+    private CommitCoordinator coordinator;
+    private IoFailures ioFailures;
+    private SinkMetrics metrics;
+    /** Read by the metrics thread too. */
+    private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String version() {
+        return SinkVersion.VERSION;
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new VectorSinkConfig(props);
+        try {
+            store = VectorStore.open(config.dataDir(), config.storeOptions());
+        } catch (IOException e) {
+            throw new ConnectException("JadeVectorDB sink: cannot open the store at " + config.dataDir() + " ("
+                    + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage()
+                    + "; check that the directory exists or can be created and is writable by the worker", e);
+        }
+        metrics = SinkMetrics.register(context, store::openShardCount, pausedForMemory::size);
+        mapper = new RecordMapper(config);
+        buffers = new PartitionBuffers(config.batchSize());
+        catalog = new DatabaseCatalog(store, config);
+        errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
+        applier = new BatchApplier(store, buffers, catalog, errant, config.updateMissingPolicy(), metrics);
+        ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
+        coordinator = new CommitCoordinator(store, buffers, applier, ioFailures, metrics);
+        log.info("JadeVectorDB sink task started on {}", store.root());
+    }
+
+    private ErrantRecordReporter errantRecordReporter() {
+        try {
+            return context.errantRecordReporter();
+        } catch (NoSuchMethodError | NoClassDefFoundError olderWorker) {
+            return null;
+        }
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> seeks = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            OptionalLong checkpoint;
+            try {
+                checkpoint = store.checkpoint(KafkaPosition.source(tp));
+            } catch (IOException e) {
+                throw new ConnectException("JadeVectorDB sink: cannot read the checkpoint of " + tp + " in "
+                        + store.root() + ": " + e.getMessage()
+                        + "; move the damaged shard files aside to rebuild them by replay", e);
+            }
+            if (checkpoint.isPresent()) {
+                long last = checkpoint.getAsLong();
+                buffers.open(tp, last);
+                seeks.put(tp, last + 1);
+                log.info("{}: resuming at offset {} (shard checkpoint {})", tp, last + 1, last);
+            } else {
+                buffers.open(tp, -1);
+                if (config.replayFromEarliest()) {
+                    seeks.put(tp, 0L);
+                    log.info("{}: no shard in {}: replaying from the earliest offset", tp, store.root());
+                } else {
+                    log.info("{}: no shard in {}: resuming from the committed offset ({}=false)", tp, store.root(),
+                            VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG);
+                }
+            }
+        }
+        context.offset(seeks);
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        coordinator.throwPendingFailure();
+        for (SinkRecord record : records) {
+            KafkaPosition position = KafkaPosition.of(record);
+            if (!buffers.isNew(position)) {
+                continue; // redelivered after a RetriableException or a rewind: already handled
+            }
+            try {
+                Optional<RoutedMutation> routed = mapper.map(record);
+                if (routed.isPresent() && catalog.prepare(routed.get())) {
+                    buffers.add(routed.get());
+                } else if (routed.isPresent() && rejectsUpdateOfMissing(routed.get())) {
+                    errant.reject(record, new InvalidRecordException(position, config.idField(),
+                            routed.get().mutation().id(), "UPDATE of an id in database '" + routed.get().database()
+                                    + "', which does not exist", "send STORE to create it, or set "
+                                    + VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG + "=upsert or ignore"));
+                    buffers.markSeen(position);
+                } else {
+                    metrics.skipped();
+                    buffers.markSeen(position);
+                }
+            } catch (InvalidRecordException e) {
+                errant.reject(record, e);
+                buffers.markSeen(position);
+            } catch (IOException e) {
+                throw ioFailures.handle(e, "preparing the database of the record at " + position);
+            }
+        }
+        applyWhatIsDue();
+    }
+
+    private boolean rejectsUpdateOfMissing(RoutedMutation routed) {
+        return routed.mutation().op() == Mutation.Op.UPDATE
+                && config.updateMissingPolicy() == VectorSinkConfig.UpdateMissingPolicy.REJECT;
+    }
+
+    private void applyWhatIsDue() {
+        boolean overBound = buffers.bufferedBytes() > config.bufferMaxBytes();
+        List<TopicPartition> due = new ArrayList<>();
+        for (TopicPartition tp : buffers.withPending()) {
+            if (overBound || buffers.isFull(tp)) {
+                due.add(tp);
+            }
+        }
+        try {
+            for (TopicPartition tp : due) {
+                applier.apply(tp);
+            }
+            ioFailures.succeeded();
+        } catch (IOException e) {
+            RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations to " + store.root());
+            if (outcome instanceof RetriableException) {
+                pauseUnderMemoryPressure();
+                context.timeout(config.ioRetryBackoffMs());
+            }
+            throw outcome;
+        }
+        resumeWhenDrained();
+    }
+
+    private void pauseUnderMemoryPressure() {
+        if (buffers.bufferedBytes() <= config.bufferMaxBytes()) {
+            return;
+        }
+        List<TopicPartition> toPause = buffers.withPending();
+        toPause.removeAll(pausedForMemory);
+        if (!toPause.isEmpty()) {
+            log.warn("{} bytes buffered (more than {}={}) and the shards cannot take them now: pausing {}",
+                    buffers.bufferedBytes(), VectorSinkConfig.BUFFER_MAX_BYTES_CONFIG, config.bufferMaxBytes(), toPause);
+            context.pause(toPause.toArray(new TopicPartition[0]));
+            pausedForMemory.addAll(toPause);
+        }
+    }
+
+    private void resumeWhenDrained() {
+        if (!pausedForMemory.isEmpty() && buffers.bufferedBytes() <= config.bufferMaxBytes() / 2) {
+            log.info("buffer drained to {} bytes: resuming {}", buffers.bufferedBytes(), pausedForMemory);
+            context.resume(pausedForMemory.toArray(new TopicPartition[0]));
+            pausedForMemory.clear();
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        Map<TopicPartition, OffsetAndMetadata> durable = coordinator.commit(currentOffsets.keySet());
+        resumeWhenDrained();
+        return durable;
+    }
+
+    @Override
+    public void flush(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        // Everything happens in preCommit, which returns only durable offsets (KIP-89).
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        // Connect ran preCommit for these partitions just before; commit again for anything
+        // left (a failed commit simply means the next owner replays from the checkpoint).
+        coordinator.commit(partitions);
+        for (TopicPartition tp : partitions) {
+            buffers.close(tp);
+            pausedForMemory.remove(tp);
+            try {
+                store.release(KafkaPosition.source(tp));
+            } catch (IOException e) {
+                log.error("{}: releasing its shards failed; the next owner replays it from the checkpoint", tp, e);
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (store != null) {
+            try {
+                store.close();
+                log.info("JadeVectorDB sink task stopped; store {} closed", store.root());
+            } catch (IOException e) {
+                log.error("closing the store {} failed; the next start replays from the shards' checkpoints",
+                        store.root(), e);
+            }
+        }
+    }
+
+    /** The store this task writes to (for subclasses that observe the task, such as tests). */
+    protected final VectorStore store() {
+        return store;
+    }
+}

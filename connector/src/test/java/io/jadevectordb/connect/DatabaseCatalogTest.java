@@ -1,0 +1,124 @@
+package io.jadevectordb.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
+
+/** Database creation and per-record checks against a real store on disk. */
+class DatabaseCatalogTest {
+
+    @TempDir
+    Path tmp;
+
+    private VectorStore store;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = VectorStore.open(tmp.resolve("data"), StoreOptions.defaults().withFlushInterval(Duration.ZERO));
+    }
+
+    @AfterEach
+    void closeStore() throws Exception {
+        store.close();
+    }
+
+    private DatabaseCatalog catalog(String... keyValues) {
+        Map<String, String> props = new HashMap<>();
+        props.put(VectorSinkConfig.DATA_DIR_CONFIG, store.root().toString());
+        for (int i = 0; i < keyValues.length; i += 2) {
+            props.put(keyValues[i], keyValues[i + 1]);
+        }
+        return new DatabaseCatalog(store, new VectorSinkConfig(props));
+    }
+
+    private static RoutedMutation store(String database, String id, float... vector) {
+        return new RoutedMutation(database, Mutation.store(id, vector, 5),
+                new KafkaPosition(new TopicPartition("vectors", 1), 5), null);
+    }
+
+    @Test
+    void aNewDatabaseTakesTheDimensionOfItsFirstVector() throws Exception {
+        assertThat(catalog().prepare(store("docs", "a", 1, 2, 3))).isTrue();
+
+        assertThat(store.database("docs").orElseThrow().dimension()).isEqualTo(3);
+    }
+
+    @Test
+    void aVectorOfAnotherDimensionIsABadRecordNamingTheDimension() throws Exception {
+        DatabaseCatalog catalog = catalog();
+        catalog.prepare(store("docs", "a", 1, 2, 3));
+
+        assertThatThrownBy(() -> catalog.prepare(store("docs", "b", 1, 2)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("topic vectors partition 1 offset 5")
+                .hasMessageContaining("dimension 3");
+    }
+
+    @Test
+    void aConfiguredDimensionWinsOverTheFirstRecord() {
+        DatabaseCatalog catalog = catalog(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "docs:4");
+
+        assertThatThrownBy(() -> catalog.prepare(store("docs", "a", 1, 2, 3)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("dimension 4");
+    }
+
+    @Test
+    void underFixedPolicyAnUnlistedDatabaseIsABadRecordNamingTheFix() throws Exception {
+        DatabaseCatalog catalog = catalog(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "fixed",
+                VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "docs:2");
+
+        assertThat(catalog.prepare(store("docs", "a", 1, 2))).isTrue();
+        assertThatThrownBy(() -> catalog.prepare(store("other", "a", 1, 2)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("add 'other:<dimension>' to database.dimensions");
+        assertThat(store.databaseNames()).containsExactly("docs");
+    }
+
+    @Test
+    void aNonFiniteComponentIsABadRecordPointingAtNanPolicy() {
+        assertThatThrownBy(() -> catalog().prepare(store("docs", "a", 1, Float.NaN)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("field 'vector[1]'")
+                .hasMessageContaining("nan.policy=allow");
+    }
+
+    @Test
+    void hostileDatabaseNamesAreBadRecordsAndCreateNothingOutsideTheRoot() throws Exception {
+        DatabaseCatalog catalog = catalog();
+
+        for (String name : new String[] {"../escape", "a/b", "..", "/abs", "x\u0000y"}) {
+            assertThatThrownBy(() -> catalog.prepare(store(name, "a", 1f)))
+                    .as(name).isInstanceOf(InvalidRecordException.class).hasMessageContaining("field 'database'");
+        }
+        try (Stream<Path> siblings = Files.list(tmp)) {
+            assertThat(siblings.map(p -> p.getFileName().toString())).containsExactly("data");
+        }
+        assertThat(store.databaseNames()).isEmpty();
+    }
+
+    @Test
+    void aDeleteIntoADatabaseThatDoesNotExistHasNothingToDo() throws Exception {
+        RoutedMutation delete = new RoutedMutation("nowhere", Mutation.delete("a", 9),
+                new KafkaPosition(new TopicPartition("vectors", 0), 9), null);
+
+        assertThat(catalog().prepare(delete)).isFalse();
+        assertThat(store.databaseNames()).isEmpty();
+    }
+}

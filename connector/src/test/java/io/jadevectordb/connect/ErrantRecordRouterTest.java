@@ -1,0 +1,38 @@
+package io.jadevectordb.connect;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+/** The dead-letter path itself runs against a real worker in VectorSinkEndToEndTest. */
+class ErrantRecordRouterTest {
+
+    private final SinkRecord record = new SinkRecord("vectors", 2, null, "k", null, null, 17L);
+    private final InvalidRecordException error = new InvalidRecordException(
+            new KafkaPosition(new TopicPartition("vectors", 2), 17L), "op", "MERGE", "unknown operation", "use STORE");
+
+    @Test
+    void underToleranceNoneTheTaskFailsNamingPositionFieldAndFix() {
+        ErrantRecordRouter router = new ErrantRecordRouter(Map.of(), null, SinkMetrics.none());
+
+        assertThatThrownBy(() -> router.reject(record, error))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("topic vectors partition 2 offset 17")
+                .hasMessageContaining("field 'op' = 'MERGE'")
+                .hasMessageContaining("fix: use STORE")
+                .hasMessageContaining("errors.tolerance=all");
+    }
+
+    @Test
+    void underToleranceAllWithoutADeadLetterQueueTheRecordIsLoggedAndTheTaskGoesOn() {
+        ErrantRecordRouter router = new ErrantRecordRouter(Map.of("errors.tolerance", "ALL "), null, SinkMetrics.none());
+
+        assertThatCode(() -> router.reject(record, error)).doesNotThrowAnyException();
+    }
+}

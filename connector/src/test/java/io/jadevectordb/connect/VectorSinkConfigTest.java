@@ -1,0 +1,149 @@
+package io.jadevectordb.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.connect.VectorSinkConfig.DimensionPolicy;
+import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
+import io.jadevectordb.engine.StoreOptions;
+
+class VectorSinkConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private Map<String, String> minimal() {
+        Map<String, String> props = new HashMap<>();
+        props.put(VectorSinkConfig.DATA_DIR_CONFIG, dir.resolve("data").toString());
+        return props;
+    }
+
+    @Test
+    void appliesDocumentedDefaults() {
+        VectorSinkConfig config = new VectorSinkConfig(minimal());
+
+        assertThat(config.dataDir()).isEqualTo(dir.resolve("data"));
+        assertThat(config.dimensionPolicy()).isEqualTo(DimensionPolicy.FIRST_RECORD);
+        assertThat(config.updateMissingPolicy()).isEqualTo(UpdateMissingPolicy.REJECT);
+        assertThat(config.batchSize()).isEqualTo(VectorSinkConfig.BATCH_SIZE_DEFAULT);
+        assertThat(config.replayFromEarliest()).isTrue();
+        StoreOptions options = config.storeOptions();
+        assertThat(options.maxOpenShards()).isEqualTo(StoreOptions.DEFAULT_MAX_OPEN_SHARDS);
+        assertThat(options.allowNonFinite()).isFalse();
+    }
+
+    @Test
+    void parsesFixedDimensionsPerDatabase() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "fixed");
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "articles:768, images:512");
+
+        VectorSinkConfig config = new VectorSinkConfig(props);
+
+        assertThat(config.databaseDimensions()).containsExactly(Map.entry("articles", 768), Map.entry("images", 512));
+    }
+
+    @Test
+    void nanPolicyAllowReachesTheEngineOptions() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.NAN_POLICY_CONFIG, "allow");
+
+        assertThat(new VectorSinkConfig(props).storeOptions().allowNonFinite()).isTrue();
+    }
+
+    @Test
+    void missingDataDirIsRejectedNamingTheKey() {
+        assertThatThrownBy(() -> new VectorSinkConfig(Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(VectorSinkConfig.DATA_DIR_CONFIG);
+    }
+
+    @Test
+    void relativeDataDirIsRejectedWithTheFix() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATA_DIR_CONFIG, "relative/data");
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("data.dir")
+                .hasMessageContaining("fix: give an absolute path");
+    }
+
+    @Test
+    void dataDirThatIsAFileIsRejected() throws Exception {
+        Path file = Files.createFile(dir.resolve("file"));
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATA_DIR_CONFIG, file.toString());
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).hasMessageContaining("is not a directory");
+    }
+
+    @Test
+    void fixedPolicyWithoutDimensionsIsRejected() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "fixed");
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props))
+                .hasMessageContaining("database.dimensions is empty")
+                .hasMessageContaining("fix:");
+    }
+
+    @Test
+    void malformedDimensionEntryNamesTheEntryAndTheFix() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "articles=768");
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props))
+                .hasMessageContaining("articles=768")
+                .hasMessageContaining("<database>:<dimension>");
+    }
+
+    @Test
+    void connectorValidateReportsEveryBadKey() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.BATCH_SIZE_CONFIG, "0");
+        props.put(VectorSinkConfig.NAN_POLICY_CONFIG, "sometimes");
+        props.put(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "header");
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "x:-3");
+
+        List<ConfigValue> values = new VectorSinkConnector().validate(props).configValues();
+
+        assertThat(values).filteredOn(v -> !v.errorMessages().isEmpty())
+                .extracting(ConfigValue::name)
+                .containsExactlyInAnyOrder(VectorSinkConfig.BATCH_SIZE_CONFIG, VectorSinkConfig.NAN_POLICY_CONFIG,
+                        VectorSinkConfig.DATABASE_ROUTING_CONFIG, VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG);
+    }
+
+    @Test
+    void connectorValidateReportsCrossKeyProblemsOnTheKeyToFix() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "fixed");
+
+        List<ConfigValue> values = new VectorSinkConnector().validate(props).configValues();
+
+        assertThat(values).filteredOn(v -> !v.errorMessages().isEmpty())
+                .singleElement()
+                .satisfies(v -> {
+                    assertThat(v.name()).isEqualTo(VectorSinkConfig.DIMENSION_POLICY_CONFIG);
+                    assertThat(v.errorMessages()).anyMatch(m -> m.contains("fix:"));
+                });
+    }
+
+    @Test
+    void connectorValidateAcceptsAGoodConfig() {
+        List<ConfigValue> values = new VectorSinkConnector().validate(minimal()).configValues();
+
+        assertThat(values).allMatch(v -> v.errorMessages().isEmpty());
+    }
+}

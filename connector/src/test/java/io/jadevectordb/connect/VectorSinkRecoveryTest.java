@@ -1,0 +1,225 @@
+package io.jadevectordb.connect;
+
+import static io.jadevectordb.connect.testkit.VectorRecords.key;
+import static io.jadevectordb.connect.testkit.VectorRecords.vector;
+import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.test.TestUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.connect.testkit.ExpectedState;
+import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.connect.testkit.Workload;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
+
+/**
+ * Restarts, rebalances and lost local state in the middle of a stream: whatever happens, the
+ * shards end up holding exactly the state the topic describes (no id lost or resurrected).
+ */
+class VectorSinkRecoveryTest {
+
+    private static final Map<String, Integer> DIMENSIONS = Map.of("alpha", 8, "beta", 3, "gamma", 16);
+
+    private static SinkCluster cluster;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = SinkCluster.start("sink-recovery", 1);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static Workload workload(String topic, int partitions) {
+        long seed = System.nanoTime();
+        System.out.println("workload seed for " + topic + ": " + seed);
+        return new Workload(cluster, topic, partitions, seed, DIMENSIONS);
+    }
+
+    @Test
+    void connectorAndTaskRestartsMidStreamLeaveTheExactState() throws Exception {
+        String topic = "restarts";
+        String connector = "sink-restarts";
+        Path dataDir = tmp.resolve("restarts");
+        cluster.createTopic(topic, 3);
+        Workload workload = workload(topic, 3);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+
+        workload.produce(150);
+        cluster.connect().restartConnectorAndTasks(connector, false, true, false);
+        workload.produce(150);
+        cluster.awaitRunning(connector, 1);
+        cluster.connect().restartTask(connector, 0);
+        workload.produce(150);
+        cluster.awaitRunning(connector, 1);
+        cluster.awaitCommitted(connector, topic, 3);
+        cluster.stopConnector(connector);
+
+        workload.expected().assertMatches(dataDir);
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void changingTasksMaxMidStreamMovesPartitionsAndKeepsTheExactState() throws Exception {
+        String topic = "rebalance";
+        String connector = "sink-rebalance";
+        Path dataDir = tmp.resolve("rebalance");
+        cluster.createTopic(topic, 4);
+        Workload workload = workload(topic, 4);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        cluster.configure(connector, props);
+        cluster.awaitRunning(connector, 1);
+
+        workload.produce(150);
+        props.put("tasks.max", "3");
+        cluster.configure(connector, props);
+        cluster.awaitRunning(connector, 3);
+        workload.produce(150);
+        props.put("tasks.max", "2");
+        cluster.configure(connector, props);
+        cluster.awaitRunning(connector, 2);
+        workload.produce(150);
+        cluster.awaitCommitted(connector, topic, 4);
+        cluster.stopConnector(connector);
+
+        workload.expected().assertMatches(dataDir);
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void lostLocalStateIsRebuiltByReplayFromTheEarliestOffset() throws Exception {
+        String topic = "replay";
+        String connector = "sink-replay";
+        Path dataDir = tmp.resolve("replay");
+        cluster.createTopic(topic, 2);
+        Workload workload = workload(topic, 2);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        workload.produce(200);
+        cluster.awaitCommitted(connector, topic, 2);
+        cluster.stopConnector(connector);
+        cluster.connect().resetConnectorOffsets(connector);
+        assertThat(cluster.committedOffsets(connector, topic)).as("offsets after a reset through the REST API").isEmpty();
+
+        deleteRecursively(dataDir);
+        cluster.connect().resumeConnector(connector);
+        cluster.awaitRunning(connector, 1);
+        workload.produce(20);
+        cluster.awaitCommitted(connector, topic, 2);
+        cluster.stopConnector(connector);
+
+        assertThat(workload.expected().liveCount()).isPositive();
+        workload.expected().assertMatches(dataDir);
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aShardLockedByAnotherWriterIsRetriedWithPausingNeverDeadLetteredAndCompletesOnceReleased() throws Exception {
+        String topic = "locked";
+        String connector = "sink-locked";
+        Path dataDir = tmp.resolve("locked");
+        cluster.createTopic(topic, 1);
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("errors.tolerance", "all");
+        props.put("errors.deadletterqueue.topic.name", "locked-dlq");
+        props.put("errors.deadletterqueue.topic.replication.factor", "1");
+        props.put("io.retry.backoff.ms", "100");
+        props.put("batch.size", "1000");
+        props.put("buffer.max.bytes", "1024");
+        ExpectedState expected = new ExpectedState();
+        cluster.configure(connector, props);
+        cluster.awaitRunning(connector, 1);
+        try {
+            for (int i = 0; i < 20; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+                expected.store("alpha", id, vector(id, 0, 8));
+            }
+            TestUtils.waitForCondition(() -> SinkCluster.pluginMetric(connector, "io-retries-total") >= 1,
+                    SinkCluster.WAIT_MS, "the task never met the locked shard");
+            TestUtils.waitForCondition(() -> SinkCluster.pluginMetric(connector, "paused-partitions") == 1,
+                    SinkCluster.WAIT_MS, "the task did not pause the partition whose buffer it could not drain");
+
+            assertThat(cluster.committedOffsets(connector, topic)).as("nothing is durable while the shard is locked")
+                    .isEmpty();
+            assertThat(cluster.status(connector)).startsWith("RUNNING").doesNotContain("FAILED");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.awaitCommitted(connector, topic, 1);
+        double pausedAfterDrain = SinkCluster.pluginMetric(connector, "paused-partitions");
+        cluster.stopConnector(connector);
+
+        assertThat(pausedAfterDrain).as("partitions still paused once everything is durable").isZero();
+        expected.assertMatches(dataDir);
+        assertThat(cluster.connect().kafka().endOffset(new TopicPartition("locked-dlq", 0)))
+                .as("records in the dead letter queue").isZero();
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aShardLockedBeyondTheRetryTimeoutFailsTheTaskNamingTheProblem() throws Exception {
+        String topic = "locked-long";
+        String connector = "sink-locked-long";
+        Path dataDir = tmp.resolve("locked-long");
+        cluster.createTopic(topic, 1);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("io.retry.timeout.ms", "0");
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
+        try {
+            cluster.configure(connector, props);
+            cluster.awaitRunning(connector, 1);
+            for (int i = 0; i < 8; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            }
+
+            String trace = cluster.awaitFailedTaskTrace(connector);
+
+            assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=0", "alpha/locked-long-0.jvdb");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.deleteConnector(connector);
+    }
+
+    /** Another writer (a second store in this JVM) holding the shard of {@code database} fed by partition 0. */
+    private static VectorStore holdShard(Path dataDir, String database, String topic) throws Exception {
+        VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO));
+        store.createDatabase(database, 8);
+        store.apply(database, new SourcePartition(topic, 0), List.of());
+        return store;
+    }
+
+    private static void deleteRecursively(Path dir) throws Exception {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

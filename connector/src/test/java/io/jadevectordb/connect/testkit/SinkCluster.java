@@ -1,0 +1,219 @@
+package io.jadevectordb.connect.testkit;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+import org.apache.kafka.test.TestUtils;
+
+/**
+ * A real Kafka broker and a real distributed Connect worker in the test JVM (Kafka's own
+ * {@link EmbeddedConnectCluster}), set up the way the sink runs in production: plugins found
+ * by {@code plugin.discovery=service_load}, offsets committed every half second so tests see
+ * durability quickly. One per test class: it takes about ten seconds to start.
+ */
+public final class SinkCluster implements AutoCloseable {
+
+    /** Generous bound for anything to happen; waits end as soon as the condition holds. */
+    public static final long WAIT_MS = 90_000;
+
+    private final EmbeddedConnectCluster connect;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    private SinkCluster(EmbeddedConnectCluster connect) {
+        this.connect = connect;
+        Map<String, Object> producerProps = new HashMap<>();
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        this.producer = connect.kafka().createProducer(producerProps);
+    }
+
+    /** Starts a broker and {@code workers} Connect workers. */
+    public static SinkCluster start(String name, int workers) {
+        Map<String, String> workerProps = new HashMap<>();
+        workerProps.put("plugin.discovery", "service_load");
+        workerProps.put("offset.flush.interval.ms", "500");
+        workerProps.put("listeners", "http://127.0.0.1:0");
+        workerProps.put("rest.advertised.host.name", "127.0.0.1");
+        workerProps.put("scheduled.rebalance.max.delay.ms", "1000");
+        Properties brokerProps = new Properties();
+        brokerProps.put("auto.create.topics.enable", "false");
+        EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder()
+                .name(name)
+                .numWorkers(workers)
+                .numBrokers(1)
+                .workerProps(workerProps)
+                .brokerProps(brokerProps)
+                .build();
+        connect.start();
+        return new SinkCluster(connect);
+    }
+
+    public EmbeddedConnectCluster connect() {
+        return connect;
+    }
+
+    public void createTopic(String topic, int partitions) {
+        connect.kafka().createTopic(topic, partitions);
+    }
+
+    /** Sends one record synchronously to an explicit partition; a null value is a tombstone. Returns its offset. */
+    public long produce(String topic, int partition, String key, String value) {
+        byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        byte[] v = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        try {
+            return producer.send(new ProducerRecord<>(topic, partition, k, v)).get(30, TimeUnit.SECONDS).offset();
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("producing to " + topic + "-" + partition + " failed", e);
+        }
+    }
+
+    /** Connector settings every test starts from: the sink, JSON keys, JSON values with or without schemas. */
+    public static Map<String, String> sinkProps(String topic, String dataDir, boolean valueSchemas) {
+        Map<String, String> props = new HashMap<>();
+        props.put("connector.class", "io.jadevectordb.connect.VectorSinkConnector");
+        props.put("topics", topic);
+        props.put("tasks.max", "1");
+        props.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+        props.put("key.converter.schemas.enable", "false");
+        props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        props.put("value.converter.schemas.enable", Boolean.toString(valueSchemas));
+        props.put("data.dir", dataDir);
+        props.put("batch.size", "7");
+        props.put("flush.interval.ms", "0");
+        return props;
+    }
+
+    public void configure(String connector, Map<String, String> props) {
+        connect.configureConnector(connector, props);
+    }
+
+    public void awaitRunning(String connector, int tasks) throws InterruptedException {
+        connect.assertions().assertConnectorAndExactlyNumTasksAreRunning(connector, tasks,
+                "connector " + connector + " did not start " + tasks + " tasks");
+    }
+
+    /**
+     * Waits until the connector's committed offsets reach the end of every partition of
+     * {@code topic}: everything produced is durable in the shards (the sink commits no offset
+     * before that).
+     */
+    public void awaitCommitted(String connector, String topic, int partitions) throws InterruptedException {
+        Map<Integer, Long> ends = new HashMap<>();
+        TestUtils.waitForCondition(() -> {
+            for (int p = 0; p < partitions; p++) {
+                ends.put(p, connect.kafka().endOffset(new TopicPartition(topic, p)));
+            }
+            Map<Integer, Long> committed = committedOffsets(connector, topic);
+            for (int p = 0; p < partitions; p++) {
+                if (ends.get(p) > 0 && !ends.get(p).equals(committed.get(p))) {
+                    return false;
+                }
+            }
+            return true;
+        }, WAIT_MS, () -> "offsets of " + connector + " did not reach the end of " + topic + ": ends " + ends
+                + ", committed " + safeCommitted(connector, topic) + ", status " + status(connector));
+    }
+
+    /** Committed (next-to-read) offset per partition of {@code topic}, as the REST API reports it. */
+    public Map<Integer, Long> committedOffsets(String connector, String topic) {
+        ConnectorOffsets offsets = connect.connectorOffsets(connector);
+        Map<Integer, Long> result = new HashMap<>();
+        for (ConnectorOffset offset : offsets.offsets()) {
+            if (topic.equals(offset.partition().get("kafka_topic"))) {
+                result.put(((Number) offset.partition().get("kafka_partition")).intValue(),
+                        ((Number) offset.offset().get("kafka_offset")).longValue());
+            }
+        }
+        return result;
+    }
+
+    private String safeCommitted(String connector, String topic) {
+        try {
+            return committedOffsets(connector, topic).toString();
+        } catch (RuntimeException e) {
+            return "(unavailable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Connector and task states with traces, for failure messages. */
+    public String status(String connector) {
+        try {
+            ConnectorStateInfo info = connect.connectorStatus(connector);
+            StringBuilder sb = new StringBuilder(info.connector().state());
+            info.tasks().forEach(t -> sb.append(", task ").append(t.id()).append('=').append(t.state())
+                    .append(t.trace() == null ? "" : " " + t.trace()));
+            return sb.toString();
+        } catch (RuntimeException e) {
+            return "(unavailable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** The trace of the connector's first failed task, waiting for it to fail. */
+    public String awaitFailedTaskTrace(String connector) throws InterruptedException {
+        connect.assertions().assertConnectorIsRunningAndTasksHaveFailed(connector, 1,
+                "the task of " + connector + " did not fail");
+        return connect.connectorStatus(connector).tasks().stream()
+                .filter(t -> "FAILED".equals(t.state())).findFirst().orElseThrow().trace();
+    }
+
+    /** Stops the connector's tasks (they close the store, releasing every shard) and waits until it is stopped. */
+    public void stopConnector(String connector) throws InterruptedException {
+        connect.stopConnector(connector);
+        connect.assertions().assertConnectorIsStopped(connector, "connector " + connector + " did not stop");
+    }
+
+    public void deleteConnector(String connector) throws InterruptedException {
+        connect.deleteConnector(connector);
+        connect.assertions().assertConnectorDoesNotExist(connector, "connector " + connector + " was not deleted");
+    }
+
+    /** Reads up to {@code count} records of a topic (the dead letter queue). */
+    public List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> consume(String topic, int count) {
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
+        connect.kafka().consume(count, WAIT_MS, topic).forEach(records::add);
+        return records;
+    }
+
+    /**
+     * The value of a plugin metric of the connector's tasks over JMX (summed over tasks), or
+     * NaN when no task has registered it.
+     */
+    public static double pluginMetric(String connector, String attribute) throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        double sum = Double.NaN;
+        for (javax.management.ObjectName name : server.queryNames(new javax.management.ObjectName("kafka.connect:*"), null)) {
+            if (!connector.equals(name.getKeyProperty("connector")) || name.getKeyProperty("task") == null) {
+                continue;
+            }
+            for (javax.management.MBeanAttributeInfo info : server.getMBeanInfo(name).getAttributes()) {
+                if (info.getName().equals(attribute)) {
+                    double value = ((Number) server.getAttribute(name, attribute)).doubleValue();
+                    sum = Double.isNaN(sum) ? value : sum + value;
+                }
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+        connect.stop();
+    }
+}
