@@ -80,7 +80,17 @@ final class ShardSnapshot implements Closeable {
 
     /** Maps a shard read-only; fails with {@link CorruptShardException} when its header cannot be read. */
     static ShardSnapshot open(String name, Path path, StoreOptions options) throws IOException {
-        return new ShardSnapshot(name, Shard.openReadOnly(name, path, options));
+        CorruptShardException failure = null;
+        for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+            try {
+                return new ShardSnapshot(name, Shard.openReadOnly(name, path, options));
+            } catch (CorruptShardException e) {
+                // Between mapping the file and reading its header, a writer may have extended it and
+                // committed a checkpoint that covers more than was mapped: map again. Real damage repeats.
+                failure = e;
+            }
+        }
+        throw failure;
     }
 
     String name() {
@@ -222,9 +232,12 @@ final class ShardSnapshot implements Closeable {
             if (e.empty() || (e.crcValid() && e.occupied() && e.deleted())) {
                 continue;
             }
-            if (!e.crcValid() || !e.occupied() || !slotInFile(e.slot())) {
+            if (!e.crcValid() || !e.occupied() || e.slot() < 0) {
                 unreadable++;
                 continue;
+            }
+            if (!slotInFile(e.slot())) {
+                continue; // inserted after this view was mapped, into space the writer added since
             }
             if (count == bySlot.length) {
                 bySlot = Arrays.copyOf(bySlot, count * 2);
