@@ -27,13 +27,14 @@ final class JsonLines {
         write(id, Double.NaN, vector);
     }
 
-    /** Writes one line with a {@code "score"} member between id and vector (omitted when NaN). */
+    /** Writes one line with a {@code "score"} member (as a float) between id and vector (omitted when NaN). */
     void write(String id, double score, float[] vector) {
         line.setLength(0);
         line.append("{\"id\":");
         appendString(line, id);
         if (!Double.isNaN(score)) {
-            line.append(",\"score\":").append(score);
+            // Scores are computed from float32 vectors: printing them as floats drops digits that mean nothing.
+            line.append(",\"score\":").append((float) score);
         }
         line.append(",\"vector\":[");
         for (int i = 0; i < vector.length; i++) {

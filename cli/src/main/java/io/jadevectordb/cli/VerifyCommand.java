@@ -74,7 +74,7 @@ final class VerifyCommand extends StoreCommand {
         if (!faultsOnly || report.hasFaults()) {
             String status = report.hasFaults() ? "FAULT" : "OK   ";
             String summary = report.checkpoint() == null ? "header unreadable"
-                    : report.entries() + " entries, checkpoint " + report.checkpointA() + ", " + report.checkpointB();
+                    : report.entries() + (report.entries() == 1 ? " entry" : " entries") + ", checkpoint " + report.checkpointA() + ", " + report.checkpointB();
             lines.add(status + " " + report.file() + ": " + summary);
         }
         for (ShardProblem p : report.problems()) {

@@ -95,4 +95,21 @@ class WriteCommandsTest {
             assertThat(root.resolve("articles/vectors-1.jvdb")).exists();
         }
     }
+
+    @Test
+    void compactLeavesADamagedShardAloneExitsFiveAndCompactsTheOthers() throws Exception {
+        TestStore.write(root, "articles", 8, 60, 3);
+        Path damaged = root.resolve("articles/vectors-1.jvdb");
+        byte[] bytes = Files.readAllBytes(damaged);
+        int dataOffset = (int) java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(32);
+        bytes[dataOffset] ^= 1;
+        Files.write(damaged, bytes);
+
+        Cli.Run run = Cli.run(root, "compact", "articles");
+
+        assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(run.err()).contains("articles/vectors-1.jvdb: not compacted").contains("payload checksum mismatch");
+        assertThat(run.out()).contains("compacted articles/vectors-0.jvdb").contains("1 of 2 shards compacted");
+        assertThat(Files.readAllBytes(damaged)).isEqualTo(bytes);
+    }
 }
