@@ -3,8 +3,10 @@ package io.jadevectordb.cli;
 import io.jadevectordb.engine.DatabaseNotFoundException;
 import io.jadevectordb.engine.InvalidMutationException;
 import io.jadevectordb.engine.ShardLockedException;
-import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +25,14 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
         Throwable cause = e instanceof UncheckedIOException ? e.getCause() : e;
         int code = exitCode(cause);
         String message = cause.getMessage();
-        if (cause instanceof NoSuchFileException) {
-            NoSuchFileException missing = (NoSuchFileException) cause;
-            message = missing.getFile() + ": " + (missing.getReason() != null ? missing.getReason() : "no such file or directory");
+        if (cause instanceof FileSystemException) {
+            // Its message lists file and reason without saying how they relate; say it plainly.
+            FileSystemException fs = (FileSystemException) cause;
+            String reason = fs.getReason() != null ? fs.getReason()
+                    : cause instanceof NoSuchFileException ? "no such file or directory"
+                    : cause instanceof FileAlreadyExistsException ? "already exists"
+                    : cause instanceof AccessDeniedException ? "permission denied" : cause.getClass().getSimpleName();
+            message = fs.getFile() + ": " + reason;
         }
         commandLine.getErr().println("jvdb " + commandLine.getCommandName() + ": " + message);
         commandLine.getErr().flush();
@@ -40,12 +47,10 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
         if (e instanceof ShardLockedException) {
             return ExitCodes.LOCKED;
         }
-        if (e instanceof InvalidMutationException || e instanceof IllegalArgumentException) {
+        if (e instanceof InvalidMutationException || e instanceof IllegalArgumentException
+                || e instanceof FileAlreadyExistsException) {
             return ExitCodes.USAGE;
         }
-        if (e instanceof IOException) {
-            return ExitCodes.FAILED;
-        }
-        return ExitCodes.FAILED;
+        return ExitCodes.FAILED; // I/O errors, damaged files, and anything unexpected
     }
 }

@@ -138,8 +138,8 @@ class ReadCommandsTest {
         assertThat(out.resolveSibling(out.getFileName() + ".tmp")).doesNotExist();
 
         Cli.Run again = Cli.run(root, "export", "articles", "--out", out.toString());
-        assertThat(again.code()).isEqualTo(ExitCodes.FAILED);
-        assertThat(again.err()).contains(out.toString()).contains("--force");
+        assertThat(again.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(again.err()).contains(out + ": add --force to replace it");
         assertThat(Cli.run(root, "export", "articles", "--out", out.toString(), "--force").code()).isZero();
         Files.delete(out);
     }
