@@ -13,11 +13,11 @@ final class DatabaseExport {
     }
 
     /**
-     * Writes the database to {@code out}; warns on {@code err} about entries skipped as unreadable.
+     * Writes the database to {@code out}, advancing {@code progress} per vector.
      *
      * @return what the scan visited
      */
-    static StoreReader.ScanResult write(StoreReader reader, String database, Writer out, PrintWriter err, Progress progress)
+    static StoreReader.ScanResult write(StoreReader reader, String database, Writer out, Progress progress)
             throws IOException {
         JsonLines lines = new JsonLines(out);
         long visited = 0;
@@ -30,12 +30,15 @@ final class DatabaseExport {
             visited += r.visited();
             unreadable += r.unreadable();
         }
-        progress.close();
-        if (unreadable > 0) {
-            err.println("jvdb: warning: skipped " + unreadable + " entries of database '" + database + "' whose checksums do not "
-                    + "match (a writer was rewriting them, or a crash tore them); run jvdb verify " + database);
-        }
         out.flush();
         return new StoreReader.ScanResult(visited, unreadable);
+    }
+
+    /** Tells the user about entries a scan skipped (after the progress bar has ended its line). */
+    static void warnAboutSkipped(PrintWriter err, String database, StoreReader.ScanResult result) {
+        if (result.unreadable() > 0) {
+            err.println("jvdb: warning: skipped " + result.unreadable() + " entries of database '" + database + "' whose "
+                    + "checksums do not match (a writer was rewriting them, or a crash tore them); run jvdb verify " + database);
+        }
     }
 }

@@ -16,7 +16,11 @@ final class DumpCommand extends StoreCommand {
     public Integer call() throws Exception {
         StoreReader reader = reader();
         long expected = reader.stats(database).liveCount();
-        DatabaseExport.write(reader, database, out(), err(), progress("dump " + database, expected));
+        StoreReader.ScanResult result;
+        try (Progress progress = progress("dump " + database, expected)) {
+            result = DatabaseExport.write(reader, database, out(), progress);
+        }
+        DatabaseExport.warnAboutSkipped(err(), database, result);
         return ExitCodes.OK;
     }
 }

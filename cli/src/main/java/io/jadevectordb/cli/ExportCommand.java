@@ -38,8 +38,9 @@ final class ExportCommand extends StoreCommand {
         boolean success = false;
         StoreReader.ScanResult result;
         try {
-            try (BufferedWriter writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                result = DatabaseExport.write(reader, database, writer, err(), progress("export " + database, expected));
+            try (BufferedWriter writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                 Progress progress = progress("export " + database, expected)) {
+                result = DatabaseExport.write(reader, database, writer, progress);
             }
             Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             success = true;
@@ -48,6 +49,7 @@ final class ExportCommand extends StoreCommand {
                 deleteQuietly(tmp);
             }
         }
+        DatabaseExport.warnAboutSkipped(err(), database, result);
         out().println("exported " + result.visited() + " vectors of database '" + database + "' to " + file
                 + " (" + ByteSizes.format(Files.size(absolute)) + ")");
         out().flush();

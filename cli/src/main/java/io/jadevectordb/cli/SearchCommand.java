@@ -43,12 +43,14 @@ final class SearchCommand extends StoreCommand {
         }
         TopK top = new TopK(k);
         long expected = reader.stats(database).liveCount();
+        StoreReader.ScanResult scanned;
         try (Progress progress = progress("search " + database, expected)) {
-            reader.scan(database, (id, v) -> {
+            scanned = reader.scan(database, (id, v) -> {
                 top.offer(id, metric.score(query, queryNorm, v), v);
                 progress.advance(1);
             });
         }
+        DatabaseExport.warnAboutSkipped(err(), database, scanned);
         List<TopK.Hit> hits = top.best();
         if (json) {
             JsonLines lines = new JsonLines(out());

@@ -170,4 +170,21 @@ class ReadCommandsTest {
         assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("database");
     }
+
+    @Test
+    void dumpSkipsAVectorWhoseChecksumFailsAndWarnsNamingTheDatabase() throws Exception {
+        Map<String, float[]> live = TestStore.write(root, "articles", 8, 30, 1);
+        Path shard = root.resolve("articles/vectors-1.jvdb");
+        byte[] bytes = Files.readAllBytes(shard);
+        int dataOffset = (int) java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(32);
+        bytes[dataOffset + 1] ^= 1; // slot 0 of partition 1 holds id-1
+        Files.write(shard, bytes);
+        live.remove("id-1");
+
+        Cli.Run run = Cli.run(root, "dump", "articles");
+
+        assertThat(run.code()).isZero();
+        assertBitExact(parse(run.out()), live);
+        assertThat(run.err()).contains("warning: skipped 1 entries of database 'articles'").contains("jvdb verify articles");
+    }
 }
