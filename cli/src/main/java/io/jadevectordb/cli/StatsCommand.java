@@ -5,6 +5,7 @@ import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreReader;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvdb stats}: per-database and per-shard figures from the shards' header pages. */
@@ -16,11 +17,18 @@ final class StatsCommand extends StoreCommand {
     @Parameters(arity = "0..*", paramLabel = "DATABASE", description = "Databases to show (default: all).")
     List<String> databases;
 
+    @Option(names = "--json", description = "One JSON object per shard instead of the table, for scripts.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         StoreReader reader = reader();
         for (String name : databasesOrAll(reader, databases)) {
             DatabaseStats db = reader.stats(name);
+            if (json) {
+                db.shards().forEach(shard -> out().println(toJson(db, shard)));
+                continue;
+            }
             out().printf("database %s: dimension %d, %d live, %d deleted, %d shard%s, %s%n", db.name(), db.dimension(),
                     db.liveCount(), db.deletedCount(), db.shards().size(), db.shards().size() == 1 ? "" : "s",
                     ByteSizes.format(db.fileBytes()));
@@ -38,5 +46,18 @@ final class StatsCommand extends StoreCommand {
         }
         out().flush();
         return ExitCodes.OK;
+    }
+
+    /** {@code {"database":...,"shard":...,"live":...}}: names as in the table, sizes in bytes, offset -1 for none. */
+    private static String toJson(DatabaseStats db, ShardStats s) {
+        StringBuilder b = new StringBuilder("{\"database\":");
+        JsonLines.appendString(b, db.name());
+        b.append(",\"dimension\":").append(db.dimension()).append(",\"shard\":");
+        JsonLines.appendString(b, s.path().getFileName().toString());
+        return b.append(",\"live\":").append(s.liveCount()).append(",\"deleted\":").append(s.deletedCount())
+                .append(",\"slots\":").append(s.slotCount()).append(",\"indexCapacity\":").append(s.indexCapacity())
+                .append(",\"fileBytes\":").append(s.fileBytes()).append(",\"checkpointOffset\":").append(s.checkpointOffset())
+                .append(",\"generation\":").append(s.checkpointGeneration()).append(",\"clean\":").append(s.clean())
+                .append('}').toString();
     }
 }

@@ -88,6 +88,18 @@ class ReadCommandsTest {
     }
 
     @Test
+    void statsAsJsonPrintsOneObjectPerShard() throws Exception {
+        TestStore.write(root, "articles", 8, 30, 1);
+        Cli.Run run = Cli.run(root, "stats", "--json");
+        assertThat(run.code()).isZero();
+        long size = Files.size(root.resolve("articles/vectors-1.jvdb"));
+        assertThat(run.lines()).hasSize(2);
+        assertThat(run.lines().get(1)).matches(Pattern.quote("{\"database\":\"articles\",\"dimension\":8,\"shard\":\"vectors-1.jvdb\","
+                + "\"live\":10,\"deleted\":5,\"slots\":15,\"indexCapacity\":64,\"fileBytes\":" + size
+                + ",\"checkpointOffset\":61,\"generation\":") + "[1-9][0-9]*" + Pattern.quote(",\"clean\":true}"));
+    }
+
+    @Test
     void statsShowsAShardOpenByAWriterAsUncleanWithItsLastCommittedOffset() throws Exception {
         TestStore.write(root, "articles", 8, 30, 1);
         try (VectorStore writer = TestStore.open(root)) {
