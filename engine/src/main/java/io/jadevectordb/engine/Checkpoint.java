@@ -9,8 +9,9 @@ import java.nio.ByteOrder;
  *
  * <p>Layout (64 bytes, little-endian): generation i64 at 0, source offset i64 at 8 (-1 when
  * nothing is checkpointed), slot count i64 at 16 (the data high-water mark), live count i64
- * at 24, deleted count i64 at 32, flags i32 at 40 (bit 0: clean shutdown), reserved to 60,
- * CRC32C of bytes 0..59 at 60.
+ * at 24, deleted count i64 at 32, flags i32 at 40 (bit 0: clean shutdown), entry high-water
+ * mark i64 at 44 (the highest source offset recorded in any entry), reserved to 60, CRC32C of
+ * bytes 0..59 at 60.
  *
  * <p>Odd generations go to copy A (offset 512), even ones to copy B (offset 1024), so writing
  * a new checkpoint never overwrites the newest valid one: a torn write leaves the previous
@@ -22,21 +23,26 @@ import java.nio.ByteOrder;
  * @param liveCount    live ids
  * @param deletedCount soft-deleted ids
  * @param clean        true when written by a clean close: the file needs no recovery scan
+ * @param entryHighWater highest source offset recorded in any entry; it may exceed
+ *                     {@code sourceOffset} after a crash (entries that survived without
+ *                     everything below them), so it is never a resume point: it only keeps the
+ *                     direct API's own offsets increasing
  */
 public record Checkpoint(long generation, long sourceOffset, long slotCount, long liveCount, long deletedCount,
-                         boolean clean) {
+                         boolean clean, long entryHighWater) {
 
     public static final int SIZE = 64;
     private static final int FLAG_CLEAN = 1;
 
     /** The first checkpoint of a new file. */
     static Checkpoint initial() {
-        return new Checkpoint(1, -1, 0, 0, 0, false);
+        return new Checkpoint(1, -1, 0, 0, 0, false, -1);
     }
 
     /** The next generation with new contents. */
-    Checkpoint next(long sourceOffset, long slotCount, long liveCount, long deletedCount, boolean clean) {
-        return new Checkpoint(generation + 1, sourceOffset, slotCount, liveCount, deletedCount, clean);
+    Checkpoint next(long sourceOffset, long slotCount, long liveCount, long deletedCount, boolean clean, long entryHighWater) {
+        return new Checkpoint(generation + 1, sourceOffset, slotCount, liveCount, deletedCount, clean,
+                Math.max(entryHighWater, sourceOffset));
     }
 
     /** Header-page offset this generation is written to. */
@@ -52,6 +58,7 @@ public record Checkpoint(long generation, long sourceOffset, long slotCount, lon
         b.putLong(24, liveCount);
         b.putLong(32, deletedCount);
         b.putInt(40, clean ? FLAG_CLEAN : 0);
+        b.putLong(44, entryHighWater);
         b.putInt(60, ShardFormat.crc(b.array(), 0, 60));
         return b.array();
     }
@@ -67,7 +74,7 @@ public record Checkpoint(long generation, long sourceOffset, long slotCount, lon
             return null;
         }
         Checkpoint c = new Checkpoint(generation, b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
-                (b.getInt(40) & FLAG_CLEAN) != 0);
+                (b.getInt(40) & FLAG_CLEAN) != 0, b.getLong(44));
         if (c.headerOffset() != copyOffset || c.sourceOffset < -1 || c.slotCount < 0 || c.liveCount < 0 || c.deletedCount < 0) {
             return null;
         }

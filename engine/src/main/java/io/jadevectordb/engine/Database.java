@@ -27,6 +27,12 @@ public final class Database {
 
     /** The metadata file that makes a directory a database. */
     static final String META_FILE = "database.properties";
+    /**
+     * Every source that ever had a shard here, one per line. A source listed here whose shard
+     * file is gone (moved aside, lost) has lost state in this database, so it must be replayed
+     * from its earliest offset, whatever its other databases' checkpoints say.
+     */
+    static final String SOURCES_FILE = "sources";
 
     private final VectorStore store;
     private final Path directory;
@@ -104,6 +110,28 @@ public final class Database {
 
     public Path directory() {
         return directory;
+    }
+
+    /** True when {@code source} has ever had a shard in this database. */
+    boolean hasFed(SourcePartition source) throws IOException {
+        return fedSources().contains(source.toString());
+    }
+
+    /** Records, durably, that {@code source} feeds this database (before its first shard is created). */
+    void recordSource(SourcePartition source) throws IOException {
+        java.util.Set<String> fed = new java.util.TreeSet<>(fedSources());
+        if (fed.add(source.toString())) {
+            ShardFiles.writeAtomically(directory.resolve(SOURCES_FILE),
+                    (String.join("\n", fed) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private List<String> fedSources() throws IOException {
+        Path file = directory.resolve(SOURCES_FILE);
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
     }
 
     /** Sources that have a shard in this database. */
@@ -219,7 +247,7 @@ public final class Database {
         long deleted = 0;
         long bytes = 0;
         for (Path shard : shardFiles(directory)) {
-            ShardStats s = withShard(shard, Shard::stats);
+            ShardStats s = withShard(shard, ShardView::stats);
             shards.add(s);
             live += s.liveCount();
             deleted += s.deletedCount();
@@ -229,25 +257,67 @@ public final class Database {
     }
 
     private interface ShardFunction<T> {
-        T apply(Shard shard) throws IOException;
+        T apply(ShardView shard) throws IOException;
+    }
+
+    /** What reads need of a shard, from the store's writable handle or from a lock-free snapshot. */
+    private interface ShardView {
+        float[] get(byte[] id) throws IOException;
+
+        void scan(BiConsumer<String, float[]> visitor);
+
+        ShardStats stats() throws IOException;
     }
 
     /**
-     * Runs a read on a shard: through the store's writable handle, or, when another writer
-     * (another process) holds the shard, through a transient read-only view.
+     * Runs a read on a shard: through the store's writable handle or, when another process's
+     * writer holds the shard, through a {@link ShardSnapshot}, which checks every entry and
+     * vector it copies, so a concurrent write is never seen half done.
      */
     private <T> T withShard(Path path, ShardFunction<T> fn) throws IOException {
         SourcePartition source = SourcePartition.fromShardFileName(path.getFileName().toString());
+        String shardName = name + "/" + path.getFileName();
         VectorStore.Handle handle;
         try {
             handle = store.acquire(this, source);
         } catch (ShardLockedException e) {
-            try (Shard readOnly = Shard.openReadOnly(name + "/" + path.getFileName(), path, store.options())) {
-                return fn.apply(readOnly);
+            try (ShardSnapshot snapshot = ShardSnapshot.open(shardName, path, store.options())) {
+                return fn.apply(new ShardView() {
+                    @Override
+                    public float[] get(byte[] id) throws IOException {
+                        return snapshot.get(id);
+                    }
+
+                    @Override
+                    public void scan(BiConsumer<String, float[]> visitor) {
+                        snapshot.scan(visitor);
+                    }
+
+                    @Override
+                    public ShardStats stats() throws IOException {
+                        return Shard.statsOf(shardName, path);
+                    }
+                });
             }
         }
         try {
-            return fn.apply(handle.shard);
+            Shard shard = handle.shard;
+            return fn.apply(new ShardView() {
+                @Override
+                public float[] get(byte[] id) {
+                    return shard.get(id);
+                }
+
+                @Override
+                public void scan(BiConsumer<String, float[]> visitor) {
+                    shard.scan(visitor);
+                }
+
+                @Override
+                public ShardStats stats() throws IOException {
+                    return shard.stats();
+                }
+            });
         } finally {
             store.unpin(handle);
         }

@@ -2,13 +2,9 @@ package io.jadevectordb.engine;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.BiConsumer;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -32,8 +28,8 @@ final class Shard implements Closeable {
     private final boolean readOnly;
     private final StoreOptions options;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    /** Null for read-only views. */
+    private final ShardWriterLock writerLock;
 
     private MappedFile file;
     private ShardFormat format;
@@ -45,22 +41,21 @@ final class Shard implements Closeable {
     /** Highest source offset this shard has seen, at least its checkpoint's. */
     private long appliedThrough;
     /**
-     * Highest offset recorded in an entry that survived recovery. It may exceed the checkpoint
-     * without every mutation below it being present, so it never becomes a checkpoint; it only
-     * keeps the direct API's own offsets increasing.
+     * Highest offset recorded in any entry (kept in the checkpoint's entry high-water mark). After
+     * a crash it may exceed the checkpoint without every mutation below it being present, so it
+     * never becomes a resume point; it only keeps the direct API's own offsets increasing.
      */
     private long highestEntryOffset = -1;
     private boolean recovered;
     private boolean failed;
     private boolean closed;
 
-    private Shard(String name, Path path, boolean readOnly, StoreOptions options, FileChannel lockChannel, FileLock fileLock) {
+    private Shard(String name, Path path, boolean readOnly, StoreOptions options, ShardWriterLock writerLock) {
         this.name = name;
         this.path = path;
         this.readOnly = readOnly;
         this.options = options;
-        this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
+        this.writerLock = writerLock;
     }
 
     /**
@@ -71,21 +66,7 @@ final class Shard implements Closeable {
      * @param maxIdBytes used when the file is created
      */
     static Shard openForWrite(String name, Path path, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
-        FileChannel lockChannel = FileChannel.open(ShardFiles.lockFile(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock fileLock;
-        try {
-            fileLock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            fileLock = null;
-        } catch (IOException e) {
-            lockChannel.close();
-            throw e;
-        }
-        if (fileLock == null) {
-            lockChannel.close();
-            throw new ShardLockedException(path);
-        }
-        Shard shard = new Shard(name, path, false, options, lockChannel, fileLock);
+        Shard shard = new Shard(name, path, false, options, ShardWriterLock.acquire(path));
         boolean success = false;
         try {
             shard.openWritable(dimension, maxIdBytes);
@@ -104,7 +85,7 @@ final class Shard implements Closeable {
      * written after its last checkpoint.
      */
     static Shard openReadOnly(String name, Path path, StoreOptions options) throws IOException {
-        Shard shard = new Shard(name, path, true, options, null, null);
+        Shard shard = new Shard(name, path, true, options, null);
         boolean success = false;
         try {
             shard.file = MappedFile.open(path, true, options.mapChunkBytes());
@@ -140,7 +121,7 @@ final class Shard implements Closeable {
             Checkpoint from = checkpoint;
             ShardRecovery.Result result = ShardRecovery.scan(name, file, format, index, checkpoint);
             IndexEntries kept = result.kept();
-            highestEntryOffset = kept.highestOffset();
+            highestEntryOffset = Math.max(highestEntryOffset, kept.highestOffset());
             deletedCount = kept.deletedCount();
             liveCount = kept.size() - deletedCount;
             rebuild(kept.capacityFor(index.capacity()), kept, checkpoint.sourceOffset());
@@ -174,6 +155,7 @@ final class Shard implements Closeable {
         liveCount = checkpoint.liveCount();
         deletedCount = checkpoint.deletedCount();
         appliedThrough = checkpoint.sourceOffset();
+        highestEntryOffset = Math.max(checkpoint.entryHighWater(), checkpoint.sourceOffset());
     }
 
     String name() {
@@ -214,6 +196,7 @@ final class Shard implements Closeable {
             ensureWritable();
             Mutation.Outcome outcome = applyLocked(mutation, id);
             appliedThrough = Math.max(appliedThrough, mutation.sourceOffset());
+            highestEntryOffset = Math.max(highestEntryOffset, mutation.sourceOffset());
             return outcome;
         } finally {
             lock.writeLock().unlock();
@@ -312,7 +295,7 @@ final class Shard implements Closeable {
         Path tmp = ShardFiles.temporary(path);
         long dataBytes = slotCount * format.slotSize();
         long length = ShardFormat.alignUp(rebuilt.dataOffset() + dataBytes + options.growthBytes(), ShardFormat.PAGE_SIZE);
-        Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, false);
+        Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, false, highestEntryOffset);
         boolean success = false;
         try {
             ShardFiles.createShardFile(tmp, rebuilt, next, length, options.preallocator());
@@ -350,7 +333,8 @@ final class Shard implements Closeable {
         try {
             ensureOpen();
             int position = index.find(id, ShardIndex.hash(id));
-            if (position < 0 || (index.flagsAt(position) & ShardIndex.FLAG_DELETED) != 0) {
+            // Offset -1: recovery found this vector torn and replay has not rewritten it yet.
+            if (position < 0 || (index.flagsAt(position) & ShardIndex.FLAG_DELETED) != 0 || index.offsetAt(position) < 0) {
                 return null;
             }
             float[] vector = new float[format.dimension()];
@@ -368,8 +352,8 @@ final class Shard implements Closeable {
             ensureOpen();
             for (int p = 0; p < index.capacity(); p++) {
                 if (index.hashAt(p) == 0 || (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0
-                        || (index.flagsAt(p) & ShardIndex.FLAG_OCCUPIED) == 0) {
-                    continue;
+                        || (index.flagsAt(p) & ShardIndex.FLAG_OCCUPIED) == 0 || index.offsetAt(p) < 0) {
+                    continue; // absent, deleted, or torn and awaiting replay
                 }
                 int slot = index.slotAt(p);
                 if (slot < 0 || slot >= format.slotCapacity(file.length())) {
@@ -425,7 +409,7 @@ final class Shard implements Closeable {
     }
 
     private void writeCheckpoint(long sourceOffset, boolean clean) throws IOException {
-        Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, clean);
+        Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, clean, highestEntryOffset);
         byte[] encoded = next.encode();
         file.putBytes(next.headerOffset(), encoded, 0, encoded.length);
         try {
@@ -541,11 +525,8 @@ final class Shard implements Closeable {
             LOG.warn("shard {}: closing the mapping failed", name, e);
         }
         try {
-            if (fileLock != null) {
-                fileLock.release();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
+            if (writerLock != null) {
+                writerLock.close();
             }
         } catch (IOException e) {
             LOG.warn("shard {}: releasing the lock failed", name, e);

@@ -133,7 +133,7 @@ public final class ShardCompactor {
             }
             ShardFormat target = format.withIndexCapacity(entries.capacityFor(ShardFormat.MIN_INDEX_CAPACITY));
             long length = ShardFormat.alignUp(target.dataOffset() + (long) live * format.slotSize(), (long) ShardFormat.PAGE_SIZE);
-            Checkpoint next = checkpoint.next(checkpoint.sourceOffset(), live, live, 0, true);
+            Checkpoint next = checkpoint.next(checkpoint.sourceOffset(), live, live, 0, true, checkpoint.entryHighWater());
             ShardFiles.createShardFile(tmp, target, next, length, options.preallocator());
             try (MappedFile out = MappedFile.open(tmp, false, options.mapChunkBytes())) {
                 byte[] slotBytes = new byte[format.slotSize()];

@@ -1,6 +1,8 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What opening a shard after an unclean shutdown does.
@@ -25,6 +27,8 @@ import java.io.IOException;
  */
 final class ShardRecovery {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ShardRecovery.class);
+
     /** Kept entries and figures for the log. */
     record Result(IndexEntries kept, long discarded, long needReplay) {
     }
@@ -38,6 +42,8 @@ final class ShardRecovery {
         IndexEntries kept = new IndexEntries();
         long discarded = 0;
         long needReplay = 0;
+        long suspect = 0;
+        int firstSuspect = -1;
         for (int p = 0; p < index.capacity(); p++) {
             if (index.isEmpty(p)) {
                 continue;
@@ -46,6 +52,12 @@ final class ShardRecovery {
             int flag = index.flagsAt(p);
             if (!index.entryCrcValid(p) || (flag & ShardIndex.FLAG_OCCUPIED) == 0 || index.hashAt(p) == 0
                     || slot < 0 || slot >= highWater) {
+                if (!index.entryCrcValid(p) && slot >= 0 && slot < highWater) {
+                    // A torn insert is expected; a damaged entry of a durable slot is not (media corruption,
+                    // or a disk that tears sectors): its id is lost unless replay rewrites it.
+                    suspect++;
+                    firstSuspect = firstSuspect < 0 ? p : firstSuspect;
+                }
                 discarded++;
                 continue;
             }
@@ -63,6 +75,12 @@ final class ShardRecovery {
                 needReplay++;
             }
             kept.add(index.hashAt(p), slot, flag, offset, payloadCrc);
+        }
+        if (suspect > 0) {
+            LOG.warn("shard {}: {} index entries (first at position {}) fail their checksum but point below the checkpointed "
+                    + "high-water mark {}: possible media corruption; those ids are dropped and come back only if the source "
+                    + "replays a later write of them; run jvdb verify on a copy and consider replaying the partition from the "
+                    + "start", name, suspect, firstSuspect, highWater);
         }
         return new Result(kept, discarded, needReplay);
     }

@@ -2,13 +2,9 @@ package io.jadevectordb.engine;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -161,22 +157,10 @@ public final class VectorStore implements Closeable {
                     it.remove();
                 }
             }
-            List<FileLock> locks = new ArrayList<>();
-            List<FileChannel> channels = new ArrayList<>();
+            List<ShardWriterLock> locks = new ArrayList<>();
             try {
                 for (Path shard : Database.shardFiles(dir)) {
-                    FileChannel channel = FileChannel.open(ShardFiles.lockFile(shard), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    channels.add(channel);
-                    FileLock lock;
-                    try {
-                        lock = channel.tryLock();
-                    } catch (OverlappingFileLockException e) {
-                        lock = null;
-                    }
-                    if (lock == null) {
-                        throw new ShardLockedException(shard);
-                    }
-                    locks.add(lock);
+                    locks.add(ShardWriterLock.acquire(shard));
                 }
                 try (Stream<Path> files = Files.walk(dir)) {
                     for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
@@ -184,13 +168,8 @@ public final class VectorStore implements Closeable {
                     }
                 }
             } finally {
-                for (FileLock lock : locks) {
-                    if (lock.isValid()) {
-                        lock.release();
-                    }
-                }
-                for (FileChannel channel : channels) {
-                    channel.close();
+                for (ShardWriterLock lock : locks) {
+                    lock.close();
                 }
             }
             ShardFiles.fsyncDirectory(root);
@@ -259,8 +238,9 @@ public final class VectorStore implements Closeable {
 
     /**
      * The lowest checkpointed offset among the shard files of {@code source} in every database:
-     * replaying from the next offset restores every shard. Empty when there is no such shard
-     * (no local state); -1 when a shard has never been checkpointed.
+     * replaying from the next offset restores every shard. Empty when the source has no shard
+     * anywhere (no local state); -1 when a shard has never been checkpointed, or when a database
+     * the source fed has lost its shard (moved aside, deleted by hand): replay from the start.
      */
     public OptionalLong checkpoint(SourcePartition source) throws IOException {
         long lowest = Long.MAX_VALUE;
@@ -274,6 +254,10 @@ public final class VectorStore implements Closeable {
                     offset = handle.shard.checkpoint().sourceOffset();
                 } else if (Files.exists(path)) {
                     offset = Shard.readCheckpoint(name + "/" + source.shardFileName(), path).sourceOffset();
+                } else if (database(name).map(db -> hasFed(db, source)).orElse(false)) {
+                    LOG.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
+                            name, source, path);
+                    offset = -1;
                 } else {
                     continue;
                 }
@@ -322,6 +306,7 @@ public final class VectorStore implements Closeable {
                 if (handle != null && handle.shard.isFailed()) {
                     failedSources.add(source);
                 }
+                db.recordSource(source);
                 Shard shard = Shard.openForWrite(db.name() + "/" + source.shardFileName(),
                         db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
                 handle = new Handle(shard, source);
@@ -408,6 +393,14 @@ public final class VectorStore implements Closeable {
             }
         } finally {
             handles.forEach(this::unpin);
+        }
+    }
+
+    private static boolean hasFed(Database db, SourcePartition source) {
+        try {
+            return db.hasFed(source);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -151,4 +151,43 @@ class ShardTest {
             assertThat(reopened.get(id("a"))).containsExactly(Vectors.of(4, 9));
         }
     }
+
+    @Test
+    void directWriteOffsetsStayAboveSurvivingEntriesAcrossACleanCloseAfterRecovery() throws Exception {
+        Shard shard = open(4);
+        shard.applyNext(Mutation.Op.STORE, "a", id("a"), Vectors.of(4, 1));
+        shard.commit(-1);
+        shard.applyNext(Mutation.Op.UPDATE, "a", id("a"), Vectors.of(4, 2));
+        shard.applyNext(Mutation.Op.UPDATE, "a", id("a"), Vectors.of(4, 3));
+        shard.forceDirty();
+        shard.releaseQuietly();
+        open(4).close(); // recovered, then closed cleanly without a direct write
+        try (Shard reopened = open(4)) {
+            assertThat(reopened.wasRecovered()).isFalse();
+            assertThat(reopened.applyNext(Mutation.Op.STORE, "a", id("a"), Vectors.of(4, 9))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(reopened.get(id("a"))).containsExactly(Vectors.of(4, 9));
+        }
+    }
+
+    @Test
+    void aVectorFoundTornByRecoveryStaysInvisibleUntilReplayRewritesIt() throws Exception {
+        Path file = dir.resolve("s-0.jvdb");
+        Shard shard = open(4);
+        shard.apply(Mutation.store("a", Vectors.of(4, 1), 0), id("a"));
+        shard.commit(0);
+        shard.apply(Mutation.update("a", Vectors.of(4, 2), 1), id("a"));
+        shard.forceDirty();
+        long vectorAt = shard.format().slotPosition(0);
+        shard.releaseQuietly();
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[(int) vectorAt + 5] ^= 0x40; // the in-place rewrite of the vector was torn
+        Files.write(file, bytes);
+        try (Shard recovered = open(4)) {
+            assertThat(recovered.wasRecovered()).isTrue();
+            assertThat(recovered.get(id("a"))).as("torn vector, awaiting replay").isNull();
+            assertThat(Model.visible(recovered)).isEmpty();
+            assertThat(recovered.apply(Mutation.update("a", Vectors.of(4, 2), 1), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(recovered.get(id("a"))).containsExactly(Vectors.of(4, 2));
+        }
+    }
 }

@@ -185,7 +185,7 @@ class ShardVerifierTest {
     void aSlotPastTheCheckpointInACleanFileIsAFault() throws Exception {
         ShardBytes s = ShardBytes.load(cleanShard());
         Checkpoint c = Checkpoint.newest(NAME, s.bytes);
-        s.writeCheckpoint(c.next(c.sourceOffset(), c.slotCount() - 1, c.liveCount(), c.deletedCount(), true));
+        s.writeCheckpoint(c.next(c.sourceOffset(), c.slotCount() - 1, c.liveCount(), c.deletedCount(), true, c.entryHighWater()));
         s.save();
         assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f).contains("slot 9 is outside the checkpoint's slot count 9"));
     }
@@ -194,7 +194,7 @@ class ShardVerifierTest {
     void countsThatDisagreeWithACleanCheckpointAreAFault() throws Exception {
         ShardBytes s = ShardBytes.load(cleanShard());
         Checkpoint c = Checkpoint.newest(NAME, s.bytes);
-        s.writeCheckpoint(c.next(c.sourceOffset(), c.slotCount(), c.liveCount() + 1, c.deletedCount(), true));
+        s.writeCheckpoint(c.next(c.sourceOffset(), c.slotCount(), c.liveCount() + 1, c.deletedCount(), true, c.entryHighWater()));
         s.save();
         assertThat(faultTexts(verify())).singleElement().asString().contains("counts")
                 .contains("the index holds 8 live and 2 deleted").contains("says 9 and 2");

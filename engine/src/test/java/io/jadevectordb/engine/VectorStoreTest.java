@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +162,43 @@ class VectorStoreTest {
                 assertThat(handle.shard.checkpoint().generation()).isEqualTo(generation);
             } finally {
                 store.unpin(handle);
+            }
+        }
+    }
+
+    @Test
+    void aSourceWhoseShardInOneDatabaseIsGoneIsReplayedFromTheStart() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.apply("a", source, List.of(Mutation.store("1", new float[] {1, 2}, 0)));
+            store.apply("b", source, List.of(Mutation.store("2", new float[] {3, 4}, 1)));
+            store.commit(source, 1);
+        }
+        // An operator moves one database's shard aside to rebuild it.
+        Files.move(root.resolve("a/vectors-0.jvdb"), root.resolve("vectors-0.jvdb.aside"));
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(source)).isEqualTo(OptionalLong.of(-1));
+            assertThat(store.checkpoint(new SourcePartition("vectors", 1))).isEqualTo(OptionalLong.empty());
+        }
+    }
+
+    @Test
+    void readsGoThroughAVerifiedSnapshotWhileAnotherWriterHoldsTheShard() throws Exception {
+        SourcePartition source = new SourcePartition("t", 0);
+        try (VectorStore writer = VectorStore.open(root, options)) {
+            writer.createDatabase("a", 3);
+            writer.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2, 3}, 0)));
+            writer.commit(source, 0);
+            try (VectorStore reader = VectorStore.open(root, options)) {
+                Database db = reader.database("a").orElseThrow();
+                assertThat(db.get("x")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2, 3));
+                Map<String, float[]> all = new java.util.HashMap<>();
+                db.scan(all::put);
+                assertThat(all).containsOnlyKeys("x");
+                assertThat(db.stats().liveCount()).isEqualTo(1);
+                assertThat(reader.openShardCount()).isZero();
             }
         }
     }
