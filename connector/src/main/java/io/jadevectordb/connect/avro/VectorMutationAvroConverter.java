@@ -1,0 +1,114 @@
+package io.jadevectordb.connect.avro;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.storage.Converter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fast path for vector mutations in Confluent wire format: a sink-only value
+ * {@link Converter} that resolves each writer schema once through a Confluent-compatible schema
+ * registry and decodes Avro straight into the canonical {@link VectorMutationSchema#VALUE}
+ * struct, with the vector as packed little-endian float32 bytes (never 768 boxed Floats).
+ *
+ * <pre>
+ * value.converter=io.jadevectordb.connect.avro.VectorMutationAvroConverter
+ * value.converter.schema.registry.url=http://127.0.0.1:8081
+ * </pre>
+ *
+ * A null value (tombstone) converts to a null struct. Connect gives each task its own converter
+ * instance; this class is safe to share all the same.
+ */
+public final class VectorMutationAvroConverter implements Converter {
+
+    private static final Logger log = LoggerFactory.getLogger(VectorMutationAvroConverter.class);
+
+    private SchemaRegistryClient registry;
+    private List<String> requiredFields;
+    private Map<Integer, VectorMutationReader> readers;
+
+    @Override
+    public ConfigDef config() {
+        return VectorMutationAvroConverterConfig.CONFIG_DEF;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        if (isKey) {
+            throw new ConfigException("key.converter", getClass().getName(),
+                    "this converter decodes vector-mutation values only; key records by id with "
+                            + "org.apache.kafka.connect.storage.StringConverter");
+        }
+        VectorMutationAvroConverterConfig config = new VectorMutationAvroConverterConfig(configs);
+        this.registry = new SchemaRegistryClient(config.registryUrls(), config.requestTimeout(), config.basicAuthUserInfo());
+        this.requiredFields = config.requiredFields();
+        int capacity = config.schemaCacheSize();
+        this.readers = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, VectorMutationReader> eldest) {
+                return size() > capacity;
+            }
+        };
+        log.info("Vector mutation Avro converter reading schemas from {} (cache {} schemas, required fields {})",
+                config.registryUrls(), capacity, requiredFields);
+    }
+
+    @Override
+    public SchemaAndValue toConnectData(String topic, byte[] value) {
+        if (value == null) {
+            return SchemaAndValue.NULL;
+        }
+        if (registry == null) {
+            throw new IllegalStateException("configure() was not called");
+        }
+        int schemaId = ConfluentWireFormat.schemaId(topic, value);
+        VectorMutationReader reader = readerFor(topic, schemaId);
+        return new SchemaAndValue(VectorMutationSchema.VALUE, reader.read(topic,
+                value, ConfluentWireFormat.HEADER_LENGTH, value.length - ConfluentWireFormat.HEADER_LENGTH));
+    }
+
+    private VectorMutationReader readerFor(String topic, int schemaId) {
+        synchronized (readers) {
+            VectorMutationReader cached = readers.get(schemaId);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        // Outside the lock: a slow registry must not block threads whose schemas are cached.
+        VectorMutationReader built = VectorMutationReader.forWriter(
+                topic, schemaId, registry.schemaById(topic, schemaId), requiredFields);
+        synchronized (readers) {
+            VectorMutationReader raced = readers.putIfAbsent(schemaId, built);
+            return raced != null ? raced : built;
+        }
+    }
+
+    /** Drops the cached writer schemas. */
+    @Override
+    public void close() {
+        if (readers != null) {
+            synchronized (readers) {
+                readers.clear();
+            }
+        }
+    }
+
+    /**
+     * Not supported: this converter is for sinks, which only read.
+     *
+     * @throws DataException always, naming the converter to use instead
+     */
+    @Override
+    public byte[] fromConnectData(String topic, Schema schema, Object value) {
+        throw new DataException("topic " + topic + ": " + getClass().getSimpleName()
+                + " only decodes (sink connectors); to write Avro use the registry's own converter "
+                + "(e.g. io.apicurio.registry.utils.converter.AvroConverter)");
+    }
+}

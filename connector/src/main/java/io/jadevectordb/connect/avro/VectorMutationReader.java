@@ -1,0 +1,278 @@
+package io.jadevectordb.connect.avro;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Resolver;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+
+/**
+ * Decodes Avro binary written with one writer schema straight into the canonical
+ * {@link VectorMutationSchema#VALUE} struct, without boxing a single float: an
+ * {@code array<float>} vector becomes packed little-endian float32 bytes in
+ * {@link VectorMutationSchema#VECTOR_BYTES}.
+ *
+ * <p>Avro does the schema work. The reader schema is the writer's record projected onto the
+ * canonical fields; Avro's {@link Resolver} resolves writer against reader once per schema and
+ * says, for each writer field in writer order, whether to read it or skip it; skipping is
+ * Avro's {@link GenericDatumReader#skip}; primitives come from Avro's {@link BinaryDecoder}.
+ * What this class adds is the vector: Avro encodes a float as 4 little-endian IEEE-754 bytes, so
+ * each block of an {@code array<float>} is copied into the result with one
+ * {@link BinaryDecoder#readFixed} call instead of a {@code readFloat()} per element (which,
+ * through a {@code ResolvingDecoder}, measured no faster than boxing; see docs/benchmarks.md).
+ * NaN payloads survive because no float is ever materialized.
+ *
+ * <p>One instance per writer schema; instances are immutable and thread-safe.
+ */
+public final class VectorMutationReader {
+
+    /** What to do with one writer field, in writer order. */
+    private record Step(String canonicalField, Schema writerType) {
+        boolean skip() {
+            return canonicalField == null;
+        }
+    }
+
+    private final int schemaId;
+    private final Schema reader;
+    private final Step[] steps;
+
+    private VectorMutationReader(int schemaId, Schema reader, Step[] steps) {
+        this.schemaId = schemaId;
+        this.reader = reader;
+        this.steps = steps;
+    }
+
+    /**
+     * Prepares to decode values written with {@code writer}.
+     *
+     * @param topic the topic of the first record that names this schema, for error messages
+     * @param schemaId the writer schema's registry id, for error messages
+     * @param writer the writer's schema, as registered
+     * @param requiredFields canonical fields the writer schema must have
+     * @return a reader for that writer schema
+     * @throws DataException if the writer is not a record, lacks a required field, or gives a
+     *     canonical field a type this reader cannot deliver (the message names field and fix)
+     */
+    public static VectorMutationReader forWriter(String topic, int schemaId, Schema writer, Collection<String> requiredFields) {
+        String description = where(topic, schemaId);
+        if (writer.getType() != Schema.Type.RECORD) {
+            throw new DataException(String.format(
+                    "%s: writer schema is %s, not a record; produce values with schemas/vector_mutation.avsc",
+                    description, writer.getType()));
+        }
+        for (String required : requiredFields) {
+            if (writer.getField(required) == null) {
+                throw new DataException(String.format(
+                        "%s: writer schema %s has no field '%s', which this converter requires "
+                                + "(converter setting required.fields=%s); add the field as in "
+                                + "schemas/vector_mutation.avsc, or drop it from required.fields",
+                        description, writer.getFullName(), required, String.join(",", requiredFields)));
+            }
+        }
+        List<Schema.Field> projected = new ArrayList<>();
+        for (String name : VectorMutationSchema.FIELDS) {
+            Schema.Field field = writer.getField(name);
+            if (field != null) {
+                checkType(description, name, field.schema());
+                projected.add(new Schema.Field(name, field.schema(), field.doc(), (Object) null));
+            }
+        }
+        if (projected.isEmpty()) {
+            throw new DataException(String.format(
+                    "%s: writer schema %s has none of the fields %s; it does not describe a vector "
+                            + "mutation (see schemas/vector_mutation.avsc)",
+                    description, writer.getFullName(), VectorMutationSchema.FIELDS));
+        }
+        Schema reader = Schema.createRecord(writer.getName(), writer.getDoc(), writer.getNamespace(), false, projected);
+        Resolver.Action resolution = Resolver.resolve(writer, reader);
+        if (!(resolution instanceof Resolver.RecordAdjust adjust)) {
+            throw new DataException(description + ": Avro cannot read writer schema " + writer.getFullName()
+                    + " as a vector mutation: " + resolution);
+        }
+        Step[] steps = new Step[adjust.fieldActions.length];
+        int read = 0;
+        for (int i = 0; i < steps.length; i++) {
+            Resolver.Action action = adjust.fieldActions[i];
+            if (action.type == Resolver.Action.Type.ERROR) {
+                throw new DataException(description + ": Avro cannot resolve field "
+                        + writer.getFields().get(i).name() + ": " + action);
+            }
+            steps[i] = action.type == Resolver.Action.Type.SKIP
+                    ? new Step(null, action.writer)
+                    : new Step(adjust.readerOrder[read++].name(), action.writer);
+        }
+        return new VectorMutationReader(schemaId, reader, steps);
+    }
+
+    private static void checkType(String description, String name, Schema declared) {
+        Schema type = nonNullBranch(declared);
+        boolean ok = switch (name) {
+            case VectorMutationSchema.DATABASE, VectorMutationSchema.ID -> type != null && type.getType() == Schema.Type.STRING;
+            case VectorMutationSchema.OP -> type != null
+                    && (type.getType() == Schema.Type.STRING || type.getType() == Schema.Type.ENUM);
+            case VectorMutationSchema.VECTOR -> type != null && type.getType() == Schema.Type.ARRAY
+                    && type.getElementType().getType() == Schema.Type.FLOAT;
+            case VectorMutationSchema.VECTOR_BYTES -> type != null && type.getType() == Schema.Type.BYTES;
+            default -> false;
+        };
+        if (!ok) {
+            throw new DataException(String.format(
+                    "%s: field '%s' has type %s; expected %s (optionally in a union with null); "
+                            + "change the producer's schema to match schemas/vector_mutation.avsc",
+                    description, name, declared, expectedType(name)));
+        }
+    }
+
+    private static String expectedType(String name) {
+        return switch (name) {
+            case VectorMutationSchema.OP -> "the enum Op {STORE, UPDATE, DELETE} or a string";
+            case VectorMutationSchema.VECTOR -> "{\"type\":\"array\",\"items\":\"float\"} (float32, not double)";
+            case VectorMutationSchema.VECTOR_BYTES -> "bytes (little-endian float32)";
+            default -> "string";
+        };
+    }
+
+    /** The single non-null type of {@code s} (itself if not a union), or null if there is none. */
+    private static Schema nonNullBranch(Schema s) {
+        if (s.getType() != Schema.Type.UNION) {
+            return s;
+        }
+        Schema found = null;
+        for (Schema branch : s.getTypes()) {
+            if (branch.getType() != Schema.Type.NULL) {
+                if (found != null) {
+                    return null;
+                }
+                found = branch;
+            }
+        }
+        return found;
+    }
+
+    private static String where(String topic, int schemaId) {
+        return "topic " + topic + ", schema id " + schemaId;
+    }
+
+    /** The reader schema: the writer's record projected onto the canonical fields it has. */
+    public Schema readerSchema() {
+        return reader;
+    }
+
+    /**
+     * Decodes one Avro-encoded value.
+     *
+     * @param topic the record's topic, for error messages
+     * @param data buffer holding the value
+     * @param offset where the Avro payload starts
+     * @param length payload length in bytes
+     * @return a struct of {@link VectorMutationSchema#VALUE}
+     * @throws DataException if the bytes do not decode with this writer schema
+     */
+    public Struct read(String topic, byte[] data, int offset, int length) {
+        Struct value = new Struct(VectorMutationSchema.VALUE);
+        String field = null;
+        try {
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(data, offset, length, null);
+            byte[] vectorBytes = null;
+            byte[] floatsAsBytes = null;
+            for (Step step : steps) {
+                if (step.skip()) {
+                    GenericDatumReader.skip(step.writerType(), in);
+                    continue;
+                }
+                field = step.canonicalField();
+                Schema type = step.writerType();
+                if (type.getType() == Schema.Type.UNION) {
+                    type = type.getTypes().get(in.readIndex());
+                }
+                switch (type.getType()) {
+                    case NULL -> in.readNull();
+                    case STRING -> value.put(field, in.readString());
+                    case ENUM -> value.put(field, type.getEnumSymbols().get(in.readEnum()));
+                    case ARRAY -> floatsAsBytes = readFloats(topic, in, length);
+                    case BYTES -> vectorBytes = toArray(in.readBytes(null));
+                    default -> throw new IllegalStateException("unchecked type " + type);
+                }
+            }
+            field = null;
+            if (!in.isEnd()) {
+                throw new DataException(String.format(
+                        "%s: %d bytes left over after the last field; the value was not written with "
+                                + "this schema id (check the producer's registry and subject)",
+                        where(topic, schemaId), remaining(in)));
+            }
+            if (floatsAsBytes != null && vectorBytes != null) {
+                throw new DataException(String.format(
+                        "%s: both 'vector' and 'vector_bytes' are set; a producer must set exactly one",
+                        where(topic, schemaId)));
+            }
+            value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
+            return value;
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | UnsupportedOperationException e) {
+            throw new DataException(String.format(
+                    "%s: Avro payload of %d bytes does not decode%s: %s; the value is truncated or "
+                            + "was written with a different schema than its schema id says",
+                    where(topic, schemaId), length, field == null ? "" : " at field '" + field + "'", e), e);
+        }
+    }
+
+    /**
+     * Reads an Avro {@code array<float>} as packed little-endian float32: Avro's own block
+     * framing ({@link BinaryDecoder#readArrayStart}, {@link BinaryDecoder#arrayNext}), and one
+     * bulk copy per block, since Avro's float encoding already is little-endian IEEE-754.
+     */
+    private byte[] readFloats(String topic, BinaryDecoder in, int payloadLength) throws IOException {
+        int maxFloats = payloadLength / Float.BYTES;
+        long blockCount = in.readArrayStart();
+        byte[] out = new byte[(int) Math.min(Math.max(blockCount, 0), maxFloats) * Float.BYTES];
+        int pos = 0;
+        while (blockCount > 0) {
+            if (blockCount > maxFloats - pos / Float.BYTES) {
+                throw new DataException(String.format(
+                        "%s: field 'vector' claims %d more floats but the payload has only %d bytes; "
+                                + "the value is corrupt or truncated", where(topic, schemaId), blockCount, payloadLength));
+            }
+            int bytes = (int) blockCount * Float.BYTES;
+            if (pos + bytes > out.length) {
+                out = Arrays.copyOf(out, pos + bytes);
+            }
+            in.readFixed(out, pos, bytes);
+            pos += bytes;
+            blockCount = in.arrayNext();
+        }
+        return pos == out.length ? out : Arrays.copyOf(out, pos);
+    }
+
+    private static byte[] toArray(ByteBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.get(copy);
+        return copy;
+    }
+
+    private static int remaining(BinaryDecoder in) {
+        try {
+            int n = 0;
+            while (!in.isEnd()) {
+                in.skipFixed(1);
+                n++;
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.jadevectordb.connect.avro;
+
+import static io.jadevectordb.connect.avro.AvroFixtures.contractSchema;
+import static io.jadevectordb.connect.avro.AvroFixtures.littleEndian;
+import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
+import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.apache.avro.Schema;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.storage.Converter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The converter against a real Apicurio Registry, through its Confluent-compatible API. */
+class VectorMutationAvroConverterTest {
+
+    @RegisterExtension
+    static final ApicurioRegistryExtension REGISTRY = new ApicurioRegistryExtension();
+
+    private static VectorMutationAvroConverter converter(String url) {
+        VectorMutationAvroConverter c = new VectorMutationAvroConverter();
+        c.configure(Map.of("schema.registry.url", url), false);
+        return c;
+    }
+
+    @Test
+    void decodesValueWhoseSchemaIsRegisteredThroughTheConfluentApi() {
+        ConfluentAvroProducer producer = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl());
+        Schema schema = contractSchema();
+        int id = producer.register("vectors-value", schema);
+        float[] vector = {0.1f, 0.2f, Float.NaN};
+        byte[] value = ConfluentAvroProducer.serialize(id, schema, mutation(schema, "articles", "doc-17", "STORE", vector, null));
+
+        SchemaAndValue result = converter(REGISTRY.registry().confluentApiUrl()).toConnectData("vectors", value);
+
+        assertThat(result.schema()).isEqualTo(VectorMutationSchema.VALUE);
+        Struct struct = (Struct) result.value();
+        assertThat(struct.getString("database")).isEqualTo("articles");
+        assertThat(struct.getString("id")).isEqualTo("doc-17");
+        assertThat(struct.getString("op")).isEqualTo("STORE");
+        assertThat(struct.getBytes("vector_bytes")).containsExactly(littleEndian(vector));
+    }
+
+    @Test
+    void decodeErrorNamesTheTopicOfTheFailingRecordEvenWhenTheSchemaWasCachedFromAnother() {
+        ConfluentAvroProducer producer = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl());
+        Schema schema = contractSchema();
+        int id = producer.register("shared-value", schema);
+        byte[] value = ConfluentAvroProducer.serialize(id, schema, mutation(schema, "db", "k", "STORE", new float[] {1f, 2f}, null));
+        VectorMutationAvroConverter converter = converter(REGISTRY.registry().confluentApiUrl());
+        converter.toConnectData("first-topic", value);
+        byte[] truncated = java.util.Arrays.copyOf(value, value.length - 2);
+
+        assertThatThrownBy(() -> converter.toConnectData("second-topic", truncated))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("topic second-topic, schema id " + id)
+                .hasMessageContaining("does not decode at field");
+    }
+
+    @Test
+    void tombstoneConvertsToNullValue() {
+        SchemaAndValue result = converter(REGISTRY.registry().confluentApiUrl()).toConnectData("vectors", null);
+
+        assertThat(result.value()).isNull();
+        assertThat(result.schema()).isNull();
+    }
+
+    @Test
+    void unknownSchemaIdIsDataExceptionNamingTopicIdAndFix() {
+        byte[] value = {0, 0, 0x01, 0x00, 0x00, 2, 'x'};
+
+        assertThatThrownBy(() -> converter(REGISTRY.registry().confluentApiUrl()).toConnectData("vectors", value))
+                .isInstanceOf(DataException.class)
+                .isNotInstanceOf(RetriableException.class)
+                .hasMessageContaining("topic vectors, schema id 65536")
+                .hasMessageContaining("no schema with this id")
+                .hasMessageContaining("schema.registry.url");
+    }
+
+    @Test
+    void wrongMagicByteIsDataException() {
+        byte[] value = {'{', '"', 'i', 'd', '"', ':'};
+
+        assertThatThrownBy(() -> converter(REGISTRY.registry().confluentApiUrl()).toConnectData("vectors", value))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("unknown magic byte 0x7b");
+    }
+
+    @Test
+    void unreachableRegistryIsRetriableNamingTheUrl() throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7";
+        byte[] value = {0, 0, 0, 0, 1, 2, 'x'};
+
+        assertThatThrownBy(() -> converter(url).toConnectData("vectors", value))
+                .isInstanceOf(RetriableException.class)
+                .hasMessageContaining("topic vectors, schema id 1")
+                .hasMessageContaining("127.0.0.1:" + closedPort)
+                .hasMessageContaining("unreachable");
+    }
+
+    @Test
+    void urlWithoutTheConfluentCompatibleApiIsRetriableNotARecordError() {
+        byte[] value = {0, 0, 0, 0, 1, 2, 'x'};
+        String nativeApiUrl = REGISTRY.registry().registryV2Url();
+
+        assertThatThrownBy(() -> converter(nativeApiUrl).toConnectData("vectors", value))
+                .isInstanceOf(RetriableException.class)
+                .hasMessageContaining("does not serve the Confluent-compatible API")
+                .hasMessageContaining("/apis/ccompat/v7");
+    }
+
+    @Test
+    void writerSchemaMissingRequiredIdIsDataExceptionAtFirstRecord() {
+        ConfluentAvroProducer producer = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl());
+        Schema noId = new Schema.Parser().parse("""
+                {"type":"record","name":"Anonymous","fields":[{"name":"vector","type":{"type":"array","items":"float"}}]}""");
+        int id = producer.register("anonymous-value", noId);
+        org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(noId);
+        r.put("vector", AvroFixtures.boxed(new float[] {1f}));
+        byte[] value = ConfluentAvroProducer.serialize(id, noId, r);
+
+        assertThatThrownBy(() -> converter(REGISTRY.registry().confluentApiUrl()).toConnectData("anonymous", value))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("topic anonymous, schema id " + id)
+                .hasMessageContaining("no field 'id'");
+
+        VectorMutationAvroConverter keyRouted = new VectorMutationAvroConverter();
+        keyRouted.configure(Map.of("schema.registry.url", REGISTRY.registry().confluentApiUrl(), "required.fields", ""), false);
+        Struct struct = (Struct) keyRouted.toConnectData("anonymous", value).value();
+        assertThat(struct.getBytes("vector_bytes")).containsExactly(littleEndian(new float[] {1f}));
+    }
+
+    @Test
+    void keyConversionIsRefusedWithTheConverterToUseInstead() {
+        VectorMutationAvroConverter c = new VectorMutationAvroConverter();
+
+        assertThatThrownBy(() -> c.configure(Map.of("schema.registry.url", REGISTRY.registry().confluentApiUrl()), true))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("StringConverter");
+    }
+
+    @Test
+    void fromConnectDataIsRefusedBecauseTheConverterIsSinkOnly() {
+        VectorMutationAvroConverter c = converter(REGISTRY.registry().confluentApiUrl());
+
+        assertThatThrownBy(() -> c.fromConnectData("vectors", VectorMutationSchema.VALUE, null))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("only decodes");
+    }
+
+    @Test
+    void missingOrMalformedRegistryUrlFailsConfigurationNamingTheKey() {
+        assertThatThrownBy(() -> new VectorMutationAvroConverter().configure(Map.of(), false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.url");
+        assertThatThrownBy(() -> new VectorMutationAvroConverter().configure(Map.of("schema.registry.url", "127.0.0.1:8081"), false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.url")
+                .hasMessageContaining("http://127.0.0.1:8081");
+        assertThatThrownBy(() -> new VectorMutationAvroConverter().configure(
+                Map.of("schema.registry.url", "http://127.0.0.1:1", "required.fields", "id,vectors"), false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("required.fields");
+    }
+
+    @Test
+    void serviceLoaderFindsTheConverterForServiceLoadPluginDiscovery() {
+        assertThat(ServiceLoader.load(Converter.class).stream().map(ServiceLoader.Provider::type))
+                .contains(VectorMutationAvroConverter.class);
+    }
+}
