@@ -9,5 +9,5 @@ if [[ "${1:-}" != "--help" && "${1:-}" != "-h" ]]; then
   echo "Building (mvn install -DskipTests; the first run downloads dependencies)..."
   mvn -B -ntp -q install -DskipTests
 fi
-exec java -Xmx1g -Djvdb.repo="$PWD" -cp "$(cat quickstart/target/classpath.txt)" \
+exec java -Xmx1g -Djvdb.repo="$PWD" -cp "quickstart/target/classes:$(cat quickstart/target/classpath.txt)" \
   io.jadevectordb.quickstart.Quickstart "$@"

@@ -49,24 +49,7 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
     /** The definition of every setting, with defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(SCHEMA_REGISTRY_URL_CONFIG, ConfigDef.Type.LIST, ConfigDef.NO_DEFAULT_VALUE,
-                    new ConfigDef.Validator() {
-                        @Override
-                        public void ensureValid(String name, Object value) {
-                            @SuppressWarnings("unchecked")
-                            List<String> urls = (List<String>) value;
-                            if (urls == null || urls.isEmpty()) {
-                                throw new ConfigException(name, value, "give at least one registry URL, e.g. http://127.0.0.1:8081");
-                            }
-                            for (String url : urls) {
-                                checkUrl(name, url);
-                            }
-                        }
-
-                        @Override
-                        public String toString() {
-                            return "non-empty list of http(s) URLs";
-                        }
-                    },
+                    new HttpUrlList(),
                     ConfigDef.Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
             .define(SCHEMA_CACHE_SIZE_CONFIG, ConfigDef.Type.INT, SCHEMA_CACHE_SIZE_DEFAULT,
                     ConfigDef.Range.atLeast(1), ConfigDef.Importance.LOW, SCHEMA_CACHE_SIZE_DOC)
@@ -83,6 +66,26 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
      */
     public VectorMutationAvroConverterConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals);
+    }
+
+    /** A non-empty list of http(s) URLs with a host. */
+    private static final class HttpUrlList implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            @SuppressWarnings("unchecked")
+            List<String> urls = (List<String>) value;
+            if (urls == null || urls.isEmpty()) {
+                throw new ConfigException(name, value, "give at least one registry URL, e.g. http://127.0.0.1:8081");
+            }
+            for (String url : urls) {
+                checkUrl(name, url);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "non-empty list of http(s) URLs";
+        }
     }
 
     private static void checkUrl(String name, String url) {

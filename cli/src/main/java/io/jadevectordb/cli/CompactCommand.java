@@ -1,0 +1,61 @@
+package io.jadevectordb.cli;
+
+import io.jadevectordb.engine.ShardCompactor;
+import io.jadevectordb.engine.ShardLockedException;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoreReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code jvdb compact DATABASE}: rewrites each shard without its deleted entries. */
+@Command(name = "compact", mixinStandardHelpOptions = true, description = {"WRITE: rewrite each shard of a database with only its live vectors and swap it in "
+        + "atomically (same checkpoint offset; reclaims the space of deleted ids).",
+        "Takes each shard's writer lock; a shard whose lock a writer holds is refused (exit 4) and left as is, the others "
+        + "are compacted. A shard that crashed is recovered first; a shard with faults is refused (exit 5)."})
+final class CompactCommand extends StoreCommand {
+
+    @Parameters(index = "0", paramLabel = "DATABASE")
+    String database;
+
+    @Override
+    public Integer call() throws Exception {
+        StoreReader reader = reader();
+        List<Path> shards = reader.shardFiles(database);
+        int refused = 0;
+        int code = ExitCodes.OK;
+        long before = 0;
+        long after = 0;
+        try (Progress progress = progress("compact " + database, shards.size())) {
+            for (Path shard : shards) {
+                String name = StoreReader.shardName(database, shard);
+                try {
+                    ShardCompactor.Result r = ShardCompactor.compact(name, shard, StoreOptions.defaults());
+                    before += r.bytesBefore();
+                    after += r.bytesAfter();
+                    out().printf("compacted %s: %s -> %s (%d live kept, %d deleted dropped, index %d -> %d entries, "
+                                    + "checkpoint offset %s unchanged%s)%n", name, ByteSizes.format(r.bytesBefore()),
+                            ByteSizes.format(r.bytesAfter()), r.liveCount(), r.deletedDropped(), r.indexCapacityBefore(),
+                            r.indexCapacityAfter(), r.sourceOffset() < 0 ? "none" : Long.toString(r.sourceOffset()),
+                            r.recoveredFirst() ? "; recovered first, it was not closed cleanly" : "");
+                } catch (ShardLockedException e) {
+                    refused++;
+                    code = Math.max(code, ExitCodes.LOCKED);
+                    err().println("jvdb compact: refused " + name + ": " + e.getMessage());
+                } catch (IOException e) {
+                    // A damaged shard is left as it is; the others are still compacted.
+                    refused++;
+                    code = Math.max(code, ExitCodes.FAILED);
+                    err().println("jvdb compact: " + e.getMessage());
+                }
+                progress.advance(1);
+            }
+        }
+        out().printf("database %s: %d of %d shard%s compacted, %s reclaimed%n", database, shards.size() - refused, shards.size(),
+                shards.size() == 1 ? "" : "s", ByteSizes.format(Math.max(0, before - after)));
+        out().flush();
+        return code;
+    }
+}

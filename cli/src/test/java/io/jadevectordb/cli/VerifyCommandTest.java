@@ -1,0 +1,99 @@
+package io.jadevectordb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.VectorStore;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VerifyCommandTest {
+
+    @TempDir
+    Path root;
+
+    /** Flips a byte of the vector in data slot 0 and returns the index position of the entry that owns it. */
+    private static int corruptSlotZero(Path shard) throws Exception {
+        byte[] bytes = Files.readAllBytes(shard);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int capacity = b.getInt(20);
+        int dataOffset = (int) b.getLong(32);
+        bytes[dataOffset + 2] ^= 0x10;
+        Files.write(shard, bytes);
+        for (int p = 0; p < capacity; p++) {
+            if (b.getLong(4096 + p * 32) != 0 && b.getInt(4096 + p * 32 + 8) == 0) {
+                return p;
+            }
+        }
+        throw new AssertionError("no entry owns slot 0");
+    }
+
+    @Test
+    void aHealthyStorePassesWithOneLinePerShardAndExitsZero() throws Exception {
+        TestStore.write(root, "articles", 8, 40, 1);
+        TestStore.write(root, "notes", 3, 10, 2);
+        Cli.Run run = Cli.run(root, "verify");
+        assertThat(run.code()).isZero();
+        assertThat(run.lines()).hasSize(5);
+        assertThat(run.lines().get(0)).startsWith("OK    " + root.resolve("articles/vectors-0.jvdb") + ": 20 entries, checkpoint A valid");
+        assertThat(run.lines().get(0)).contains("B valid").contains("source offset 80, clean");
+        assertThat(run.lines().get(4)).isEqualTo("verified 4 shards in 2 databases: 0 faults, 0 notes");
+    }
+
+    @Test
+    void aCorruptedFileFailsWithALineNamingFileEntryAndFault() throws Exception {
+        TestStore.write(root, "articles", 8, 40, 1);
+        Path shard = root.resolve("articles/vectors-1.jvdb");
+        int entry = corruptSlotZero(shard);
+        Cli.Run run = Cli.run(root, "verify", "articles");
+        assertThat(run.code()).isEqualTo(ExitCodes.PROBLEM_FOUND);
+        assertThat(run.out()).contains("OK    " + root.resolve("articles/vectors-0.jvdb"));
+        assertThat(run.out()).contains("FAULT " + shard + ": ");
+        assertThat(run.lines()).anySatisfy(line -> assertThat(line)
+                .startsWith("  FAULT " + shard + ": entry " + entry + " (slot 0): payload checksum mismatch")
+                .contains("id 'id-1'"));
+        assertThat(run.lines().get(run.lines().size() - 1)).isEqualTo("verified 2 shards in 1 database: 1 fault, 0 notes");
+    }
+
+    @Test
+    void faultsOnlyLeavesOutPassingShards() throws Exception {
+        TestStore.write(root, "articles", 8, 40, 1);
+        Path shard = root.resolve("articles/vectors-0.jvdb");
+        corruptSlotZero(shard);
+        Cli.Run run = Cli.run(root, "verify", "--faults-only");
+        assertThat(run.code()).isEqualTo(ExitCodes.PROBLEM_FOUND);
+        assertThat(run.out()).doesNotContain("vectors-1.jvdb").doesNotContain("OK ");
+        assertThat(run.lines()).hasSize(3);
+    }
+
+    @Test
+    void aFileThatIsNotAShardIsAFaultAndTheOthersAreStillChecked() throws Exception {
+        TestStore.write(root, "articles", 8, 40, 1);
+        Path shard = root.resolve("articles/vectors-0.jvdb");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[0] = 'X';
+        Files.write(shard, bytes);
+        Cli.Run run = Cli.run(root, "verify");
+        assertThat(run.code()).isEqualTo(ExitCodes.PROBLEM_FOUND);
+        assertThat(run.out()).contains("FAULT " + shard + ": header: shard " + shard + ": not a JVDB file");
+        assertThat(run.out()).contains("OK    " + root.resolve("articles/vectors-1.jvdb"));
+    }
+
+    @Test
+    void aShardOpenByAWriterPassesWithNotes() throws Exception {
+        TestStore.write(root, "articles", 8, 40, 1);
+        try (VectorStore writer = TestStore.open(root)) {
+            writer.apply("articles", TestStore.P0, List.of(Mutation.store("new", new float[8], 500), Mutation.delete("id-2", 501)));
+            Cli.Run run = Cli.run(root, "verify");
+            assertThat(run.code()).isZero();
+            assertThat(run.out()).contains("  NOTE " + root.resolve("articles/vectors-0.jvdb") + ": checkpoint: not closed cleanly");
+            assertThat(run.out()).contains("1 entries (first: entry");
+            assertThat(run.lines().get(run.lines().size() - 1)).startsWith("verified 2 shards in 1 database: 0 faults, ");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * Read-only access to a store for tools (the {@code jvdb} CLI), safe while a sink process is
+ * writing it: no lock is taken, nothing is created or modified, shard files are mapped
+ * read-only (see {@link ShardSnapshot} for what a lock-free reader may and may not trust).
+ *
+ * <p>Figures ({@link #stats}) come from each shard's header page: they describe the newest
+ * checkpoint, i.e. what is durable. Reads ({@link #get}, {@link #scan}) see each file's latest
+ * contents, which may include mutations applied after that checkpoint.
+ */
+public final class StoreReader {
+
+    /**
+     * What a scan visited.
+     *
+     * @param visited    live vectors handed to the visitor
+     * @param unreadable entries skipped because their checksums failed (torn by a crash, being
+     *                   rewritten by a writer at that moment, or damaged; {@code verify} tells)
+     */
+    public record ScanResult(long visited, long unreadable) {
+    }
+
+    private final Path root;
+    private final StoreOptions options;
+
+    private StoreReader(Path root, StoreOptions options) {
+        this.root = root;
+        this.options = options;
+    }
+
+    /**
+     * Opens a store root for reading.
+     *
+     * @throws NoSuchFileException when {@code root} is not a directory (nothing is created)
+     */
+    public static StoreReader open(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new NoSuchFileException(root.toString(), null, "no such data directory; point to the directory the sink writes");
+        }
+        return new StoreReader(root, StoreOptions.defaults());
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Names of all databases, sorted. */
+    public List<String> databaseNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                if (Database.isDatabaseDirectory(dir)) {
+                    names.add(dir.getFileName().toString());
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** Dimension of a database, from its metadata file. */
+    public int dimension(String database) throws IOException {
+        return load(database).dimension();
+    }
+
+    /** Longest id, in UTF-8 bytes, a database accepts. */
+    public int maxIdBytes(String database) throws IOException {
+        return load(database).maxIdBytes();
+    }
+
+    /** Shard files of a database, sorted by name. */
+    public List<Path> shardFiles(String database) throws IOException {
+        return Database.shardFiles(load(database).directory());
+    }
+
+    /** The name a shard is known by in messages: {@code database/file}. */
+    public static String shardName(String database, Path shard) {
+        return database + "/" + shard.getFileName();
+    }
+
+    /** Figures of a database and each of its shards, from their header pages (durable state). */
+    public DatabaseStats stats(String database) throws IOException {
+        Database db = load(database);
+        List<ShardStats> shards = new ArrayList<>();
+        long live = 0;
+        long deleted = 0;
+        long bytes = 0;
+        for (Path shard : Database.shardFiles(db.directory())) {
+            ShardStats s = Shard.statsOf(shardName(database, shard), shard);
+            shards.add(s);
+            live += s.liveCount();
+            deleted += s.deletedCount();
+            bytes += s.fileBytes();
+        }
+        return new DatabaseStats(database, db.dimension(), live, deleted, bytes, shards);
+    }
+
+    /**
+     * The live vector of an id, looked up in every shard of the database.
+     *
+     * @throws CorruptShardException when the id's entry cannot be read (see {@link ShardSnapshot#get})
+     */
+    public Optional<float[]> get(String database, String id) throws IOException {
+        Database db = load(database);
+        if (id == null || id.isEmpty()) {
+            throw new IllegalArgumentException("an id must not be empty");
+        }
+        byte[] key = ShardFormat.idBytes(id);
+        if (key.length > db.maxIdBytes()) {
+            return Optional.empty();
+        }
+        for (Path shard : Database.shardFiles(db.directory())) {
+            try (ShardSnapshot snapshot = ShardSnapshot.open(shardName(database, shard), shard, options)) {
+                float[] vector = snapshot.get(key);
+                if (vector != null) {
+                    return Optional.of(vector);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Visits every readable live vector of every shard of a database (each shard in slot order). */
+    public ScanResult scan(String database, BiConsumer<String, float[]> visitor) throws IOException {
+        long visited = 0;
+        long unreadable = 0;
+        for (Path shard : shardFiles(database)) {
+            ScanResult r = scanShard(database, shard, visitor);
+            visited += r.visited();
+            unreadable += r.unreadable();
+        }
+        return new ScanResult(visited, unreadable);
+    }
+
+    /** Visits every readable live vector of one shard file of a database. */
+    public ScanResult scanShard(String database, Path shard, BiConsumer<String, float[]> visitor) throws IOException {
+        long[] visited = {0};
+        try (ShardSnapshot snapshot = ShardSnapshot.open(shardName(database, shard), shard, options)) {
+            long unreadable = snapshot.scan((id, vector) -> {
+                visited[0]++;
+                visitor.accept(id, vector);
+            });
+            return new ScanResult(visited[0], unreadable);
+        }
+    }
+
+    /** Checks every shard of a database; see {@link ShardVerifier}. */
+    public List<ShardReport> verify(String database) throws IOException {
+        List<ShardReport> reports = new ArrayList<>();
+        for (Path shard : shardFiles(database)) {
+            reports.add(ShardVerifier.verify(shardName(database, shard), shard, options));
+        }
+        return reports;
+    }
+
+    private Database load(String database) throws IOException {
+        DatabaseName.validate(database);
+        // A database object without a store: only its metadata (dimension, id limit, directory) is used.
+        return Database.load(null, root.resolve(database), database)
+                .orElseThrow(() -> new DatabaseNotFoundException(database, root));
+    }
+}

@@ -1,0 +1,115 @@
+package io.jadevectordb.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreReaderTest {
+
+    @TempDir
+    Path root;
+
+    private final StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO);
+    private final SourcePartition p0 = new SourcePartition("vectors", 0);
+    private final SourcePartition p1 = new SourcePartition("vectors", 1);
+
+    /** articles (dim 3): a, b on partition 0, c on partition 1, b deleted; all committed. notes (dim 2): empty. */
+    private void twoDatabases() throws Exception {
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("articles", 3);
+            store.createDatabase("notes", 2);
+            store.apply("articles", p0, List.of(Mutation.store("a", new float[] {1, 2, 3}, 0),
+                    Mutation.store("b", new float[] {4, 5, 6}, 1), Mutation.delete("b", 2)));
+            store.apply("articles", p1, List.of(Mutation.store("c", new float[] {7, 8, 9}, 5)));
+            store.commit(p0, 2);
+            store.commit(p1, 5);
+        }
+    }
+
+    private static List<Path> tree(Path dir) throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.sorted().toList();
+        }
+    }
+
+    @Test
+    void listsDatabasesShardsAndDurableFiguresFromTheHeaders() throws Exception {
+        twoDatabases();
+        StoreReader reader = StoreReader.open(root);
+        assertThat(reader.databaseNames()).containsExactly("articles", "notes");
+        assertThat(reader.dimension("articles")).isEqualTo(3);
+        assertThat(reader.shardFiles("articles")).extracting(p -> p.getFileName().toString())
+                .containsExactly("vectors-0.jvdb", "vectors-1.jvdb");
+        DatabaseStats stats = reader.stats("articles");
+        assertThat(stats.liveCount()).isEqualTo(2);
+        assertThat(stats.deletedCount()).isEqualTo(1);
+        assertThat(stats.shards()).extracting(ShardStats::name).containsExactly("articles/vectors-0.jvdb", "articles/vectors-1.jvdb");
+        assertThat(stats.shards()).extracting(ShardStats::checkpointOffset).containsExactly(2L, 5L);
+        assertThat(stats.shards()).allSatisfy(s -> assertThat(s.clean()).isTrue());
+        assertThat(stats.fileBytes()).isEqualTo(Files.size(root.resolve("articles/vectors-0.jvdb"))
+                + Files.size(root.resolve("articles/vectors-1.jvdb")));
+        assertThat(reader.stats("notes").shards()).isEmpty();
+    }
+
+    @Test
+    void getLooksInEveryShardAndDoesNotReturnDeletedIds() throws Exception {
+        twoDatabases();
+        StoreReader reader = StoreReader.open(root);
+        assertThat(reader.get("articles", "a")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2, 3));
+        assertThat(reader.get("articles", "c")).hasValueSatisfying(v -> assertThat(v).containsExactly(7, 8, 9));
+        assertThat(reader.get("articles", "b")).isEmpty();
+        assertThat(reader.get("articles", "nope")).isEmpty();
+    }
+
+    @Test
+    void scanVisitsEveryLiveVectorOnce() throws Exception {
+        twoDatabases();
+        Map<String, float[]> seen = new HashMap<>();
+        StoreReader.ScanResult result = StoreReader.open(root).scan("articles", (id, v) -> assertThat(seen.put(id, v)).isNull());
+        assertThat(seen).containsOnlyKeys("a", "c");
+        assertThat(seen.get("c")).containsExactly(7, 8, 9);
+        assertThat(result).isEqualTo(new StoreReader.ScanResult(2, 0));
+    }
+
+    @Test
+    void readsWhileAWriterHoldsTheShardWithoutTakingItsLockOrCreatingFiles() throws Exception {
+        twoDatabases();
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.apply("articles", p0, List.of(Mutation.store("d", new float[] {1, 1, 1}, 3)));
+            List<Path> before = tree(root);
+            StoreReader reader = StoreReader.open(root);
+            assertThat(reader.get("articles", "d")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 1, 1));
+            assertThat(reader.scan("articles", (id, v) -> { }).visited()).isEqualTo(3);
+            ShardStats shard0 = reader.stats("articles").shards().get(0);
+            assertThat(shard0.clean()).isFalse();
+            assertThat(shard0.checkpointOffset()).isEqualTo(2);
+            assertThat(reader.verify("articles")).allSatisfy(r -> assertThat(r.hasFaults()).isFalse());
+            assertThat(tree(root)).isEqualTo(before);
+            // The writer still owns its shard and commits normally.
+            store.apply("articles", p0, List.of(Mutation.store("e", new float[] {2, 2, 2}, 4)));
+            store.commit(p0, 4);
+        }
+        assertThat(StoreReader.open(root).stats("articles").shards().get(0).checkpointOffset()).isEqualTo(4);
+    }
+
+    @Test
+    void anUnknownDatabaseOrDataDirectoryIsAClearError() throws Exception {
+        twoDatabases();
+        assertThatThrownBy(() -> StoreReader.open(root).stats("nope")).isInstanceOf(DatabaseNotFoundException.class)
+                .hasMessageContaining("database 'nope' does not exist in " + root);
+        assertThatThrownBy(() -> StoreReader.open(root.resolve("missing"))).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("missing");
+        assertThat(root.resolve("missing")).doesNotExist();
+        assertThatThrownBy(() -> StoreReader.open(root).get("../etc", "x")).isInstanceOf(InvalidMutationException.class);
+    }
+}
