@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.Random;
 import java.util.Set;
 
 import org.apache.avro.Schema;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -69,12 +71,14 @@ class AvroEndToEndTest {
     }
 
     @Test
-    void avroThroughTheFastPathConverterLandsExactly() throws Exception {
-        Map<String, String> converter = Map.of(
-                "value.converter", "io.jadevectordb.connect.avro.VectorMutationAvroConverter",
-                "value.converter.schema.registry.url", REGISTRY.registry().confluentApiUrl());
+    void avroThroughTheShippedDistributedConfigWithTheFastPathConverterLandsExactly() throws Exception {
+        Map<String, String> shipped = new HashMap<>();
+        new ObjectMapper().readTree(Paths.get("..", "config", "jadevectordb-sink.json").toFile()).get("config")
+                .fields().forEachRemaining(e -> shipped.put(e.getKey(), e.getValue().asText()));
+        // As written, but for this machine's registry address, the topic and the data directory.
+        shipped.put("value.converter.schema.registry.url", REGISTRY.registry().confluentApiUrl());
 
-        streamAndVerify("images", converter);
+        streamAndVerify("images", shipped);
     }
 
     /** Streams stores, updates, deletes and tombstones keyed by id into database {@code topic}. */
@@ -90,6 +94,8 @@ class AvroEndToEndTest {
         Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), false);
         props.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         props.putAll(converter);
+        props.put("topics", topic);
+        props.put("data.dir", dataDir.toString());
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
         long seed = new Random().nextLong();
