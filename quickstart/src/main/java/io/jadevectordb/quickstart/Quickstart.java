@@ -1,10 +1,7 @@
 package io.jadevectordb.quickstart;
 
-import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.DatabaseStats;
-import io.jadevectordb.engine.ShardStats;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.cli.Jvdb;
+import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.Progress;
 import io.jadevectordb.testkit.TopicState;
@@ -23,6 +20,17 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 public final class Quickstart {
 
     private Quickstart() {
+    }
+
+    /** Runs a jvdb command in-process, its output indented under the quickstart's. */
+    private static int jvdb(PrintStream out, String... args) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        var commandLine = Jvdb.commandLine(new Jvdb(false));
+        commandLine.setOut(new java.io.PrintWriter(text, true));
+        commandLine.setErr(new java.io.PrintWriter(text, true));
+        int exit = commandLine.execute(args);
+        text.toString().lines().forEach(line -> out.println("    " + line));
+        return exit;
     }
 
     public static void main(String[] args) throws Exception {
@@ -79,29 +87,36 @@ public final class Quickstart {
             applied.done(options.records());
             pipeline.worker().stop();
 
-            out.println("[4/5] What landed in " + pipeline.dataDir());
+            out.println("[4/5] What landed in " + pipeline.dataDir() + " (jvdb stats, jvdb verify)");
+            String dataDir = pipeline.dataDir().toString();
+            jvdb(out, "--data-dir", dataDir, "stats");
+            int faults = jvdb(out, "--data-dir", dataDir, "verify");
             Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
                     pipeline.schema());
-            try (VectorStore store = VectorStore.open(pipeline.dataDir(), StoreOptions.defaults())) {
-                for (String name : store.databaseNames()) {
-                    Database db = store.database(name).orElseThrow();
-                    DatabaseStats stats = db.stats();
-                    out.printf("  %-9s dimension %4d  live %,7d  deleted %,6d  %,d bytes%n", name, stats.dimension(),
-                            stats.liveCount(), stats.deletedCount(), stats.fileBytes());
-                    for (ShardStats shard : stats.shards()) {
-                        out.printf("    %-22s live %,7d  checkpoint offset %,d%s%n", shard.name(), shard.liveCount(),
-                                shard.checkpointOffset(), shard.clean() ? "  (closed cleanly)" : "");
-                    }
-                    Map<String, float[]> actual = new HashMap<>();
-                    db.scan(actual::put);
-                    Map<String, float[]> want = expected.getOrDefault(name, Map.of());
-                    long same = want.entrySet().stream().filter(e -> Arrays.equals(e.getValue(), actual.get(e.getKey()))).count();
-                    boolean exact = same == want.size() && actual.size() == want.size();
-                    out.printf("    matches the topic: %s (%,d of %,d ids bit-exact, %,d on disk)%n", exact ? "yes" : "NO", same,
-                            want.size(), actual.size());
+            float[] query = null;
+            StoreReader reader = StoreReader.open(pipeline.dataDir());
+            for (String name : databases.keySet()) {
+                Map<String, float[]> actual = new HashMap<>();
+                reader.scan(name, actual::put);
+                Map<String, float[]> want = expected.getOrDefault(name, Map.of());
+                long same = want.entrySet().stream().filter(e -> Arrays.equals(e.getValue(), actual.get(e.getKey()))).count();
+                boolean exact = same == want.size() && actual.size() == want.size();
+                out.printf("  %s matches the state computed from its topic: %s (%,d of %,d ids bit-exact, %,d on disk)%n", name,
+                        exact ? "yes" : "NO", same, want.size(), actual.size());
+                if (query == null && !actual.isEmpty()) {
+                    query = actual.values().iterator().next();
                 }
-                out.println("[5/5] A sample search: top 5 of 'articles' by cosine similarity to a stored vector");
-                SampleSearch.run(store, "articles", out);
+            }
+            if (query != null) {
+                out.println("[5/5] A sample search: jvdb search articles --k 5 --metric cosine --vector <a stored vector>");
+                StringBuilder csv = new StringBuilder();
+                for (float f : query) {
+                    csv.append(csv.length() == 0 ? "" : ",").append(f);
+                }
+                jvdb(out, "--data-dir", dataDir, "search", "articles", "--k", "5", "--metric", "cosine", "--vector", csv.toString());
+            }
+            if (faults != 0) {
+                out.println("jvdb verify reported problems (exit " + faults + ")");
             }
             out.println("Done. Inspect the data with: bin/jvdb --data-dir " + pipeline.dataDir() + " stats");
         } finally {

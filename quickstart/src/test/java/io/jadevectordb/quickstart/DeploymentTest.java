@@ -2,12 +2,13 @@ package io.jadevectordb.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.cli.Jvdb;
+import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.TopicState;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The product's promise as users deploy it: a broker, a schema registry and a distributed
@@ -92,23 +94,29 @@ class DeploymentTest {
 
             Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
                     pipeline.schema());
-            try (VectorStore store = VectorStore.open(pipeline.dataDir(), StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
-                assertThat(store.databaseNames()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(databases.keySet());
-                for (String name : databases.keySet()) {
-                    Database db = store.database(name).orElseThrow();
-                    assertThat(db.dimension()).isEqualTo(databases.get(name));
-                    Map<String, float[]> actual = new HashMap<>();
-                    db.scan(actual::put);
-                    Map<String, float[]> want = expected.get(name);
-                    assertThat(want).as("the workload leaves live ids in %s", name).isNotEmpty();
-                    assertThat(new TreeMap<>(actual).keySet()).as("ids of %s (seed %d): none lost, none resurrected", name, seed)
-                            .isEqualTo(new TreeMap<>(want).keySet());
-                    for (Map.Entry<String, float[]> e : want.entrySet()) {
-                        assertThat(actual.get(e.getKey())).as("%s/%s bit-exact (seed %d)", name, e.getKey(), seed)
-                                .containsExactly(e.getValue());
-                    }
-                    assertThat(db.stats().liveCount()).isEqualTo(want.size());
+            // Verified the way an operator would: jvdb's read-only reader and its verify command.
+            StoreReader reader = StoreReader.open(pipeline.dataDir());
+            assertThat(reader.databaseNames()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(databases.keySet());
+            StringWriter verifyOutput = new StringWriter();
+            CommandLine jvdb = Jvdb.commandLine(new Jvdb(false));
+            jvdb.setOut(new PrintWriter(verifyOutput, true));
+            jvdb.setErr(new PrintWriter(verifyOutput, true));
+            assertThat(jvdb.execute("--data-dir", pipeline.dataDir().toString(), "verify")).as("jvdb verify: %s", verifyOutput)
+                    .isZero();
+            for (String name : databases.keySet()) {
+                assertThat(reader.dimension(name)).isEqualTo(databases.get(name));
+                Map<String, float[]> actual = new HashMap<>();
+                StoreReader.ScanResult scanned = reader.scan(name, actual::put);
+                assertThat(scanned.unreadable()).isZero();
+                Map<String, float[]> want = expected.get(name);
+                assertThat(want).as("the workload leaves live ids in %s", name).isNotEmpty();
+                assertThat(new TreeMap<>(actual).keySet()).as("ids of %s (seed %d): none lost, none resurrected", name, seed)
+                        .isEqualTo(new TreeMap<>(want).keySet());
+                for (Map.Entry<String, float[]> e : want.entrySet()) {
+                    assertThat(actual.get(e.getKey())).as("%s/%s bit-exact (seed %d)", name, e.getKey(), seed)
+                            .containsExactly(e.getValue());
                 }
+                assertThat(reader.stats(name).liveCount()).isEqualTo(want.size());
             }
         }
     }

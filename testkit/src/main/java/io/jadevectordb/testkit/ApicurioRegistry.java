@@ -69,7 +69,10 @@ public final class ApicurioRegistry implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
         long t0 = System.nanoTime();
-        ApicurioRegistry registry = new ApicurioRegistry(pb.start(), port, logFile);
+        Process process = pb.start();
+        // A test JVM that exits without close() (Ctrl-C, a crashed fork) must not leave a registry behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "apicurio-registry-" + port + "-stop"));
+        ApicurioRegistry registry = new ApicurioRegistry(process, port, logFile);
         boolean success = false;
         try {
             registry.awaitReady();

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.apicurio.registry.utils.converter.AvroConverter;
 import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
-import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;

@@ -7,8 +7,8 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jadevectordb.connect.testkit.ApicurioRegistry;
-import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.kafka.connect.data.Struct;

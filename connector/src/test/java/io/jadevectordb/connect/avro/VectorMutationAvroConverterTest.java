@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
-import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

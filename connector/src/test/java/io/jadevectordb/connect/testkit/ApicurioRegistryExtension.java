@@ -1,5 +1,7 @@
 package io.jadevectordb.connect.testkit;
 
+import io.jadevectordb.testkit.ApicurioRegistry;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
