@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.Set;
 
 import org.apache.avro.Schema;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -26,10 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
-import io.jadevectordb.connect.testkit.ConfluentAvroProducer;
 import io.jadevectordb.connect.testkit.ExpectedState;
 import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /**
  * Avro mutations written with the shipped wire contract ({@code schemas/vector_mutation.avsc}),
