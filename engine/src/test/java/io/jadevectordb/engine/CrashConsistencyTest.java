@@ -28,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashConsistencyTest {
 
-    private static final int PAGE = 4096;
-    private static final int SECTOR = 512;
+    private static final int PAGE = CrashScenario.PAGE;
     private static final int IMAGES = Integer.getInteger("jvdb.crash.images", 2000);
 
     @TempDir
@@ -51,119 +50,25 @@ class CrashConsistencyTest {
     }
 
     private int runScenario(Random random, long seed, int scenario, int imageCount) throws Exception {
-        int dimension = 1 + random.nextInt(300);
-        int idSpace = 20 + random.nextInt(60);
-        boolean crashDuringCommit = random.nextBoolean();
-        Path scenarioDir = Files.createDirectories(dir.resolve("s" + scenario));
-        Path live = scenarioDir.resolve("live-0.jvdb");
-
-        List<Mutation> mutations = new ArrayList<>();
-        long offset = 0;
-        byte[] committed;
-        byte[] dirty;
-        long committedOffset;
-        try (Shard shard = Shard.openForWrite("crash/live-0.jvdb", live, dimension, 16, options)) {
-            // Phase one: enough distinct ids that the index reached its final size, then commit.
-            for (int i = 0; i < idSpace; i++) {
-                Mutation m = Mutation.store("id-" + i, Vectors.random(random, dimension), offset++);
-                mutations.add(m);
-                shard.apply(m, ShardFormat.idBytes(m.id()));
-            }
-            int phaseOne = random.nextInt(60);
-            for (int i = 0; i < phaseOne; i++) {
-                Mutation m = Model.randomMutation(random, idSpace, dimension, offset++);
-                mutations.add(m);
-                shard.apply(m, ShardFormat.idBytes(m.id()));
-            }
-            committedOffset = offset - 1;
-            shard.commit(committedOffset);
-            committed = Files.readAllBytes(live);
-            int capacity = shard.stats().indexCapacity();
-            // Phase two: updates, deletes, re-stores and a few new ids (never enough to grow the index).
-            int room = (int) (capacity * ShardFormat.MAX_LOAD) - idSpace - 1;
-            int newIds = Math.min(room, random.nextInt(12));
-            int phaseTwo = 1 + random.nextInt(80);
-            for (int i = 0; i < phaseTwo; i++) {
-                Mutation m = i < newIds
-                        ? Mutation.store("new-" + i, Vectors.random(random, dimension), offset++)
-                        : Model.randomMutation(random, idSpace, dimension, offset++);
-                mutations.add(m);
-                shard.apply(m, ShardFormat.idBytes(m.id()));
-            }
-            if (crashDuringCommit) {
-                shard.commit(offset - 1);
-            }
-            dirty = Files.readAllBytes(live);
-            assertThat(shard.stats().indexCapacity()).isEqualTo(capacity);
-            shard.releaseQuietly();
-        }
-        Model model = new Model();
-        mutations.forEach(model::apply);
-
+        Path scenarioDir = dir.resolve("s" + scenario);
+        CrashScenario crash = CrashScenario.write(scenarioDir, random, options, 300, 80);
+        Model model = crash.model();
         int checked = 0;
         for (int image = 0; image < imageCount; image++) {
-            Random imageRandom = new Random(random.nextLong());
-            byte[] crashed = crashImage(committed, dirty, crashDuringCommit, imageRandom);
             Path file = scenarioDir.resolve("image-0.jvdb");
-            Files.write(file, crashed);
-            String context = "seed " + seed + ", scenario " + scenario + ", image " + image + " (dimension " + dimension
-                    + ", crash during commit " + crashDuringCommit + ")";
-            try (Shard recovered = Shard.openForWrite("crash/image-0.jvdb", file, dimension, 16, options)) {
+            Files.write(file, crash.crashImage(new Random(random.nextLong())));
+            String context = crash.describe(seed, scenario, image);
+            try (Shard recovered = Shard.openForWrite("crash/image-0.jvdb", file, crash.dimension(), 16, options)) {
                 long from = recovered.checkpoint().sourceOffset();
-                assertThat(from).as(context).isIn(committedOffset, offset - 1);
-                for (Mutation m : mutations) {
-                    if (m.sourceOffset() > from) {
-                        recovered.apply(m, ShardFormat.idBytes(m.id()));
-                    }
-                }
+                assertThat(from).as(context).isIn(crash.committedOffset(), crash.lastOffset());
+                crash.replayAfter(from, recovered);
                 assertThat(Model.comparable(Model.visible(recovered))).as(context)
                         .isEqualTo(Model.comparable(model.live()));
-                ShardStats stats = recovered.stats();
-                assertThat(stats.liveCount()).as(context).isEqualTo(model.live().size());
+                assertThat(recovered.stats().liveCount()).as(context).isEqualTo(model.live().size());
             }
             checked++;
         }
         return checked;
-    }
-
-    /**
-     * The committed bytes plus an arbitrary subset of the pages phase two dirtied, whole or
-     * torn at sector granularity. When the new checkpoint page lands, every data page is new.
-     */
-    static byte[] crashImage(byte[] committed, byte[] dirty, boolean checkpointMayLand, Random random) {
-        byte[] image = Arrays.copyOf(committed, dirty.length);
-        boolean headerLands = checkpointMayLand && random.nextInt(3) == 0;
-        for (int page = 0; page * PAGE < dirty.length; page++) {
-            int from = page * PAGE;
-            int to = Math.min(dirty.length, from + PAGE);
-            if (Arrays.equals(image, from, to, dirty, from, to)) {
-                continue;
-            }
-            boolean header = page == 0;
-            int choice = random.nextInt(4);
-            if (headerLands && !header) {
-                choice = 0;
-            }
-            if (header) {
-                // The header page changes only by the new checkpoint: it lands (whole, or torn so
-                // that its sector may still be old) only after every data page.
-                choice = headerLands ? random.nextInt(2) : 3;
-            }
-            switch (choice) {
-                case 0 -> System.arraycopy(dirty, from, image, from, to - from);
-                case 1 -> {
-                    for (int sector = from; sector < to; sector += SECTOR) {
-                        if (random.nextBoolean()) {
-                            System.arraycopy(dirty, sector, image, sector, Math.min(SECTOR, to - sector));
-                        }
-                    }
-                }
-                default -> {
-                    // the page never reached the disk
-                }
-            }
-        }
-        return image;
     }
 
     @Test

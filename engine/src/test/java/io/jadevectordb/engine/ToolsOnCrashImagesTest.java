@@ -45,50 +45,15 @@ class ToolsOnCrashImagesTest {
     }
 
     private int runScenario(Random random, long seed, int scenario, int imageCount) throws Exception {
-        int dimension = 1 + random.nextInt(100);
-        int idSpace = 20 + random.nextInt(40);
-        boolean crashDuringCommit = random.nextBoolean();
-        Path scenarioDir = Files.createDirectories(dir.resolve("s" + scenario));
-        Path live = scenarioDir.resolve("live-0.jvdb");
-        List<Mutation> mutations = new ArrayList<>();
-        long offset = 0;
-        byte[] committed;
-        byte[] dirty;
-        try (Shard shard = Shard.openForWrite("crash/live-0.jvdb", live, dimension, 16, options)) {
-            for (int i = 0; i < idSpace; i++) {
-                mutations.add(Mutation.store("id-" + i, Vectors.random(random, dimension), offset++));
-            }
-            for (int i = random.nextInt(60); i > 0; i--) {
-                mutations.add(Model.randomMutation(random, idSpace, dimension, offset++));
-            }
-            mutations.forEach(m -> apply(shard, m));
-            shard.commit(offset - 1);
-            committed = Files.readAllBytes(live);
-            int capacity = shard.stats().indexCapacity();
-            int room = (int) (capacity * ShardFormat.MAX_LOAD) - idSpace - 1;
-            int newIds = Math.min(room, random.nextInt(12));
-            int phaseTwo = 1 + random.nextInt(80);
-            for (int i = 0; i < phaseTwo; i++) {
-                Mutation m = i < newIds ? Mutation.store("new-" + i, Vectors.random(random, dimension), offset++)
-                        : Model.randomMutation(random, idSpace, dimension, offset++);
-                mutations.add(m);
-                apply(shard, m);
-            }
-            if (crashDuringCommit) {
-                shard.commit(offset - 1);
-            }
-            dirty = Files.readAllBytes(live);
-            shard.releaseQuietly();
-        }
-        Model model = new Model();
-        mutations.forEach(model::apply);
+        Path scenarioDir = dir.resolve("s" + scenario);
+        CrashScenario crash = CrashScenario.write(scenarioDir, random, options, 100, 60);
+        int dimension = crash.dimension();
+        Model model = crash.model();
 
         for (int image = 0; image < imageCount; image++) {
-            byte[] crashed = CrashConsistencyTest.crashImage(committed, dirty, crashDuringCommit, new Random(random.nextLong()));
             Path file = scenarioDir.resolve("image-0.jvdb");
-            Files.write(file, crashed);
-            String context = "seed " + seed + ", scenario " + scenario + ", image " + image + " (dimension " + dimension
-                    + ", crash during commit " + crashDuringCommit + ")";
+            Files.write(file, crash.crashImage(new Random(random.nextLong())));
+            String context = crash.describe(seed, scenario, image);
 
             ShardReport report = ShardVerifier.verify("crash/image-0.jvdb", file, options);
             assertThat(report.faults()).as(context).isEmpty();
@@ -105,22 +70,10 @@ class ToolsOnCrashImagesTest {
                 assertThat(reopened.stats().deletedCount()).as(context).isZero();
                 long from = reopened.checkpoint().sourceOffset();
                 assertThat(from).as(context).isEqualTo(result.sourceOffset());
-                for (Mutation m : mutations) {
-                    if (m.sourceOffset() > from) {
-                        reopened.apply(m, ShardFormat.idBytes(m.id()));
-                    }
-                }
+                crash.replayAfter(from, reopened);
                 assertThat(Model.comparable(Model.visible(reopened))).as(context).isEqualTo(Model.comparable(model.live()));
             }
         }
         return imageCount;
-    }
-
-    private static void apply(Shard shard, Mutation m) {
-        try {
-            shard.apply(m, ShardFormat.idBytes(m.id()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
