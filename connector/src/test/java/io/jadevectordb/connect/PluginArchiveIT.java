@@ -3,8 +3,6 @@ package io.jadevectordb.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,12 +11,17 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
-import org.apache.kafka.tools.ConnectPluginPath;
+import org.apache.kafka.connect.runtime.isolation.PluginClassLoader;
+import org.apache.kafka.connect.runtime.isolation.PluginScanResult;
+import org.apache.kafka.connect.runtime.isolation.PluginSource;
+import org.apache.kafka.connect.runtime.isolation.PluginUtils;
+import org.apache.kafka.connect.runtime.isolation.ServiceLoaderScanner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,10 +34,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 class PluginArchiveIT {
 
-    private static Path archive() {
+    /** The archive: named by failsafe's configuration, else the one in target/ (a run from an IDE after package). */
+    private static Path archive() throws IOException {
         String path = System.getProperty("plugin.archive");
-        assertThat(path).as("system property plugin.archive (set by the failsafe configuration)").isNotNull();
-        return Paths.get(path);
+        if (path != null) {
+            return Paths.get(path);
+        }
+        try (var found = Files.list(Paths.get("target"))) {
+            return found.filter(p -> p.getFileName().toString().endsWith("-plugin.zip")).findFirst()
+                    .orElseThrow(() -> new IOException("no target/*-plugin.zip: this test checks the packaged "
+                            + "archive; run it with mvn verify (the archive is built in the package phase)"));
+        }
     }
 
     private static List<String> entries(ZipFile zip) {
@@ -61,24 +71,24 @@ class PluginArchiveIT {
     }
 
     @Test
-    void connectPluginPathFindsTheSinkInTheUnpackedArchiveThroughItsServiceManifest(@TempDir Path pluginPath)
+    void serviceLoaderDiscoveryFindsTheSinkInTheUnpackedArchiveInItsOwnClassLoader(@TempDir Path pluginPath)
             throws IOException {
         Path location = unzip(archive(), pluginPath);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        // What a worker with plugin.path=<pluginPath> and plugin.discovery=service_load does with
+        // this location: an isolated PluginClassLoader over lib/*.jar, then ServiceLoader scanning.
+        PluginSource source = PluginUtils.isolatedPluginSource(location, PluginArchiveIT.class.getClassLoader(),
+                PluginClassLoader::new);
 
-        int exit = ConnectPluginPath.mainNoExit(new String[] {"list", "--plugin-location", location.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        PluginScanResult found = new ServiceLoaderScanner().discoverPlugins(Set.of(source));
 
-        String listing = out.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as("connect-plugin-path exit code; stderr: %s", err).isZero();
-        assertThat(listing.lines().filter(l -> l.startsWith(VectorSinkConnector.class.getName())))
-                .as("connect-plugin-path list output:%n%s", listing)
-                .singleElement()
-                .satisfies(row -> assertThat(row.split("\\t"))
-                        // pluginName, firstAlias, secondAlias, pluginVersion, pluginType, isLoadable, hasManifest, pluginLocation
-                        .containsExactly(VectorSinkConnector.class.getName(), "VectorSinkConnector", "VectorSink",
-                                SinkVersion.VERSION, "sink", "true", "true", location.toString()));
+        assertThat(found.sinkConnectors()).singleElement().satisfies(sink -> {
+            assertThat(sink.className()).isEqualTo(VectorSinkConnector.class.getName());
+            assertThat(sink.version()).isEqualTo(SinkVersion.VERSION);
+            assertThat(sink.pluginClass().getClassLoader()).as("loaded from the archive, not the test classpath")
+                    .isInstanceOf(PluginClassLoader.class).isNotSameAs(VectorSinkConnector.class.getClassLoader());
+        });
+        assertThat(found.converters()).extracting(c -> c.className())
+                .contains("io.jadevectordb.connect.avro.VectorMutationAvroConverter");
     }
 
     private static Path unzip(Path zipFile, Path into) throws IOException {

@@ -74,8 +74,12 @@ public final class SinkCluster implements AutoCloseable {
 
     /** Sends one record synchronously to an explicit partition; a null value is a tombstone. Returns its offset. */
     public long produce(String topic, int partition, String key, String value) {
-        byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        byte[] v = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        return produce(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends one record of raw bytes (Avro wire format, say) synchronously; returns its offset. */
+    public long produce(String topic, int partition, byte[] k, byte[] v) {
         try {
             return producer.send(new ProducerRecord<>(topic, partition, k, v)).get(30, TimeUnit.SECONDS).offset();
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
