@@ -34,7 +34,7 @@ final class Layout {
     }
 
     static Path connectorJson() {
-        return repo().resolve("config/jadevectordb-sink-avro.json");
+        return repo().resolve("config/jadevectordb-sink.json");
     }
 
     /** Fails early, naming what is missing and the command that builds it. */

@@ -30,7 +30,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The whole pipeline on one machine with real parts, each its own process on 127.0.0.1: a
  * KRaft broker, Apicurio Registry, a distributed Connect worker loading the packaged plugin
  * from {@code plugin.path}, and the sink connector created through the REST API from
- * {@code config/jadevectordb-sink-avro.json}. Used by the quickstart and the deployment test.
+ * {@code config/jadevectordb-sink.json}. Used by the quickstart and the deployment test.
  */
 public final class LocalPipeline implements AutoCloseable {
 
@@ -137,7 +137,7 @@ public final class LocalPipeline implements AutoCloseable {
                 Layout.connectorJson().getFileName(), tasks, dataDir());
     }
 
-    /** The connector config: {@code config/jadevectordb-sink-avro.json} with this pipeline's topics, registry and data dir. */
+    /** The connector config: {@code config/jadevectordb-sink.json} with this pipeline's topics, registry and data dir. */
     public Map<String, String> connectorConfig(int tasks) throws IOException {
         Map<String, String> config = new LinkedHashMap<>();
         var document = JSON.readTree(Layout.connectorJson().toFile());
