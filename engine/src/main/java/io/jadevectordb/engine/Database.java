@@ -28,11 +28,12 @@ public final class Database {
     /** The metadata file that makes a directory a database. */
     static final String META_FILE = "database.properties";
     /**
-     * Every source that ever had a shard here, one per line. A source listed here whose shard
-     * file is gone (moved aside, lost) has lost state in this database, so it must be replayed
-     * from its earliest offset, whatever its other databases' checkpoints say.
+     * Directory of empty marker files, one per source that ever had a shard here. A source
+     * marked here whose shard file is gone (moved aside, lost) has lost state in this database,
+     * so it must be replayed from its earliest offset, whatever its other databases' checkpoints
+     * say. One file per source, created atomically, so concurrent writers never lose a mark.
      */
-    static final String SOURCES_FILE = "sources";
+    static final String SOURCES_DIR = "sources";
 
     private final VectorStore store;
     private final Path directory;
@@ -48,11 +49,33 @@ public final class Database {
         this.maxIdBytes = maxIdBytes;
     }
 
+    /**
+     * Creates the database directory and its metadata, unless another writer (another task or
+     * process) created it first: what is on disk then wins, and the caller compares dimensions.
+     */
     static Database create(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) throws IOException {
+        Optional<Database> existing = load(store, directory, name);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
         Files.createDirectories(directory);
         String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
-        ShardFiles.writeAtomically(directory.resolve(META_FILE), meta.getBytes(StandardCharsets.UTF_8));
-        return new Database(store, directory, name, dimension, maxIdBytes);
+        Path tmp = Files.createTempFile(directory, META_FILE, ".tmp");
+        try {
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ShardFiles.writeFully(channel, java.nio.ByteBuffer.wrap(meta.getBytes(StandardCharsets.UTF_8)), 0);
+                channel.force(true);
+            }
+            // A link fails if the name exists: of two racing creators exactly one wins, whole.
+            Files.createLink(directory.resolve(META_FILE), tmp);
+            ShardFiles.fsyncDirectory(directory);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // another writer created it first; its metadata is loaded below
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return load(store, directory, name).orElseThrow(() -> new IOException("database " + name + ": "
+                + directory.resolve(META_FILE) + " vanished while it was being created"));
     }
 
     static Optional<Database> load(VectorStore store, Path directory, String name) throws IOException {
@@ -113,25 +136,25 @@ public final class Database {
     }
 
     /** True when {@code source} has ever had a shard in this database. */
-    boolean hasFed(SourcePartition source) throws IOException {
-        return fedSources().contains(source.toString());
+    boolean hasFed(SourcePartition source) {
+        return Files.exists(directory.resolve(SOURCES_DIR).resolve(source.toString()));
     }
 
     /** Records, durably, that {@code source} feeds this database (before its first shard is created). */
     void recordSource(SourcePartition source) throws IOException {
-        java.util.Set<String> fed = new java.util.TreeSet<>(fedSources());
-        if (fed.add(source.toString())) {
-            ShardFiles.writeAtomically(directory.resolve(SOURCES_FILE),
-                    (String.join("\n", fed) + "\n").getBytes(StandardCharsets.UTF_8));
+        Path marks = directory.resolve(SOURCES_DIR);
+        Path mark = marks.resolve(source.toString());
+        if (Files.exists(mark)) {
+            return;
         }
-    }
-
-    private List<String> fedSources() throws IOException {
-        Path file = directory.resolve(SOURCES_FILE);
-        if (!Files.isRegularFile(file)) {
-            return List.of();
+        Files.createDirectories(marks);
+        try {
+            Files.createFile(mark);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            return;
         }
-        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        ShardFiles.fsyncDirectory(marks);
+        ShardFiles.fsyncDirectory(directory);
     }
 
     /** Sources that have a shard in this database. */

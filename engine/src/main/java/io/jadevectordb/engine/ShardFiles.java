@@ -76,15 +76,4 @@ final class ShardFiles {
             channel.force(true);
         }
     }
-
-    /** Writes a small file atomically: temporary sibling, force, rename, directory force. */
-    static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path tmp = temporary(file);
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            writeFully(channel, ByteBuffer.wrap(content), 0);
-            channel.force(true);
-        }
-        replace(tmp, file);
-    }
 }

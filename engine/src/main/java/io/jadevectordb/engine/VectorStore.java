@@ -101,6 +101,11 @@ public final class VectorStore implements Closeable {
             }
             Database database = Database.create(this, root.resolve(name), name, dimension, options.maxIdBytes());
             ShardFiles.fsyncDirectory(root);
+            if (database.dimension() != dimension) {
+                throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
+                        + "' was just created by another writer with dimension " + database.dimension()
+                        + "; send vectors of that dimension or use another database");
+            }
             databases.put(name, database);
             LOG.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
             return database;
@@ -254,7 +259,7 @@ public final class VectorStore implements Closeable {
                     offset = handle.shard.checkpoint().sourceOffset();
                 } else if (Files.exists(path)) {
                     offset = Shard.readCheckpoint(name + "/" + source.shardFileName(), path).sourceOffset();
-                } else if (database(name).map(db -> hasFed(db, source)).orElse(false)) {
+                } else if (database(name).map(db -> db.hasFed(source)).orElse(false)) {
                     LOG.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
                             name, source, path);
                     offset = -1;
@@ -393,14 +398,6 @@ public final class VectorStore implements Closeable {
             }
         } finally {
             handles.forEach(this::unpin);
-        }
-    }
-
-    private static boolean hasFed(Database db, SourcePartition source) {
-        try {
-            return db.hasFed(source);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
