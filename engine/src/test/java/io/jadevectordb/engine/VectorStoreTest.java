@@ -202,4 +202,37 @@ class VectorStoreTest {
             }
         }
     }
+
+    @Test
+    void twoWritersCreatingTheSameDatabaseAtOnceAgreeOnOneDimension() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            String name = "race" + round;
+            try (VectorStore first = VectorStore.open(root, options); VectorStore second = VectorStore.open(root, options)) {
+                java.util.concurrent.CompletableFuture<Object> a = java.util.concurrent.CompletableFuture.supplyAsync(() -> create(first, name, 8));
+                java.util.concurrent.CompletableFuture<Object> b = java.util.concurrent.CompletableFuture.supplyAsync(() -> create(second, name, 16));
+                Object ra = a.get();
+                Object rb = b.get();
+                int onDisk;
+                try (VectorStore third = VectorStore.open(root, options)) {
+                    onDisk = third.database(name).orElseThrow().dimension();
+                }
+                // Exactly one dimension won; the loser was told so, naming the winner's dimension.
+                Object loser = onDisk == 8 ? rb : ra;
+                Object winner = onDisk == 8 ? ra : rb;
+                assertThat(winner).isInstanceOf(Database.class);
+                assertThat(loser).isInstanceOf(InvalidMutationException.class);
+                assertThat(((Exception) loser).getMessage()).contains("dimension " + onDisk);
+            }
+        }
+    }
+
+    private static Object create(VectorStore store, String name, int dimension) {
+        try {
+            return store.createDatabase(name, dimension);
+        } catch (InvalidMutationException e) {
+            return e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
