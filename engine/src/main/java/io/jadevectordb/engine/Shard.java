@@ -280,7 +280,8 @@ final class Shard implements Closeable {
     }
 
     private void growIndex(int newCapacity) throws IOException {
-        rebuild(newCapacity, IndexEntries.of(index), appliedThrough);
+        // The checkpoint offset stays: only a commit of the source says what the whole source has applied.
+        rebuild(newCapacity, IndexEntries.of(index), checkpoint.sourceOffset());
         LOG.debug("shard {}: index grown to {} entries ({} live, {} deleted)", name, newCapacity, liveCount, deletedCount);
     }
 
@@ -373,15 +374,30 @@ final class Shard implements Closeable {
     }
 
     /**
-     * Makes every applied mutation durable, then records {@code max(sourceOffset, highest applied
-     * offset)} as the checkpoint. Returns only when both are on disk.
+     * Makes every applied mutation durable, then records {@code sourceOffset} as the checkpoint
+     * (never moving it backwards). Returns only when both are on disk.
+     *
+     * <p>The caller vouches that every mutation of the source up to {@code sourceOffset} that
+     * belongs in this shard has been applied. Nothing else moves a checkpoint forward: closing or
+     * rebuilding a shard keeps its checkpoint, because a shard alone cannot know whether an
+     * earlier mutation of its source, meant for another database, is still waiting to be applied.
      */
     void commit(long sourceOffset) throws IOException {
         lock.writeLock().lock();
         try {
             ensureWritable();
             forceLocked();
-            writeCheckpoint(Math.max(sourceOffset, appliedThrough), false);
+            writeCheckpoint(Math.max(sourceOffset, checkpoint.sourceOffset()), false);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Commits the direct API's own sequence: every mutation it applied is its own source's whole history. */
+    void commitApplied() throws IOException {
+        lock.writeLock().lock();
+        try {
+            commit(appliedThrough);
         } finally {
             lock.writeLock().unlock();
         }
@@ -496,7 +512,10 @@ final class Shard implements Closeable {
                 c.generation(), c.sourceOffset(), c.clean());
     }
 
-    /** Clean close: forces everything and records a clean checkpoint, so the next open skips recovery. */
+    /**
+     * Clean close: forces everything and records a clean checkpoint (at the same source offset),
+     * so the next open skips recovery. Applied data is durable; replay from the checkpoint skips it.
+     */
     @Override
     public void close() throws IOException {
         lock.writeLock().lock();
@@ -506,7 +525,7 @@ final class Shard implements Closeable {
             }
             if (!readOnly && !failed) {
                 forceLocked();
-                writeCheckpoint(appliedThrough, true);
+                writeCheckpoint(checkpoint.sourceOffset(), true);
             }
             releaseQuietly();
         } finally {

@@ -41,6 +41,10 @@ public final class VectorStore implements Closeable {
     private final Map<String, Database> databases = new HashMap<>();
     /** Sources with a shard whose force failed while it was closed on eviction; their next commit fails. */
     private final Set<SourcePartition> failedSources = new HashSet<>();
+    /** Per source, shards closed by the LRU since they were last used (database/file keys). Guarded by {@code this}. */
+    private final Map<SourcePartition, Set<String>> evicted = new HashMap<>();
+    /** Per source, the offset of its last commit in this store. Guarded by {@code this}. */
+    private final Map<SourcePartition, Long> committed = new HashMap<>();
     private boolean closed;
 
     /** An open shard and how many callers are using it right now (pinned shards are not evicted). */
@@ -232,12 +236,19 @@ public final class VectorStore implements Closeable {
         }
         try {
             for (Handle handle : handles) {
-                handle.shard.commit(lastOffset);
+                if (source.equals(SourcePartition.LOCAL)) {
+                    handle.shard.commitApplied();
+                } else {
+                    handle.shard.commit(lastOffset);
+                }
             }
         } finally {
             for (Handle handle : handles) {
                 unpin(handle);
             }
+        }
+        synchronized (this) {
+            committed.merge(source, lastOffset, Math::max);
         }
     }
 
@@ -290,9 +301,40 @@ public final class VectorStore implements Closeable {
                 }
             }
             failedSources.remove(source);
+            advanceEvicted(source);
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * Moves the checkpoint of the source's LRU-evicted shards up to its last commit. Truthful:
+     * an evicted shard was forced when it closed, and any later mutation for it would have
+     * reopened it (and taken it off this list). Done when a source is released or the store
+     * closes, not at every commit, to keep commits cheap; without it, resuming only replays more.
+     */
+    private void advanceEvicted(SourcePartition source) {
+        Set<String> keys = evicted.remove(source);
+        Long offset = committed.get(source);
+        if (keys == null || offset == null || source.equals(SourcePartition.LOCAL)) {
+            return;
+        }
+        for (String key : keys) {
+            String database = key.substring(0, key.indexOf('/'));
+            try {
+                Optional<Database> db = database(database);
+                if (db.isEmpty() || !Files.exists(db.get().directory().resolve(source.shardFileName()))) {
+                    continue;
+                }
+                try (Shard shard = Shard.openForWrite(key, db.get().directory().resolve(source.shardFileName()),
+                        db.get().dimension(), db.get().maxIdBytes(), options)) {
+                    shard.commit(offset);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("shard {}: could not move its checkpoint up to offset {} of source {} ({}); "
+                        + "resuming the source will replay a little more", key, offset, source, e.getMessage());
+            }
         }
     }
 
@@ -312,6 +354,10 @@ public final class VectorStore implements Closeable {
                     failedSources.add(source);
                 }
                 db.recordSource(source);
+                Set<String> wasEvicted = evicted.get(source);
+                if (wasEvicted != null) {
+                    wasEvicted.remove(key);
+                }
                 Shard shard = Shard.openForWrite(db.name() + "/" + source.shardFileName(),
                         db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
                 handle = new Handle(shard, source);
@@ -374,6 +420,8 @@ public final class VectorStore implements Closeable {
             }
             if (handle.shard.isFailed()) {
                 failedSources.add(handle.source);
+            } else {
+                evicted.computeIfAbsent(handle.source, k -> new HashSet<>()).add(key(databaseOf(handle), handle.source));
             }
         }
     }
@@ -401,6 +449,11 @@ public final class VectorStore implements Closeable {
         }
     }
 
+    private static String databaseOf(Handle handle) {
+        String name = handle.shard.name();
+        return name.substring(0, name.indexOf('/'));
+    }
+
     private static String key(String database, SourcePartition source) {
         return database + "/" + source.shardFileName();
     }
@@ -421,6 +474,9 @@ public final class VectorStore implements Closeable {
         synchronized (this) {
             if (closed) {
                 return;
+            }
+            for (SourcePartition source : new ArrayList<>(evicted.keySet())) {
+                advanceEvicted(source);
             }
             closed = true;
             for (Handle handle : open.values()) {

@@ -140,7 +140,7 @@ class ShardTest {
     void directWritesAfterACrashAreNotMistakenForReplayOfSurvivingNewerEntries() throws Exception {
         Shard shard = open(4);
         shard.applyNext(Mutation.Op.STORE, "a", id("a"), Vectors.of(4, 1));
-        shard.commit(-1);
+        shard.commitApplied();
         shard.applyNext(Mutation.Op.UPDATE, "a", id("a"), Vectors.of(4, 2)); // in place, past the checkpoint
         shard.forceDirty(); // ... and on disk, without a checkpoint
         shard.releaseQuietly();
@@ -156,7 +156,7 @@ class ShardTest {
     void directWriteOffsetsStayAboveSurvivingEntriesAcrossACleanCloseAfterRecovery() throws Exception {
         Shard shard = open(4);
         shard.applyNext(Mutation.Op.STORE, "a", id("a"), Vectors.of(4, 1));
-        shard.commit(-1);
+        shard.commitApplied();
         shard.applyNext(Mutation.Op.UPDATE, "a", id("a"), Vectors.of(4, 2));
         shard.applyNext(Mutation.Op.UPDATE, "a", id("a"), Vectors.of(4, 3));
         shard.forceDirty();

@@ -235,4 +235,44 @@ class VectorStoreTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void closingAShardNeverMovesItsCheckpointPastWhatItsSourceCommitted() throws Exception {
+        SourcePartition p = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(1))) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.createDatabase("other", 2);
+            // Offset 95 (for b) is still buffered by the caller while 96..100 (for a) are applied.
+            for (long o = 96; o <= 100; o++) {
+                store.apply("a", p, List.of(Mutation.store("k" + o, new float[] {o, 0}, o)));
+            }
+            // Another source's shard evicts a's: a is closed, forced, and must not claim offset 100.
+            store.apply("other", new SourcePartition("else", 0), List.of(Mutation.store("z", new float[] {1, 1}, 0)));
+            assertThat(store.openShardCount()).isEqualTo(1);
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(p).orElseThrow()).as("resume must include offset 95").isLessThan(95);
+            assertThat(store.database("a").orElseThrow().get("k100")).as("applied data survived the close").isPresent();
+        }
+    }
+
+    @Test
+    void releasingASourceMovesItsEvictedShardsUpToItsLastCommit() throws Exception {
+        SourcePartition p = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(1))) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.apply("a", p, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.commit(p, 0);
+            for (long o = 1; o <= 5; o++) { // b's shard evicts a's
+                store.apply("b", p, List.of(Mutation.store("y" + o, new float[] {3, 4}, o)));
+            }
+            store.commit(p, 5);
+            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isZero();
+            store.release(p);
+            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(5);
+            assertThat(store.checkpoint(p)).isEqualTo(OptionalLong.of(5));
+        }
+    }
 }
