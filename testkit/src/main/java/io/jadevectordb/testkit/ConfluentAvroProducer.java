@@ -65,14 +65,18 @@ public final class ConfluentAvroProducer {
     }
 
     /**
-     * Serializes {@code record} (written with {@code schema}) in Confluent wire format.
+     * Serializes {@code record} (written with {@code schema}) in Confluent wire format: magic
+     * byte 0, the schema id as a big-endian int, then the Avro binary.
      */
     public static byte[] serialize(int schemaId, Schema schema, GenericRecord record) {
+        byte[] body = avroBinary(schema, record);
+        return java.nio.ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(schemaId).put(body).array();
+    }
+
+    /** Plain Avro binary of {@code record} (no wire-format header). */
+    public static byte[] avroBinary(Schema schema, GenericRecord record) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            // Confluent wire format: magic byte 0, the schema id as a big-endian int, then Avro binary.
-            out.write(0);
-            out.write(java.nio.ByteBuffer.allocate(4).putInt(schemaId).array());
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
             new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
             encoder.flush();

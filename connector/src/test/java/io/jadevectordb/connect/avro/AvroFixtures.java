@@ -1,6 +1,7 @@
 package io.jadevectordb.connect.avro;
 
-import java.io.ByteArrayOutputStream;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,10 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 
 /** Schemas, records and float packing shared by the Avro tests. */
 final class AvroFixtures {
@@ -111,14 +109,6 @@ final class AvroFixtures {
 
     /** Plain Avro binary of {@code record} (no wire-format header). */
     static byte[] avroBinary(Schema schema, GenericRecord record) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-            encoder.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ConfluentAvroProducer.avroBinary(schema, record);
     }
 }
