@@ -270,7 +270,7 @@ final class Shard implements Closeable {
             throw new IOException("shard " + name + ": full (" + slotCount + " slots); spread the database over more partitions");
         }
         long needed = format.slotPosition(slotCount + 1);
-        long grown = ShardFormat.alignUp(Math.max(needed, file.length() + options.growthBytes()), ShardFormat.PAGE_SIZE);
+        long grown = ShardFormat.alignUp(Math.max(needed, file.length() + options.growthBytes()), (long) ShardFormat.PAGE_SIZE);
         try {
             file.extend(grown, options.preallocator());
         } catch (IOException e) {
@@ -295,7 +295,7 @@ final class Shard implements Closeable {
         ShardFormat rebuilt = format.withIndexCapacity(capacity);
         Path tmp = ShardFiles.temporary(path);
         long dataBytes = slotCount * format.slotSize();
-        long length = ShardFormat.alignUp(rebuilt.dataOffset() + dataBytes + options.growthBytes(), ShardFormat.PAGE_SIZE);
+        long length = ShardFormat.alignUp(rebuilt.dataOffset() + dataBytes + options.growthBytes(), (long) ShardFormat.PAGE_SIZE);
         Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, false, highestEntryOffset);
         boolean success = false;
         try {

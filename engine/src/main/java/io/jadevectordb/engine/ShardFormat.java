@@ -72,8 +72,8 @@ public final class ShardFormat {
         if (Integer.bitCount(indexCapacity) != 1 || indexCapacity < MIN_INDEX_CAPACITY) {
             throw new IllegalArgumentException("index capacity must be a power of two >= " + MIN_INDEX_CAPACITY);
         }
-        int slotSize = alignUp((long) dimension * Float.BYTES + 2 + maxIdBytes, SLOT_ALIGNMENT);
-        long dataOffset = alignUp(INDEX_OFFSET + (long) indexCapacity * ShardIndex.ENTRY_SIZE, PAGE_SIZE);
+        int slotSize = slotSize(dimension, maxIdBytes);
+        long dataOffset = alignUp(INDEX_OFFSET + (long) indexCapacity * ShardIndex.ENTRY_SIZE, (long) PAGE_SIZE);
         return new ShardFormat(dimension, maxIdBytes, slotSize, indexCapacity, dataOffset);
     }
 
@@ -82,14 +82,12 @@ public final class ShardFormat {
         return of(dimension, maxIdBytes, capacity);
     }
 
-    static int alignUp(long value, int alignment) {
-        long aligned = (value + alignment - 1) / alignment * alignment;
-        if (aligned > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("value " + value + " too large");
-        }
-        return (int) aligned;
+    /** Bytes of one data slot: vector, id length and id, aligned to 64 (at most about 260 KiB). */
+    static int slotSize(int dimension, int maxIdBytes) {
+        return Math.toIntExact(alignUp((long) dimension * Float.BYTES + 2 + maxIdBytes, (long) SLOT_ALIGNMENT));
     }
 
+    /** {@code value} rounded up to a multiple of {@code alignment}; file positions are longs (files exceed 2 GiB). */
     static long alignUp(long value, long alignment) {
         return (value + alignment - 1) / alignment * alignment;
     }
