@@ -54,7 +54,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Connect's {@code sink-record-send-total} over JMX every 50 ms), so worker and group start-up
  * are left out. Also reported: the ratio to {@code noop}, the commit stall share (our
  * {@code commit-latency-avg-ms} times Connect's commit count, over the wall time), the worker's
- * peak heap. Writes {@code e2e.json} and {@code e2e.svg} to the results directory.
+ * peak heap. Writes {@code e2e.json} and {@code e2e.svg} to the results directory (another
+ * base name with {@code bench.e2e.name}, e.g. for a 1,000,000-record run kept beside the default one).
  */
 public final class PipelineBenchmark {
 
@@ -141,10 +142,11 @@ public final class PipelineBenchmark {
             out.put("scale", scale);
         }
         Files.createDirectories(results);
-        Files.writeString(results.resolve("e2e.json"), Json.write(out));
-        Files.writeString(results.resolve("e2e.svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
+        String file = System.getProperty("bench.e2e.name", "e2e");
+        Files.writeString(results.resolve(file + ".json"), Json.write(out));
+        Files.writeString(results.resolve(file + ".svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
                 + dimension + " floats, one task (records/s; ratio to the do-nothing sink)", rows));
-        System.out.println("Written " + results.resolve("e2e.json").toAbsolutePath() + " and e2e.svg");
+        System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
     }
 
     private static double heapMb(String heap) {
