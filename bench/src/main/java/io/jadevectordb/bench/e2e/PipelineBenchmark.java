@@ -98,13 +98,19 @@ public final class PipelineBenchmark {
             String heap = System.getProperty("bench.e2e.workerHeap", "768m");
             Map<String, String> overrides = Map.of("offset.flush.interval.ms", System.getProperty("bench.e2e.commitMs", "2000"));
             try (BenchWorker worker = BenchWorker.start(work.resolve("connect"), broker.bootstrapServers(), plugins, heap, overrides)) {
+                if (Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true"))) {
+                    // One unmeasured pass so that the first measured configuration does not pay for the
+                    // worker's JIT warm-up and a cold page cache alone.
+                    System.out.println("  warm-up pass (do-nothing sink, not reported):");
+                    runConnector(worker, "bench-warmup", "noop", connectorConfig("noop", registry));
+                }
                 for (String config : configs) {
                     String c = config.trim();
                     if (c.equals("scale")) {
                         continue;
                     }
                     Map<String, Object> row = c.equals("consumer") ? rawConsumer(broker.bootstrapServers())
-                            : runConnector(worker, c, connectorConfig(c, registry));
+                            : runConnector(worker, "bench-" + c, c, connectorConfig(c, registry));
                     row.put("worker_heap_max_mb", c.equals("consumer") ? null : heapMb(heap));
                     rows.add(row);
                 }
@@ -135,6 +141,7 @@ public final class PipelineBenchmark {
         out.put("value_bytes_total", valueBytes);
         out.put("partitions", 1);
         out.put("tasks", 1);
+        out.put("warmup_pass", Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true")));
         out.put("offset_flush_interval_ms", Integer.parseInt(System.getProperty("bench.e2e.commitMs", "2000")));
         out.put("machine", Machine.describe());
         out.put("results", rows);
@@ -253,9 +260,8 @@ public final class PipelineBenchmark {
         return c;
     }
 
-    private Map<String, Object> runConnector(BenchWorker worker, String config, Map<String, String> connectorConfig)
+    private Map<String, Object> runConnector(BenchWorker worker, String name, String config, Map<String, String> connectorConfig)
             throws Exception {
-        String name = "bench-" + config;
         worker.gc();
         long created = System.nanoTime();
         worker.putConnector(name, connectorConfig);
