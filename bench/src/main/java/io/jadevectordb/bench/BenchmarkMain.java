@@ -1,6 +1,6 @@
 package io.jadevectordb.bench;
 
-import io.jadevectordb.connect.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ApicurioRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
