@@ -1,6 +1,6 @@
 package io.jadevectordb.bench;
 
-import io.jadevectordb.connect.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ApicurioRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,12 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the converter benchmarks with the iteration counts given as system properties
+ * Entry point of {@code mvn -Pbench verify}: runs the suites named by {@code bench.suite}
+ * (comma-separated: {@code converter}, the default, {@code engine} ({@link
+ * io.jadevectordb.bench.engine.EngineBenchmarks}), {@code e2e} ({@link
+ * io.jadevectordb.bench.e2e.PipelineBenchmark})).
+ *
+ * <p>The converter suite: runs the converter benchmarks with the iteration counts given as system properties
  * ({@code bench.warmup}, {@code bench.iterations}, {@code bench.seconds}, {@code bench.forks},
  * {@code bench.include}), prints the figures and the fast-path-to-general ratios, and writes
  * JMH's JSON to {@code bench.results}/converter.json. It never fails on a figure. One Apicurio
@@ -31,12 +36,21 @@ public final class BenchmarkMain {
     /**
      * @param args unused; configuration is by system property
      */
-    public static void main(String[] args) throws RunnerException, IOException {
+    public static void main(String[] args) throws Exception {
         Path results = Paths.get(System.getProperty("bench.results", "results"));
         Files.createDirectories(results);
-        Path json = results.resolve("converter.json");
-        try (ApicurioRegistry registry = ApicurioRegistry.start()) {
-            run(json, registry.baseUrl());
+        for (String suite : System.getProperty("bench.suite", "converter").split(",")) {
+            switch (suite.trim()) {
+                case "converter" -> {
+                    try (ApicurioRegistry registry = ApicurioRegistry.start()) {
+                        run(results.resolve("converter.json"), registry.baseUrl());
+                    }
+                }
+                case "engine" -> io.jadevectordb.bench.engine.EngineBenchmarks.run(results);
+                case "e2e" -> io.jadevectordb.bench.e2e.PipelineBenchmark.run(results);
+                default -> throw new IllegalArgumentException("bench.suite: unknown suite '" + suite
+                        + "'; use converter, engine or e2e (comma-separated)");
+            }
         }
     }
 

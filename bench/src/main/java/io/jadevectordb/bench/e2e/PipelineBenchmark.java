@@ -1,0 +1,453 @@
+package io.jadevectordb.bench.e2e;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jadevectordb.bench.Json;
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.LocalKafkaBroker;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The whole pipeline on loopback, every configuration over the same topic and the same records
+ * in one run: a KRaft broker, Apicurio Registry and one distributed Connect worker (each its own
+ * process on 127.0.0.1), one topic of {@code bench.e2e.records} (default 100,000) Avro
+ * vector mutations of {@code bench.e2e.dimension} (768) floats, one partition, one task. Then,
+ * one after the other on the same worker:
+ * <ol>
+ *   <li>{@code noop}: a do-nothing sink with {@code ByteArrayConverter}, the Connect ceiling;</li>
+ *   <li>{@code struct}: our sink fed Structs by Apicurio's {@code AvroConverter} (the general path);</li>
+ *   <li>{@code fastpath}: our sink with {@code VectorMutationAvroConverter};</li>
+ *   <li>{@code consumer}: a plain {@code KafkaConsumer} in the harness reading the topic.</li>
+ * </ol>
+ * Throughput is measured from the first record the task received to the last (read from
+ * Connect's {@code sink-record-send-total} over JMX every 50 ms), so worker and group start-up
+ * are left out. Also reported: the ratio to {@code noop}, the commit stall share (our
+ * {@code commit-latency-avg-ms} times Connect's commit count, over the wall time), the worker's
+ * peak heap. Writes {@code e2e.json} and {@code e2e.svg} to the results directory (another
+ * base name with {@code bench.e2e.name}, e.g. for a 1,000,000-record run kept beside the default one).
+ */
+public final class PipelineBenchmark {
+
+    private static final String TOPIC = "vectors";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final int records;
+    private final int dimension;
+    private final Path work;
+    private final Path repo;
+    private long valueBytes;
+
+    private PipelineBenchmark() {
+        records = Integer.getInteger("bench.e2e.records", 100_000);
+        dimension = Integer.getInteger("bench.e2e.dimension", 768);
+        work = Paths.get(System.getProperty("bench.dataDir", "target/bench-data")).toAbsolutePath().resolve("e2e");
+        repo = Paths.get(System.getProperty("jvdb.repo", "..")).toAbsolutePath().normalize();
+    }
+
+    public static void run(Path results) throws Exception {
+        new PipelineBenchmark().runAll(results);
+    }
+
+    private void runAll(Path results) throws Exception {
+        List<String> configs = List.of(System.getProperty("bench.e2e.configs", "noop,struct,fastpath,consumer,scale").split(","));
+        deleteTree(work);
+        Files.createDirectories(work);
+        if (System.getProperty("apicurio.registry.home") == null) {
+            System.setProperty("apicurio.registry.home", repo.resolve("connector/target/apicurio-registry").toString());
+        }
+        System.out.printf("End-to-end: %,d records of %d floats, one partition, one task; configurations %s%n", records,
+                dimension, configs);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, Object> scale = null;
+        try (LocalKafkaBroker broker = LocalKafkaBroker.start(work.resolve("kafka"));
+             ApicurioRegistry registry = ApicurioRegistry.start()) {
+            broker.createTopic(TOPIC, 1);
+            valueBytes = produce(broker.bootstrapServers(), registry, TOPIC, records, dimension, 0);
+            Path plugins = pluginPath();
+            String heap = System.getProperty("bench.e2e.workerHeap", "768m");
+            Map<String, String> overrides = Map.of("offset.flush.interval.ms", System.getProperty("bench.e2e.commitMs", "2000"));
+            try (BenchWorker worker = BenchWorker.start(work.resolve("connect"), broker.bootstrapServers(), plugins, heap, overrides)) {
+                if (Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true"))) {
+                    // One unmeasured pass so that the first measured configuration does not pay for the
+                    // worker's JIT warm-up and a cold page cache alone.
+                    System.out.println("  warm-up pass (do-nothing sink, not reported):");
+                    runConnector(worker, "bench-warmup", "noop", connectorConfig("noop", registry));
+                }
+                for (String config : configs) {
+                    String c = config.trim();
+                    if (c.equals("scale")) {
+                        continue;
+                    }
+                    Map<String, Object> row = c.equals("consumer") ? rawConsumer(broker.bootstrapServers())
+                            : runConnector(worker, "bench-" + c, c, connectorConfig(c, registry));
+                    row.put("worker_heap_max_mb", c.equals("consumer") ? null : heapMb(heap));
+                    rows.add(row);
+                }
+            }
+            if (configs.contains("scale")) {
+                scale = scale(broker, registry, plugins);
+            }
+        }
+        Map<String, Object> noop = rows.stream().filter(r -> r.get("configuration").equals("noop")).findFirst().orElse(null);
+        System.out.println();
+        System.out.printf("End-to-end throughput, %,d records x %d floats (%.1f MB of values), one task:%n", records, dimension,
+                valueBytes / 1e6);
+        System.out.printf("  %-10s %12s %9s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop", "commit stall",
+                "commit avg", "heap peak");
+        for (Map<String, Object> row : rows) {
+            double rate = (double) row.get("records_per_s");
+            Double ratio = noop == null ? null : rate / (double) noop.get("records_per_s");
+            row.put("ratio_to_noop", ratio);
+            System.out.printf("  %-10s %,12.0f %9.1f %8.2fx %11s %11s %10s%n", row.get("configuration"), rate,
+                    (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio,
+                    row.get("commit_stall_share") == null ? "-" : String.format("%.1f %%", 100 * (double) row.get("commit_stall_share")),
+                    row.get("commit_latency_avg_ms") == null ? "-" : String.format("%.1f ms", (double) row.get("commit_latency_avg_ms")),
+                    row.get("heap_peak_mb") == null ? "-" : String.format("%.0f MB", (double) row.get("heap_peak_mb")));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("records", records);
+        out.put("dimension", dimension);
+        out.put("value_bytes_total", valueBytes);
+        out.put("partitions", 1);
+        out.put("tasks", 1);
+        out.put("warmup_pass", Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true")));
+        out.put("offset_flush_interval_ms", Integer.parseInt(System.getProperty("bench.e2e.commitMs", "2000")));
+        out.put("machine", Machine.describe());
+        out.put("results", rows);
+        if (scale != null) {
+            out.put("scale", scale);
+        }
+        Files.createDirectories(results);
+        String file = System.getProperty("bench.e2e.name", "e2e");
+        Files.writeString(results.resolve(file + ".json"), Json.write(out));
+        Files.writeString(results.resolve(file + ".svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
+                + dimension + " floats, one task (records/s; ratio to the do-nothing sink)", rows));
+        System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
+    }
+
+    private static double heapMb(String heap) {
+        String h = heap.toLowerCase();
+        double n = Double.parseDouble(h.replaceAll("[^0-9.]", ""));
+        return h.endsWith("g") ? n * 1024 : h.endsWith("k") ? n / 1024 : n;
+    }
+
+    /**
+     * The same records for every configuration: STORE of doc-i, vector as array<float>, keyed by
+     * id; with {@code databases > 0} the database field spreads them round-robin over db-0..db-(n-1).
+     *
+     * @return the bytes of all values
+     */
+    private long produce(String bootstrap, ApicurioRegistry registry, String topic, long count, int dimension, int databases)
+            throws Exception {
+        Schema schema = new Schema.Parser().parse(Files.readString(repo.resolve("schemas/vector_mutation.avsc")));
+        int schemaId = new ConfluentAvroProducer(registry.confluentApiUrl()).register(topic + "-value", schema);
+        long valueBytes = 0;
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(1 << 20));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
+        SplittableRandom random = new SplittableRandom(2026);
+        List<List<Float>> distinct = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            List<Float> v = new ArrayList<>(dimension);
+            for (int d = 0; d < dimension; d++) {
+                v.add((float) (random.nextDouble() * 2 - 1));
+            }
+            distinct.add(v);
+        }
+        long t = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                GenericRecord r = new GenericData.Record(schema);
+                String id = "doc-" + i;
+                r.put("id", id);
+                if (databases > 0) {
+                    r.put("database", "db-" + (i % databases));
+                }
+                r.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), "STORE"));
+                r.put("vector", distinct.get(i & 255));
+                byte[] value = ConfluentAvroProducer.serialize(schemaId, schema, r);
+                valueBytes += value.length;
+                producer.send(new ProducerRecord<>(topic, id, value));
+            }
+            producer.flush();
+        }
+        System.out.printf("  produced %,d records to %s (%.1f MB of values) in %.1f s%n", count, topic, valueBytes / 1e6,
+                (System.nanoTime() - t) / 1e9);
+        return valueBytes;
+    }
+
+    /** The bounded scale run on its own small-heap worker (see {@link ScaleRun}). */
+    private Map<String, Object> scale(LocalKafkaBroker broker, ApicurioRegistry registry, Path plugins) throws Exception {
+        int databases = Integer.getInteger("bench.scale.databases", 1000);
+        long count = Long.getLong("bench.scale.records", 10_000);
+        int dim = Integer.getInteger("bench.scale.dimension", 128);
+        broker.createTopic("scale", 1);
+        produce(broker.bootstrapServers(), registry, "scale", count, dim, databases);
+        Map<String, String> c = connectorConfig("fastpath", registry);
+        c.put("topics", "scale");
+        c.put("data.dir", work.resolve("data-scale").toString());
+        c.put("database.routing", "field");
+        c.put("max.open.shards", System.getProperty("bench.scale.maxOpenShards", "100"));
+        String heap = System.getProperty("bench.scale.workerHeap", "256m");
+        try (BenchWorker worker = BenchWorker.start(work.resolve("connect-scale"), broker.bootstrapServers(), plugins, heap,
+                Map.of("offset.flush.interval.ms", System.getProperty("bench.e2e.commitMs", "2000"),
+                        "group.id", "jvdb-bench-scale", "config.storage.topic", "_bench-scale-configs",
+                        "offset.storage.topic", "_bench-scale-offsets", "status.storage.topic", "_bench-scale-status"))) {
+            return ScaleRun.run(worker, "bench-scale", c, count, databases);
+        }
+    }
+
+    private Map<String, String> connectorConfig(String config, ApicurioRegistry registry) throws IOException {
+        Map<String, String> c = new LinkedHashMap<>();
+        if (config.equals("noop")) {
+            c.put("connector.class", "io.jadevectordb.bench.e2e.noop.NoopSinkConnector");
+            c.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+            c.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        } else {
+            // The shipped connector config, as a user would deploy it.
+            JSON.readTree(repo.resolve("config/jadevectordb-sink-avro.json").toFile()).path("config").properties()
+                    .forEach(e -> c.put(e.getKey(), e.getValue().asText()));
+            c.put("data.dir", work.resolve("data-" + config).toString());
+            c.put("value.converter.schema.registry.url", registry.confluentApiUrl());
+            if (config.equals("struct")) {
+                c.remove("value.converter.schema.registry.url");
+                c.put("value.converter", "io.apicurio.registry.utils.converter.AvroConverter");
+                c.put("value.converter.apicurio.registry.url", registry.registryV2Url());
+                c.put("value.converter.apicurio.registry.as-confluent", "true");
+                c.put("value.converter.apicurio.registry.use-id", "contentId");
+                c.put("value.converter.apicurio.registry.headers.enabled", "false");
+            } else if (!config.equals("fastpath")) {
+                throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
+                        + "'; use noop, struct, fastpath, consumer");
+            }
+        }
+        c.put("tasks.max", "1");
+        c.put("topics", TOPIC);
+        return c;
+    }
+
+    private Map<String, Object> runConnector(BenchWorker worker, String name, String config, Map<String, String> connectorConfig)
+            throws Exception {
+        worker.gc();
+        long created = System.nanoTime();
+        worker.putConnector(name, connectorConfig);
+        long deadline = created + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
+        long firstAt = 0;
+        double firstCount = 0;
+        long lastAt;
+        double heapPeak = 0;
+        int polls = 0;
+        while (true) {
+            double sent = worker.metric(name, "sink-record-send-total");
+            long now = System.nanoTime();
+            if (++polls % 10 == 0) {
+                heapPeak = Math.max(heapPeak, worker.heap().getUsed() / 1048576.0);
+            }
+            if (firstAt == 0 && sent > 0) {
+                firstAt = now;
+                firstCount = sent;
+            }
+            if (sent >= records) {
+                lastAt = now;
+                break;
+            }
+            if (now > deadline) {
+                throw new IOException("connector " + name + " delivered " + sent + " of " + records + " records in time; task: "
+                        + worker.taskState(name) + worker.process().tail(30));
+            }
+            if (polls % 100 == 0 && worker.taskState(name).startsWith("FAILED")) {
+                throw new IOException("connector " + name + " failed: " + worker.taskState(name));
+            }
+            Thread.sleep(50);
+        }
+        heapPeak = Math.max(heapPeak, worker.heap().getUsed() / 1048576.0);
+        double seconds = (lastAt - firstAt) / 1e9;
+        double rate = (records - firstCount) / seconds;
+        // Let the last commit land before reading the commit figures.
+        Thread.sleep(Long.parseLong(System.getProperty("bench.e2e.commitMs", "2000")) + 500);
+        double commits = worker.metric(name, "offset-commit-completion-total");
+        double commitAvg = worker.metric(name, "commit-latency-avg-ms");
+        double commitMax = worker.metric(name, "commit-latency-max-ms");
+        double putAvg = worker.metric(name, "put-batch-avg-time-ms");
+        double wall = (System.nanoTime() - firstAt) / 1e9;
+        worker.gc();
+        MemoryUsage after = worker.heap();
+        String state = worker.taskState(name);
+        worker.deleteConnector(name);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("configuration", config);
+        row.put("description", describe(config));
+        row.put("records_per_s", rate);
+        row.put("mb_per_s", rate * valueBytes / records / 1e6);
+        row.put("seconds", seconds);
+        row.put("first_record_after_s", (firstAt - created) / 1e9);
+        row.put("commits", Double.isNaN(commits) ? null : commits);
+        row.put("commit_latency_avg_ms", Double.isNaN(commitAvg) ? null : commitAvg);
+        row.put("commit_latency_max_ms", Double.isNaN(commitMax) ? null : commitMax);
+        row.put("commit_stall_share", Double.isNaN(commitAvg) || Double.isNaN(commits) ? null : commitAvg * commits / 1000 / wall);
+        row.put("put_batch_avg_ms", Double.isNaN(putAvg) ? null : putAvg);
+        row.put("heap_peak_mb", heapPeak);
+        row.put("heap_after_gc_mb", after.getUsed() / 1048576.0);
+        row.put("task_state_at_end", state.length() > 200 ? state.substring(0, 200) : state);
+        System.out.printf("  %-9s %,10.0f records/s over %.1f s (first record %.1f s after creation), heap peak %.0f MB%n",
+                config, rate, seconds, (firstAt - created) / 1e9, heapPeak);
+        return row;
+    }
+
+    private Map<String, Object> rawConsumer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        long count = 0;
+        long firstAt = 0;
+        long firstCount = 0;
+        long lastAt = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (count < records && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
+                long bytes = 0;
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    bytes += r.value().length;
+                }
+                count += batch.count();
+                if (firstAt == 0 && count > 0) {
+                    firstAt = System.nanoTime();
+                    firstCount = count;
+                }
+                lastAt = System.nanoTime();
+                if (bytes < 0) {
+                    throw new IllegalStateException();
+                }
+            }
+        }
+        double seconds = (lastAt - firstAt) / 1e9;
+        double rate = (count - firstCount) / seconds;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("configuration", "consumer");
+        row.put("description", describe("consumer"));
+        row.put("records_per_s", rate);
+        row.put("mb_per_s", rate * valueBytes / records / 1e6);
+        row.put("seconds", seconds);
+        System.out.printf("  %-9s %,10.0f records/s over %.1f s%n", "consumer", rate, seconds);
+        return row;
+    }
+
+    private static String describe(String config) {
+        return switch (config) {
+            case "noop" -> "do-nothing sink, ByteArrayConverter (the Connect ceiling)";
+            case "struct" -> "our sink, Apicurio AvroConverter -> Struct (general path)";
+            case "fastpath" -> "our sink, VectorMutationAvroConverter (fast path)";
+            case "consumer" -> "plain KafkaConsumer<byte[], byte[]> in the harness, no Connect";
+            default -> config;
+        };
+    }
+
+    /**
+     * plugin.path for the worker: our packaged plugin archive unzipped as a user would, the
+     * no-op sink in its own jar, and Apicurio's converter with its libraries.
+     */
+    private Path pluginPath() throws IOException {
+        Path plugins = Files.createDirectories(work.resolve("plugins"));
+        Path archive;
+        try (Stream<Path> files = Files.list(repo.resolve("connector/target"))) {
+            archive = files.filter(f -> f.getFileName().toString().endsWith("-plugin.zip")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no plugin archive in connector/target; build it: "
+                            + "mvn -B -ntp -Pbench -pl bench -am package -DskipTests"));
+        }
+        unzip(archive, plugins);
+        Path noop = Files.createDirectories(plugins.resolve("bench-noop-sink"));
+        try (OutputStream file = Files.newOutputStream(noop.resolve("bench-noop-sink.jar"));
+             JarOutputStream jar = new JarOutputStream(file)) {
+            for (Class<?> type : List.of(io.jadevectordb.bench.e2e.noop.NoopSinkConnector.class,
+                    io.jadevectordb.bench.e2e.noop.NoopSinkTask.class)) {
+                String entry = type.getName().replace('.', '/') + ".class";
+                jar.putNextEntry(new JarEntry(entry));
+                try (var in = type.getClassLoader().getResourceAsStream(entry)) {
+                    in.transferTo(jar);
+                }
+                jar.closeEntry();
+            }
+            jar.putNextEntry(new JarEntry("META-INF/services/org.apache.kafka.connect.sink.SinkConnector"));
+            jar.write((io.jadevectordb.bench.e2e.noop.NoopSinkConnector.class.getName() + "\n").getBytes());
+            jar.closeEntry();
+        }
+        Path apicurio = Files.createDirectories(plugins.resolve("apicurio-avro-converter"));
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String n = entry.replace('\\', '/');
+            if (n.endsWith(".jar") && (n.contains("/io/apicurio/") || n.contains("/org/apache/avro/")
+                    || n.contains("/com/fasterxml/") || n.contains("/org/yaml/") || n.contains("/org/json/")
+                    || n.contains("/com/networknt/") || n.contains("/com/ethlo/") || n.contains("/jakarta/ws/"))) {
+                Path jarPath = Paths.get(entry);
+                Files.copy(jarPath, apicurio.resolve(jarPath.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return plugins;
+    }
+
+    private static void unzip(Path archive, Path into) throws IOException {
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(archive))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                Path target = into.resolve(e.getName()).normalize();
+                if (!target.startsWith(into)) {
+                    throw new IOException(archive + ": entry " + e.getName() + " escapes the target directory");
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(zip, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.jadevectordb.bench.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * What the engine benchmarks share: deterministic vectors and ids, and scratch directories
+ * under {@code bench.dataDir} (default {@code target/engine-data}) that are removed again.
+ */
+final class EngineData {
+
+    private EngineData() {
+    }
+
+    /** {@code count} random vectors of {@code dimension} components in [-1, 1), from a fixed seed. */
+    static float[][] vectors(int count, int dimension, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[][] vectors = new float[count][dimension];
+        for (float[] v : vectors) {
+            for (int i = 0; i < dimension; i++) {
+                v[i] = (float) (random.nextDouble() * 2 - 1);
+            }
+        }
+        return vectors;
+    }
+
+    /** Ids as a producer would send them: {@code doc-<n>}. */
+    static String[] ids(int count, String prefix) {
+        String[] ids = new String[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = prefix + i;
+        }
+        return ids;
+    }
+
+    static int intProperty(String name, int fallback) {
+        return Integer.getInteger(name, fallback);
+    }
+
+    /** A fresh, empty scratch directory. */
+    static Path scratch(String name) throws IOException {
+        Path root = Paths.get(System.getProperty("bench.dataDir", "target/engine-data"));
+        Path dir = root.resolve(name + "-" + ProcessHandle.current().pid());
+        delete(dir);
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    static void delete(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
