@@ -64,7 +64,7 @@ final class IndexEntries {
     }
 
     /** Writes every entry into an (empty) table. */
-    void writeTo(ShardIndex index) {
+    void writeTo(ShardIndex index) throws java.io.IOException {
         for (int i = 0; i < size; i++) {
             index.write(index.insertionPosition(hashes[i]), hashes[i], slots[i], flags[i], offsets[i], crcs[i]);
         }

@@ -2,10 +2,13 @@ package io.jadevectordb.engine;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.BiConsumer;
+import java.util.zip.CRC32C;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -242,7 +245,8 @@ final class Shard implements Closeable {
             return Mutation.Outcome.NOT_FOUND;
         }
         if (liveCount + deletedCount + 1 > (long) (index.capacity() * ShardFormat.MAX_LOAD)) {
-            growIndex(index.capacity() * 2);
+            // Quadrupling keeps the copies of index growth (which rewrites the file) to a third of the data, amortised.
+            growIndex((int) Math.min(index.capacity() * 4L, 1 << 30));
         }
         ensureSlotAvailable();
         int slot = (int) slotCount;
@@ -253,13 +257,16 @@ final class Shard implements Closeable {
         return Mutation.Outcome.APPLIED;
     }
 
-    /** Writes vector and id into a slot; returns the payload checksum. */
-    private int writePayload(int slot, float[] vector, byte[] id) {
-        file.putFloats(format.slotPosition(slot), vector);
-        long idPosition = format.idPosition(slot);
-        file.putShort(idPosition, (short) id.length);
-        file.putBytes(idPosition + 2, id, 0, id.length);
-        return file.crc32c(format.slotPosition(slot), format.payloadLength(id.length));
+    /** Writes vector and id into a slot in one write; returns the payload checksum. */
+    private int writePayload(int slot, float[] vector, byte[] id) throws IOException {
+        ByteBuffer payload = ByteBuffer.allocate((int) format.payloadLength(id.length)).order(ByteOrder.LITTLE_ENDIAN);
+        payload.asFloatBuffer().put(vector);
+        payload.position(vector.length * Float.BYTES);
+        payload.putShort((short) id.length).put(id).flip();
+        CRC32C crc = new CRC32C();
+        crc.update(payload.duplicate());
+        file.write(format.slotPosition(slot), payload);
+        return (int) crc.getValue();
     }
 
     private void ensureSlotAvailable() throws IOException {
@@ -299,15 +306,21 @@ final class Shard implements Closeable {
         Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, false, highestEntryOffset);
         boolean success = false;
         try {
-            ShardFiles.createShardFile(tmp, rebuilt, next, length, options.preallocator());
+            ShardFiles.createShardFile(tmp, rebuilt, next, rebuilt.dataOffset(), options.preallocator());
             try (MappedFile target = MappedFile.open(tmp, false, options.mapChunkBytes())) {
-                byte[] buffer = new byte[1 << 20];
-                for (long done = 0; done < dataBytes; ) {
-                    int n = (int) Math.min(buffer.length, dataBytes - done);
-                    file.getBytes(format.dataOffset() + done, buffer, 0, n);
-                    target.putBytes(rebuilt.dataOffset() + done, buffer, 0, n);
-                    done += n;
-                }
+                // The data region is allocated by writing the data itself (no zero fill first), then the growth tail.
+                long from = format.dataOffset();
+                long to = rebuilt.dataOffset();
+                target.extend(to + dataBytes, (channel, oldLength, newLength) -> {
+                    byte[] buffer = new byte[1 << 20];
+                    for (long done = 0; done < dataBytes; ) {
+                        int n = (int) Math.min(buffer.length, dataBytes - done);
+                        file.getBytes(from + done, buffer, 0, n);
+                        ShardFiles.writeFully(channel, ByteBuffer.wrap(buffer, 0, n), to + done);
+                        done += n;
+                    }
+                });
+                target.extend(length, options.preallocator());
                 entries.writeTo(new ShardIndex(target, rebuilt));
                 target.forceDirty();
             }

@@ -1,5 +1,6 @@
 package io.jadevectordb.engine;
 
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -124,24 +125,25 @@ final class ShardIndex {
     }
 
     /** Writes a whole entry, with its checksum. The entry lies in one sector, so it lands whole or not at all. */
-    void write(int position, long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
-        long at = entryPosition(position);
-        file.putLong(at, hash);
-        file.putInt(at + 8, slot);
-        file.putInt(at + 12, flags);
-        file.putLong(at + 16, sourceOffset);
-        file.putInt(at + 24, payloadCrc);
-        file.putInt(at + 28, entryCrc(hash, slot, flags, sourceOffset, payloadCrc));
+    void write(int position, long hash, int slot, int flags, long sourceOffset, int payloadCrc) throws IOException {
+        byte[] entry = encode(hash, slot, flags, sourceOffset, payloadCrc);
+        putInt(entry, 28, ShardFormat.crc(entry, 0, 28));
+        file.putBytes(entryPosition(position), entry, 0, ENTRY_SIZE);
     }
 
-    static int entryCrc(long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
-        byte[] b = new byte[28];
+    /** The 32 bytes of an entry, checksum field still zero. */
+    private static byte[] encode(long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
+        byte[] b = new byte[ENTRY_SIZE];
         putLong(b, 0, hash);
         putInt(b, 8, slot);
         putInt(b, 12, flags);
         putLong(b, 16, sourceOffset);
         putInt(b, 24, payloadCrc);
-        return ShardFormat.crc(b, 0, 28);
+        return b;
+    }
+
+    static int entryCrc(long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
+        return ShardFormat.crc(encode(hash, slot, flags, sourceOffset, payloadCrc), 0, 28);
     }
 
     private static void putLong(byte[] b, int at, long v) {

@@ -58,7 +58,7 @@ class ShardTest {
             for (int i = 0; i < 1000; i++) {
                 shard.apply(Mutation.store("id-" + i, Vectors.of(3, i), i), id("id-" + i));
             }
-            assertThat(shard.stats().indexCapacity()).isEqualTo(2048);
+            assertThat(shard.stats().indexCapacity()).isEqualTo(4096);
             for (int i = 0; i < 1000; i++) {
                 assertThat(shard.get(id("id-" + i))).as("id-" + i).containsExactly(Vectors.of(3, i));
             }
