@@ -34,9 +34,9 @@ public record Checkpoint(long generation, long sourceOffset, long slotCount, lon
     public static final int SIZE = 64;
     private static final int FLAG_CLEAN = 1;
 
-    /** The first checkpoint of a new file. */
+    /** The first checkpoint of a new file: empty, hence clean (opening it needs no recovery). */
     static Checkpoint initial() {
-        return new Checkpoint(1, -1, 0, 0, 0, false, -1);
+        return new Checkpoint(1, -1, 0, 0, 0, true, -1);
     }
 
     /** The next generation with new contents. */

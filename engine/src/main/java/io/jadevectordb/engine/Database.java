@@ -40,6 +40,9 @@ public final class Database {
     private final String name;
     private final int dimension;
     private final int maxIdBytes;
+    /** Shard files as last listed, and the directory's modification time then (a new shard changes it). */
+    private volatile List<Path> cachedShards;
+    private volatile java.nio.file.attribute.FileTime cachedAt;
 
     private Database(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) {
         this.store = store;
@@ -210,10 +213,23 @@ public final class Database {
         return bytes;
     }
 
+    /** This database's shard files, listed again only when the directory changed. */
+    private List<Path> shards() throws IOException {
+        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(directory);
+        List<Path> cached = cachedShards;
+        if (cached != null && modified.equals(cachedAt)) {
+            return cached;
+        }
+        List<Path> listed = shardFiles(directory);
+        cachedShards = listed;
+        cachedAt = modified;
+        return listed;
+    }
+
     /** The live vector of an id, looked up in every shard. */
     public Optional<float[]> get(String id) throws IOException {
         byte[] key = validateId(id);
-        for (Path shard : shardFiles(directory)) {
+        for (Path shard : shards()) {
             float[] v = withShard(shard, s -> s.get(key));
             if (v != null) {
                 return Optional.of(v);
@@ -229,7 +245,7 @@ public final class Database {
         for (String id : ids) {
             keys.add(validateId(id));
         }
-        for (Path shard : shardFiles(directory)) {
+        for (Path shard : shards()) {
             withShard(shard, s -> {
                 int i = 0;
                 for (String id : ids) {
@@ -255,7 +271,7 @@ public final class Database {
 
     /** Visits every live vector of every shard. */
     public void scan(BiConsumer<String, float[]> visitor) throws IOException {
-        for (Path shard : shardFiles(directory)) {
+        for (Path shard : shards()) {
             withShard(shard, s -> {
                 s.scan(visitor);
                 return null;
@@ -269,7 +285,7 @@ public final class Database {
         long live = 0;
         long deleted = 0;
         long bytes = 0;
-        for (Path shard : shardFiles(directory)) {
+        for (Path shard : shards()) {
             ShardStats s = withShard(shard, ShardView::stats);
             shards.add(s);
             live += s.liveCount();
