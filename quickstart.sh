@@ -5,7 +5,7 @@
 # generator streaming vector mutations. Options: ./quickstart.sh --help
 set -euo pipefail
 cd "$(dirname "$0")"
-if [[ "${1:-}" != "--help" && "${1:-}" != "-h" ]]; then
+if [[ ( "${1:-}" != "--help" && "${1:-}" != "-h" ) || ! -f quickstart/target/classpath.txt ]]; then
   echo "Building (mvn install -DskipTests; the first run downloads dependencies)..."
   mvn -B -ntp -q install -DskipTests
 fi
