@@ -50,13 +50,8 @@ final class BatchApplier {
             return;
         }
         SourcePartition source = KafkaPosition.source(partition);
-        // Open (create) every shard this batch feeds before changing any of them. The engine
-        // checkpoints a shard at the highest offset applied to it when it closes (eviction,
-        // stop); if database B's shard did not exist yet while A's closed past B's first
-        // mutation, the partition's lowest checkpoint would skip that mutation on replay.
-        for (String database : groups.keySet()) {
-            store.apply(database, source, List.of());
-        }
+        // Databases are applied one after another, so for a moment one holds later offsets than
+        // another: safe, because only the partition's commit (after all of them) moves a checkpoint.
         for (Map.Entry<String, List<RoutedMutation>> group : groups.entrySet()) {
             applyGroup(group.getKey(), source, group.getValue());
         }

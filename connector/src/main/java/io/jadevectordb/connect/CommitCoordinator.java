@@ -32,15 +32,17 @@ final class CommitCoordinator {
     private final PartitionBuffers buffers;
     private final BatchApplier applier;
     private final IoFailures ioFailures;
+    private final ErrantRecordRouter errant;
     private final SinkMetrics metrics;
     private RuntimeException pendingFailure;
 
     CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, IoFailures ioFailures,
-                      SinkMetrics metrics) {
+                      ErrantRecordRouter errant, SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
         this.applier = applier;
         this.ioFailures = ioFailures;
+        this.errant = errant;
         this.metrics = metrics;
     }
 
@@ -69,6 +71,12 @@ final class CommitCoordinator {
             }
         }
         metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
+        try {
+            errant.awaitReported();
+        } catch (ConnectException e) {
+            keep(e);
+            return Map.of(); // a rejected record's offset is committed only once it is in the dead letter queue
+        }
         Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
         buffers.durableNextOffsets(partitions).forEach((tp, next) -> durable.put(tp, new OffsetAndMetadata(next)));
         return durable;

@@ -1,6 +1,10 @@
 package io.jadevectordb.connect;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
@@ -24,6 +28,8 @@ final class ErrantRecordRouter {
     private final boolean tolerateAll;
     private final ErrantRecordReporter reporter;
     private final SinkMetrics metrics;
+    /** Reports not yet known to be written; offsets past them must wait (see {@link #awaitReported()}). */
+    private final List<Future<Void>> pending = new ArrayList<>();
 
     ErrantRecordRouter(Map<String, String> props, ErrantRecordReporter reporter, SinkMetrics metrics) {
         this.tolerateAll = "all".equalsIgnoreCase(props.getOrDefault(ERRORS_TOLERANCE_CONFIG, "none").trim());
@@ -45,10 +51,36 @@ final class ErrantRecordRouter {
         }
         log.warn("bad record sent to the dead letter queue: {}", error.getMessage());
         if (reporter != null) {
-            reporter.report(record, error);
+            Future<Void> written = reporter.report(record, error);
+            if (written != null) {
+                pending.add(written);
+            }
         } else {
             log.warn("no dead letter queue configured (errors.deadletterqueue.topic.name): the bad record at {} "
                     + "is skipped and only logged here", error.position());
+        }
+    }
+
+    /**
+     * Waits until every bad record reported so far is written to the dead letter queue. Connect
+     * awaits reports before it calls {@code preCommit}, not those made during it (the sink applies,
+     * and may reject, inside {@code preCommit}), so the sink waits itself before returning offsets.
+     *
+     * @throws ConnectException when a report could not be written: its offset must not be committed
+     */
+    void awaitReported() {
+        try {
+            for (Future<Void> written : pending) {
+                written.get();
+            }
+        } catch (ExecutionException e) {
+            throw new ConnectException("JadeVectorDB sink: writing a bad record to the dead letter queue failed ("
+                    + e.getCause() + "); no offset past it is committed and the task stops so that it is replayed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("JadeVectorDB sink: interrupted while waiting for dead letter queue writes", e);
+        } finally {
+            pending.clear();
         }
     }
 }

@@ -70,7 +70,7 @@ public class VectorSinkTask extends SinkTask {
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
         applier = new BatchApplier(store, buffers, catalog, errant, config.updateMissingPolicy(), metrics);
         ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
-        coordinator = new CommitCoordinator(store, buffers, applier, ioFailures, metrics);
+        coordinator = new CommitCoordinator(store, buffers, applier, ioFailures, errant, metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
     }
 

@@ -35,4 +35,17 @@ class ErrantRecordRouterTest {
 
         assertThatCode(() -> router.reject(record, error)).doesNotThrowAnyException();
     }
+
+    @Test
+    void offsetsWaitForDeadLetterWritesAndAFailedWriteStopsTheCommit() {
+        java.util.concurrent.CompletableFuture<Void> written = new java.util.concurrent.CompletableFuture<>();
+        ErrantRecordRouter router = new ErrantRecordRouter(Map.of("errors.tolerance", "all"), (r, e) -> written,
+                SinkMetrics.none());
+        router.reject(record, error);
+        written.completeExceptionally(new IllegalStateException("dead letter topic unavailable"));
+
+        assertThatThrownBy(router::awaitReported).isInstanceOf(ConnectException.class)
+                .hasMessageContaining("dead letter queue failed").hasMessageContaining("dead letter topic unavailable");
+        assertThatCode(router::awaitReported).as("each report is awaited once").doesNotThrowAnyException();
+    }
 }
