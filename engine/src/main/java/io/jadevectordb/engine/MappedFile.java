@@ -23,7 +23,9 @@ import java.util.zip.CRC32C;
  * chunk sizes are multiples of 4096, so a primitive never straddles two chunks; byte and float
  * runs may, and are split here.
  *
- * <p>Not thread-safe: the owning {@link Shard} serialises access with its lock. Remapping on
+ * <p>Writes go through {@code pwrite} ({@link #write}) into the same page cache the mapping
+ * reads; the mapping serves reads and ranged forces (msync). Not thread-safe: the owning
+ * {@link Shard} serialises access with its lock. Remapping on
  * growth unmaps the old buffers, so no other thread may be reading them at that moment.
  */
 final class MappedFile implements Closeable {
@@ -176,21 +178,6 @@ final class MappedFile implements Closeable {
         return chunk(position).getShort(offset(position));
     }
 
-    void putInt(long position, int value) {
-        chunk(position).putInt(offset(position), value);
-        markDirty(position, 4);
-    }
-
-    void putLong(long position, long value) {
-        chunk(position).putLong(offset(position), value);
-        markDirty(position, 8);
-    }
-
-    void putShort(long position, short value) {
-        chunk(position).putShort(offset(position), value);
-        markDirty(position, 2);
-    }
-
     void getBytes(long position, byte[] dst, int off, int len) {
         while (len > 0) {
             ByteBuffer buffer = chunk(position);
@@ -231,28 +218,6 @@ final class MappedFile implements Closeable {
             buffer.slice(at, n << 2).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dst, off, n);
             position += (long) n << 2;
             off += n;
-            len -= n;
-        }
-    }
-
-    /** Writes {@code src} as little-endian floats starting at {@code position} (4-byte aligned). */
-    void putFloats(long position, float[] src) throws IOException {
-        ByteBuffer bytes = ByteBuffer.allocate(src.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(src);
-        write(position, bytes);
-    }
-
-    /** Fills [position, position + len) with zeros. */
-    void zero(long position, long len) {
-        markDirty(position, len);
-        byte[] zeros = new byte[(int) Math.min(len, 65536)];
-        while (len > 0) {
-            int n = (int) Math.min(len, zeros.length);
-            ByteBuffer buffer = chunk(position);
-            int at = offset(position);
-            n = Math.min(n, buffer.capacity() - at);
-            buffer.put(at, zeros, 0, n);
-            position += n;
             len -= n;
         }
     }

@@ -166,9 +166,4 @@ final class ShardIndex {
         }
         return position;
     }
-
-    /** Zeroes the whole table. */
-    void clear() {
-        file.zero(ShardFormat.INDEX_OFFSET, (long) capacity() * ENTRY_SIZE);
-    }
 }
