@@ -5,6 +5,9 @@ import java.util.Arrays;
 /** A list of index entries held in parallel arrays, used to rebuild a table in a new file. */
 final class IndexEntries {
 
+    /** Entries held in memory at most while a table is written (bounds the heap of a rebuild). */
+    private static final int FLUSH_EVERY = 16_384;
+
     private long[] hashes = new long[64];
     private int[] slots = new int[64];
     private int[] flags = new int[64];
@@ -63,11 +66,25 @@ final class IndexEntries {
         return n;
     }
 
-    /** Writes every entry into an (empty) table. */
+    /**
+     * Writes every entry into an (empty) table, in the order of their home positions: then the
+     * held entries of each flush lie close together and go out in a few large writes.
+     */
     void writeTo(ShardIndex index) throws java.io.IOException {
+        int mask = index.capacity() - 1;
+        long[] order = new long[size];
         for (int i = 0; i < size; i++) {
-            index.write(index.insertionPosition(hashes[i]), hashes[i], slots[i], flags[i], offsets[i], crcs[i]);
+            order[i] = ((hashes[i] & mask) << 32) | i;
         }
+        Arrays.sort(order);
+        for (long key : order) {
+            int i = (int) key;
+            index.write(index.insertionPosition(hashes[i]), hashes[i], slots[i], flags[i], offsets[i], crcs[i]);
+            if (index.pendingCount() >= FLUSH_EVERY) {
+                index.flush();
+            }
+        }
+        index.flush();
     }
 
     /** Smallest power-of-two capacity that keeps these entries (plus one) under the load limit. */

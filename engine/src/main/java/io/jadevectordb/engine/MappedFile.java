@@ -30,6 +30,9 @@ import java.util.zip.CRC32C;
  */
 final class MappedFile implements Closeable {
 
+    /** Size of the append buffer: big enough for a batch of vectors, small beside a mapped file. */
+    private static final int STAGE_BYTES = 1 << 20;
+
     private final Path path;
     private final FileChannel channel;
     private final boolean readOnly;
@@ -41,6 +44,12 @@ final class MappedFile implements Closeable {
     private int[] dirtyLo;
     private int[] dirtyHi;
     private boolean sizeChanged;
+    /**
+     * Appended bytes not yet written (see {@link #append}): {@code [stageStart, stageStart +
+     * stage.position())}. Null until the first append.
+     */
+    private ByteBuffer stage;
+    private long stageStart;
 
     private MappedFile(Path path, FileChannel channel, boolean readOnly, long chunkSize) throws IOException {
         this.path = path;
@@ -121,6 +130,7 @@ final class MappedFile implements Closeable {
         if (newLength <= length) {
             return;
         }
+        flushAppends();
         long oldLength = length;
         boolean success = false;
         try {
@@ -167,18 +177,22 @@ final class MappedFile implements Closeable {
     }
 
     int getInt(long position) {
+        unstage(position, 4);
         return chunk(position).getInt(offset(position));
     }
 
     long getLong(long position) {
+        unstage(position, 8);
         return chunk(position).getLong(offset(position));
     }
 
     short getShort(long position) {
+        unstage(position, 2);
         return chunk(position).getShort(offset(position));
     }
 
     void getBytes(long position, byte[] dst, int off, int len) {
+        unstage(position, len);
         while (len > 0) {
             ByteBuffer buffer = chunk(position);
             int at = offset(position);
@@ -201,14 +215,70 @@ final class MappedFile implements Closeable {
 
     /** Writes {@code src} (position to limit) at {@code position} with {@code pwrite}. */
     void write(long position, ByteBuffer src) throws IOException {
+        unstage(position, src.remaining());
         markDirty(position, src.remaining());
         while (src.hasRemaining()) {
             position += channel.write(src, position);
         }
     }
 
+    /**
+     * Writes {@code src} at {@code position} later: bytes appended right after the previous
+     * append are gathered into one buffer and written with one {@code pwrite} by
+     * {@link #flushAppends} (or when the buffer is full, or before anything reads or writes that
+     * range). Inserts fill consecutive slots, so a batch of them costs one system call instead
+     * of one per vector, which is most of what an insert costs. The owner flushes before it
+     * lets another thread read.
+     */
+    void append(long position, ByteBuffer src) throws IOException {
+        int len = src.remaining();
+        if (stage != null && stage.position() > 0 && (position != stageStart + stage.position() || len > stage.remaining())) {
+            flushAppends();
+        }
+        if (len > STAGE_BYTES / 2) {
+            write(position, src);
+            return;
+        }
+        if (stage == null) {
+            stage = ByteBuffer.allocateDirect(STAGE_BYTES);
+        }
+        if (stage.position() == 0) {
+            stageStart = position;
+        }
+        markDirty(position, len);
+        stage.put(src);
+    }
+
+    /** Writes the gathered appends; a failure leaves them unwritten and must fail the file's owner. */
+    void flushAppends() throws IOException {
+        if (stage == null || stage.position() == 0) {
+            return;
+        }
+        ByteBuffer pending = stage.flip();
+        long position = stageStart;
+        try {
+            while (pending.hasRemaining()) {
+                position += channel.write(pending, position);
+            }
+        } finally {
+            stage.clear();
+        }
+    }
+
+    /** Before [position, position + len) is read or overwritten, appends gathered over it are written. */
+    private void unstage(long position, long len) {
+        if (stage != null && stage.position() > 0 && position < stageStart + stage.position() && position + len > stageStart) {
+            try {
+                flushAppends();
+            } catch (IOException e) {
+                throw new UncheckedIOException("write of appended bytes to " + path + " failed", e);
+            }
+        }
+    }
+
     /** Reads {@code dst.length} floats starting at {@code position} (4-byte aligned). */
     void getFloats(long position, float[] dst) {
+        unstage(position, (long) dst.length * Float.BYTES);
         int off = 0;
         int len = dst.length;
         while (len > 0) {
@@ -224,6 +294,7 @@ final class MappedFile implements Closeable {
 
     /** CRC32C of [position, position + len). */
     int crc32c(long position, long len) {
+        unstage(position, len);
         CRC32C crc = new CRC32C();
         while (len > 0) {
             ByteBuffer buffer = chunk(position);
@@ -257,6 +328,7 @@ final class MappedFile implements Closeable {
      *                     the file as failed (see {@link ShardFailedException})
      */
     long forceDirty() throws IOException {
+        flushAppends();
         long forced = 0;
         try {
             for (int i = 0; i < chunks.length; i++) {
@@ -291,8 +363,10 @@ final class MappedFile implements Closeable {
         }
     }
 
+    /** Closes without writing gathered appends: the owner flushes them first, or is failing. */
     @Override
     public void close() throws IOException {
+        stage = null;
         for (MappedByteBuffer chunk : chunks) {
             unmap(chunk);
         }

@@ -2,11 +2,14 @@ package io.jadevectordb.engine;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -194,15 +197,53 @@ final class Shard implements Closeable {
 
     /** Applies one validated mutation (see {@link Database#validate}). */
     Mutation.Outcome apply(Mutation mutation, byte[] id) throws IOException {
+        return applyAll(List.of(mutation), m -> id).get(0);
+    }
+
+    /** Turns a mutation into its id bytes, or throws {@link InvalidMutationException}. */
+    interface IdValidator {
+        byte[] validate(Mutation mutation);
+    }
+
+    /**
+     * Applies a batch in order under one lock hold. Each mutation is validated just before it
+     * is applied; an invalid one throws with those before it applied. New vectors are gathered
+     * and written together when the batch ends (see {@link MappedFile#append}); if that write
+     * fails the shard fails, since index entries already point at them.
+     */
+    List<Mutation.Outcome> applyAll(List<Mutation> batch, IdValidator validator) throws IOException {
         lock.writeLock().lock();
         try {
             ensureWritable();
-            Mutation.Outcome outcome = applyLocked(mutation, id);
-            appliedThrough = Math.max(appliedThrough, mutation.sourceOffset());
-            highestEntryOffset = Math.max(highestEntryOffset, mutation.sourceOffset());
-            return outcome;
+            List<Mutation.Outcome> outcomes = new ArrayList<>(batch.size());
+            try {
+                for (Mutation mutation : batch) {
+                    byte[] id = validator.validate(mutation);
+                    outcomes.add(applyLocked(mutation, id));
+                    appliedThrough = Math.max(appliedThrough, mutation.sourceOffset());
+                    highestEntryOffset = Math.max(highestEntryOffset, mutation.sourceOffset());
+                }
+            } finally {
+                flushAppends();
+            }
+            return outcomes;
+        } catch (UncheckedIOException e) {
+            throw fail("write of gathered vectors and index entries failed", e.getCause());
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** Vectors first, then the entries that point at them: a lock-free reader never finds an entry before its vector. */
+    private void flushAppends() throws IOException {
+        if (failed || closed) {
+            return;
+        }
+        try {
+            file.flushAppends();
+            index.flush();
+        } catch (IOException | UncheckedIOException e) {
+            throw fail("write of gathered vectors and index entries failed", e);
         }
     }
 
@@ -232,7 +273,7 @@ final class Shard implements Closeable {
                     // fall through: an update of a live id is a store in place
                 case STORE:
                 default:
-                    int crc = writePayload(slot, m.vector(), id);
+                    int crc = writePayload(slot, m.vector(), id, false);
                     index.write(position, hash, slot, ShardIndex.FLAG_OCCUPIED, m.sourceOffset(), crc);
                     if (deleted) {
                         deletedCount--;
@@ -250,22 +291,30 @@ final class Shard implements Closeable {
         }
         ensureSlotAvailable();
         int slot = (int) slotCount;
-        int crc = writePayload(slot, m.vector(), id);
+        int crc = writePayload(slot, m.vector(), id, true);
         slotCount++;
         index.write(index.insertionPosition(hash), hash, slot, ShardIndex.FLAG_OCCUPIED, m.sourceOffset(), crc);
         liveCount++;
         return Mutation.Outcome.APPLIED;
     }
 
-    /** Writes vector and id into a slot in one write; returns the payload checksum. */
-    private int writePayload(int slot, float[] vector, byte[] id) throws IOException {
-        ByteBuffer payload = ByteBuffer.allocate((int) format.payloadLength(id.length)).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Writes vector, id and zero padding into a slot; returns the payload checksum. A new slot
+     * (the next one at the end of the data) is appended, so a batch of inserts is one write.
+     */
+    private int writePayload(int slot, float[] vector, byte[] id, boolean newSlot) throws IOException {
+        ByteBuffer payload = ByteBuffer.allocate(format.slotSize()).order(ByteOrder.LITTLE_ENDIAN);
         payload.asFloatBuffer().put(vector);
         payload.position(vector.length * Float.BYTES);
         payload.putShort((short) id.length).put(id).flip();
         CRC32C crc = new CRC32C();
         crc.update(payload.duplicate());
-        file.write(format.slotPosition(slot), payload);
+        payload.clear();
+        if (newSlot) {
+            file.append(format.slotPosition(slot), payload);
+        } else {
+            file.write(format.slotPosition(slot), payload);
+        }
         return (int) crc.getValue();
     }
 

@@ -1,7 +1,10 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The open-addressing hash index of a shard file: id -> data slot, with linear probing.
@@ -19,6 +22,11 @@ import java.util.Arrays;
  * A hash match is only a candidate: the full id stored in the slot is compared byte for byte.
  * Entries are never removed from the table in place (soft delete sets a flag), so probe chains
  * stay intact; recovery and compaction rebuild the table in a new layout instead.
+ *
+ * <p>Writes are held here until {@link #flush}, which writes them in position order, one
+ * {@code pwrite} per run of nearby entries: a system call per entry costs more than the rest of
+ * an insert, and the owner flushes after the vectors the entries point at (so a lock-free reader
+ * never finds an entry before its vector) and before it lets another thread read.
  */
 final class ShardIndex {
 
@@ -26,9 +34,15 @@ final class ShardIndex {
     static final int FLAG_OCCUPIED = 1;
     static final int FLAG_DELETED = 2;
 
+    /** Entries further apart than this are written with separate calls (never rewriting a whole untouched page). */
+    private static final int RUN_GAP_BYTES = 4096;
+    private static final int RUN_MAX_BYTES = 1 << 20;
+
     private final MappedFile file;
     private final ShardFormat format;
     private final int mask;
+    /** Entries written but not yet flushed, by table position. */
+    private final Map<Integer, byte[]> pending = new HashMap<>();
 
     ShardIndex(MappedFile file, ShardFormat format) {
         this.file = file;
@@ -66,16 +80,35 @@ final class ShardIndex {
     int find(byte[] id, long hash) {
         int position = (int) (hash & mask);
         while (true) {
-            long at = entryPosition(position);
-            long stored = file.getLong(at);
+            long stored = hashAt(position);
             if (stored == 0) {
                 return -(position + 1);
             }
-            if (stored == hash && idEquals(file.getInt(at + 8), id)) {
+            if (stored == hash && idEquals(slotAt(position), id)) {
                 return position;
             }
             position = (position + 1) & mask;
         }
+    }
+
+    private long longAt(int position, int field) {
+        if (!pending.isEmpty()) {
+            byte[] entry = pending.get(position);
+            if (entry != null) {
+                return getLong(entry, field);
+            }
+        }
+        return file.getLong(entryPosition(position) + field);
+    }
+
+    private int intAt(int position, int field) {
+        if (!pending.isEmpty()) {
+            byte[] entry = pending.get(position);
+            if (entry != null) {
+                return getInt(entry, field);
+            }
+        }
+        return file.getInt(entryPosition(position) + field);
     }
 
     private boolean idEquals(int slot, byte[] id) {
@@ -90,45 +123,93 @@ final class ShardIndex {
     }
 
     long hashAt(int position) {
-        return file.getLong(entryPosition(position));
+        return longAt(position, 0);
     }
 
     int slotAt(int position) {
-        return file.getInt(entryPosition(position) + 8);
+        return intAt(position, 8);
     }
 
     int flagsAt(int position) {
-        return file.getInt(entryPosition(position) + 12);
+        return intAt(position, 12);
     }
 
     long offsetAt(int position) {
-        return file.getLong(entryPosition(position) + 16);
+        return longAt(position, 16);
     }
 
     int payloadCrcAt(int position) {
-        return file.getInt(entryPosition(position) + 24);
+        return intAt(position, 24);
     }
 
     boolean entryCrcValid(int position) {
-        return file.getInt(entryPosition(position) + 28) == entryCrc(hashAt(position), slotAt(position),
+        return intAt(position, 28) == entryCrc(hashAt(position), slotAt(position),
                 flagsAt(position), offsetAt(position), payloadCrcAt(position));
     }
 
     boolean isEmpty(int position) {
-        long at = entryPosition(position);
         for (int i = 0; i < ENTRY_SIZE; i += 8) {
-            if (file.getLong(at + i) != 0) {
+            if (longAt(position, i) != 0) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Writes a whole entry, with its checksum. The entry lies in one sector, so it lands whole or not at all. */
-    void write(int position, long hash, int slot, int flags, long sourceOffset, int payloadCrc) throws IOException {
+    /**
+     * Writes a whole entry, with its checksum, at the next {@link #flush}. The entry lies in one
+     * sector, so it lands whole or not at all.
+     */
+    void write(int position, long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
         byte[] entry = encode(hash, slot, flags, sourceOffset, payloadCrc);
         putInt(entry, 28, ShardFormat.crc(entry, 0, 28));
-        file.putBytes(entryPosition(position), entry, 0, ENTRY_SIZE);
+        pending.put(position, entry);
+    }
+
+    /** Number of entries waiting for {@link #flush}. */
+    int pendingCount() {
+        return pending.size();
+    }
+
+    /**
+     * Writes the held entries in position order: entries less than a page apart share one
+     * {@code pwrite} of the bytes between them (copied from the file, so unchanged). A failure
+     * leaves the entries unwritten and must fail the owner.
+     */
+    void flush() throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        int[] positions = new int[pending.size()];
+        int n = 0;
+        for (int p : pending.keySet()) {
+            positions[n++] = p;
+        }
+        Arrays.sort(positions);
+        byte[] run = null;
+        int first = 0;
+        for (int i = 1; i <= n; i++) {
+            boolean endsRun = i == n
+                    || entryPosition(positions[i]) - entryPosition(positions[i - 1]) - ENTRY_SIZE > RUN_GAP_BYTES
+                    || entryPosition(positions[i]) + ENTRY_SIZE - entryPosition(positions[first]) > RUN_MAX_BYTES;
+            if (!endsRun) {
+                continue;
+            }
+            long start = entryPosition(positions[first]);
+            int length = (int) (entryPosition(positions[i - 1]) + ENTRY_SIZE - start);
+            if (run == null || run.length < length) {
+                run = new byte[Math.max(length, ENTRY_SIZE)];
+            }
+            if (i - first > 1) {
+                file.getBytes(start, run, 0, length);
+            }
+            for (int k = first; k < i; k++) {
+                System.arraycopy(pending.get(positions[k]), 0, run, (int) (entryPosition(positions[k]) - start), ENTRY_SIZE);
+            }
+            file.write(start, ByteBuffer.wrap(run, 0, length));
+            first = i;
+        }
+        pending.clear();
     }
 
     /** The 32 bytes of an entry, checksum field still zero. */
@@ -144,6 +225,22 @@ final class ShardIndex {
 
     static int entryCrc(long hash, int slot, int flags, long sourceOffset, int payloadCrc) {
         return ShardFormat.crc(encode(hash, slot, flags, sourceOffset, payloadCrc), 0, 28);
+    }
+
+    private static long getLong(byte[] b, int at) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[at + i] & 0xff);
+        }
+        return v;
+    }
+
+    private static int getInt(byte[] b, int at) {
+        int v = 0;
+        for (int i = 3; i >= 0; i--) {
+            v = (v << 8) | (b[at + i] & 0xff);
+        }
+        return v;
     }
 
     private static void putLong(byte[] b, int at, long v) {

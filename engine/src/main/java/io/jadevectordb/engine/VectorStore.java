@@ -198,17 +198,12 @@ public final class VectorStore implements Closeable {
     public List<Mutation.Outcome> apply(String database, SourcePartition source, List<Mutation> batch) throws IOException {
         Database db = database(database).orElseThrow(() -> new IllegalStateException("database " + database
                 + " does not exist in " + root + "; create it first (createDatabase)"));
-        List<Mutation.Outcome> outcomes = new ArrayList<>(batch.size());
         Handle handle = acquire(db, source);
         try {
-            for (Mutation m : batch) {
-                byte[] id = db.validate(m);
-                outcomes.add(handle.shard.apply(m, id));
-            }
+            return handle.shard.applyAll(batch, db::validate);
         } finally {
             unpin(handle);
         }
-        return outcomes;
     }
 
     /**

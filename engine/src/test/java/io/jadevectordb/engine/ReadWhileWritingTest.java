@@ -55,13 +55,19 @@ class ReadWhileWritingTest {
                 try {
                     long o = 1;
                     // Keeps writing until the reader has done its rounds, so reads overlap writes.
-                    for (; o < MUTATIONS || (rounds.get() < READ_ROUNDS && !readerFailed.get()); o++) {
-                        String id = "k-" + (o * 7919 % IDS);
-                        Mutation m = o % 5 == 0 ? Mutation.delete(id, o) : Mutation.store(id, uniform(o), o);
-                        store.apply("db", source, List.of(m));
-                        if (o % 100 == 0) {
-                            store.commit(source, o);
+                    // Batches of 1 to 7: a batch writes its vectors, then its entries, when it ends.
+                    while (o < MUTATIONS || (rounds.get() < READ_ROUNDS && !readerFailed.get())) {
+                        List<Mutation> batch = new java.util.ArrayList<>();
+                        for (long end = o + 1 + o % 7; o < end; o++) {
+                            String id = "k-" + (o * 7919 % IDS);
+                            batch.add(o % 5 == 0 ? Mutation.delete(id, o) : Mutation.store(id, uniform(o), o));
+                            if (o % 100 == 0) {
+                                store.apply("db", source, batch);
+                                store.commit(source, o);
+                                batch.clear();
+                            }
                         }
+                        store.apply("db", source, batch);
                     }
                     store.commit(source, o - 1);
                 } catch (java.io.IOException e) {

@@ -42,6 +42,44 @@ class ShardTest {
     }
 
     @Test
+    void oneBatchThatRewritesItsOwnIdsAppliesEveryStepInOrderAcrossIndexGrowth() throws Exception {
+        // Inside a batch the new vectors and entries are held back and written when it ends; later
+        // mutations of the same batch must still see them, also across an index growth.
+        java.util.List<Mutation> batch = new java.util.ArrayList<>();
+        long o = 0;
+        for (int i = 0; i < 400; i++) {
+            batch.add(Mutation.store("id-" + i, Vectors.of(8, i), o++));
+            if (i % 3 == 0) {
+                batch.add(Mutation.update("id-" + i, Vectors.of(8, 1000 + i), o++));
+            }
+            if (i % 7 == 0) {
+                batch.add(Mutation.delete("id-" + i, o++));
+            }
+            if (i % 14 == 0) {
+                batch.add(Mutation.store("id-" + i, Vectors.of(8, 2000 + i), o++));
+            }
+        }
+        try (Shard shard = open(8)) {
+            java.util.List<Mutation.Outcome> outcomes = shard.applyAll(batch, m -> id(m.id()));
+            assertThat(outcomes).containsOnly(Mutation.Outcome.APPLIED);
+            assertThat(shard.stats().indexCapacity()).isGreaterThan(ShardFormat.MIN_INDEX_CAPACITY);
+            shard.commit(o - 1);
+        }
+        try (Shard shard = open(8)) {
+            assertThat(shard.wasRecovered()).isFalse();
+            for (int i = 0; i < 400; i++) {
+                float[] expected = i % 14 == 0 ? Vectors.of(8, 2000 + i)
+                        : i % 7 == 0 ? null
+                        : i % 3 == 0 ? Vectors.of(8, 1000 + i)
+                        : Vectors.of(8, i);
+                assertThat(shard.get(id("id-" + i))).as("id-" + i).isEqualTo(expected);
+            }
+            assertThat(shard.stats().liveCount()).isEqualTo(400 - (400 / 7 + 1) + (400 / 14 + 1));
+        }
+        assertThat(ShardVerifier.verify("db/s-0.jvdb", dir.resolve("s-0.jvdb"), options).faults()).isEmpty();
+    }
+
+    @Test
     void skipsMutationsAtOrBelowTheOffsetThatLastWroteTheId() throws Exception {
         try (Shard shard = open(4)) {
             shard.apply(Mutation.store("k", Vectors.of(4, 1), 10), id("k"));
