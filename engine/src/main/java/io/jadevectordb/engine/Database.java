@@ -40,9 +40,23 @@ public final class Database {
     private final String name;
     private final int dimension;
     private final int maxIdBytes;
-    /** Shard files as last listed, and the directory's modification time then (a new shard changes it). */
-    private volatile List<Path> cachedShards;
-    private volatile java.nio.file.attribute.FileTime cachedAt;
+    /**
+     * How long a read trusts the shard list without looking at the directory again. Shards this
+     * store creates invalidate the list at once; one created by another process (a task on
+     * another worker) or moved aside by hand is seen within this delay. A look costs a
+     * {@code stat}, which is more than the rest of a single get.
+     */
+    private static final long RECHECK_NANOS = 50_000_000L;
+
+    /** A shard file with the names reads need, worked out once per listing. */
+    private record ShardRef(Path path, SourcePartition source, String name) {
+    }
+
+    /** Shard files as last listed, the directory's modification time then, and when it was last compared. */
+    private record ShardList(List<ShardRef> refs, java.nio.file.attribute.FileTime modified, long checkedAt) {
+    }
+
+    private volatile ShardList cachedShards;
 
     private Database(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) {
         this.store = store;
@@ -213,23 +227,39 @@ public final class Database {
         return bytes;
     }
 
-    /** This database's shard files, listed again only when the directory changed. */
-    private List<Path> shards() throws IOException {
-        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(directory);
-        List<Path> cached = cachedShards;
-        if (cached != null && modified.equals(cachedAt)) {
-            return cached;
+    /**
+     * This database's shard files, listed again only when the directory changed (new shards
+     * change its modification time), looked at no more than every {@link #RECHECK_NANOS}.
+     */
+    private List<ShardRef> shards() throws IOException {
+        ShardList cached = cachedShards;
+        long now = System.nanoTime();
+        if (cached != null && now - cached.checkedAt() < RECHECK_NANOS) {
+            return cached.refs();
         }
-        List<Path> listed = shardFiles(directory);
-        cachedShards = listed;
-        cachedAt = modified;
-        return listed;
+        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(directory);
+        if (cached != null && modified.equals(cached.modified())) {
+            cachedShards = new ShardList(cached.refs(), modified, now);
+            return cached.refs();
+        }
+        List<ShardRef> refs = new ArrayList<>();
+        for (Path path : shardFiles(directory)) {
+            String file = path.getFileName().toString();
+            refs.add(new ShardRef(path, SourcePartition.fromShardFileName(file), name + "/" + file));
+        }
+        cachedShards = new ShardList(List.copyOf(refs), modified, now);
+        return cachedShards.refs();
+    }
+
+    /** The store opened (perhaps created) a shard of this database: list the directory on the next read. */
+    void shardsChanged() {
+        cachedShards = null;
     }
 
     /** The live vector of an id, looked up in every shard. */
     public Optional<float[]> get(String id) throws IOException {
         byte[] key = validateId(id);
-        for (Path shard : shards()) {
+        for (ShardRef shard : shards()) {
             float[] v = withShard(shard, s -> s.get(key));
             if (v != null) {
                 return Optional.of(v);
@@ -245,7 +275,7 @@ public final class Database {
         for (String id : ids) {
             keys.add(validateId(id));
         }
-        for (Path shard : shards()) {
+        for (ShardRef shard : shards()) {
             withShard(shard, s -> {
                 int i = 0;
                 for (String id : ids) {
@@ -271,7 +301,7 @@ public final class Database {
 
     /** Visits every live vector of every shard. */
     public void scan(BiConsumer<String, float[]> visitor) throws IOException {
-        for (Path shard : shards()) {
+        for (ShardRef shard : shards()) {
             withShard(shard, s -> {
                 s.scan(visitor);
                 return null;
@@ -285,7 +315,7 @@ public final class Database {
         long live = 0;
         long deleted = 0;
         long bytes = 0;
-        for (Path shard : shards()) {
+        for (ShardRef shard : shards()) {
             ShardStats s = withShard(shard, ShardView::stats);
             shards.add(s);
             live += s.liveCount();
@@ -313,12 +343,12 @@ public final class Database {
      * writer holds the shard, through a {@link ShardSnapshot}, which checks every entry and
      * vector it copies, so a concurrent write is never seen half done.
      */
-    private <T> T withShard(Path path, ShardFunction<T> fn) throws IOException {
-        SourcePartition source = SourcePartition.fromShardFileName(path.getFileName().toString());
-        String shardName = name + "/" + path.getFileName();
+    private <T> T withShard(ShardRef ref, ShardFunction<T> fn) throws IOException {
+        Path path = ref.path();
+        String shardName = ref.name();
         VectorStore.Handle handle;
         try {
-            handle = store.acquire(this, source);
+            handle = store.acquire(this, ref.source());
         } catch (ShardLockedException e) {
             try (ShardSnapshot snapshot = ShardSnapshot.open(shardName, path, store.options())) {
                 return fn.apply(new ShardView() {

@@ -357,6 +357,7 @@ public final class VectorStore implements Closeable {
                         db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
                 handle = new Handle(shard, source);
                 open.put(key, handle);
+                db.shardsChanged();
             }
             handle.pins++;
             evictBeyondLimit();

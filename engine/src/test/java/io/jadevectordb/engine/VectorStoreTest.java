@@ -204,6 +204,26 @@ class VectorStoreTest {
     }
 
     @Test
+    void readsSeeAShardThisStoreJustCreatedAtOnceAndOneAnotherWriterCreatedSoonAfter() throws Exception {
+        try (VectorStore writer = VectorStore.open(root, options); VectorStore reader = VectorStore.open(root, options)) {
+            Database mine = writer.createDatabase("a", 2);
+            writer.apply("a", new SourcePartition("t", 0), List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            Database theirs = reader.database("a").orElseThrow();
+            assertThat(theirs.get("x")).isPresent();
+            assertThat(mine.get("y")).isEmpty();
+            // A new shard (partition 1) in the store that reads: visible at once, though the list was just read.
+            writer.apply("a", new SourcePartition("t", 1), List.of(Mutation.store("y", new float[] {3, 4}, 0)));
+            assertThat(mine.get("y")).hasValueSatisfying(v -> assertThat(v).containsExactly(3, 4));
+            // In another store (another process, as far as the files tell) it shows once the cached list is rechecked.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (theirs.get("y").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(theirs.get("y")).hasValueSatisfying(v -> assertThat(v).containsExactly(3, 4));
+        }
+    }
+
+    @Test
     void twoWritersCreatingTheSameDatabaseAtOnceAgreeOnOneDimension() throws Exception {
         for (int round = 0; round < 20; round++) {
             String name = "race" + round;
