@@ -73,6 +73,14 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "Longer ids are rejected as bad records.";
     public static final int MAX_ID_BYTES_DEFAULT = StoreOptions.DEFAULT_MAX_ID_BYTES;
 
+    public static final String SHARD_EXPECTED_VECTORS_CONFIG = "shard.expected.vectors";
+    public static final String SHARD_EXPECTED_VECTORS_DOC = "Vectors one shard (one database fed by one topic partition) "
+            + "is expected to hold. New shards get an index that size from the start, so a bulk load never grows it: "
+            + "growth rewrites the shard file, vectors included, which stalls the task for seconds once a shard holds "
+            + "gigabytes. Costs 32 to 64 bytes of disk per expected vector in every new shard; existing shards are "
+            + "unchanged. 0 starts small and grows the index fourfold as needed.";
+    public static final long SHARD_EXPECTED_VECTORS_DEFAULT = 0;
+
     public static final String DATABASE_ROUTING_CONFIG = "database.routing";
     public static final String DATABASE_ROUTING_DOC = "Where a record's database comes from: 'field' (the value's "
             + "database field, else the key's, else database.topic.template when neither is set) or 'topic' "
@@ -195,6 +203,9 @@ public final class VectorSinkConfig extends AbstractConfig {
                 Importance.LOW, FLUSH_INTERVAL_MS_DOC, GROUP_STORAGE, ++order, Width.SHORT, "Background flush interval");
         def.define(MAX_ID_BYTES_CONFIG, Type.INT, MAX_ID_BYTES_DEFAULT, Range.between(1, StoreOptions.MAX_ID_BYTES_LIMIT),
                 Importance.LOW, MAX_ID_BYTES_DOC, GROUP_STORAGE, ++order, Width.SHORT, "Max id bytes");
+        def.define(SHARD_EXPECTED_VECTORS_CONFIG, Type.LONG, SHARD_EXPECTED_VECTORS_DEFAULT,
+                Range.between(0, StoreOptions.MAX_EXPECTED_VECTORS_PER_SHARD), Importance.LOW, SHARD_EXPECTED_VECTORS_DOC,
+                GROUP_STORAGE, ++order, Width.SHORT, "Expected vectors per shard");
 
         order = 0;
         def.define(DATABASE_ROUTING_CONFIG, Type.STRING, DATABASE_ROUTING_DEFAULT, choice(DatabaseRouting.values()),
@@ -357,6 +368,7 @@ public final class VectorSinkConfig extends AbstractConfig {
                 .withMaxOpenShards(getInt(MAX_OPEN_SHARDS_CONFIG))
                 .withFlushInterval(Duration.ofMillis(getLong(FLUSH_INTERVAL_MS_CONFIG)))
                 .withMaxIdBytes(getInt(MAX_ID_BYTES_CONFIG))
+                .withExpectedVectorsPerShard(getLong(SHARD_EXPECTED_VECTORS_CONFIG))
                 .withAllowNonFinite(nanPolicy() == NanPolicy.ALLOW);
     }
 

@@ -41,6 +41,20 @@ class VectorSinkConfigTest {
         StoreOptions options = config.storeOptions();
         assertThat(options.maxOpenShards()).isEqualTo(StoreOptions.DEFAULT_MAX_OPEN_SHARDS);
         assertThat(options.allowNonFinite()).isFalse();
+        assertThat(options.expectedVectorsPerShard()).isZero();
+    }
+
+    @Test
+    void expectedVectorsPerShardReachesTheEngineAndANegativeCountIsRefusedNamingTheKey() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.SHARD_EXPECTED_VECTORS_CONFIG, "2000000");
+        assertThat(new VectorSinkConfig(props).storeOptions().expectedVectorsPerShard()).isEqualTo(2_000_000);
+
+        props.put(VectorSinkConfig.SHARD_EXPECTED_VECTORS_CONFIG, "-5");
+        assertThatThrownBy(() -> new VectorSinkConfig(props))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(VectorSinkConfig.SHARD_EXPECTED_VECTORS_CONFIG)
+                .hasMessageContaining("-5");
     }
 
     @Test

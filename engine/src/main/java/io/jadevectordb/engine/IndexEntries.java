@@ -89,10 +89,6 @@ final class IndexEntries {
 
     /** Smallest power-of-two capacity that keeps these entries (plus one) under the load limit. */
     int capacityFor(int atLeast) {
-        int capacity = Math.max(ShardFormat.MIN_INDEX_CAPACITY, atLeast);
-        while (size + 1 > (long) (capacity * ShardFormat.MAX_LOAD)) {
-            capacity *= 2;
-        }
-        return capacity;
+        return Math.max(atLeast, ShardFormat.capacityFor(size));
     }
 }

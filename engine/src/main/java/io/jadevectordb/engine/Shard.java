@@ -115,7 +115,7 @@ final class Shard implements Closeable {
     private void openWritable(int dimension, int maxIdBytes) throws IOException {
         Files.deleteIfExists(ShardFiles.temporary(path));
         if (!Files.exists(path)) {
-            ShardFormat fresh = ShardFormat.of(dimension, maxIdBytes, ShardFormat.MIN_INDEX_CAPACITY);
+            ShardFormat fresh = ShardFormat.of(dimension, maxIdBytes, ShardFormat.capacityFor(options.expectedVectorsPerShard()));
             Path tmp = ShardFiles.temporary(path);
             ShardFiles.createShardFile(tmp, fresh, Checkpoint.initial(), fresh.dataOffset(), options.preallocator());
             ShardFiles.replace(tmp, path);

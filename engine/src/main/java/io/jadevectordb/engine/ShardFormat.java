@@ -77,6 +77,15 @@ public final class ShardFormat {
         return new ShardFormat(dimension, maxIdBytes, slotSize, indexCapacity, dataOffset);
     }
 
+    /** Smallest power-of-two index capacity that holds {@code vectors} (plus one) under the load limit. */
+    static int capacityFor(long vectors) {
+        int capacity = MIN_INDEX_CAPACITY;
+        while (vectors + 1 > (long) (capacity * MAX_LOAD) && capacity < (1 << 30)) {
+            capacity *= 2;
+        }
+        return capacity;
+    }
+
     /** The same shape with a larger index. */
     ShardFormat withIndexCapacity(int capacity) {
         return of(dimension, maxIdBytes, capacity);

@@ -22,6 +22,9 @@ public final class StoreOptions {
     /** Default growth step of a shard's data region. */
     public static final long DEFAULT_GROWTH_BYTES = 16L << 20;
 
+    /** Largest expected count: an index of 2^30 entries (32 GiB) is the format's limit. */
+    public static final long MAX_EXPECTED_VECTORS_PER_SHARD = 700_000_000L;
+
     private final int maxOpenShards;
     private final Duration flushInterval;
     private final boolean allowNonFinite;
@@ -29,9 +32,10 @@ public final class StoreOptions {
     private final long mapChunkBytes;
     private final long growthBytes;
     private final Preallocator preallocator;
+    private final long expectedVectorsPerShard;
 
     private StoreOptions(int maxOpenShards, Duration flushInterval, boolean allowNonFinite, int maxIdBytes,
-                         long mapChunkBytes, long growthBytes, Preallocator preallocator) {
+                         long mapChunkBytes, long growthBytes, Preallocator preallocator, long expectedVectorsPerShard) {
         if (maxOpenShards < 1) {
             throw new IllegalArgumentException("maxOpenShards must be >= 1, was " + maxOpenShards);
         }
@@ -47,7 +51,12 @@ public final class StoreOptions {
         if (growthBytes < 4096 || growthBytes % 4096 != 0) {
             throw new IllegalArgumentException("growthBytes must be a positive multiple of 4096, was " + growthBytes);
         }
+        if (expectedVectorsPerShard < 0 || expectedVectorsPerShard > MAX_EXPECTED_VECTORS_PER_SHARD) {
+            throw new IllegalArgumentException("expectedVectorsPerShard must be 0.." + MAX_EXPECTED_VECTORS_PER_SHARD
+                    + " (0: start small and grow), was " + expectedVectorsPerShard);
+        }
         this.maxOpenShards = maxOpenShards;
+        this.expectedVectorsPerShard = expectedVectorsPerShard;
         this.flushInterval = flushInterval;
         this.allowNonFinite = allowNonFinite;
         this.maxIdBytes = maxIdBytes;
@@ -58,42 +67,64 @@ public final class StoreOptions {
 
     public static StoreOptions defaults() {
         return new StoreOptions(DEFAULT_MAX_OPEN_SHARDS, DEFAULT_FLUSH_INTERVAL, false, DEFAULT_MAX_ID_BYTES,
-                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL);
+                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0);
     }
 
     /** At most this many shard files are open at once; the least recently used beyond it are closed. */
     public StoreOptions withMaxOpenShards(int value) {
-        return new StoreOptions(value, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes, preallocator);
+        return new StoreOptions(value, flushInterval, allowNonFinite, maxIdBytes,
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
     }
 
     /** How often the background flusher forces dirty pages early; zero disables it. */
     public StoreOptions withFlushInterval(Duration value) {
-        return new StoreOptions(maxOpenShards, value, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes, preallocator);
+        return new StoreOptions(maxOpenShards, value, allowNonFinite, maxIdBytes,
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
     }
 
     /** Accept NaN and infinite components (rejected by default). */
     public StoreOptions withAllowNonFinite(boolean value) {
-        return new StoreOptions(maxOpenShards, flushInterval, value, maxIdBytes, mapChunkBytes, growthBytes, preallocator);
+        return new StoreOptions(maxOpenShards, flushInterval, value, maxIdBytes,
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
     }
 
     /** Longest id (UTF-8 bytes) of databases created from now on; stored per database. */
     public StoreOptions withMaxIdBytes(int value) {
-        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, value, mapChunkBytes, growthBytes, preallocator);
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, value,
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
     }
 
     /** Size of one memory mapping; tests use small values to cross chunk boundaries. */
     public StoreOptions withMapChunkBytes(long value) {
-        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, value, growthBytes, preallocator);
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
+                value, growthBytes, preallocator, expectedVectorsPerShard);
     }
 
     /** How much a shard's data region grows at a time (blocks really allocated). */
     public StoreOptions withGrowthBytes(long value) {
-        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, value, preallocator);
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
+                mapChunkBytes, value, preallocator, expectedVectorsPerShard);
     }
 
     /** How new file space is allocated; tests inject failures here. */
     public StoreOptions withPreallocator(Preallocator value) {
-        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes, value);
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
+                mapChunkBytes, growthBytes, value, expectedVectorsPerShard);
+    }
+
+    /**
+     * Sizes the index of each new shard for this many vectors, so that a bulk load never grows
+     * it (growth rewrites the shard file, vectors included: a pause of seconds for gigabytes).
+     * Costs 32 to 64 bytes of disk per expected vector in every new shard from its creation;
+     * existing shards are unchanged. 0 (the default) starts at 64 entries and grows fourfold.
+     */
+    public StoreOptions withExpectedVectorsPerShard(long value) {
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
+                mapChunkBytes, growthBytes, preallocator, value);
+    }
+
+    public long expectedVectorsPerShard() {
+        return expectedVectorsPerShard;
     }
 
     public int maxOpenShards() {

@@ -105,6 +105,29 @@ class ShardTest {
     }
 
     @Test
+    void aShardCreatedForAnExpectedCountHoldsThatManyWithoutGrowingItsIndex() throws Exception {
+        StoreOptions sized = options.withExpectedVectorsPerShard(1000);
+        try (Shard shard = Shard.openForWrite("db/s-0.jvdb", dir.resolve("s-0.jvdb"), 3, 32, sized)) {
+            assertThat(shard.stats().indexCapacity()).isEqualTo(2048);
+            for (int i = 0; i < 1000; i++) {
+                shard.apply(Mutation.store("id-" + i, Vectors.of(3, i), i), id("id-" + i));
+            }
+            assertThat(shard.stats().indexCapacity()).isEqualTo(2048);
+            shard.apply(Mutation.store("id-1000", Vectors.of(3, 1000), 1000), id("id-1000"));
+            shard.apply(Mutation.store("id-1001", Vectors.of(3, 1001), 1001), id("id-1001"));
+            for (int i = 0; i < 1002; i++) {
+                assertThat(shard.get(id("id-" + i))).as("id-" + i).containsExactly(Vectors.of(3, i));
+            }
+        }
+        // The option only shapes new files: an existing shard keeps its own capacity.
+        try (Shard shard = Shard.openForWrite("db/s-0.jvdb", dir.resolve("s-0.jvdb"), 3, 32,
+                options.withExpectedVectorsPerShard(100_000))) {
+            assertThat(shard.stats().indexCapacity()).isEqualTo(2048);
+        }
+        assertThatThrownBy(() -> options.withExpectedVectorsPerShard(-1)).hasMessageContaining("expectedVectorsPerShard");
+    }
+
+    @Test
     void vectorsCrossingMapChunkBoundariesReadBackExactly() throws Exception {
         // 4 KiB chunks and 1000-float slots: nearly every vector spans two or more chunks.
         try (Shard shard = open(1000)) {

@@ -143,6 +143,7 @@ public final class PipelineBenchmark {
         out.put("tasks", 1);
         out.put("warmup_pass", Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true")));
         out.put("offset_flush_interval_ms", Integer.parseInt(System.getProperty("bench.e2e.commitMs", "2000")));
+        out.put("sink_overrides", System.getProperty("bench.e2e.sinkOverrides", ""));
         out.put("machine", Machine.describe());
         out.put("results", rows);
         if (scale != null) {
@@ -239,8 +240,14 @@ public final class PipelineBenchmark {
             c.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
         } else {
             // The shipped connector config, as a user would deploy it.
-            JSON.readTree(repo.resolve("config/jadevectordb-sink-avro.json").toFile()).path("config").properties()
+            JSON.readTree(repo.resolve("config/jadevectordb-sink.json").toFile()).path("config").properties()
                     .forEach(e -> c.put(e.getKey(), e.getValue().asText()));
+            // -Dbench.e2e.sinkOverrides=key=value,key=value: our sink's settings on top of the shipped ones.
+            for (String kv : System.getProperty("bench.e2e.sinkOverrides", "").split(",")) {
+                if (kv.contains("=")) {
+                    c.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+                }
+            }
             c.put("data.dir", work.resolve("data-" + config).toString());
             c.put("value.converter.schema.registry.url", registry.confluentApiUrl());
             if (config.equals("struct")) {
