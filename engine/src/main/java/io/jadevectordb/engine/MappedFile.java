@@ -43,7 +43,6 @@ final class MappedFile implements Closeable {
     /** Per chunk, the dirty byte range [lo, hi) relative to the chunk, or lo > hi when clean. */
     private int[] dirtyLo;
     private int[] dirtyHi;
-    private boolean sizeChanged;
     /**
      * Appended bytes not yet written (see {@link #append}): {@code [stageStart, stageStart +
      * stage.position())}. Null until the first append.
@@ -136,7 +135,6 @@ final class MappedFile implements Closeable {
         try {
             preallocator.extend(channel, oldLength, newLength);
             length = newLength;
-            sizeChanged = true;
             map();
             success = true;
         } finally {
@@ -309,7 +307,7 @@ final class MappedFile implements Closeable {
 
     /** True when something was written since the last {@link #forceDirty()}. */
     boolean isDirty() {
-        if (sizeChanged) {
+        if (stage != null && stage.position() > 0) {
             return true;
         }
         for (int i = 0; i < dirtyLo.length; i++) {
@@ -321,8 +319,13 @@ final class MappedFile implements Closeable {
     }
 
     /**
-     * Forces every range written since the last force to the storage device (msync), and the
-     * file size when it grew. Returns the number of bytes in the forced ranges.
+     * Forces every range written since the last force to the storage device (msync). Returns the
+     * number of bytes in the forced ranges.
+     *
+     * <p>A grown file needs no whole-file force: msync has {@code fdatasync}'s semantics over its
+     * range, so the size and blocks under every forced range are durable with it. Forcing the
+     * whole file would also write out the zero fill of the growth ahead of the data, which then
+     * overwrites it: each vector byte would reach the disk twice.
      *
      * @throws IOException when the kernel reports a write-back failure; the caller must treat
      *                     the file as failed (see {@link ShardFailedException})
@@ -346,12 +349,15 @@ final class MappedFile implements Closeable {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        if (sizeChanged) {
-            // New blocks and the larger size must be durable before a checkpoint refers to them.
-            channel.force(true);
-            sizeChanged = false;
-        }
         return forced;
+    }
+
+    /** Forces the whole file, data and metadata: for a file built with plain writes before it is renamed into place. */
+    void forceAll() throws IOException {
+        flushAppends();
+        Arrays.fill(dirtyLo, Integer.MAX_VALUE);
+        Arrays.fill(dirtyHi, 0);
+        channel.force(true);
     }
 
     /** Forces exactly [position, position + len), which must lie in the first chunk. */

@@ -53,6 +53,10 @@ final class Shard implements Closeable {
      */
     private long highestEntryOffset = -1;
     private boolean recovered;
+    /** Reused to build a slot's bytes (guarded by the write lock). */
+    private ByteBuffer slotBuffer;
+    private java.nio.FloatBuffer slotFloats;
+    private final CRC32C slotCrc = new CRC32C();
     private boolean failed;
     private boolean closed;
 
@@ -234,14 +238,20 @@ final class Shard implements Closeable {
         }
     }
 
-    /** Vectors first, then the entries that point at them: a lock-free reader never finds an entry before its vector. */
+    /**
+     * Writes the batch's gathered vectors; their index entries wait for the next force (or until
+     * {@link ShardIndex#MAX_PENDING} are held), so more of them share each page written. Vectors
+     * always go first: a lock-free reader never finds an entry before its vector.
+     */
     private void flushAppends() throws IOException {
         if (failed || closed) {
             return;
         }
         try {
             file.flushAppends();
-            index.flush();
+            if (index.pendingCount() >= ShardIndex.MAX_PENDING) {
+                index.flush();
+            }
         } catch (IOException | UncheckedIOException e) {
             throw fail("write of gathered vectors and index entries failed", e);
         }
@@ -301,21 +311,35 @@ final class Shard implements Closeable {
     /**
      * Writes vector, id and zero padding into a slot; returns the payload checksum. A new slot
      * (the next one at the end of the data) is appended, so a batch of inserts is one write.
+     * The slot is built in one reused buffer: allocating 3 KB per insert showed up as page
+     * faults of a growing heap.
      */
     private int writePayload(int slot, float[] vector, byte[] id, boolean newSlot) throws IOException {
-        ByteBuffer payload = ByteBuffer.allocate(format.slotSize()).order(ByteOrder.LITTLE_ENDIAN);
-        payload.asFloatBuffer().put(vector);
-        payload.position(vector.length * Float.BYTES);
-        payload.putShort((short) id.length).put(id).flip();
-        CRC32C crc = new CRC32C();
-        crc.update(payload.duplicate());
+        ByteBuffer payload = slotBuffer;
+        if (payload == null || payload.capacity() != format.slotSize()) {
+            payload = ByteBuffer.allocateDirect(format.slotSize()).order(ByteOrder.LITTLE_ENDIAN);
+            slotBuffer = payload;
+            slotFloats = payload.asFloatBuffer();
+        }
+        slotFloats.clear();
+        slotFloats.put(vector);
+        int idAt = vector.length * Float.BYTES;
+        payload.clear().position(idAt);
+        payload.putShort((short) id.length).put(id);
+        int end = payload.position();
+        while (payload.hasRemaining()) {
+            payload.put((byte) 0); // padding, which an earlier, longer id may have filled
+        }
+        payload.position(0).limit(end);
+        slotCrc.reset();
+        slotCrc.update(payload);
         payload.clear();
         if (newSlot) {
             file.append(format.slotPosition(slot), payload);
         } else {
             file.write(format.slotPosition(slot), payload);
         }
-        return (int) crc.getValue();
+        return (int) slotCrc.getValue();
     }
 
     private void ensureSlotAvailable() throws IOException {
@@ -371,7 +395,7 @@ final class Shard implements Closeable {
                 });
                 target.extend(length, options.preallocator());
                 entries.writeTo(new ShardIndex(target, rebuilt));
-                target.forceDirty();
+                target.forceAll();
             }
             ShardFiles.replace(tmp, path);
             success = true;
@@ -480,6 +504,8 @@ final class Shard implements Closeable {
 
     private long forceLocked() throws IOException {
         try {
+            file.flushAppends();
+            index.flush();
             return file.forceDirty();
         } catch (IOException | RuntimeException e) {
             throw fail("force of dirty ranges failed", e);

@@ -3,8 +3,6 @@ package io.jadevectordb.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The open-addressing hash index of a shard file: id -> data slot, with linear probing.
@@ -25,8 +23,10 @@ import java.util.Map;
  *
  * <p>Writes are held here until {@link #flush}, which writes them in position order, one
  * {@code pwrite} per run of nearby entries: a system call per entry costs more than the rest of
- * an insert, and the owner flushes after the vectors the entries point at (so a lock-free reader
- * never finds an entry before its vector) and before it lets another thread read.
+ * an insert, and the longer entries wait the more of them share a page. The owner flushes after
+ * the vectors the entries point at are written (so a lock-free reader never finds an entry
+ * before its vector), before it forces the file, and when {@link #MAX_PENDING} are held. Reads
+ * here see held entries.
  */
 final class ShardIndex {
 
@@ -41,8 +41,11 @@ final class ShardIndex {
     private final MappedFile file;
     private final ShardFormat format;
     private final int mask;
+    /** Most entries held before the owner flushes (about 1.3 MB of heap per shard at most). */
+    static final int MAX_PENDING = 32_768;
+
     /** Entries written but not yet flushed, by table position. */
-    private final Map<Integer, byte[]> pending = new HashMap<>();
+    private final PendingEntries pending = new PendingEntries();
 
     ShardIndex(MappedFile file, ShardFormat format) {
         this.file = file;
@@ -93,9 +96,9 @@ final class ShardIndex {
 
     private long longAt(int position, int field) {
         if (!pending.isEmpty()) {
-            byte[] entry = pending.get(position);
-            if (entry != null) {
-                return getLong(entry, field);
+            int at = pending.find(position);
+            if (at >= 0) {
+                return getLong(pending.bytes(), at + field);
             }
         }
         return file.getLong(entryPosition(position) + field);
@@ -103,9 +106,9 @@ final class ShardIndex {
 
     private int intAt(int position, int field) {
         if (!pending.isEmpty()) {
-            byte[] entry = pending.get(position);
-            if (entry != null) {
-                return getInt(entry, field);
+            int at = pending.find(position);
+            if (at >= 0) {
+                return getInt(pending.bytes(), at + field);
             }
         }
         return file.getInt(entryPosition(position) + field);
@@ -180,12 +183,8 @@ final class ShardIndex {
         if (pending.isEmpty()) {
             return;
         }
-        int[] positions = new int[pending.size()];
-        int n = 0;
-        for (int p : pending.keySet()) {
-            positions[n++] = p;
-        }
-        Arrays.sort(positions);
+        int[] positions = pending.sortedPositions();
+        int n = positions.length;
         byte[] run = null;
         int first = 0;
         for (int i = 1; i <= n; i++) {
@@ -204,7 +203,8 @@ final class ShardIndex {
                 file.getBytes(start, run, 0, length);
             }
             for (int k = first; k < i; k++) {
-                System.arraycopy(pending.get(positions[k]), 0, run, (int) (entryPosition(positions[k]) - start), ENTRY_SIZE);
+                System.arraycopy(pending.bytes(), pending.find(positions[k]), run, (int) (entryPosition(positions[k]) - start),
+                        ENTRY_SIZE);
             }
             file.write(start, ByteBuffer.wrap(run, 0, length));
             first = i;

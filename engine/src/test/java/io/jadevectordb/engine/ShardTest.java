@@ -80,6 +80,30 @@ class ShardTest {
     }
 
     @Test
+    void indexEntriesReachTheFileWhenTooManyAreHeldAndAtEveryForceNotAtEveryBatch() throws Exception {
+        int count = ShardIndex.MAX_PENDING + 1000;
+        try (Shard shard = open(2)) {
+            java.util.List<Mutation> batch = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                batch.add(Mutation.store("id-" + i, Vectors.of(2, i), i));
+                if (batch.size() == 1000 || i == count - 1) {
+                    shard.applyAll(batch, m -> id(m.id()));
+                    batch.clear();
+                }
+            }
+            try (Shard view = Shard.openReadOnly("db/s-0.jvdb", dir.resolve("s-0.jvdb"), options)) {
+                assertThat(view.get(id("id-0"))).as("flushed when the limit was reached").containsExactly(Vectors.of(2, 0));
+                assertThat(view.get(id("id-" + (count - 1)))).as("held until the next force").isNull();
+            }
+            assertThat(shard.get(id("id-" + (count - 1)))).as("the writer sees what it holds").containsExactly(Vectors.of(2, count - 1));
+            shard.forceDirty();
+            try (Shard view = Shard.openReadOnly("db/s-0.jvdb", dir.resolve("s-0.jvdb"), options)) {
+                assertThat(view.get(id("id-" + (count - 1)))).containsExactly(Vectors.of(2, count - 1));
+            }
+        }
+    }
+
+    @Test
     void skipsMutationsAtOrBelowTheOffsetThatLastWroteTheId() throws Exception {
         try (Shard shard = open(4)) {
             shard.apply(Mutation.store("k", Vectors.of(4, 1), 10), id("k"));

@@ -88,6 +88,9 @@ class StoreReaderTest {
             store.apply("articles", p0, List.of(Mutation.store("d", new float[] {1, 1, 1}, 3)));
             List<Path> before = tree(root);
             StoreReader reader = StoreReader.open(root);
+            // Index entries reach the file when the writer forces it (commit or background flusher), not per batch.
+            assertThat(reader.get("articles", "d")).isEmpty();
+            store.forceOpenShards();
             assertThat(reader.get("articles", "d")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 1, 1));
             assertThat(reader.scan("articles", (id, v) -> { }).visited()).isEqualTo(3);
             ShardStats shard0 = reader.stats("articles").shards().get(0);

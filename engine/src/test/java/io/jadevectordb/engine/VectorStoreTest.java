@@ -208,12 +208,14 @@ class VectorStoreTest {
         try (VectorStore writer = VectorStore.open(root, options); VectorStore reader = VectorStore.open(root, options)) {
             Database mine = writer.createDatabase("a", 2);
             writer.apply("a", new SourcePartition("t", 0), List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            writer.commit(new SourcePartition("t", 0), 0);
             Database theirs = reader.database("a").orElseThrow();
             assertThat(theirs.get("x")).isPresent();
             assertThat(mine.get("y")).isEmpty();
             // A new shard (partition 1) in the store that reads: visible at once, though the list was just read.
             writer.apply("a", new SourcePartition("t", 1), List.of(Mutation.store("y", new float[] {3, 4}, 0)));
             assertThat(mine.get("y")).hasValueSatisfying(v -> assertThat(v).containsExactly(3, 4));
+            writer.commit(new SourcePartition("t", 1), 0);
             // In another store (another process, as far as the files tell) it shows once the cached list is rechecked.
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (theirs.get("y").isEmpty() && System.nanoTime() < deadline) {

@@ -29,11 +29,12 @@ import java.util.SplittableRandom;
  * The engine at scale, outside JMH (one pass is minutes long): loads {@code count} new vectors of
  * {@code dimension} into one shard through {@link VectorStore#apply} and {@link VectorStore#commit}
  * in batches, the sink's unit of work, and in the same run appends the same bytes to a plain
- * file with one write and one {@code force} per batch (the floor). Then: clean reopen, random
+ * file with one write per batch and one {@code force} per commit (the floor). Then: clean reopen, random
  * gets, open after a crash (a copy of the shard taken while its writer had it open, so recovery
  * runs), and a full {@code verify}. Prints the figures and writes {@code engine-scale.json}.
  *
- * <p>Knobs: {@code bench.engineScale.runs} (default {@code 1000000x768,10000000x128}),
+ * <p>Knobs: {@code bench.engineScale.runs} (default {@code 1000000x768,10000000x128}; a run
+ * {@code 1000000x768/50000} commits (and the floor forces) every 50,000 vectors instead of every batch),
  * {@code bench.engineScale.batch} (default 1,000), {@code bench.dataDir}.
  */
 public final class EngineScaleRun {
@@ -48,14 +49,16 @@ public final class EngineScaleRun {
         List<Map<String, Object>> rows = new ArrayList<>();
         int batch = Integer.getInteger("bench.engineScale.batch", 1000);
         for (String spec : System.getProperty("bench.engineScale.runs", "1000000x768,10000000x128").split(",")) {
-            String[] parts = spec.trim().split("x");
-            rows.add(runOne(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), batch));
+            // count x dimension, optionally /commitEvery (vectors per commit; default: every batch)
+            String[] parts = spec.trim().split("[x/]");
+            long commitEvery = parts.length > 2 ? Long.parseLong(parts[2]) : batch;
+            rows.add(runOne(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), batch, commitEvery));
             Files.writeString(results.resolve("engine-scale.json"), Json.write(rows));
         }
         System.out.println("Engine scale figures written to " + results.resolve("engine-scale.json").toAbsolutePath());
     }
 
-    private static Map<String, Object> runOne(long count, int dimension, int batch) throws IOException {
+    private static Map<String, Object> runOne(long count, int dimension, int batch, long commitEvery) throws IOException {
         Path dir = EngineData.scratch("scale-" + count + "x" + dimension);
         float[][] pool = EngineData.vectors(POOL, dimension, 5);
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -63,7 +66,8 @@ public final class EngineScaleRun {
         row.put("vectors", count);
         row.put("dimension", dimension);
         row.put("batch", batch);
-        System.out.printf("%n== %,d x %d, batches of %,d, store + commit per batch ==%n", count, dimension, batch);
+        row.put("commit_every", commitEvery);
+        System.out.printf("%n== %,d x %d, batches of %,d, a commit every %,d vectors ==%n", count, dimension, batch, commitEvery);
         try {
             // Ours.
             List<Map<String, Object>> progress = new ArrayList<>();
@@ -86,7 +90,9 @@ public final class EngineScaleRun {
                     }
                     store.apply("scale", SOURCE, mutations);
                     done += n;
-                    store.commit(SOURCE, done - 1);
+                    if (done % commitEvery == 0 || done == count) {
+                        store.commit(SOURCE, done - 1);
+                    }
                     if (done % step == 0 || done == count) {
                         long now = System.nanoTime();
                         long heap = memory.getHeapMemoryUsage().getUsed();
@@ -116,7 +122,7 @@ public final class EngineScaleRun {
             row.put("heap_after_gc_mb", memory.getHeapMemoryUsage().getUsed() / 1e6);
 
             // The floor: the same bytes (vector + id) appended and forced per batch.
-            double rawSeconds = rawWriteForce(dir.resolve("raw.bin"), pool, count, batch);
+            double rawSeconds = rawWriteForce(dir.resolve("raw.bin"), pool, count, batch, commitEvery);
             row.put("raw_vectors_per_s", Math.round(count / rawSeconds));
             row.put("ratio", (count / oursSeconds) / (count / rawSeconds));
             Files.deleteIfExists(dir.resolve("raw.bin"));
@@ -189,7 +195,7 @@ public final class EngineScaleRun {
         }
     }
 
-    private static double rawWriteForce(Path file, float[][] pool, long count, int batch) throws IOException {
+    private static double rawWriteForce(Path file, float[][] pool, long count, int batch, long commitEvery) throws IOException {
         int dimension = pool[0].length;
         ByteBuffer buffer = ByteBuffer.allocateDirect(batch * (4 * dimension + 2 + 24)).order(ByteOrder.LITTLE_ENDIAN);
         long start = System.nanoTime();
@@ -210,8 +216,10 @@ public final class EngineScaleRun {
                 while (buffer.hasRemaining()) {
                     raw.write(buffer);
                 }
-                raw.force(false);
                 done += n;
+                if (done % commitEvery == 0 || done == count) {
+                    raw.force(false);
+                }
             }
         }
         return (System.nanoTime() - start) / 1e9;
