@@ -2,6 +2,7 @@ package io.jadevectordb.connect;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,9 @@ import io.jadevectordb.engine.VectorStore;
  * {@code update.missing.policy}). The buffer is dropped only when all of it was applied; after
  * an I/O error it stays, and applying it again is harmless because the engine skips mutations
  * at or below the offset that last wrote their id.
+ *
+ * <p>In three steps, so that the engine work can run on another thread ({@link ApplyPipeline}):
+ * {@link #take} and {@link #finish} on the task thread, {@link #run} anywhere.
  */
 final class BatchApplier {
 
@@ -43,56 +47,105 @@ final class BatchApplier {
         this.metrics = metrics;
     }
 
-    /** Applies everything buffered for {@code partition}. */
-    void apply(TopicPartition partition) throws IOException {
-        Map<String, List<RoutedMutation>> groups = buffers.pendingByDatabase(partition);
-        if (groups.isEmpty()) {
-            return;
-        }
-        SourcePartition source = KafkaPosition.source(partition);
-        // Databases are applied one after another, so for a moment one holds later offsets than
-        // another: safe, because only the partition's commit (after all of them) moves a checkpoint.
-        for (Map.Entry<String, List<RoutedMutation>> group : groups.entrySet()) {
-            applyGroup(group.getKey(), source, group.getValue());
-        }
-        buffers.applied(partition);
+    /** The first {@code count} buffered mutations of a partition, grouped by database, taken for one apply. */
+    record Batch(TopicPartition partition, int count, Map<String, List<RoutedMutation>> groups) {
     }
 
-    private void applyGroup(String database, SourcePartition source, List<RoutedMutation> routed) throws IOException {
+    /**
+     * What applying a batch did: per database, the mutations and their outcomes (null for one
+     * the engine refused, with its error in {@code refused}); or the I/O failure that stopped it.
+     */
+    record Applied(Batch batch, List<Group> groups, IOException failure) {
+    }
+
+    record Group(List<RoutedMutation> routed, List<Mutation.Outcome> outcomes, Map<Integer, InvalidMutationException> refused,
+                 long bytes) {
+    }
+
+    /** Applies everything buffered for {@code partition}, on the calling (task) thread. */
+    void apply(TopicPartition partition) throws IOException {
+        Batch batch = take(partition);
+        if (batch != null) {
+            finish(run(batch));
+        }
+    }
+
+    /** Takes what is buffered for {@code partition} (task thread), or null when nothing is. */
+    Batch take(TopicPartition partition) {
+        int count = buffers.pendingCount(partition);
+        return count == 0 ? null : new Batch(partition, count, buffers.pendingByDatabase(partition));
+    }
+
+    /**
+     * Applies a batch to the engine. Touches nothing but the store, so it may run on another
+     * thread than the task's; an I/O failure is returned with the groups applied before it.
+     */
+    Applied run(Batch batch) {
+        SourcePartition source = KafkaPosition.source(batch.partition());
+        List<Group> done = new ArrayList<>();
+        // Databases are applied one after another, so for a moment one holds later offsets than
+        // another: safe, because only the partition's commit (after all of them) moves a checkpoint.
+        try {
+            for (Map.Entry<String, List<RoutedMutation>> group : batch.groups().entrySet()) {
+                done.add(runGroup(group.getKey(), source, group.getValue()));
+            }
+        } catch (IOException e) {
+            return new Applied(batch, done, e);
+        }
+        return new Applied(batch, done, null);
+    }
+
+    private Group runGroup(String database, SourcePartition source, List<RoutedMutation> routed) throws IOException {
         List<Mutation> batch = new ArrayList<>(routed.size());
         long bytes = 0;
         for (RoutedMutation r : routed) {
             batch.add(r.mutation());
             bytes += r.mutation().vector() == null ? 0 : 4L * r.mutation().vector().length;
         }
-        List<Mutation.Outcome> outcomes;
         try {
-            outcomes = store.apply(database, source, batch);
+            return new Group(routed, store.apply(database, source, batch), Map.of(), bytes);
         } catch (InvalidMutationException e) {
             // Each mutation was checked when it was buffered, so this is unexpected: find the
             // culprit by applying one at a time (re-applying the ones before it is a no-op).
             log.warn("database {}: a buffered batch from {} was refused ({}); applying it one mutation at a time",
                     database, source, e.getMessage());
-            outcomes = applyOneByOne(database, source, routed);
+            List<Mutation.Outcome> outcomes = new ArrayList<>(routed.size());
+            Map<Integer, InvalidMutationException> refused = new HashMap<>();
+            for (RoutedMutation r : routed) {
+                try {
+                    outcomes.add(store.apply(database, source, List.of(r.mutation())).get(0));
+                } catch (InvalidMutationException invalid) {
+                    refused.put(outcomes.size(), invalid);
+                    outcomes.add(null);
+                }
+            }
+            return new Group(routed, outcomes, refused, bytes);
         }
-        for (int i = 0; i < outcomes.size(); i++) {
-            onOutcome(routed.get(i), outcomes.get(i));
-        }
-        metrics.batch(bytes);
     }
 
-    private List<Mutation.Outcome> applyOneByOne(String database, SourcePartition source, List<RoutedMutation> routed)
-            throws IOException {
-        List<Mutation.Outcome> outcomes = new ArrayList<>(routed.size());
-        for (RoutedMutation r : routed) {
-            try {
-                outcomes.add(store.apply(database, source, List.of(r.mutation())).get(0));
-            } catch (InvalidMutationException e) {
-                errant.reject(r.record(), catalog.asRecordError(r, e));
-                outcomes.add(null);
-            }
+    /**
+     * Acts on what {@link #run} did, on the task thread: dead letters, metrics, and the buffer
+     * dropped when the whole batch was applied. After an I/O failure it only throws: the batch
+     * stays buffered, applying it again is harmless, and its outcomes (a dead-lettered UPDATE of
+     * a missing id, for one) are acted on once, when it is applied whole.
+     */
+    void finish(Applied applied) throws IOException {
+        if (applied.failure() != null) {
+            throw applied.failure();
         }
-        return outcomes;
+        for (Group group : applied.groups()) {
+            for (int i = 0; i < group.outcomes().size(); i++) {
+                RoutedMutation routed = group.routed().get(i);
+                InvalidMutationException refused = group.refused().get(i);
+                if (refused != null) {
+                    errant.reject(routed.record(), catalog.asRecordError(routed, refused));
+                } else {
+                    onOutcome(routed, group.outcomes().get(i));
+                }
+            }
+            metrics.batch(group.bytes());
+        }
+        buffers.applied(applied.batch().partition(), applied.batch().count());
     }
 
     private void onOutcome(RoutedMutation routed, Mutation.Outcome outcome) {

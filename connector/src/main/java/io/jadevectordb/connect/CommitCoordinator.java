@@ -31,16 +31,18 @@ final class CommitCoordinator {
     private final VectorStore store;
     private final PartitionBuffers buffers;
     private final BatchApplier applier;
+    private final ApplyPipeline pipeline;
     private final IoFailures ioFailures;
     private final ErrantRecordRouter errant;
     private final SinkMetrics metrics;
     private RuntimeException pendingFailure;
 
-    CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, IoFailures ioFailures,
-                      ErrantRecordRouter errant, SinkMetrics metrics) {
+    CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, ApplyPipeline pipeline,
+                      IoFailures ioFailures, ErrantRecordRouter errant, SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
         this.applier = applier;
+        this.pipeline = pipeline;
         this.ioFailures = ioFailures;
         this.errant = errant;
         this.metrics = metrics;
@@ -53,6 +55,18 @@ final class CommitCoordinator {
      */
     Map<TopicPartition, OffsetAndMetadata> commit(Collection<TopicPartition> partitions) {
         long start = System.nanoTime();
+        try {
+            // The background apply (if any) ends first; a batch it could not apply is still
+            // buffered, and each partition's commit below applies it again.
+            pipeline.finishInFlight();
+        } catch (IOException e) {
+            RuntimeException outcome = ioFailures.handle(e, "background apply before a commit");
+            if (!(outcome instanceof RetriableException)) {
+                keep(outcome);
+            }
+        } catch (ConnectException e) {
+            keep(e);
+        }
         for (TopicPartition tp : partitions) {
             if (!buffers.partitions().contains(tp)) {
                 continue;

@@ -106,8 +106,9 @@ public final class PartitionBuffers {
 
     /**
      * The partition's buffered mutations grouped by database, each group in Kafka order (groups
-     * are independent: different databases are different shards). The buffer is kept until
-     * {@link #applied} so a failed apply can be retried.
+     * are independent: different databases are different shards), as a copy: mutations
+     * buffered later are not in it. The buffer is kept until {@link #applied} so a failed apply
+     * can be retried.
      */
     public Map<String, List<RoutedMutation>> pendingByDatabase(TopicPartition partition) {
         State state = states.get(partition);
@@ -123,12 +124,26 @@ public final class PartitionBuffers {
 
     /** Drops the partition's buffer after every mutation in it was applied. */
     public void applied(TopicPartition partition) {
+        applied(partition, pendingCount(partition));
+    }
+
+    /**
+     * Drops the first {@code count} mutations of the partition's buffer after they were applied;
+     * mutations buffered since (while they were applied in the background) stay.
+     */
+    public void applied(TopicPartition partition, int count) {
         State state = states.get(partition);
-        if (state != null) {
-            bufferedBytes -= state.pendingBytes;
-            state.pendingBytes = 0;
-            state.pending.clear();
+        if (state == null || count <= 0) {
+            return;
         }
+        List<RoutedMutation> done = state.pending.subList(0, Math.min(count, state.pending.size()));
+        long bytes = 0;
+        for (RoutedMutation mutation : done) {
+            bytes += mutation.approximateBytes();
+        }
+        done.clear();
+        state.pendingBytes -= bytes;
+        bufferedBytes -= bytes;
     }
 
     public int pendingCount(TopicPartition partition) {

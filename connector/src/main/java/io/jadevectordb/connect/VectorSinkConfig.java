@@ -157,6 +157,12 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "the shards in one engine call. Everything buffered is applied at every offset commit anyway.";
     public static final int BATCH_SIZE_DEFAULT = 500;
 
+    public static final String APPLY_OVERLAP_CONFIG = "apply.overlap";
+    public static final String APPLY_OVERLAP_DOC = "Apply full batches on a background thread while the task fetches and "
+            + "converts the next records: at most one batch in flight per task, and a commit waits for it, so offsets are "
+            + "committed exactly as without it. false applies on the task thread.";
+    public static final boolean APPLY_OVERLAP_DEFAULT = true;
+
     public static final String BUFFER_MAX_BYTES_CONFIG = "buffer.max.bytes";
     public static final String BUFFER_MAX_BYTES_DOC = "Bound on the vector bytes a task buffers in memory. Above it the "
             + "task applies everything at once; if the shards cannot take it (a retriable I/O problem), it pauses the "
@@ -247,6 +253,8 @@ public final class VectorSinkConfig extends AbstractConfig {
                 Importance.MEDIUM, BATCH_SIZE_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Batch size");
         def.define(BUFFER_MAX_BYTES_CONFIG, Type.LONG, BUFFER_MAX_BYTES_DEFAULT, Range.atLeast(1024),
                 Importance.LOW, BUFFER_MAX_BYTES_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Buffer bound (bytes)");
+        def.define(APPLY_OVERLAP_CONFIG, Type.BOOLEAN, APPLY_OVERLAP_DEFAULT, Importance.LOW, APPLY_OVERLAP_DOC,
+                GROUP_BATCHING, ++order, Width.SHORT, "Apply in the background");
 
         order = 0;
         def.define(REPLAY_FROM_EARLIEST_CONFIG, Type.BOOLEAN, REPLAY_FROM_EARLIEST_DEFAULT, null,
@@ -370,6 +378,10 @@ public final class VectorSinkConfig extends AbstractConfig {
                 .withMaxIdBytes(getInt(MAX_ID_BYTES_CONFIG))
                 .withExpectedVectorsPerShard(getLong(SHARD_EXPECTED_VECTORS_CONFIG))
                 .withAllowNonFinite(nanPolicy() == NanPolicy.ALLOW);
+    }
+
+    public boolean applyOverlap() {
+        return getBoolean(APPLY_OVERLAP_CONFIG);
     }
 
     public DatabaseRouting databaseRouting() {

@@ -28,12 +28,15 @@ import io.jadevectordb.engine.VectorStore;
  * them in batches, and at each offset commit returns only offsets whose mutations are durable.
  *
  * <p>Data path: {@link #put} -> {@link RecordMapper} -> {@link DatabaseCatalog} (checks) ->
- * {@link PartitionBuffers} -> {@link BatchApplier} -> {@link #preCommit} ->
+ * {@link PartitionBuffers} -> {@link ApplyPipeline} (full batches, on a background thread) ->
+ * {@link BatchApplier} -> {@link #preCommit} ->
  * {@link CommitCoordinator} -> engine commit (force, then checkpoint) -> offsets returned.
  */
 public class VectorSinkTask extends SinkTask {
 
     private static final Logger log = LoggerFactory.getLogger(VectorSinkTask.class);
+    /** Numbers the background apply threads of the tasks in this worker. */
+    private static final java.util.concurrent.atomic.AtomicInteger PIPELINES = new java.util.concurrent.atomic.AtomicInteger();
 
     private VectorSinkConfig config;
     private VectorStore store;
@@ -42,6 +45,7 @@ public class VectorSinkTask extends SinkTask {
     private DatabaseCatalog catalog;
     private ErrantRecordRouter errant;
     private BatchApplier applier;
+    private ApplyPipeline pipeline;
     private CommitCoordinator coordinator;
     private IoFailures ioFailures;
     private SinkMetrics metrics;
@@ -70,7 +74,9 @@ public class VectorSinkTask extends SinkTask {
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
         applier = new BatchApplier(store, buffers, catalog, errant, config.updateMissingPolicy(), metrics);
         ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
-        coordinator = new CommitCoordinator(store, buffers, applier, ioFailures, errant, metrics);
+        pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
+                + PIPELINES.incrementAndGet());
+        coordinator = new CommitCoordinator(store, buffers, applier, pipeline, ioFailures, errant, metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
     }
 
@@ -151,16 +157,23 @@ public class VectorSinkTask extends SinkTask {
     }
 
     private void applyWhatIsDue() {
-        boolean overBound = buffers.bufferedBytes() > config.bufferMaxBytes();
-        List<TopicPartition> due = new ArrayList<>();
-        for (TopicPartition tp : buffers.withPending()) {
-            if (overBound || buffers.isFull(tp)) {
-                due.add(tp);
-            }
-        }
         try {
-            for (TopicPartition tp : due) {
-                applier.apply(tp);
+            // The batch in flight leaves the buffers first, so the due batches below are new ones.
+            pipeline.finishInFlight();
+            boolean overBound = buffers.bufferedBytes() > config.bufferMaxBytes();
+            List<TopicPartition> due = new ArrayList<>();
+            for (TopicPartition tp : buffers.withPending()) {
+                if (overBound || buffers.isFull(tp)) {
+                    due.add(tp);
+                }
+            }
+            if (overBound || !config.applyOverlap()) {
+                // Over the memory bound the buffers must drain now, not in the background.
+                for (TopicPartition tp : due) {
+                    applier.apply(tp);
+                }
+            } else {
+                pipeline.start(due);
             }
             ioFailures.succeeded();
         } catch (IOException e) {
@@ -226,6 +239,9 @@ public class VectorSinkTask extends SinkTask {
 
     @Override
     public void stop() {
+        if (pipeline != null) {
+            pipeline.close();
+        }
         if (store != null) {
             try {
                 store.close();

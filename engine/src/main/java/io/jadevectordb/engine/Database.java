@@ -49,7 +49,7 @@ public final class Database {
     private static final long RECHECK_NANOS = 50_000_000L;
 
     /** A shard file with the names reads need, worked out once per listing. */
-    private record ShardRef(Path path, SourcePartition source, String name) {
+    private record ShardRef(Path path, SourcePartition source, String name, String key) {
     }
 
     /** Shard files as last listed, the directory's modification time then, and when it was last compared. */
@@ -245,7 +245,8 @@ public final class Database {
         List<ShardRef> refs = new ArrayList<>();
         for (Path path : shardFiles(directory)) {
             String file = path.getFileName().toString();
-            refs.add(new ShardRef(path, SourcePartition.fromShardFileName(file), name + "/" + file));
+            SourcePartition source = SourcePartition.fromShardFileName(file);
+            refs.add(new ShardRef(path, source, name + "/" + file, name + "/" + source.shardFileName()));
         }
         cachedShards = new ShardList(List.copyOf(refs), modified, now);
         return cachedShards.refs();
@@ -348,7 +349,7 @@ public final class Database {
         String shardName = ref.name();
         VectorStore.Handle handle;
         try {
-            handle = store.acquire(this, ref.source());
+            handle = store.acquire(this, ref.source(), ref.key());
         } catch (ShardLockedException e) {
             try (ShardSnapshot snapshot = ShardSnapshot.open(shardName, path, store.options())) {
                 return fn.apply(new ShardView() {

@@ -284,7 +284,9 @@ final class Shard implements Closeable {
                 case STORE:
                 default:
                     int crc = writePayload(slot, m.vector(), id, false);
-                    index.write(position, hash, slot, ShardIndex.FLAG_OCCUPIED, m.sourceOffset(), crc);
+                    // At once, not held: the file now has the new vector, and a lock-free reader
+                    // must not meet it beside the old entry's checksum for long.
+                    index.writeNow(position, hash, slot, ShardIndex.FLAG_OCCUPIED, m.sourceOffset(), crc);
                     if (deleted) {
                         deletedCount--;
                         liveCount++;

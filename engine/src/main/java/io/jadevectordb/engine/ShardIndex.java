@@ -169,6 +169,15 @@ final class ShardIndex {
         pending.put(position, entry);
     }
 
+    /**
+     * Writes a whole entry now (and holds it too, so a later {@link #flush} writes the same
+     * bytes): for an entry whose vector was just rewritten in place.
+     */
+    void writeNow(int position, long hash, int slot, int flags, long sourceOffset, int payloadCrc) throws IOException {
+        write(position, hash, slot, flags, sourceOffset, payloadCrc);
+        file.write(entryPosition(position), ByteBuffer.wrap(pending.bytes(), pending.find(position), ENTRY_SIZE));
+    }
+
     /** Number of entries waiting for {@link #flush}. */
     int pendingCount() {
         return pending.size();

@@ -340,9 +340,13 @@ public final class VectorStore implements Closeable {
 
     /** Opens (or finds) the writable shard of a database for a source and pins it. */
     Handle acquire(Database db, SourcePartition source) throws IOException {
+        return acquire(db, source, key(db.name(), source));
+    }
+
+    /** {@link #acquire(Database, SourcePartition)} with the shard's key ({@code database/shard file}) worked out already. */
+    Handle acquire(Database db, SourcePartition source, String key) throws IOException {
         synchronized (this) {
             ensureOpen();
-            String key = key(db.name(), source);
             Handle handle = open.get(key);
             if (handle == null || !handle.shard.isOpen()) {
                 if (handle != null && handle.shard.isFailed()) {

@@ -104,6 +104,20 @@ class ShardTest {
     }
 
     @Test
+    void aLockFreeReaderSeesAnUpdateInPlaceWholeAsSoonAsItsBatchEnds() throws Exception {
+        try (Shard shard = open(4)) {
+            shard.apply(Mutation.store("x", Vectors.of(4, 1), 0), id("x"));
+            shard.commit(0);
+            // The new vector overwrites the old one in its slot: its entry (with the new checksum)
+            // cannot wait for the next force like an insert's.
+            shard.apply(Mutation.update("x", Vectors.of(4, 2), 1), id("x"));
+            try (ShardSnapshot snapshot = ShardSnapshot.open("db/s-0.jvdb", dir.resolve("s-0.jvdb"), options)) {
+                assertThat(snapshot.get(id("x"))).containsExactly(Vectors.of(4, 2));
+            }
+        }
+    }
+
+    @Test
     void skipsMutationsAtOrBelowTheOffsetThatLastWroteTheId() throws Exception {
         try (Shard shard = open(4)) {
             shard.apply(Mutation.store("k", Vectors.of(4, 1), 10), id("k"));

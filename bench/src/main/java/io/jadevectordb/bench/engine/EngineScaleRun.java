@@ -34,8 +34,10 @@ import java.util.SplittableRandom;
  * runs), and a full {@code verify}. Prints the figures and writes {@code engine-scale.json}.
  *
  * <p>Knobs: {@code bench.engineScale.runs} (default {@code 1000000x768,10000000x128}; a run
- * {@code 1000000x768/50000} commits (and the floor forces) every 50,000 vectors instead of every batch),
- * {@code bench.engineScale.batch} (default 1,000), {@code bench.dataDir}.
+ * {@code 1000000x768/50000} commits (and the floor forces) every 50,000 vectors instead of every batch;
+ * a suffix {@code +sized} sizes the shard's index for the count up front, so it never grows),
+ * {@code bench.engineScale.batch} (default 1,000), {@code bench.engineScale.name} (of the JSON file,
+ * default {@code engine-scale}), {@code bench.dataDir}.
  */
 public final class EngineScaleRun {
 
@@ -48,17 +50,22 @@ public final class EngineScaleRun {
     public static void run(Path results) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
         int batch = Integer.getInteger("bench.engineScale.batch", 1000);
+        String file = System.getProperty("bench.engineScale.name", "engine-scale") + ".json";
         for (String spec : System.getProperty("bench.engineScale.runs", "1000000x768,10000000x128").split(",")) {
-            // count x dimension, optionally /commitEvery (vectors per commit; default: every batch)
-            String[] parts = spec.trim().split("[x/]");
+            // count x dimension, optionally /commitEvery (vectors per commit; default: every batch),
+            // optionally +sized (the shard's index sized for the count up front: no growth)
+            String trimmed = spec.trim();
+            boolean sized = trimmed.endsWith("+sized");
+            String[] parts = trimmed.replace("+sized", "").split("[x/]");
             long commitEvery = parts.length > 2 ? Long.parseLong(parts[2]) : batch;
-            rows.add(runOne(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), batch, commitEvery));
-            Files.writeString(results.resolve("engine-scale.json"), Json.write(rows));
+            rows.add(runOne(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), batch, commitEvery, sized));
+            Files.writeString(results.resolve(file), Json.write(rows));
         }
-        System.out.println("Engine scale figures written to " + results.resolve("engine-scale.json").toAbsolutePath());
+        System.out.println("Engine scale figures written to " + results.resolve(file).toAbsolutePath());
     }
 
-    private static Map<String, Object> runOne(long count, int dimension, int batch, long commitEvery) throws IOException {
+    private static Map<String, Object> runOne(long count, int dimension, int batch, long commitEvery, boolean sized)
+            throws IOException {
         Path dir = EngineData.scratch("scale-" + count + "x" + dimension);
         float[][] pool = EngineData.vectors(POOL, dimension, 5);
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -67,7 +74,9 @@ public final class EngineScaleRun {
         row.put("dimension", dimension);
         row.put("batch", batch);
         row.put("commit_every", commitEvery);
-        System.out.printf("%n== %,d x %d, batches of %,d, a commit every %,d vectors ==%n", count, dimension, batch, commitEvery);
+        row.put("index_sized_up_front", sized);
+        System.out.printf("%n== %,d x %d, batches of %,d, a commit every %,d vectors%s ==%n", count, dimension, batch, commitEvery,
+                sized ? ", index sized up front (expectedVectorsPerShard)" : "");
         try {
             // Ours.
             List<Map<String, Object>> progress = new ArrayList<>();
@@ -76,7 +85,8 @@ public final class EngineScaleRun {
             long windowStart = start;
             long windowFrom = 0;
             long step = Math.max(batch, count / 10 / batch * batch);
-            StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO);
+            StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO)
+                    .withExpectedVectorsPerShard(sized ? count + batch : 0);
             Path storeDir = dir.resolve("store");
             try (VectorStore store = VectorStore.open(storeDir, options)) {
                 store.createDatabase("scale", dimension);
@@ -101,7 +111,7 @@ public final class EngineScaleRun {
                         Map<String, Object> p = new LinkedHashMap<>();
                         p.put("vectors", done);
                         p.put("vectors_per_s_in_window", Math.round(rate));
-                        p.put("heap_used_mb", heap / 1e6);
+                        p.put("heap_used_mb", heap / 1e6); // garbage included: no GC is forced here
                         p.put("shard_bytes", Files.size(storeDir.resolve("scale").resolve(SOURCE.shardFileName())));
                         progress.add(p);
                         System.out.printf("  %,12d vectors  %,9.0f vectors/s (last %,d)  heap %,6.1f MB  shard %,.0f MB%n",
