@@ -220,7 +220,8 @@ public final class Database {
                     + "...' (" + bytes.length + " UTF-8 bytes)", "database '" + name + "' accepts ids of at most " + maxIdBytes
                     + " UTF-8 bytes; shorten the id (a hash of it, for instance)");
         }
-        if (!new String(bytes, StandardCharsets.UTF_8).equals(id)) {
+        // An id of as many bytes as chars is ASCII unless it held an unpaired surrogate (encoded as '?'): check those only.
+        if ((bytes.length != id.length() || hasSurrogate(id)) && !new String(bytes, StandardCharsets.UTF_8).equals(id)) {
             throw new InvalidMutationException("id", "'" + DatabaseName.printable(id) + "'", "the id is not valid Unicode "
                     + "(unpaired surrogate); send it as well-formed UTF-8");
         }
@@ -250,6 +251,15 @@ public final class Database {
         }
         cachedShards = new ShardList(List.copyOf(refs), modified, now);
         return cachedShards.refs();
+    }
+
+    private static boolean hasSurrogate(String id) {
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isSurrogate(id.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The store opened (perhaps created) a shard of this database: list the directory on the next read. */

@@ -274,6 +274,18 @@ final class MappedFile implements Closeable {
         }
     }
 
+    /** True when the bytes at {@code position} are {@code expected} (compared in place: no copy). */
+    boolean bytesEqual(long position, byte[] expected) {
+        unstage(position, expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            long at = position + i;
+            if (chunk(at).get(offset(at)) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads {@code dst.length} floats starting at {@code position} (4-byte aligned). */
     void getFloats(long position, float[] dst) {
         unstage(position, (long) dst.length * Float.BYTES);

@@ -2,7 +2,6 @@ package io.jadevectordb.engine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * The open-addressing hash index of a shard file: id -> data slot, with linear probing.
@@ -120,9 +119,7 @@ final class ShardIndex {
         if (length != id.length) {
             return false;
         }
-        byte[] stored = new byte[length];
-        file.getBytes(idPos + 2, stored, 0, length);
-        return Arrays.equals(stored, id);
+        return file.bytesEqual(idPos + 2, id);
     }
 
     long hashAt(int position) {

@@ -2,6 +2,7 @@ package io.jadevectordb.bench.e2e;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jadevectordb.bench.Json;
+import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.testkit.ApicurioRegistry;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 import io.jadevectordb.testkit.LocalKafkaBroker;
@@ -152,8 +153,10 @@ public final class PipelineBenchmark {
         Files.createDirectories(results);
         String file = System.getProperty("bench.e2e.name", "e2e");
         Files.writeString(results.resolve(file + ".json"), Json.write(out));
-        Files.writeString(results.resolve(file + ".svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
+        if (!rows.isEmpty()) {
+            Files.writeString(results.resolve(file + ".svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
                 + dimension + " floats, one task (records/s; ratio to the do-nothing sink)", rows));
+        }
         System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
     }
 
@@ -332,7 +335,35 @@ public final class PipelineBenchmark {
         row.put("task_state_at_end", state.length() > 200 ? state.substring(0, 200) : state);
         System.out.printf("  %-9s %,10.0f records/s over %.1f s (first record %.1f s after creation), heap peak %.0f MB%n",
                 config, rate, seconds, (firstAt - created) / 1e9, heapPeak);
+        if (!config.equals("noop")) {
+            long live = liveVectors(work.resolve("data-" + config));
+            row.put("live_vectors_after", live);
+            System.out.printf("  %-9s %,10d live vectors in the shards after the task stopped (%,d distinct ids sent)%n", "",
+                    live, records);
+        }
         return row;
+    }
+
+    /**
+     * Live vectors in every database of a sink's data directory, read with the lock-free
+     * reader once the task has stopped (its last commit writes everything out); waits up to
+     * 60 s for the stopping task to finish.
+     */
+    private long liveVectors(Path dataDir) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long live = -1;
+        while (System.nanoTime() < deadline) {
+            live = 0;
+            StoreReader reader = StoreReader.open(dataDir);
+            for (String database : reader.databaseNames()) {
+                live += reader.stats(database).liveCount();
+            }
+            if (live >= records) {
+                return live;
+            }
+            Thread.sleep(500);
+        }
+        return live;
     }
 
     private Map<String, Object> rawConsumer(String bootstrap) {
