@@ -166,7 +166,7 @@ public final class EngineScaleRun {
                     more.add(Mutation.store("late-" + i, pool[i % POOL], count + i));
                 }
                 store.apply("scale", SOURCE, more);
-                copyTree(storeDir, dir.resolve("crash"));
+                EngineData.copyAsCrashImage(storeDir, dir.resolve("crash"));
             }
             t = System.nanoTime();
             try (VectorStore crashed = VectorStore.open(dir.resolve("crash"), options)) {
@@ -189,20 +189,6 @@ public final class EngineScaleRun {
             EngineData.delete(dir);
         }
         return row;
-    }
-
-    /** Copies a store directory as a power loss would find it (lock files left out). */
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().endsWith(".lock")) {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     private static double rawWriteForce(Path file, float[][] pool, long count, int batch, long commitEvery) throws IOException {

@@ -68,7 +68,7 @@ public class OpenBenchmark {
             }
             // The writer still holds the file: a copy now is what a crash right after this commit leaves.
             uncleanImage = dir.resolve("unclean-image");
-            copyTree(cleanRoot, uncleanImage);
+            EngineData.copyAsCrashImage(cleanRoot, uncleanImage);
         }
         uncleanRoot = dir.resolve("unclean");
     }
@@ -81,7 +81,7 @@ public class OpenBenchmark {
     @Setup(Level.Invocation)
     public void prepare() throws IOException {
         EngineData.delete(uncleanRoot);
-        copyTree(uncleanImage, uncleanRoot);
+        EngineData.copyAsCrashImage(uncleanImage, uncleanRoot);
     }
 
     @TearDown(Level.Invocation)
@@ -117,18 +117,5 @@ public class OpenBenchmark {
             }
         }
         return total;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().endsWith(".lock")) {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }
