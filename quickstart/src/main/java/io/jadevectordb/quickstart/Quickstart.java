@@ -44,6 +44,13 @@ public final class Quickstart {
         }
         Layout.check();
         PrintStream out = System.out;
+        try {
+            WorkDirectory.prepare(options.workDir(), out);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         Map<String, Integer> databases = new LinkedHashMap<>();
         databases.put("articles", 384);
         databases.put("images", 128);

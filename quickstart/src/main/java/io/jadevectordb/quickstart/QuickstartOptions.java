@@ -19,7 +19,8 @@ record QuickstartOptions(long records, String bootstrapServers, String registryU
             "  --bootstrap-servers H:P     use an existing Kafka broker instead of starting one",
             "  --registry-url URL          use an existing schema registry's Confluent-compatible API",
             "                              (e.g. http://127.0.0.1:8081 or .../apis/ccompat/v7) instead of starting Apicurio",
-            "  --work-dir DIR              where logs and the data directory go (default .quickstart)");
+            "  --work-dir DIR              where logs and the data directory go (default .quickstart);",
+            "                              each run clears the previous run's kafka/, connect/ and data/ in it");
 
     static QuickstartOptions parse(String[] args) {
         long records = 20_000;
