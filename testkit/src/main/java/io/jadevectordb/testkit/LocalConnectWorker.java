@@ -29,14 +29,18 @@ public final class LocalConnectWorker implements AutoCloseable {
     private final Path dir;
     private final Path config;
     private final int restPort;
+    private final List<String> jvmOptions;
+    private final String classpath;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private JavaProcess process;
     private int starts;
 
-    private LocalConnectWorker(Path dir, Path config, int restPort) {
+    private LocalConnectWorker(Path dir, Path config, int restPort, List<String> jvmOptions, String classpath) {
         this.dir = dir;
         this.config = config;
         this.restPort = restPort;
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.classpath = classpath;
     }
 
     /**
@@ -46,6 +50,17 @@ public final class LocalConnectWorker implements AutoCloseable {
      */
     public static LocalConnectWorker start(Path dir, String bootstrapServers, Path pluginPath, Map<String, String> overrides)
             throws IOException, InterruptedException {
+        return start(dir, bootstrapServers, pluginPath, overrides, List.of("-Xmx768m"), JavaProcess.kafkaClasspath());
+    }
+
+    /**
+     * Writes the worker config and starts the worker with these JVM options (heap, JMX, ...) and
+     * class path (Kafka's jars; plugins come from {@code pluginPath}).
+     *
+     * @param overrides extra worker properties (they win over the defaults)
+     */
+    public static LocalConnectWorker start(Path dir, String bootstrapServers, Path pluginPath, Map<String, String> overrides,
+                                           List<String> jvmOptions, String classpath) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int restPort = JavaProcess.freePort();
         Map<String, String> p = new TreeMap<>();
@@ -77,14 +92,14 @@ public final class LocalConnectWorker implements AutoCloseable {
         p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         Path config = dir.resolve("worker.properties");
         Files.writeString(config, text.toString(), StandardCharsets.UTF_8);
-        LocalConnectWorker worker = new LocalConnectWorker(dir, config, restPort);
+        LocalConnectWorker worker = new LocalConnectWorker(dir, config, restPort, jvmOptions, classpath);
         worker.startProcess();
         return worker;
     }
 
     private void startProcess() throws IOException, InterruptedException {
         starts++;
-        process = JavaProcess.start("connect-worker", JavaProcess.kafkaClasspath(), List.of("-Xmx768m"),
+        process = JavaProcess.start("connect-worker", classpath, jvmOptions,
                 "org.apache.kafka.connect.cli.ConnectDistributed", List.of(config.toString()),
                 dir.resolve("worker.log"));
         process.awaitPort(restPort, Duration.ofSeconds(90));
@@ -150,6 +165,29 @@ public final class LocalConnectWorker implements AutoCloseable {
         if (response.statusCode() / 100 != 2 && response.statusCode() != 409) {
             throw new IOException("POST /connectors: HTTP " + response.statusCode() + " " + response.body());
         }
+    }
+
+    /** {@code DELETE /connectors/{name}}, then waits (up to 60 s) until the worker no longer knows it. */
+    public void deleteConnector(String name) throws IOException, InterruptedException {
+        send("DELETE", "/connectors/" + name, null);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && send("GET", "/connectors/" + name, null).statusCode() != 404) {
+            Thread.sleep(200);
+        }
+    }
+
+    /** The first task's state (RUNNING, FAILED with its trace, ...) or "none". */
+    public String taskState(String name) throws IOException, InterruptedException {
+        HttpResponse<String> response = send("GET", "/connectors/" + name + "/status", null);
+        if (response.statusCode() != 200) {
+            return "none";
+        }
+        JsonNode tasks = JSON.readTree(response.body()).path("tasks");
+        if (tasks.isEmpty()) {
+            return "none";
+        }
+        JsonNode task = tasks.get(0);
+        return task.path("state").asText() + (task.has("trace") ? ": " + task.path("trace").asText() : "");
     }
 
     /** States of the connector and its tasks, e.g. {@code [RUNNING, RUNNING]}; empty while unknown. */

@@ -1,19 +1,11 @@
 package io.jadevectordb.bench.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jadevectordb.testkit.JavaProcess;
+import io.jadevectordb.testkit.LocalConnectWorker;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.MemoryUsage;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,135 +19,69 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 /**
- * A distributed Connect worker in its own JVM for the harness: like the test kit's worker, but
- * with a chosen heap and a JMX port on 127.0.0.1 from which the harness reads Connect's task
- * metrics, the connector's own metrics and the heap.
+ * The test kit's distributed Connect worker, started with a chosen heap and a JMX port on
+ * 127.0.0.1 from which the harness reads Connect's task metrics, the connector's own metrics
+ * and the heap.
  */
 final class BenchWorker implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final JavaProcess process;
-    private final int restPort;
+    private final LocalConnectWorker worker;
     private final JMXConnector jmx;
     private final MBeanServerConnection mbeans;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private BenchWorker(JavaProcess process, int restPort, JMXConnector jmx) throws IOException {
-        this.process = process;
-        this.restPort = restPort;
+    private BenchWorker(LocalConnectWorker worker, JMXConnector jmx) throws IOException {
+        this.worker = worker;
         this.jmx = jmx;
         this.mbeans = jmx.getMBeanServerConnection();
     }
 
     static BenchWorker start(Path dir, String bootstrap, Path pluginPath, String heap, Map<String, String> overrides)
             throws IOException, InterruptedException {
-        Files.createDirectories(dir);
-        int restPort = JavaProcess.freePort();
         int jmxPort = JavaProcess.freePort();
         Map<String, String> p = new TreeMap<>();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("group.id", "jvdb-bench");
-        p.put("config.storage.topic", "_bench-configs");
-        p.put("offset.storage.topic", "_bench-offsets");
-        p.put("status.storage.topic", "_bench-status");
-        p.put("config.storage.replication.factor", "1");
-        p.put("offset.storage.replication.factor", "1");
-        p.put("status.storage.replication.factor", "1");
-        p.put("offset.storage.partitions", "1");
-        p.put("status.storage.partitions", "1");
-        p.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-        p.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        p.put("listeners", "http://127.0.0.1:" + restPort);
-        p.put("rest.advertised.host.name", "127.0.0.1");
-        p.put("plugin.path", pluginPath.toAbsolutePath().toString());
         // The Apicurio converter ships no ServiceLoader manifest: scan as well.
         p.put("plugin.discovery", "hybrid_warn");
-        p.put("scheduled.rebalance.max.delay.ms", "0");
+        p.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
         p.putAll(overrides);
-        StringBuilder text = new StringBuilder();
-        p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
-        Path config = dir.resolve("worker.properties");
-        Files.writeString(config, text.toString(), StandardCharsets.UTF_8);
         // Kafka's jars only: the connector, the no-op sink and the Apicurio converter come from plugin.path.
         String classpath = Stream.of(JavaProcess.kafkaClasspath().split(File.pathSeparator))
                 .filter(e -> !e.contains("slf4j-simple") && !e.contains("jmh") && !e.contains("jopt-simple")
                         && !e.contains("commons-math3") && !e.contains("apicurio"))
                 .collect(Collectors.joining(File.pathSeparator));
-        JavaProcess process = JavaProcess.start("bench-connect-worker", classpath, List.of("-Xmx" + heap, "-Xms" + heap,
-                        "-Dcom.sun.management.jmxremote.port=" + jmxPort, "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
-                        "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
-                        "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false"),
-                "org.apache.kafka.connect.cli.ConnectDistributed", List.of(config.toString()), dir.resolve("worker.log"));
+        List<String> jvm = List.of("-Xmx" + heap, "-Xms" + heap,
+                "-Dcom.sun.management.jmxremote.port=" + jmxPort, "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
+                "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
+                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false");
+        LocalConnectWorker worker = LocalConnectWorker.start(dir, bootstrap, pluginPath, p, jvm, classpath);
         boolean success = false;
         try {
-            process.awaitPort(restPort, Duration.ofSeconds(120));
             JMXConnector jmx = JMXConnectorFactory.connect(
                     new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi"));
-            BenchWorker worker = new BenchWorker(process, restPort, jmx);
-            worker.awaitRest();
+            BenchWorker bench = new BenchWorker(worker, jmx);
             success = true;
-            return worker;
+            return bench;
         } finally {
             if (!success) {
-                process.close();
+                worker.close();
             }
         }
     }
 
     JavaProcess process() {
-        return process;
-    }
-
-    private HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
-                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void awaitRest() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (send("GET", "/connectors", null).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(200);
-        }
-        throw new IOException("Connect worker REST API on port " + restPort + " not ready" + process.tail(40));
+        return worker.process();
     }
 
     void putConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
-        HttpResponse<String> r = send("PUT", "/connectors/" + name + "/config", JSON.writeValueAsString(config));
-        if (r.statusCode() >= 300) {
-            throw new IOException("creating connector " + name + ": HTTP " + r.statusCode() + " " + r.body());
-        }
+        worker.putConnector(name, config);
     }
 
     void deleteConnector(String name) throws IOException, InterruptedException {
-        send("DELETE", "/connectors/" + name, null);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline && send("GET", "/connectors/" + name, null).statusCode() != 404) {
-            Thread.sleep(200);
-        }
+        worker.deleteConnector(name);
     }
 
     /** The task's state (RUNNING, FAILED with its trace, ...) or "none". */
     String taskState(String name) throws IOException, InterruptedException {
-        HttpResponse<String> r = send("GET", "/connectors/" + name + "/status", null);
-        if (r.statusCode() != 200) {
-            return "none";
-        }
-        JsonNode tasks = JSON.readTree(r.body()).path("tasks");
-        if (tasks.isEmpty()) {
-            return "none";
-        }
-        JsonNode t = tasks.get(0);
-        return t.path("state").asText() + (t.has("trace") ? ": " + t.path("trace").asText() : "");
+        return worker.taskState(name);
     }
 
     /**
@@ -212,7 +138,7 @@ final class BenchWorker implements AutoCloseable {
             // the worker is going away anyway
         }
         try {
-            process.stop(Duration.ofSeconds(30));
+            worker.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
