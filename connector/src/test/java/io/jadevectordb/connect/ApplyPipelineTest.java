@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -52,11 +51,8 @@ class ApplyPipelineTest {
     }
 
     private ApplyPipeline pipeline(String tolerance) {
-        DatabaseCatalog catalog = new DatabaseCatalog(store,
-                new VectorSinkConfig(Map.of(VectorSinkConfig.DATA_DIR_CONFIG, tmp.toString())));
-        ErrantRecordRouter errant = new ErrantRecordRouter(Map.of("errors.tolerance", tolerance), null, SinkMetrics.none());
-        BatchApplier applier = new BatchApplier(store, buffers, catalog, errant, UpdateMissingPolicy.REJECT, SinkMetrics.none());
-        pipeline = new ApplyPipeline(applier, "test-apply");
+        pipeline = new ApplyPipeline(BatchApplierTest.applier(store, buffers, tmp, UpdateMissingPolicy.REJECT, tolerance),
+                "test-apply");
         return pipeline;
     }
 

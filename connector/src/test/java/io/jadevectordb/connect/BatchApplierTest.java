@@ -49,8 +49,14 @@ class BatchApplierTest {
     }
 
     private BatchApplier applier(UpdateMissingPolicy policy, String tolerance) {
+        return applier(store, buffers, tmp, policy, tolerance);
+    }
+
+    /** A batch applier over a real store, as the task builds it, with no dead letter queue (tolerance decides). */
+    static BatchApplier applier(VectorStore store, PartitionBuffers buffers, Path dataDir, UpdateMissingPolicy policy,
+                                String tolerance) {
         DatabaseCatalog catalog = new DatabaseCatalog(store,
-                new VectorSinkConfig(Map.of(VectorSinkConfig.DATA_DIR_CONFIG, tmp.toString())));
+                new VectorSinkConfig(Map.of(VectorSinkConfig.DATA_DIR_CONFIG, dataDir.toString())));
         ErrantRecordRouter errant = new ErrantRecordRouter(Map.of("errors.tolerance", tolerance), null,
                 SinkMetrics.none());
         return new BatchApplier(store, buffers, catalog, errant, policy, SinkMetrics.none());
