@@ -2,7 +2,6 @@ package io.jadevectordb.bench.engine;
 
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
@@ -66,16 +65,7 @@ public class AccessBenchmark {
         store = VectorStore.open(dir, StoreOptions.defaults().withFlushInterval(Duration.ZERO));
         db = store.createDatabase("articles", dimension);
         map = new HashMap<>();
-        List<Mutation> batch = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            batch.add(Mutation.store(ids[i], vectors[i], i));
-            map.put(ids[i], vectors[i]);
-            if (batch.size() == 1000 || i == count - 1) {
-                store.apply("articles", SourcePartition.LOCAL, batch);
-                batch.clear();
-            }
-        }
-        db.commit();
+        EngineData.load(store, "articles", ids, vectors, map);
         // Fixed pseudo-random batches of ids, the same for both sides.
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
         for (int b = 0; b < 1024; b++) {

@@ -1,11 +1,17 @@
 package io.jadevectordb.bench.engine;
 
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -41,6 +47,24 @@ final class EngineData {
 
     static int intProperty(String name, int fallback) {
         return Integer.getInteger(name, fallback);
+    }
+
+    /**
+     * Stores {@code ids[i] -> vectors[i]} in the database (direct API, batches of 1,000, then one
+     * commit) and in {@code map}, so both sides of a benchmark start from the same data.
+     */
+    static void load(VectorStore store, String database, String[] ids, float[][] vectors, Map<String, float[]> map)
+            throws IOException {
+        List<Mutation> batch = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            batch.add(Mutation.store(ids[i], vectors[i], i));
+            map.put(ids[i], vectors[i]);
+            if (batch.size() == 1000 || i == ids.length - 1) {
+                store.apply(database, SourcePartition.LOCAL, batch);
+                batch.clear();
+            }
+        }
+        store.database(database).orElseThrow().commit();
     }
 
     /** A fresh, empty scratch directory. */

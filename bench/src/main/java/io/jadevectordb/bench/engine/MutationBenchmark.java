@@ -1,16 +1,12 @@
 package io.jadevectordb.bench.engine;
 
 import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -64,16 +60,7 @@ public class MutationBenchmark {
         store = VectorStore.open(dir, StoreOptions.defaults().withFlushInterval(Duration.ZERO));
         db = store.createDatabase("articles", dimension);
         map = new HashMap<>();
-        List<Mutation> batch = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            batch.add(Mutation.store(ids[i], vectors[i], i));
-            map.put(ids[i], vectors[i]);
-            if (batch.size() == 1000 || i == count - 1) {
-                store.apply("articles", SourcePartition.LOCAL, batch);
-                batch.clear();
-            }
-        }
-        db.commit();
+        EngineData.load(store, "articles", ids, vectors, map);
     }
 
     @TearDown(Level.Iteration)
