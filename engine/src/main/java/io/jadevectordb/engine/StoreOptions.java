@@ -33,9 +33,11 @@ public final class StoreOptions {
     private final long growthBytes;
     private final Preallocator preallocator;
     private final long expectedVectorsPerShard;
+    private final FileIO fileIO;
 
     private StoreOptions(int maxOpenShards, Duration flushInterval, boolean allowNonFinite, int maxIdBytes,
-                         long mapChunkBytes, long growthBytes, Preallocator preallocator, long expectedVectorsPerShard) {
+                         long mapChunkBytes, long growthBytes, Preallocator preallocator, long expectedVectorsPerShard,
+                         FileIO fileIO) {
         if (maxOpenShards < 1) {
             throw new IllegalArgumentException("maxOpenShards must be >= 1, was " + maxOpenShards);
         }
@@ -63,53 +65,54 @@ public final class StoreOptions {
         this.mapChunkBytes = mapChunkBytes;
         this.growthBytes = growthBytes;
         this.preallocator = Objects.requireNonNull(preallocator, "preallocator");
+        this.fileIO = Objects.requireNonNull(fileIO, "fileIO");
     }
 
     public static StoreOptions defaults() {
         return new StoreOptions(DEFAULT_MAX_OPEN_SHARDS, DEFAULT_FLUSH_INTERVAL, false, DEFAULT_MAX_ID_BYTES,
-                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0);
+                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0, FileIO.SYSTEM);
     }
 
     /** At most this many shard files are open at once; the least recently used beyond it are closed. */
     public StoreOptions withMaxOpenShards(int value) {
         return new StoreOptions(value, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
     }
 
     /** How often the background flusher forces dirty pages early; zero disables it. */
     public StoreOptions withFlushInterval(Duration value) {
         return new StoreOptions(maxOpenShards, value, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
     }
 
     /** Accept NaN and infinite components (rejected by default). */
     public StoreOptions withAllowNonFinite(boolean value) {
         return new StoreOptions(maxOpenShards, flushInterval, value, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
     }
 
     /** Longest id (UTF-8 bytes) of databases created from now on; stored per database. */
     public StoreOptions withMaxIdBytes(int value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, value,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
     }
 
     /** Size of one memory mapping; tests use small values to cross chunk boundaries. */
     public StoreOptions withMapChunkBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                value, growthBytes, preallocator, expectedVectorsPerShard);
+                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
     }
 
     /** How much a shard's data region grows at a time (blocks really allocated). */
     public StoreOptions withGrowthBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, value, preallocator, expectedVectorsPerShard);
+                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO);
     }
 
     /** How new file space is allocated; tests inject failures here. */
     public StoreOptions withPreallocator(Preallocator value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, value, expectedVectorsPerShard);
+                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO);
     }
 
     /**
@@ -120,7 +123,17 @@ public final class StoreOptions {
      */
     public StoreOptions withExpectedVectorsPerShard(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, value);
+                mapChunkBytes, growthBytes, preallocator, value, fileIO);
+    }
+
+    /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
+    StoreOptions withFileIO(FileIO io) {
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io);
+    }
+
+    FileIO fileIO() {
+        return fileIO;
     }
 
     public long expectedVectorsPerShard() {

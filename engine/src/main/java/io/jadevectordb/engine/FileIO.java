@@ -1,0 +1,62 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The one seam all shard file I/O goes through: opening channels, atomic renames, deletes and
+ * directory forces. The engine writes files only with {@code pwrite} on channels from here and
+ * makes them durable only with {@link FileChannel#force} on those channels (never by writing
+ * or forcing through a mapping), so a test can record every write and every force, in order,
+ * and build the images a power loss could leave, as Lucene's {@code MockDirectoryWrapper} does.
+ * Mappings are for reading.
+ */
+interface FileIO {
+
+    /** The real file system. */
+    FileIO SYSTEM = new FileIO() {
+        @Override
+        public FileChannel open(Path path, OpenOption... options) throws IOException {
+            return FileChannel.open(path, options);
+        }
+
+        @Override
+        public void move(Path source, Path target) throws IOException {
+            try {
+                Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot replace " + target + " atomically: the file system does not support atomic rename", e);
+            }
+        }
+
+        @Override
+        public boolean deleteIfExists(Path path) throws IOException {
+            return Files.deleteIfExists(path);
+        }
+
+        @Override
+        public void fsyncDirectory(Path directory) throws IOException {
+            try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        }
+    };
+
+    /** Opens a channel, as {@link FileChannel#open(Path, OpenOption...)}. */
+    FileChannel open(Path path, OpenOption... options) throws IOException;
+
+    /** Renames {@code source} over {@code target} atomically (not yet durable: force the directory). */
+    void move(Path source, Path target) throws IOException;
+
+    /** Deletes a file if it exists (not yet durable: force the directory). */
+    boolean deleteIfExists(Path path) throws IOException;
+
+    /** Forces a directory, so entries created, renamed or deleted in it survive a power loss. */
+    void fsyncDirectory(Path directory) throws IOException;
+}
