@@ -351,7 +351,7 @@ public final class Database {
 
     /**
      * Runs a read on a shard: through the store's writable handle or, when another process's
-     * writer holds the shard, through a {@link ShardSnapshot}, which checks every entry and
+     * writer holds the shard, through a {@link LogView}, which checks every record and
      * vector it copies, so a concurrent write is never seen half done.
      */
     private <T> T withShard(ShardRef ref, ShardFunction<T> fn) throws IOException {
@@ -361,7 +361,7 @@ public final class Database {
         try {
             handle = store.acquire(this, ref.source(), ref.key());
         } catch (ShardLockedException e) {
-            try (ShardSnapshot snapshot = ShardSnapshot.open(shardName, path, store.options())) {
+            try (LogView snapshot = LogView.open(shardName, path, store.options())) {
                 return fn.apply(new ShardView() {
                     @Override
                     public float[] get(byte[] id) throws IOException {
@@ -375,13 +375,13 @@ public final class Database {
 
                     @Override
                     public ShardStats stats() throws IOException {
-                        return Shard.statsOf(shardName, path);
+                        return LogShard.statsOf(shardName, path);
                     }
                 });
             }
         }
         try {
-            Shard shard = handle.shard;
+            LogShard shard = handle.shard;
             return fn.apply(new ShardView() {
                 @Override
                 public float[] get(byte[] id) {

@@ -65,12 +65,17 @@ final class MappedFile implements Closeable {
 
     /** Maps an existing file. {@code chunkSize} must be a power of two and a multiple of 4096. */
     static MappedFile open(Path path, boolean readOnly, long chunkSize) throws IOException {
+        return open(FileIO.SYSTEM, path, readOnly, chunkSize);
+    }
+
+    /** Maps an existing file opened through {@code io}. */
+    static MappedFile open(FileIO io, Path path, boolean readOnly, long chunkSize) throws IOException {
         if (Long.bitCount(chunkSize) != 1 || chunkSize < 4096) {
             throw new IllegalArgumentException("map chunk size must be a power of two >= 4096, was " + chunkSize);
         }
         FileChannel channel = readOnly
-                ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                ? io.open(path, StandardOpenOption.READ)
+                : io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         boolean success = false;
         try {
             MappedFile file = new MappedFile(path, channel, readOnly, chunkSize);
@@ -416,7 +421,7 @@ final class MappedFile implements Closeable {
      * does not keep its disk space and address space alive. Callers guarantee that nothing
      * reads the buffer afterwards (the shard's write lock).
      */
-    private static void unmap(MappedByteBuffer buffer) {
+    static void unmap(MappedByteBuffer buffer) {
         if (INVOKE_CLEANER != null && buffer != null) {
             try {
                 INVOKE_CLEANER.invoke(UNSAFE, buffer);

@@ -90,6 +90,28 @@ final class Shard implements Closeable {
     }
 
     /**
+     * Opens a format 1 shard for migration by a caller that already holds its writer lock
+     * (taking it again in this JVM would fail); recovers it when it was not closed cleanly.
+     * The caller must not {@link #close} it (that writes a format 1 checkpoint), only
+     * {@link #releaseQuietly} it.
+     */
+    static Shard openForMigration(String name, Path path, StoreOptions options) throws IOException {
+        byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
+        ShardFormat format = ShardFormat.decode(path, page, Files.size(path));
+        Shard shard = new Shard(name, path, false, options, null);
+        boolean success = false;
+        try {
+            shard.openWritable(format.dimension(), format.maxIdBytes());
+            success = true;
+            return shard;
+        } finally {
+            if (!success) {
+                shard.releaseQuietly();
+            }
+        }
+    }
+
+    /**
      * Opens a shard read-only, without a lock, for tools: safe while a writer appends. No
      * recovery runs, so the view of an uncleanly closed or in-use file may include entries
      * written after its last checkpoint.
@@ -566,7 +588,7 @@ final class Shard implements Closeable {
         lock.readLock().lock();
         try {
             ensureOpen();
-            return new ShardStats(name, path, Files.size(path), liveCount, deletedCount, slotCount, index.capacity(),
+            return new ShardStats(name, path, Files.size(path), liveCount, deletedCount, slotCount, 0, index.capacity(),
                     checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.clean());
         } finally {
             lock.readLock().unlock();
@@ -598,7 +620,7 @@ final class Shard implements Closeable {
         long size = Files.size(path);
         ShardFormat format = ShardFormat.decode(path, page, size);
         Checkpoint c = Checkpoint.newest(name, page);
-        return new ShardStats(name, path, size, c.liveCount(), c.deletedCount(), c.slotCount(), format.indexCapacity(),
+        return new ShardStats(name, path, size, c.liveCount(), c.deletedCount(), c.slotCount(), 0, format.indexCapacity(),
                 c.generation(), c.sourceOffset(), c.clean());
     }
 

@@ -10,12 +10,13 @@ import java.nio.file.Path;
  * @param fileBytes            file size including preallocated space
  * @param liveCount            live ids
  * @param deletedCount         soft-deleted ids (space reclaimed by compaction)
- * @param slotCount            data slots in use
- * @param indexCapacity        hash-index entries
+ * @param logBytes             end of the shard's log (format 2), or data slots in use (format 1)
+ * @param garbageBytes         log bytes of superseded records, which compaction reclaims
+ * @param indexCapacity        hash-index entries (0 when read from the header alone)
  * @param checkpointGeneration generation of the newest checkpoint
  * @param checkpointOffset     source offset of the newest checkpoint, -1 when none
  * @param clean                true when the file was closed cleanly (no recovery needed)
  */
-public record ShardStats(String name, Path path, long fileBytes, long liveCount, long deletedCount, long slotCount,
-                         int indexCapacity, long checkpointGeneration, long checkpointOffset, boolean clean) {
+public record ShardStats(String name, Path path, long fileBytes, long liveCount, long deletedCount, long logBytes,
+                         long garbageBytes, long indexCapacity, long checkpointGeneration, long checkpointOffset, boolean clean) {
 }

@@ -22,6 +22,13 @@ public final class StoreOptions {
     /** Default growth step of a shard's data region. */
     public static final long DEFAULT_GROWTH_BYTES = 16L << 20;
 
+    /** Default log bytes after the last index snapshot that make the next commit write a new one. */
+    public static final long DEFAULT_INDEX_SNAPSHOT_BYTES = 64L << 20;
+    /** Default smallest committed log that is compacted automatically. */
+    public static final long DEFAULT_COMPACTION_MIN_BYTES = 64L << 20;
+    /** Default share of superseded bytes in a log at which a commit compacts it. */
+    public static final double DEFAULT_COMPACTION_GARBAGE_RATIO = 0.5;
+
     /** Largest expected count: an index of 2^30 entries (32 GiB) is the format's limit. */
     public static final long MAX_EXPECTED_VECTORS_PER_SHARD = 700_000_000L;
 
@@ -34,10 +41,26 @@ public final class StoreOptions {
     private final Preallocator preallocator;
     private final long expectedVectorsPerShard;
     private final FileIO fileIO;
+    private final long indexSnapshotBytes;
+    private final long compactionMinBytes;
+    private final double compactionGarbageRatio;
 
     private StoreOptions(int maxOpenShards, Duration flushInterval, boolean allowNonFinite, int maxIdBytes,
                          long mapChunkBytes, long growthBytes, Preallocator preallocator, long expectedVectorsPerShard,
-                         FileIO fileIO) {
+                         FileIO fileIO, long indexSnapshotBytes, long compactionMinBytes, double compactionGarbageRatio) {
+        if (indexSnapshotBytes < 4096) {
+            throw new IllegalArgumentException("indexSnapshotBytes must be >= 4096, was " + indexSnapshotBytes);
+        }
+        if (compactionMinBytes < 0) {
+            throw new IllegalArgumentException("compactionMinBytes must be >= 0 (0 disables automatic compaction), was "
+                    + compactionMinBytes);
+        }
+        if (!(compactionGarbageRatio > 0 && compactionGarbageRatio < 1)) {
+            throw new IllegalArgumentException("compactionGarbageRatio must be in (0, 1), was " + compactionGarbageRatio);
+        }
+        this.indexSnapshotBytes = indexSnapshotBytes;
+        this.compactionMinBytes = compactionMinBytes;
+        this.compactionGarbageRatio = compactionGarbageRatio;
         if (maxOpenShards < 1) {
             throw new IllegalArgumentException("maxOpenShards must be >= 1, was " + maxOpenShards);
         }
@@ -70,66 +93,98 @@ public final class StoreOptions {
 
     public static StoreOptions defaults() {
         return new StoreOptions(DEFAULT_MAX_OPEN_SHARDS, DEFAULT_FLUSH_INTERVAL, false, DEFAULT_MAX_ID_BYTES,
-                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0, FileIO.SYSTEM);
+                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0, FileIO.SYSTEM,
+                DEFAULT_INDEX_SNAPSHOT_BYTES, DEFAULT_COMPACTION_MIN_BYTES, DEFAULT_COMPACTION_GARBAGE_RATIO);
     }
 
     /** At most this many shard files are open at once; the least recently used beyond it are closed. */
     public StoreOptions withMaxOpenShards(int value) {
         return new StoreOptions(value, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** How often the background flusher forces dirty pages early; zero disables it. */
     public StoreOptions withFlushInterval(Duration value) {
         return new StoreOptions(maxOpenShards, value, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** Accept NaN and infinite components (rejected by default). */
     public StoreOptions withAllowNonFinite(boolean value) {
         return new StoreOptions(maxOpenShards, flushInterval, value, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** Longest id (UTF-8 bytes) of databases created from now on; stored per database. */
     public StoreOptions withMaxIdBytes(int value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, value,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** Size of one memory mapping; tests use small values to cross chunk boundaries. */
     public StoreOptions withMapChunkBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO);
+                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** How much a shard's data region grows at a time (blocks really allocated). */
     public StoreOptions withGrowthBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO);
+                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** How new file space is allocated; tests inject failures here. */
     public StoreOptions withPreallocator(Preallocator value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO);
+                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /**
-     * Sizes the index of each new shard for this many vectors, so that a bulk load never grows
-     * it (growth rewrites the shard file, vectors included: a pause of seconds for gigabytes).
-     * Costs 32 to 64 bytes of disk per expected vector in every new shard from its creation;
-     * existing shards are unchanged. 0 (the default) starts at 64 entries and grows fourfold.
+     * Sizes the in-memory index of each shard opened without a usable index snapshot for this
+     * many vectors, so a bulk load does not grow it step by step. Growth is memory only (no
+     * record moves), so this is a small optimisation; 0 (the default) starts at 64 entries and
+     * doubles.
      */
     public StoreOptions withExpectedVectorsPerShard(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, value, fileIO);
+                mapChunkBytes, growthBytes, preallocator, value, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
     }
 
     /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
     StoreOptions withFileIO(FileIO io) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+    }
+
+    /**
+     * Log bytes written after the last index snapshot (or the table's size, when larger) at
+     * which a commit writes a new snapshot: opening after a crash reads at most about this much log.
+     */
+    public StoreOptions withIndexSnapshotBytes(long value) {
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
+                preallocator, expectedVectorsPerShard, fileIO, value, compactionMinBytes, compactionGarbageRatio);
+    }
+
+    /**
+     * Automatic compaction: a commit rewrites a shard's log without superseded records when the
+     * committed log is at least {@code minBytes} long and at least {@code garbageRatio} of it is
+     * superseded. {@code minBytes} 0 disables it ({@code jvdb compact} still works).
+     */
+    public StoreOptions withCompaction(long minBytes, double garbageRatio) {
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
+                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, minBytes, garbageRatio);
+    }
+
+    public long indexSnapshotBytes() {
+        return indexSnapshotBytes;
+    }
+
+    public long compactionMinBytes() {
+        return compactionMinBytes;
+    }
+
+    public double compactionGarbageRatio() {
+        return compactionGarbageRatio;
     }
 
     FileIO fileIO() {

@@ -12,7 +12,7 @@ import java.util.function.BiConsumer;
 /**
  * Read-only access to a store for tools (the {@code jvdb} CLI), safe while a sink process is
  * writing it: no lock is taken, nothing is created or modified, shard files are mapped
- * read-only (see {@link ShardSnapshot} for what a lock-free reader may and may not trust).
+ * read-only (see {@link LogView} for what a lock-free reader may and may not trust).
  *
  * <p>Figures ({@link #stats}) come from each shard's header page: they describe the newest
  * checkpoint, i.e. what is durable. Reads ({@link #get}, {@link #scan}) see each file's latest
@@ -96,7 +96,7 @@ public final class StoreReader {
         long deleted = 0;
         long bytes = 0;
         for (Path shard : Database.shardFiles(db.directory())) {
-            ShardStats s = Shard.statsOf(shardName(database, shard), shard);
+            ShardStats s = LogShard.statsOf(shardName(database, shard), shard);
             shards.add(s);
             live += s.liveCount();
             deleted += s.deletedCount();
@@ -108,7 +108,7 @@ public final class StoreReader {
     /**
      * The live vector of an id, looked up in every shard of the database.
      *
-     * @throws CorruptShardException when the id's entry cannot be read (see {@link ShardSnapshot#get})
+     * @throws CorruptShardException when the id's entry cannot be read (see {@link LogView#get})
      */
     public Optional<float[]> get(String database, String id) throws IOException {
         Database db = load(database);
@@ -120,7 +120,7 @@ public final class StoreReader {
             return Optional.empty();
         }
         for (Path shard : Database.shardFiles(db.directory())) {
-            try (ShardSnapshot snapshot = ShardSnapshot.open(shardName(database, shard), shard, options)) {
+            try (LogView snapshot = LogView.open(shardName(database, shard), shard, options)) {
                 float[] vector = snapshot.get(key);
                 if (vector != null) {
                     return Optional.of(vector);
@@ -145,7 +145,7 @@ public final class StoreReader {
     /** Visits every readable live vector of one shard file of a database. */
     public ScanResult scanShard(String database, Path shard, BiConsumer<String, float[]> visitor) throws IOException {
         long[] visited = {0};
-        try (ShardSnapshot snapshot = ShardSnapshot.open(shardName(database, shard), shard, options)) {
+        try (LogView snapshot = LogView.open(shardName(database, shard), shard, options)) {
             long unreadable = snapshot.scan((id, vector) -> {
                 visited[0]++;
                 visitor.accept(id, vector);

@@ -49,11 +49,11 @@ public final class VectorStore implements Closeable {
 
     /** An open shard and how many callers are using it right now (pinned shards are not evicted). */
     static final class Handle {
-        final Shard shard;
+        final LogShard shard;
         final SourcePartition source;
         int pins;
 
-        Handle(Shard shard, SourcePartition source) {
+        Handle(LogShard shard, SourcePartition source) {
             this.shard = shard;
             this.source = source;
         }
@@ -264,7 +264,7 @@ public final class VectorStore implements Closeable {
                 if (handle != null) {
                     offset = handle.shard.checkpoint().sourceOffset();
                 } else if (Files.exists(path)) {
-                    offset = Shard.readCheckpoint(name + "/" + source.shardFileName(), path).sourceOffset();
+                    offset = LogShard.checkpointOffset(name + "/" + source.shardFileName(), path);
                 } else if (database(name).map(db -> db.hasFed(source)).orElse(false)) {
                     LOG.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
                             name, source, path);
@@ -322,7 +322,7 @@ public final class VectorStore implements Closeable {
                 if (db.isEmpty() || !Files.exists(db.get().directory().resolve(source.shardFileName()))) {
                     continue;
                 }
-                try (Shard shard = Shard.openForWrite(key, db.get().directory().resolve(source.shardFileName()),
+                try (LogShard shard = LogShard.openForWrite(key, db.get().directory().resolve(source.shardFileName()),
                         db.get().dimension(), db.get().maxIdBytes(), options)) {
                     shard.commit(offset);
                 }
@@ -357,7 +357,7 @@ public final class VectorStore implements Closeable {
                 if (wasEvicted != null) {
                     wasEvicted.remove(key);
                 }
-                Shard shard = Shard.openForWrite(db.name() + "/" + source.shardFileName(),
+                LogShard shard = LogShard.openForWrite(db.name() + "/" + source.shardFileName(),
                         db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
                 handle = new Handle(shard, source);
                 open.put(key, handle);

@@ -49,7 +49,7 @@ record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed,
             long committedOffset = offset - 1;
             shard.commit(committedOffset);
             byte[] committed = Files.readAllBytes(live);
-            int capacity = shard.stats().indexCapacity();
+            long capacity = shard.stats().indexCapacity();
             int room = (int) (capacity * ShardFormat.MAX_LOAD) - idSpace - 1;
             int newIds = Math.min(room, random.nextInt(12));
             int phaseTwo = 1 + random.nextInt(80);

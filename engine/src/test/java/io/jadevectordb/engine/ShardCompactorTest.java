@@ -57,7 +57,7 @@ class ShardCompactorTest {
         assertThat(Files.size(shard())).isEqualTo(result.bytesAfter()).isLessThan(before);
         assertThat(result.indexCapacityAfter()).isLessThan(result.indexCapacityBefore());
         ShardStats stats = Shard.statsOf("db/vectors-0.jvdb", shard());
-        assertThat(stats.slotCount()).isEqualTo(50);
+        assertThat(stats.logBytes()).isEqualTo(50);
         assertThat(stats.deletedCount()).isZero();
         assertThat(stats.clean()).isTrue();
         assertThat(stats.checkpointOffset()).isEqualTo(400);

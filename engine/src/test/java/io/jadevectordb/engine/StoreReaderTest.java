@@ -88,14 +88,16 @@ class StoreReaderTest {
             store.apply("articles", p0, List.of(Mutation.store("d", new float[] {1, 1, 1}, 3)));
             List<Path> before = tree(root);
             StoreReader reader = StoreReader.open(root);
-            // Index entries reach the file when the writer forces it (commit or background flusher), not per batch.
+            // A reader sees the last completed commit: not an applied record, not even a forced one.
             assertThat(reader.get("articles", "d")).isEmpty();
             store.forceOpenShards();
+            assertThat(reader.get("articles", "d")).isEmpty();
+            store.commit(p0, 3);
             assertThat(reader.get("articles", "d")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 1, 1));
             assertThat(reader.scan("articles", (id, v) -> { }).visited()).isEqualTo(3);
             ShardStats shard0 = reader.stats("articles").shards().get(0);
             assertThat(shard0.clean()).isFalse();
-            assertThat(shard0.checkpointOffset()).isEqualTo(2);
+            assertThat(shard0.checkpointOffset()).isEqualTo(3);
             assertThat(reader.verify("articles")).allSatisfy(r -> assertThat(r.hasFaults()).isFalse());
             assertThat(tree(root)).isEqualTo(before);
             // The writer still owns its shard and commits normally.

@@ -291,9 +291,9 @@ class VectorStoreTest {
                 store.apply("b", p, List.of(Mutation.store("y" + o, new float[] {3, 4}, o)));
             }
             store.commit(p, 5);
-            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isZero();
+            assertThat(LogShard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isZero();
             store.release(p);
-            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(5);
+            assertThat(LogShard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(5);
             assertThat(store.checkpoint(p)).isEqualTo(OptionalLong.of(5));
         }
     }

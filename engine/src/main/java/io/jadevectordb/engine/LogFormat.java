@@ -1,0 +1,165 @@
+package io.jadevectordb.engine;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * The byte layout of a version 2 shard file: a header page, then an append-only log of
+ * records. {@code docs/format.md} is the full specification; this is its summary.
+ *
+ * <pre>
+ * offset  size  header page (4096 bytes)
+ *   0       4   magic "JVDB"
+ *   4       2   version (2)
+ *   6       2   reserved (0)
+ *   8       4   dimension
+ *  12       4   maxIdBytes
+ *  16       8   logId: random, new for every file written whole (creation, compaction, migration)
+ *  24      36   reserved (0)
+ *  60       4   CRC32C of bytes 0..59
+ * 512      64   checkpoint copy A (odd generations), see {@link LogCheckpoint}
+ * 1024     64   checkpoint copy B (even generations)
+ *
+ * record (from 4096, each 8-byte aligned, appended in source order)
+ *   0       4   length: the whole record, padding included (a multiple of 8)
+ *   4       1   type: 1 STORE (a vector), 2 DELETE (a tombstone)
+ *   5       1   flags (0; reserved for later record contents such as metadata)
+ *   6       2   idLength (1..maxIdBytes)
+ *   8       8   sourceOffset of the mutation
+ *  16       4   payloadLength: dimension * 4 for STORE, 0 for DELETE
+ *  20       4   CRC32C of bytes 0..19 and of payload and id
+ *  24   payload vector, float32 little-endian
+ *   .   idLength id, UTF-8
+ *   .       .   zero padding to the next multiple of 8
+ * </pre>
+ *
+ * All integers are little-endian. Bytes before a checkpoint's {@code logEnd} are never
+ * rewritten; bytes after it belong to no commit and are overwritten by the next appends.
+ */
+final class LogFormat {
+
+    static final short VERSION = 2;
+    static final int PAGE_SIZE = ShardFormat.PAGE_SIZE;
+    static final int HEADER_CRC_OFFSET = 60;
+    static final int CHECKPOINT_A_OFFSET = ShardFormat.CHECKPOINT_A_OFFSET;
+    static final int CHECKPOINT_B_OFFSET = ShardFormat.CHECKPOINT_B_OFFSET;
+    /** Where the first record starts. */
+    static final long FIRST_RECORD = PAGE_SIZE;
+
+    static final int RECORD_HEADER = 24;
+    static final int RECORD_ALIGNMENT = 8;
+    static final byte TYPE_STORE = 1;
+    static final byte TYPE_DELETE = 2;
+
+    private final int dimension;
+    private final int maxIdBytes;
+    private final long logId;
+
+    LogFormat(int dimension, int maxIdBytes, long logId) {
+        this.dimension = dimension;
+        this.maxIdBytes = maxIdBytes;
+        this.logId = logId;
+    }
+
+    int dimension() {
+        return dimension;
+    }
+
+    int maxIdBytes() {
+        return maxIdBytes;
+    }
+
+    long logId() {
+        return logId;
+    }
+
+    LogFormat withLogId(long id) {
+        return new LogFormat(dimension, maxIdBytes, id);
+    }
+
+    /** The whole length of a record with this payload and id. */
+    static int recordLength(int payloadLength, int idLength) {
+        return (int) ShardFormat.alignUp(RECORD_HEADER + payloadLength + idLength, RECORD_ALIGNMENT);
+    }
+
+    /** Largest record this file can hold: a STORE with the longest id. */
+    int maxRecordLength() {
+        return recordLength(dimension * Float.BYTES, maxIdBytes);
+    }
+
+    /**
+     * Encodes a record into {@code out} (cleared first, little-endian, at least
+     * {@link #maxRecordLength()} bytes); returns its length. {@code vector} is null for a DELETE.
+     */
+    static int encodeRecord(ByteBuffer out, byte type, long sourceOffset, float[] vector, byte[] id, CRC32C crc) {
+        int payload = vector == null ? 0 : vector.length * Float.BYTES;
+        int length = recordLength(payload, id.length);
+        out.clear();
+        out.putInt(length).put(type).put((byte) 0).putShort((short) id.length).putLong(sourceOffset).putInt(payload).putInt(0);
+        if (vector != null) {
+            out.asFloatBuffer().put(vector);
+            out.position(RECORD_HEADER + payload);
+        }
+        out.put(id);
+        while (out.position() < length) {
+            out.put((byte) 0);
+        }
+        crc.reset();
+        crc.update(out.duplicate().position(0).limit(20));
+        crc.update(out.duplicate().position(RECORD_HEADER).limit(RECORD_HEADER + payload + id.length));
+        out.putInt(20, (int) crc.getValue());
+        out.flip();
+        return length;
+    }
+
+    /** Encodes the header page's static part (64 bytes). */
+    byte[] encodeStaticHeader() {
+        ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, Integer.reverseBytes(ShardFormat.MAGIC)); // "JVDB" in file order
+        b.putShort(4, VERSION);
+        b.putInt(8, dimension);
+        b.putInt(12, maxIdBytes);
+        b.putLong(16, logId);
+        b.putInt(HEADER_CRC_OFFSET, ShardFormat.crc(b.array(), 0, HEADER_CRC_OFFSET));
+        return b.array();
+    }
+
+    /** The format version of a header page (1 or 2), after checking the magic. */
+    static int version(Path file, byte[] page) throws CorruptShardException {
+        if (page.length < 64) {
+            throw new CorruptShardException("shard " + file + ": too short for a header (" + page.length
+                    + " bytes); delete it and replay the source");
+        }
+        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        if (Integer.reverseBytes(b.getInt(0)) != ShardFormat.MAGIC) {
+            throw new CorruptShardException("shard " + file + ": not a JVDB shard file (bad magic); move it out of the database directory");
+        }
+        return Short.toUnsignedInt(b.getShort(4));
+    }
+
+    /** Decodes and validates a version 2 static header. */
+    static LogFormat decode(Path file, byte[] page) throws CorruptShardException {
+        int version = version(file, page);
+        if (version != VERSION) {
+            throw new CorruptShardException("shard " + file + ": format version " + version + ", expected " + VERSION
+                    + (version == 1 ? "; open it with the sink or run `jvdb migrate` to upgrade it" : "; use a newer release"));
+        }
+        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        int stored = b.getInt(HEADER_CRC_OFFSET);
+        int computed = ShardFormat.crc(page, 0, HEADER_CRC_OFFSET);
+        if (stored != computed) {
+            throw new CorruptShardException(String.format("shard %s: static header checksum mismatch (stored %08x, computed %08x); "
+                    + "restore the file from a backup or delete it and replay the source", file, stored, computed));
+        }
+        int dimension = b.getInt(8);
+        int maxIdBytes = b.getInt(12);
+        if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION || maxIdBytes < 1
+                || maxIdBytes > StoreOptions.MAX_ID_BYTES_LIMIT) {
+            throw new CorruptShardException("shard " + file + ": inconsistent static header (dimension " + dimension
+                    + ", max id bytes " + maxIdBytes + "); restore the file from a backup or delete it and replay the source");
+        }
+        return new LogFormat(dimension, maxIdBytes, b.getLong(16));
+    }
+}

@@ -1,0 +1,58 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Brings a version 2 shard's index up to its committed end: the newest usable index snapshot,
+ * then every committed record after it. What opening costs is therefore the records after the
+ * snapshot, never the shard's size (the snapshot is mapped, not read).
+ */
+final class LogIndexLoader {
+
+    /**
+     * @param index       the index as of the committed end
+     * @param snapshotEnd the log position the snapshot used covered ({@link LogFormat#FIRST_RECORD} without one)
+     * @param recordsRead records read after it
+     */
+    record Loaded(LogIndex index, long snapshotEnd, long recordsRead) {
+    }
+
+    private LogIndexLoader() {
+    }
+
+    /**
+     * @param scratch where fresh tables are made (a sibling path of it; the file is deleted at once)
+     */
+    static Loaded load(String name, FileIO io, Path shard, Path scratch, LogFormat format, MappedFile log,
+                       LogCheckpoint checkpoint, long expectedVectors) throws IOException {
+        IndexSnapshot snapshot = IndexSnapshot.open(io, name, shard, format.logId(), checkpoint.logEnd());
+        LogIndex index;
+        long from;
+        if (snapshot != null) {
+            IdTable table = snapshot.table();
+            if (!table.writable()) {
+                IdTable copy = table.grow(io, scratch, table.capacity());
+                table.close();
+                table = copy;
+            }
+            index = new LogIndex(name, io, scratch, format, table, log, snapshot.liveCount(), snapshot.deletedCount(),
+                    snapshot.garbageBytes(), snapshot.entryHighWater());
+            from = snapshot.coveredEnd();
+        } else {
+            IdTable table = IdTable.allocate(io, scratch, IdTable.capacityFor(expectedVectors));
+            index = new LogIndex(name, io, scratch, format, table, log, 0, 0, 0, -1);
+            from = LogFormat.FIRST_RECORD;
+        }
+        boolean success = false;
+        try {
+            long read = index.indexRange(from, checkpoint.logEnd());
+            success = true;
+            return new Loaded(index, from, read);
+        } finally {
+            if (!success) {
+                index.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,679 @@
+package io.jadevectordb.engine;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One version 2 shard: an append-only log of records with an A/B checkpoint pair in its header
+ * page, an id index off the heap, and one writer. Every applied mutation appends a record;
+ * committed bytes are never overwritten. {@link #commit} forces the appended records, then
+ * writes and forces the next checkpoint (which names the committed log end). Opening after a
+ * crash therefore restores exactly the last completed commit: the newest index snapshot plus
+ * the committed records after it, and nothing past the committed end.
+ *
+ * <p>Thread-safe: writes, commits and compaction take the write lock; reads take the read lock.
+ * A second writer, in this or another process, is kept out by an OS lock on the sibling
+ * {@code .lock} file.
+ */
+final class LogShard implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogShard.class);
+    private static final SecureRandom LOG_IDS = new SecureRandom();
+
+    private final String name;
+    private final Path path;
+    private final StoreOptions options;
+    private final FileIO io;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ShardWriterLock writerLock;
+
+    private MappedFile file;
+    private LogFormat format;
+    private LogCheckpoint checkpoint;
+    private LogIndex index;
+    /** Where the next record goes; the committed end is {@code checkpoint.logEnd()}. */
+    private long appendPosition;
+    /** Log position the index snapshot on disk covers ({@link LogFormat#FIRST_RECORD} when there is none). */
+    private long snapshotEnd;
+    private long appliedThrough;
+    private boolean recovered;
+    private boolean failed;
+    private boolean closed;
+    private ByteBuffer recordBuffer;
+    private final CRC32C recordCrc = new CRC32C();
+
+    private LogShard(String name, Path path, StoreOptions options, ShardWriterLock writerLock) {
+        this.name = name;
+        this.path = path;
+        this.options = options;
+        this.io = options.fileIO();
+        this.writerLock = writerLock;
+    }
+
+    /**
+     * Opens a shard for writing, creating it when absent, upgrading a version 1 file, and
+     * recovering one that was not closed cleanly.
+     *
+     * @param name       for messages, e.g. {@code articles/vectors-3.jvdb}
+     * @param dimension  the database's dimension; an existing file of another dimension is refused
+     * @param maxIdBytes used when the file is created
+     */
+    static LogShard openForWrite(String name, Path path, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
+        LogShard shard = new LogShard(name, path, options, ShardWriterLock.acquire(path));
+        boolean success = false;
+        try {
+            shard.openWritable(dimension, maxIdBytes);
+            success = true;
+            return shard;
+        } finally {
+            if (!success) {
+                shard.releaseQuietly();
+            }
+        }
+    }
+
+    /** The newest valid checkpoint of a shard file, read without mapping or locking it. */
+    static LogCheckpoint readCheckpoint(String name, Path path) throws IOException {
+        byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+        LogFormat.decode(path, page);
+        return LogCheckpoint.newest(name, page);
+    }
+
+    /** The source offset of a shard file's newest checkpoint, for format 1 files too (they are migrated when opened). */
+    static long checkpointOffset(String name, Path path) throws IOException {
+        byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+        if (LogFormat.version(path, page) == 1) {
+            return Shard.readCheckpoint(name, path).sourceOffset();
+        }
+        return readCheckpoint(name, path).sourceOffset();
+    }
+
+    /** A new random log id: each file written whole gets one, so an index snapshot never meets a log it does not describe. */
+    static long newLogId() {
+        long id;
+        do {
+            id = LOG_IDS.nextLong();
+        } while (id == 0);
+        return id;
+    }
+
+    private void openWritable(int dimension, int maxIdBytes) throws IOException {
+        io.deleteIfExists(ShardFiles.temporary(path));
+        io.deleteIfExists(ShardFiles.temporary(IndexSnapshot.fileOf(path)));
+        if (!Files.exists(path)) {
+            create(dimension, maxIdBytes);
+        } else if (LogFormat.version(path, ShardFiles.readPrefix(path, 64)) == 1) {
+            ShardMigration.migrate(name, path, options);
+        }
+        file = MappedFile.open(io, path, false, options.mapChunkBytes());
+        byte[] page = new byte[(int) Math.min(LogFormat.PAGE_SIZE, file.length())];
+        file.getBytes(0, page, 0, page.length);
+        format = LogFormat.decode(path, page);
+        if (format.dimension() != dimension) {
+            throw new CorruptShardException("shard " + name + ": holds vectors of dimension " + format.dimension()
+                    + " but its database has dimension " + dimension
+                    + "; move the file out of the database directory or recreate the database with dimension " + format.dimension());
+        }
+        checkpoint = LogCheckpoint.newest(name, page);
+        if (file.length() < checkpoint.logEnd()) {
+            throw new CorruptShardException("shard " + name + ": truncated log (" + file.length() + " bytes, checkpoint generation "
+                    + checkpoint.generation() + " ends at " + checkpoint.logEnd()
+                    + "); restore the file from a backup or delete it and replay the source");
+        }
+        long started = System.nanoTime();
+        LogIndexLoader.Loaded loaded = LogIndexLoader.load(name, io, path, path, format, file, checkpoint,
+                options.expectedVectorsPerShard());
+        index = loaded.index();
+        snapshotEnd = loaded.snapshotEnd();
+        appendPosition = checkpoint.logEnd();
+        appliedThrough = checkpoint.sourceOffset();
+        recovered = !checkpoint.clean();
+        if (recovered) {
+            LOG.info("shard {}: opened after an unclean shutdown at checkpoint generation {} (source offset {}, log end {}): "
+                            + "{} live, {} deleted; the index snapshot covered the log to {}, {} records after it read in {} ms",
+                    name, checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.logEnd(), index.liveCount(),
+                    index.deletedCount(), snapshotEnd, loaded.recordsRead(), (System.nanoTime() - started) / 1_000_000);
+        }
+        // Mark the file as open: a crash from here on is an unclean shutdown.
+        writeCheckpoint(checkpoint.sourceOffset(), false);
+    }
+
+    private void create(int dimension, int maxIdBytes) throws IOException {
+        LogFormat fresh = new LogFormat(dimension, maxIdBytes, newLogId());
+        Path tmp = ShardFiles.temporary(path);
+        boolean success = false;
+        try {
+            try (FileChannel channel = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                options.preallocator().extend(channel, 0, LogFormat.PAGE_SIZE + options.growthBytes());
+                writeHeaderPage(channel, fresh, LogCheckpoint.initial());
+                channel.force(true);
+            }
+            IndexSnapshot.delete(io, path); // a stale one of a deleted earlier file would not match anyway
+            io.move(tmp, path);
+            io.fsyncDirectory(path.getParent());
+            success = true;
+        } finally {
+            if (!success) {
+                io.deleteIfExists(tmp);
+            }
+        }
+        LOG.debug("shard {}: created (format 2, dimension {}, max id bytes {})", name, dimension, maxIdBytes);
+    }
+
+    /** Writes the static header and one checkpoint copy of a file being built. */
+    static void writeHeaderPage(FileChannel channel, LogFormat format, LogCheckpoint checkpoint) throws IOException {
+        ShardFiles.writeFully(channel, ByteBuffer.wrap(format.encodeStaticHeader()), 0);
+        ShardFiles.writeFully(channel, ByteBuffer.wrap(checkpoint.encode()), checkpoint.headerOffset());
+    }
+
+    String name() {
+        return name;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    int dimension() {
+        return format.dimension();
+    }
+
+    /** True when opening this shard found it not closed cleanly. */
+    boolean wasRecovered() {
+        return recovered;
+    }
+
+    /** Applies a mutation of the direct API, tagged with the next offset of this shard's own sequence. */
+    Mutation.Outcome applyNext(Mutation.Op op, String id, byte[] idBytes, float[] vector) throws IOException {
+        lock.writeLock().lock();
+        try {
+            long next = Math.max(appliedThrough, index.entryHighWater()) + 1;
+            return apply(new Mutation(op, id, vector, next), idBytes);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Applies one validated mutation. */
+    Mutation.Outcome apply(Mutation mutation, byte[] id) throws IOException {
+        return applyAll(List.of(mutation), m -> id).get(0);
+    }
+
+    /**
+     * Applies a batch in order under one lock hold. Each mutation is validated just before it is
+     * applied; an invalid one throws with those before it applied. The batch's records are
+     * gathered and written with one {@code pwrite} when it ends; if that write fails the shard
+     * fails, since the index already points at them.
+     */
+    List<Mutation.Outcome> applyAll(List<Mutation> batch, Shard.IdValidator validator) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureWritable();
+            List<Mutation.Outcome> outcomes = new ArrayList<>(batch.size());
+            try {
+                for (Mutation mutation : batch) {
+                    byte[] id = validator.validate(mutation);
+                    outcomes.add(applyLocked(mutation, id));
+                    appliedThrough = Math.max(appliedThrough, mutation.sourceOffset());
+                }
+            } finally {
+                flushAppends();
+            }
+            return outcomes;
+        } catch (UncheckedIOException e) {
+            throw fail("write of appended records failed", e.getCause());
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void flushAppends() throws IOException {
+        if (failed || closed) {
+            return;
+        }
+        try {
+            file.flushAppends();
+        } catch (IOException | UncheckedIOException e) {
+            throw fail("write of appended records failed", e);
+        }
+    }
+
+    private Mutation.Outcome applyLocked(Mutation m, byte[] id) throws IOException {
+        long hash = ShardIndex.hash(id);
+        long entry = index.find(id, hash);
+        IdTable table = index.table();
+        if (entry >= 0 && table.offsetAt(entry) >= m.sourceOffset()) {
+            return Mutation.Outcome.SKIPPED_STALE;
+        }
+        boolean present = entry >= 0 && !table.deletedAt(entry);
+        byte type;
+        switch (m.op()) {
+            case DELETE -> {
+                if (!present) {
+                    return Mutation.Outcome.NOT_FOUND;
+                }
+                type = LogFormat.TYPE_DELETE;
+            }
+            case UPDATE -> {
+                if (!present) {
+                    return Mutation.Outcome.NOT_FOUND;
+                }
+                type = LogFormat.TYPE_STORE;
+            }
+            default -> type = LogFormat.TYPE_STORE;
+        }
+        if (entry < 0) {
+            index.ensureRoomForInsert();
+        }
+        long position = appendPosition;
+        int length = append(type, m.sourceOffset(), type == LogFormat.TYPE_STORE ? m.vector() : null, id);
+        index.index(entry, hash, type, position, m.sourceOffset(), length);
+        return Mutation.Outcome.APPLIED;
+    }
+
+    /** Appends one record at the end of the log (gathered; written by {@link #flushAppends}). */
+    private int append(byte type, long sourceOffset, float[] vector, byte[] id) throws IOException {
+        ByteBuffer buffer = recordBuffer;
+        if (buffer == null) {
+            buffer = ByteBuffer.allocateDirect(format.maxRecordLength()).order(ByteOrder.LITTLE_ENDIAN);
+            recordBuffer = buffer;
+        }
+        int length = LogFormat.encodeRecord(buffer, type, sourceOffset, vector, id, recordCrc);
+        ensureRoom(length);
+        file.append(appendPosition, buffer);
+        appendPosition += length;
+        return length;
+    }
+
+    private void ensureRoom(int length) throws IOException {
+        if (appendPosition + length <= file.length()) {
+            return;
+        }
+        long grown = ShardFormat.alignUp(Math.max(appendPosition + length, file.length() + options.growthBytes()), LogFormat.PAGE_SIZE);
+        try {
+            file.extend(grown, options.preallocator());
+        } catch (IOException e) {
+            throw new IOException("shard " + name + ": cannot grow the log from " + file.length() + " to " + grown
+                    + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing committed is lost", e);
+        }
+    }
+
+    /** Reads the live vector of an id, or null. */
+    float[] get(byte[] id) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            long entry = index.find(id, ShardIndex.hash(id));
+            if (entry < 0 || index.table().deletedAt(entry)) {
+                return null;
+            }
+            float[] vector = new float[format.dimension()];
+            file.getFloats(index.table().positionAt(entry) + LogFormat.RECORD_HEADER, vector);
+            return vector;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Visits every live vector (index order). */
+    void scan(BiConsumer<String, float[]> visitor) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            LogView.scan(index.table(), file, format, visitor);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Makes every applied mutation durable, then records {@code sourceOffset} as the checkpoint
+     * (never moving it backwards). Returns only when both are on disk.
+     *
+     * <p>The caller vouches that every mutation of the source up to {@code sourceOffset} that
+     * belongs in this shard has been applied.
+     */
+    void commit(long sourceOffset) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureWritable();
+            forceLocked();
+            writeCheckpoint(Math.max(sourceOffset, checkpoint.sourceOffset()), false);
+            if (appendPosition - snapshotEnd > snapshotThreshold()) {
+                snapshotIndex();
+            }
+            if (compactionDue()) {
+                compactLocked();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Commits the direct API's own sequence: every mutation it applied is its own source's whole history. */
+    void commitApplied() throws IOException {
+        lock.writeLock().lock();
+        try {
+            commit(appliedThrough);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Forces appended records early (the background flusher); writes no checkpoint. */
+    long forceDirty() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed || failed) {
+                return 0;
+            }
+            return forceLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private long forceLocked() throws IOException {
+        try {
+            file.flushAppends();
+            return file.forceDirty();
+        } catch (IOException | RuntimeException e) {
+            throw fail("force of appended records failed", e);
+        }
+    }
+
+    private void writeCheckpoint(long sourceOffset, boolean clean) throws IOException {
+        LogCheckpoint next = checkpoint.next(sourceOffset, appendPosition, index.liveCount(), index.deletedCount(), clean,
+                index.entryHighWater(), index.garbageBytes());
+        byte[] encoded = next.encode();
+        try {
+            file.putBytes(next.headerOffset(), encoded, 0, encoded.length);
+            file.forceRange(0, LogFormat.PAGE_SIZE);
+        } catch (IOException | RuntimeException e) {
+            throw fail("write or force of checkpoint generation " + next.generation() + " failed", e);
+        }
+        checkpoint = next;
+        appliedThrough = Math.max(appliedThrough, sourceOffset);
+    }
+
+    /**
+     * Log bytes after the snapshot beyond which a new one is written: the time to open after a
+     * crash stays proportional to this, and snapshot writes stay at most about one per table's
+     * worth of log.
+     */
+    private long snapshotThreshold() {
+        return Math.max(options.indexSnapshotBytes(), index.table().bytes());
+    }
+
+    /** Persists the index as of the committed end; a failure costs only a longer next open. */
+    private void snapshotIndex() {
+        try {
+            IndexSnapshot.write(io, path, format.logId(), index.table(), checkpoint.logEnd(), index.liveCount(),
+                    index.deletedCount(), index.entryHighWater(), index.garbageBytes());
+            snapshotEnd = checkpoint.logEnd();
+        } catch (IOException e) {
+            LOG.warn("shard {}: writing the index snapshot failed ({}); the next open reads the log from {} instead",
+                    name, e.getMessage(), snapshotEnd, e);
+        }
+    }
+
+    private boolean compactionDue() {
+        long logBytes = checkpoint.logEnd() - LogFormat.FIRST_RECORD;
+        return options.compactionMinBytes() > 0 && logBytes >= options.compactionMinBytes()
+                && index.garbageBytes() >= logBytes * options.compactionGarbageRatio();
+    }
+
+    /**
+     * Rewrites the log with only the newest record of every id (tombstones included: a deleted
+     * id keeps the offset that deleted it, so replay cannot resurrect it) into a new file,
+     * forces it, and renames it over this one. A crash leaves the old file or the new one,
+     * each a complete copy of the last commit. Commits first when something is uncommitted.
+     */
+    void compact() throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureWritable();
+            if (appendPosition != checkpoint.logEnd()) {
+                commit(checkpoint.sourceOffset());
+            }
+            compactLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void compactLocked() throws IOException {
+        long before = checkpoint.logEnd();
+        long started = System.nanoTime();
+        LogFormat compacted = format.withLogId(newLogId());
+        IdTable table = index.table();
+        Path tmp = ShardFiles.temporary(path);
+        long end = LogFormat.FIRST_RECORD;
+        LogCheckpoint next;
+        boolean success = false;
+        try {
+            try (FileChannel out = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+                byte[] record = new byte[format.maxRecordLength()];
+                long flushedTo = end;
+                for (long p = 0; p < table.capacity(); p++) {
+                    if (table.hashAt(p) == 0) {
+                        continue;
+                    }
+                    int length = table.lengthAt(p);
+                    if (buffer.remaining() < length) {
+                        flushedTo = drain(out, buffer, flushedTo);
+                    }
+                    file.getBytes(table.positionAt(p), record, 0, length);
+                    buffer.put(record, 0, length);
+                    end += length;
+                }
+                drain(out, buffer, flushedTo);
+                next = new LogCheckpoint(checkpoint.generation() + 1, checkpoint.sourceOffset(), end, index.liveCount(),
+                        index.deletedCount(), false, index.entryHighWater(), 0);
+                writeHeaderPage(out, compacted, next);
+                out.force(true);
+            }
+            io.move(tmp, path);
+            io.fsyncDirectory(path.getParent());
+            success = true;
+        } catch (IOException e) {
+            throw new IOException("shard " + name + ": compaction into " + tmp + " failed (" + e.getMessage()
+                    + "); nothing committed is lost, the shard keeps its current file", e);
+        } finally {
+            if (!success) {
+                io.deleteIfExists(tmp);
+            }
+        }
+        // The new file is the shard now: point the index at it, in the order it was written.
+        long position = LogFormat.FIRST_RECORD;
+        for (long p = 0; p < table.capacity(); p++) {
+            if (table.hashAt(p) != 0) {
+                table.setPosition(p, position);
+                position += table.lengthAt(p);
+            }
+        }
+        file.close();
+        file = MappedFile.open(io, path, false, options.mapChunkBytes());
+        index.log(file);
+        index.resetGarbage();
+        format = compacted;
+        checkpoint = next;
+        appendPosition = end;
+        snapshotEnd = LogFormat.FIRST_RECORD;
+        snapshotIndex();
+        LOG.info("shard {}: compacted the log from {} to {} bytes ({} live, {} deleted) in {} ms", name, before, end,
+                index.liveCount(), index.deletedCount(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static long drain(FileChannel out, ByteBuffer buffer, long position) throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            position += out.write(buffer, position);
+        }
+        buffer.clear();
+        return position;
+    }
+
+    /** A failed force is fatal: close without trusting anything unforced; recovery is reopen plus replay. */
+    private ShardFailedException fail(String what, Throwable cause) {
+        failed = true;
+        LOG.error("shard {}: {}; closing the shard, it must be reopened and its source replayed from checkpoint offset {}",
+                name, what, checkpoint.sourceOffset(), cause);
+        releaseQuietly();
+        return new ShardFailedException("shard " + name + ": " + what + " (" + cause.getMessage()
+                + "); the shard is closed; reopen it and replay the source from offset " + (checkpoint.sourceOffset() + 1), cause);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("shard " + name + " is closed");
+        }
+    }
+
+    private void ensureWritable() throws ShardFailedException {
+        if (failed) {
+            throw new ShardFailedException("shard " + name + " failed earlier and was closed; reopen it and replay the source", null);
+        }
+        ensureOpen();
+    }
+
+    LogCheckpoint checkpoint() {
+        lock.readLock().lock();
+        try {
+            return checkpoint;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    ShardStats stats() throws IOException {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return new ShardStats(name, path, Files.size(path), index.liveCount(), index.deletedCount(), appendPosition,
+                    index.garbageBytes(), index.table().capacity(), checkpoint.generation(), checkpoint.sourceOffset(),
+                    checkpoint.clean());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Highest source offset applied (or checkpointed) so far. */
+    long appliedThrough() {
+        lock.readLock().lock();
+        try {
+            return appliedThrough;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    boolean isOpen() {
+        return !closed;
+    }
+
+    /** True after a failed write or force: nothing applied since the last checkpoint can be trusted. */
+    boolean isFailed() {
+        return failed;
+    }
+
+    /** Figures of a shard file that is not open, from its header page alone (format 1 files too). */
+    static ShardStats statsOf(String name, Path path) throws IOException {
+        byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+        if (LogFormat.version(path, page) == 1) {
+            return Shard.statsOf(name, path);
+        }
+        long size = Files.size(path);
+        LogFormat.decode(path, page);
+        LogCheckpoint c = LogCheckpoint.newest(name, page);
+        return new ShardStats(name, path, size, c.liveCount(), c.deletedCount(), c.logEnd(), c.garbageBytes(), 0,
+                c.generation(), c.sourceOffset(), c.clean());
+    }
+
+    /**
+     * Clean close: forces everything, snapshots the index when the log moved past the last
+     * snapshot, and records a clean checkpoint (at the same source offset), so the next open
+     * reads nothing but the snapshot.
+     */
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (!failed) {
+                forceLocked();
+                if (appendPosition != checkpoint.logEnd()) {
+                    writeCheckpoint(checkpoint.sourceOffset(), false);
+                }
+                if (snapshotEnd != checkpoint.logEnd()) {
+                    snapshotIndex();
+                }
+                writeCheckpoint(checkpoint.sourceOffset(), snapshotEnd == checkpoint.logEnd());
+            }
+            releaseQuietly();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Releases memory, mapping and lock without forcing anything (a crash, as far as the files can tell). */
+    void releaseQuietly() {
+        closed = true;
+        if (index != null) {
+            index.close();
+        }
+        try {
+            if (file != null) {
+                file.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("shard {}: closing the mapping failed", name, e);
+        }
+        try {
+            if (writerLock != null) {
+                writerLock.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("shard {}: releasing the lock failed", name, e);
+        }
+    }
+
+    // Views for verification and tests.
+
+    MappedFile file() {
+        return file;
+    }
+
+    LogFormat format() {
+        return format;
+    }
+
+    LogIndex index() {
+        return index;
+    }
+
+    static String idString(byte[] id) {
+        return new String(id, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,114 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Upgrades a format 1 shard file to format 2 in place, crash-safely: the format 1 file is
+ * opened (and recovered, if it was not closed cleanly), every id is written as one record of a
+ * new format 2 log in {@code <shard>.tmp} with the source offset that last wrote it (deleted
+ * ids as tombstones), the new file is forced and renamed over the old one, and the directory
+ * is forced. A crash before the rename leaves the format 1 file, which the next open migrates
+ * again; after it, the format 2 file. The caller holds the shard's writer lock.
+ *
+ * <p>A vector that format 1 recovery found torn (its entry offset -1, hidden until replay
+ * rewrites it) has no trustworthy bytes, so it is left out: replay from the checkpoint stores it again.
+ */
+final class ShardMigration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardMigration.class);
+
+    private ShardMigration() {
+    }
+
+    static void migrate(String name, Path path, StoreOptions options) throws IOException {
+        FileIO io = options.fileIO();
+        long started = System.nanoTime();
+        Shard old = Shard.openForMigration(name, path, options);
+        Path tmp = ShardFiles.temporary(path);
+        long records = 0;
+        long left = 0;
+        boolean success = false;
+        try {
+            ShardFormat v1 = old.format();
+            ShardIndex index = old.index();
+            MappedFile in = old.file();
+            LogFormat format = new LogFormat(v1.dimension(), v1.maxIdBytes(), LogShard.newLogId());
+            ByteBuffer record = ByteBuffer.allocateDirect(format.maxRecordLength()).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
+            CRC32C crc = new CRC32C();
+            float[] vector = new float[v1.dimension()];
+            long live = 0;
+            long deleted = 0;
+            long highWater = old.checkpoint().entryHighWater();
+            try (FileChannel channel = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long position = LogFormat.FIRST_RECORD;
+                for (int p = 0; p < index.capacity(); p++) {
+                    if (index.hashAt(p) == 0 || (index.flagsAt(p) & ShardIndex.FLAG_OCCUPIED) == 0) {
+                        continue;
+                    }
+                    long offset = index.offsetAt(p);
+                    if (offset < 0) {
+                        left++;
+                        continue;
+                    }
+                    int slot = index.slotAt(p);
+                    long idPosition = v1.idPosition(slot);
+                    byte[] id = new byte[Math.min(Short.toUnsignedInt(in.getShort(idPosition)), v1.maxIdBytes())];
+                    in.getBytes(idPosition + 2, id, 0, id.length);
+                    boolean isDeleted = (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0;
+                    if (!isDeleted) {
+                        in.getFloats(v1.slotPosition(slot), vector);
+                    }
+                    int length = LogFormat.encodeRecord(record, isDeleted ? LogFormat.TYPE_DELETE : LogFormat.TYPE_STORE, offset,
+                            isDeleted ? null : vector, id, crc);
+                    if (out.remaining() < length) {
+                        position = drain(channel, out, position);
+                    }
+                    out.put(record);
+                    highWater = Math.max(highWater, offset);
+                    records++;
+                    if (isDeleted) {
+                        deleted++;
+                    } else {
+                        live++;
+                    }
+                }
+                long end = drain(channel, out, position);
+                LogCheckpoint checkpoint = new LogCheckpoint(old.checkpoint().generation() + 1, old.checkpoint().sourceOffset(),
+                        end, live, deleted, false, highWater, 0);
+                LogShard.writeHeaderPage(channel, format, checkpoint);
+                channel.force(true);
+            }
+            old.releaseQuietly();
+            IndexSnapshot.delete(io, path);
+            io.move(tmp, path);
+            io.fsyncDirectory(path.getParent());
+            success = true;
+        } finally {
+            old.releaseQuietly();
+            if (!success) {
+                io.deleteIfExists(tmp);
+            }
+        }
+        LOG.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,
+                left == 0 ? "" : ", " + left + " vectors torn at the last crash left for replay", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static long drain(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+        buffer.clear();
+        return position;
+    }
+}

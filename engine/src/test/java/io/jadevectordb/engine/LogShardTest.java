@@ -1,0 +1,275 @@
+package io.jadevectordb.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogShardTest {
+
+    @TempDir
+    Path dir;
+
+    private final StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO)
+            .withMapChunkBytes(4096).withGrowthBytes(8192);
+
+    private Path file() {
+        return dir.resolve("s-0.jvdb");
+    }
+
+    private LogShard open(int dimension, StoreOptions with) throws Exception {
+        return LogShard.openForWrite("db/s-0.jvdb", file(), dimension, 32, with);
+    }
+
+    private LogShard open(int dimension) throws Exception {
+        return open(dimension, options);
+    }
+
+    private static byte[] id(String s) {
+        return ShardFormat.idBytes(s);
+    }
+
+    private static Map<String, List<Float>> visible(LogShard shard) {
+        Map<String, float[]> state = new HashMap<>();
+        shard.scan(state::put);
+        return Model.comparable(state);
+    }
+
+    @Test
+    void storesUpdatesAndSoftDeletesByIdWithTheOutcomesOfFormatOne() throws Exception {
+        try (LogShard shard = open(8)) {
+            assertThat(shard.apply(Mutation.store("a", Vectors.of(8, 1), 0), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.apply(Mutation.update("a", Vectors.of(8, 2), 1), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(8, 2));
+            assertThat(shard.apply(Mutation.update("a", Vectors.of(8, 9), 1), id("a"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            assertThat(shard.apply(Mutation.delete("a", 2), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.get(id("a"))).isNull();
+            assertThat(shard.apply(Mutation.delete("a", 3), id("a"))).isEqualTo(Mutation.Outcome.NOT_FOUND);
+            assertThat(shard.apply(Mutation.update("a", Vectors.of(8, 3), 4), id("a"))).isEqualTo(Mutation.Outcome.NOT_FOUND);
+            assertThat(shard.apply(Mutation.update("b", Vectors.of(8, 3), 5), id("b"))).isEqualTo(Mutation.Outcome.NOT_FOUND);
+            assertThat(shard.apply(Mutation.store("a", Vectors.of(8, 4), 6), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(8, 4));
+            assertThat(shard.stats().liveCount()).isEqualTo(1);
+            assertThat(shard.stats().deletedCount()).isZero();
+        }
+    }
+
+    @Test
+    void anUncommittedUpdateNeverDestroysTheCommittedVector() throws Exception {
+        // Issue 9, defect 1: format 1 rewrote the committed vector in place.
+        try (LogShard shard = open(4)) {
+            shard.apply(Mutation.store("a", Vectors.of(4, 0), 0), id("a"));
+            shard.commit(0);
+            shard.apply(Mutation.update("a", Vectors.of(4, 1), 1), id("a"));
+            shard.apply(Mutation.store("b", Vectors.of(4, 2), 2), id("b"));
+            shard.forceDirty(); // even forced, records past the checkpoint belong to no commit
+            shard.releaseQuietly();
+        }
+        try (LogShard shard = open(4)) {
+            assertThat(shard.wasRecovered()).isTrue();
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(4, 0));
+            assertThat(shard.get(id("b"))).isNull();
+            assertThat(shard.stats().liveCount()).isEqualTo(1);
+            assertThat(shard.checkpoint().sourceOffset()).isZero();
+            // Replay re-derives the first run's outcomes exactly.
+            assertThat(shard.apply(Mutation.update("a", Vectors.of(4, 1), 1), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
+            assertThat(shard.apply(Mutation.store("b", Vectors.of(4, 2), 2), id("b"))).isEqualTo(Mutation.Outcome.APPLIED);
+        }
+    }
+
+    @Test
+    void reopensExactlyAtTheLastCommitAfterACrashWithAndWithoutAnIndexSnapshot() throws Exception {
+        Random random = new Random(42);
+        StoreOptions snapshotOften = options.withIndexSnapshotBytes(4096);
+        for (StoreOptions with : List.of(options, snapshotOften)) {
+            Files.deleteIfExists(file());
+            IndexSnapshot.delete(with.fileIO(), file());
+            Model committed = new Model();
+            Map<String, List<Float>> expected;
+            long offset = 0;
+            try (LogShard shard = open(16, with)) {
+                for (int round = 0; round < 5; round++) {
+                    for (int i = 0; i < 200; i++) {
+                        Mutation m = Model.randomMutation(random, 150, 16, offset++);
+                        shard.apply(m, id(m.id()));
+                        committed.apply(m);
+                    }
+                    shard.commit(offset - 1);
+                }
+                expected = Model.comparable(committed.live());
+                for (int i = 0; i < 100; i++) {
+                    Mutation m = Model.randomMutation(random, 150, 16, offset++);
+                    shard.apply(m, id(m.id()));
+                }
+                shard.releaseQuietly();
+            }
+            try (LogShard shard = open(16, with)) {
+                assertThat(visible(shard)).isEqualTo(expected);
+                assertThat(shard.stats().liveCount()).isEqualTo(expected.size());
+            }
+        }
+    }
+
+    @Test
+    void aCleanCloseLeavesASnapshotSoTheNextOpenReadsNoLog() throws Exception {
+        try (LogShard shard = open(4)) {
+            for (int i = 0; i < 300; i++) {
+                shard.apply(Mutation.store("id-" + i, Vectors.of(4, i), i), id("id-" + i));
+            }
+            shard.commit(299);
+        }
+        assertThat(IndexSnapshot.fileOf(file())).exists();
+        try (LogShard shard = open(4)) {
+            assertThat(shard.wasRecovered()).isFalse();
+            assertThat(shard.get(id("id-123"))).containsExactly(Vectors.of(4, 123));
+            assertThat(shard.stats().liveCount()).isEqualTo(300);
+            assertThat(shard.stats().indexCapacity()).isGreaterThanOrEqualTo(512);
+        }
+    }
+
+    @Test
+    void aSnapshotOfAnotherLogIsIgnored() throws Exception {
+        try (LogShard shard = open(4)) {
+            shard.apply(Mutation.store("a", Vectors.of(4, 1), 0), id("a"));
+            shard.commit(0);
+        }
+        Path saved = dir.resolve("saved.index");
+        Files.copy(IndexSnapshot.fileOf(file()), saved);
+        Files.delete(file());
+        try (LogShard shard = open(4)) {
+            shard.apply(Mutation.store("b", Vectors.of(4, 2), 0), id("b"));
+            shard.commit(0);
+            shard.releaseQuietly();
+        }
+        Files.copy(saved, IndexSnapshot.fileOf(file()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (LogShard shard = open(4)) {
+            assertThat(shard.get(id("a"))).isNull();
+            assertThat(shard.get(id("b"))).containsExactly(Vectors.of(4, 2));
+        }
+    }
+
+    @Test
+    void compactionKeepsTheStateAndTombstonesAndReclaimsSupersededRecords() throws Exception {
+        Model model = new Model();
+        long offset = 0;
+        long before;
+        try (LogShard shard = open(32)) {
+            for (int round = 0; round < 10; round++) {
+                for (int i = 0; i < 100; i++) {
+                    Mutation m = round % 3 == 2 && i % 4 == 0 ? Mutation.delete("id-" + i, offset++)
+                            : Mutation.store("id-" + i, Vectors.of(32, offset), offset++);
+                    shard.apply(m, id(m.id()));
+                    model.apply(m);
+                }
+            }
+            shard.commit(offset - 1);
+            before = shard.stats().logBytes();
+            assertThat(shard.stats().garbageBytes()).isGreaterThan(before / 2);
+            shard.compact();
+            assertThat(shard.stats().logBytes()).isLessThan(before / 5);
+            assertThat(shard.stats().garbageBytes()).isZero();
+            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            // A tombstone keeps its offset: replaying an older store of a deleted id is a no-op.
+            assertThat(shard.apply(Mutation.store("id-0", Vectors.of(32, 1), 5), id("id-0"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            shard.apply(Mutation.store("new", Vectors.of(32, 7), offset), id("new"));
+            model.apply(Mutation.store("new", Vectors.of(32, 7), offset));
+            shard.commit(offset);
+            shard.releaseQuietly();
+        }
+        try (LogShard shard = open(32)) {
+            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(shard.checkpoint().sourceOffset()).isEqualTo(offset);
+        }
+    }
+
+    @Test
+    void aCommitCompactsALogThatIsMostlySuperseded() throws Exception {
+        StoreOptions eager = options.withCompaction(64 * 1024, 0.5);
+        try (LogShard shard = open(64, eager)) {
+            for (int i = 0; i < 2000; i++) {
+                shard.apply(Mutation.store("id-" + (i % 10), Vectors.of(64, i), i), id("id-" + (i % 10)));
+                if (i % 100 == 99) {
+                    shard.commit(i);
+                }
+            }
+            assertThat(shard.stats().logBytes()).isLessThan(64 * 1024 + 20 * 300);
+            assertThat(shard.get(id("id-3"))).containsExactly(Vectors.of(64, 1993));
+        }
+    }
+
+    @Test
+    void theIndexGrowsInMemoryWithoutMovingRecords() throws Exception {
+        try (LogShard shard = open(4)) {
+            List<Mutation> batch = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                batch.add(Mutation.store("id-" + i, Vectors.of(4, i), i));
+            }
+            long end = LogFormat.FIRST_RECORD + 5000L * LogFormat.recordLength(16, 0);
+            shard.applyAll(batch, m -> id(m.id()));
+            shard.commit(4999);
+            assertThat(shard.stats().indexCapacity()).isGreaterThanOrEqualTo(8192);
+            for (int i = 0; i < 5000; i += 499) {
+                assertThat(shard.get(id("id-" + i))).containsExactly(Vectors.of(4, i));
+            }
+            assertThat(shard.stats().logBytes()).isGreaterThan(end);
+        }
+    }
+
+    @Test
+    void aFormatOneShardIsMigratedOnOpenWithItsOffsetsAndDeletes() throws Exception {
+        try (Shard v1 = Shard.openForWrite("db/s-0.jvdb", file(), 4, 32, options)) {
+            v1.apply(Mutation.store("a", Vectors.of(4, 1), 0), id("a"));
+            v1.apply(Mutation.store("b", Vectors.of(4, 2), 1), id("b"));
+            v1.apply(Mutation.delete("b", 2), id("b"));
+            v1.apply(Mutation.store("c", Vectors.of(4, 3), 3), id("c"));
+            v1.commit(3);
+        }
+        try (LogShard shard = open(4)) {
+            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(4, 1));
+            assertThat(shard.get(id("b"))).isNull();
+            assertThat(shard.checkpoint().sourceOffset()).isEqualTo(3);
+            assertThat(shard.stats().liveCount()).isEqualTo(2);
+            assertThat(shard.stats().deletedCount()).isEqualTo(1);
+            assertThat(shard.apply(Mutation.store("b", Vectors.of(4, 9), 1), id("b"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+        }
+        assertThat(LogFormat.version(file(), Files.readAllBytes(file()))).isEqualTo(2);
+    }
+
+    @Test
+    void aShardOfAnotherDimensionIsRefusedWithTheFix() throws Exception {
+        try (LogShard shard = open(4)) {
+            shard.commit(-1);
+        }
+        assertThatThrownBy(() -> open(8)).isInstanceOf(CorruptShardException.class)
+                .hasMessageContaining("dimension 4").hasMessageContaining("dimension 8");
+    }
+
+    @Test
+    void aLockFreeViewSeesExactlyTheLastCommit() throws Exception {
+        try (LogShard shard = open(4, options.withIndexSnapshotBytes(4096))) {
+            for (int i = 0; i < 400; i++) {
+                shard.apply(Mutation.store("id-" + i, Vectors.of(4, i), i), id("id-" + i));
+            }
+            shard.commit(399);
+            shard.apply(Mutation.update("id-1", Vectors.of(4, 1000), 400), id("id-1"));
+            shard.apply(Mutation.store("late", Vectors.of(4, 1001), 401), id("late"));
+            shard.forceDirty();
+            try (LogView view = LogView.open("db/s-0.jvdb", file(), options)) {
+                assertThat(view.get(id("id-1"))).containsExactly(Vectors.of(4, 1));
+                assertThat(view.get(id("late"))).isNull();
+                Map<String, float[]> seen = new HashMap<>();
+                assertThat(view.scan(seen::put)).isZero();
+                assertThat(seen).hasSize(400);
+            }
+        }
+    }
+}
