@@ -40,7 +40,7 @@ class VectorStoreTest {
                 assertThat(store.openShardCount()).isLessThanOrEqualTo(3);
             }
             // Evicted shards were closed cleanly: their files say so and hold the data, uncommitted as it was.
-            ShardStats evicted = Shard.statsOf("db0/t-0.jvdb", root.resolve("db0/t-0.jvdb"));
+            ShardStats evicted = LogShard.statsOf("db0/t-0.jvdb", root.resolve("db0/t-0.jvdb"));
             assertThat(evicted.clean()).isTrue();
             assertThat(evicted.liveCount()).isEqualTo(1);
             for (int d = 0; d < 10; d++) {
