@@ -98,7 +98,7 @@ final class Shard implements Closeable {
         Shard shard = new Shard(name, path, true, options, null);
         boolean success = false;
         try {
-            shard.file = MappedFile.open(path, true, options.mapChunkBytes());
+            shard.file = MappedFile.open(options.fileIO(), path, true, options.mapChunkBytes());
             shard.readHeader(-1);
             success = true;
             return shard;
@@ -125,7 +125,7 @@ final class Shard implements Closeable {
             ShardFiles.replace(tmp, path);
             LOG.debug("shard {}: created (dimension {}, max id bytes {})", name, dimension, maxIdBytes);
         }
-        file = MappedFile.open(path, false, options.mapChunkBytes());
+        file = MappedFile.open(options.fileIO(), path, false, options.mapChunkBytes());
         readHeader(dimension);
         if (!checkpoint.clean()) {
             Checkpoint from = checkpoint;
@@ -382,7 +382,7 @@ final class Shard implements Closeable {
         boolean success = false;
         try {
             ShardFiles.createShardFile(tmp, rebuilt, next, rebuilt.dataOffset(), options.preallocator());
-            try (MappedFile target = MappedFile.open(tmp, false, options.mapChunkBytes())) {
+            try (MappedFile target = MappedFile.open(options.fileIO(), tmp, false, options.mapChunkBytes())) {
                 // The data region is allocated by writing the data itself (no zero fill first), then the growth tail.
                 long from = format.dataOffset();
                 long to = rebuilt.dataOffset();
@@ -410,7 +410,7 @@ final class Shard implements Closeable {
             }
         }
         file.close();
-        file = MappedFile.open(path, false, options.mapChunkBytes());
+        file = MappedFile.open(options.fileIO(), path, false, options.mapChunkBytes());
         format = rebuilt;
         index = new ShardIndex(file, format);
         checkpoint = next;
