@@ -134,7 +134,7 @@ public final class ShardCompactor {
             ShardFormat target = format.withIndexCapacity(entries.capacityFor(ShardFormat.MIN_INDEX_CAPACITY));
             long length = ShardFormat.alignUp(target.dataOffset() + (long) live * format.slotSize(), (long) ShardFormat.PAGE_SIZE);
             Checkpoint next = checkpoint.next(checkpoint.sourceOffset(), live, live, 0, true, checkpoint.entryHighWater());
-            ShardFiles.createShardFile(tmp, target, next, length, options.preallocator());
+            ShardFiles.createShardFile(options.fileIO(), tmp, target, next, length, options.preallocator());
             try (MappedFile out = MappedFile.open(options.fileIO(), tmp, false, options.mapChunkBytes())) {
                 byte[] slotBytes = new byte[format.slotSize()];
                 for (int i = 0; i < live; i++) {
@@ -144,7 +144,7 @@ public final class ShardCompactor {
                 entries.writeTo(new ShardIndex(out, target));
                 out.forceDirty();
             }
-            ShardFiles.replace(tmp, file);
+            ShardFiles.replace(options.fileIO(), tmp, file);
             success = true;
             Result result = new Result(name, file, bytesBefore, length, live, deleted, checkpoint.slotCount(),
                     format.indexCapacity(), target.indexCapacity(), checkpoint.sourceOffset(), recovered);
@@ -157,7 +157,7 @@ public final class ShardCompactor {
                     + "unchanged: free disk space if it is full, then retry", e);
         } finally {
             if (!success) {
-                Files.deleteIfExists(tmp);
+                options.fileIO().deleteIfExists(tmp);
             }
         }
     }
