@@ -17,12 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
  * passed v1 would have no teeth. <b>Temporary:</b> the format 2 adapter gets the same random run
  * with {@code exactViolations == 0} asserted too.
  *
- * <p>Images per run: {@code -Djvdb.crash.images=N} (default 8000, with {@link CrashConsistencyTest}'s
- * 2000 over 10,000); seed: {@code -Djvdb.crash.seed=S}.
+ * <p>Images per run: {@code -Djvdb.crash.images=N} (default 10,000; {@link CrashConsistencyTest} adds its own
+ * 2000); seed: {@code -Djvdb.crash.seed=S}.
  */
 class ShardCrashTest {
 
-    private static final int IMAGES = Integer.getInteger("jvdb.crash.images", 8000);
+    private static final int IMAGES = Integer.getInteger("jvdb.crash.images", 10_000);
 
     @TempDir
     Path dir;
