@@ -61,6 +61,34 @@ class ShardCrashTest {
                 .anyMatch(m -> m.contains("missing ids [a]"));
     }
 
+    /**
+     * The exact checks pass on v1 where v1 writes nothing in place: new ids only, fewer than the
+     * first index growth (which rewrites uncommitted entries under the old checkpoint). This is
+     * the control that fails when a force is removed from {@link Shard#commit}.
+     */
+    @Test
+    void v1KeepsExactlyItsLastCommitWhenItOnlyAppends() throws Exception {
+        long seed = seed();
+        java.util.Random random = new java.util.Random(seed);
+        int dimension = 1 + random.nextInt(16);
+        CrashWorkload.Recorder run = CrashWorkload.Recorder.start(v1, Files.createDirectories(dir.resolve("run")), dimension);
+        int id = 0;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 1 + random.nextInt(10); i > 0; i--) {
+                run.apply(Mutation.store("new-" + id++, Vectors.random(random, dimension), run.nextOffset()));
+            }
+            if (round < 3) {
+                run.commit();
+            }
+        }
+        CrashWorkload workload = run.crash();
+
+        CrashHarness.Findings findings = new CrashHarness(v1, dir, seed).checkEveryPoint(workload, "appends only", 8);
+
+        assertThat(findings.exact).as("%s, seed %d", findings, seed).isEmpty();
+        assertThat(findings.basic).as("%s, seed %d", findings, seed).isEmpty();
+    }
+
     @Test
     void findsLostCommitsWhenTheEngineForcesNothing() throws Exception {
         long seed = seed();
