@@ -133,24 +133,39 @@ final class PowerLossImages {
      * before operation {@code crashPoint} could leave; returns the image's files relative to it.
      */
     List<Path> materialise(int crashPoint, Random random, Path target) throws IOException {
+        return materialise(crashPoint, random, target, false);
+    }
+
+    /**
+     * The least a power loss right before {@code crashPoint} may leave: each file exactly as of
+     * its last force, directory entries exactly as of the last directory force, none of the
+     * later writes. Whatever a commit promised must be readable from this image; a check on
+     * it fails as soon as one force the promise depends on is missing.
+     */
+    List<Path> materialiseForcedOnly(int crashPoint, Path target) throws IOException {
+        return materialise(crashPoint, new Random(0), target, true);
+    }
+
+    private List<Path> materialise(int crashPoint, Random random, Path target, boolean forcedOnly) throws IOException {
         if (crashPoint < 0 || crashPoint > ops.size()) {
             throw new IllegalArgumentException("crash point " + crashPoint + " outside 0.." + ops.size());
         }
         advance(crashPoint);
         Files.createDirectories(target);
         List<Path> written = new ArrayList<>();
-        for (Map.Entry<Path, Integer> e : durableNames(crashPoint, random).entrySet()) {
+        for (Map.Entry<Path, Integer> e : durableNames(crashPoint, random, forcedOnly).entrySet()) {
             Path relative = recording.root().relativize(e.getKey());
             Path file = target.resolve(relative);
             Files.createDirectories(file.getParent());
-            Files.write(file, content(nodes.get(e.getValue()), random));
+            NodeState node = nodes.get(e.getValue());
+            Files.write(file, forcedOnly ? node.durable : content(node, random));
             written.add(relative);
         }
         return written;
     }
 
     /** Path -> node as the directories hold them after the crash. */
-    private Map<Path, Integer> durableNames(int crashPoint, Random random) {
+    private Map<Path, Integer> durableNames(int crashPoint, Random random, boolean forcedOnly) {
         Map<Path, Integer> lastSync = new HashMap<>();
         Map<Path, List<FileOp>> changes = new LinkedHashMap<>();
         for (int i = 0; i < crashPoint; i++) {
@@ -165,7 +180,7 @@ final class PowerLossImages {
         for (Map.Entry<Path, List<FileOp>> e : changes.entrySet()) {
             List<FileOp> list = e.getValue();
             int durable = lastSync.getOrDefault(e.getKey(), 0);
-            int survive = durable + random.nextInt(list.size() - durable + 1);
+            int survive = forcedOnly ? durable : durable + random.nextInt(list.size() - durable + 1);
             for (FileOp op : list.subList(0, survive)) {
                 if (op instanceof FileOp.Create c) {
                     names.put(c.path(), c.node());

@@ -94,4 +94,28 @@ class PowerLossImagesTest {
             assertThat(image(images, images.size(), seed, "f.tmp")).isNull();
         }
     }
+
+    @Test
+    void theForcedOnlyImageHoldsExactlyWhatWasForced() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("rec"));
+        RecordingFileIO io = RecordingFileIO.under(root);
+        io.fsyncDirectory(root);
+        try (FileChannel channel = io.open(root.resolve("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            channel.write(filled(PAGE, 1), 0);
+            channel.force(false);
+            channel.write(filled(PAGE, 2), PAGE);
+        }
+        io.fsyncDirectory(root);
+        try (FileChannel channel = io.open(root.resolve("g"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            channel.write(filled(10, 3), 0);
+            channel.force(true);
+        }
+        PowerLossImages images = new PowerLossImages(io.recording());
+        Path target = dir.resolve("forced");
+
+        images.materialiseForcedOnly(images.size(), target);
+
+        assertThat(Files.readAllBytes(target.resolve("f"))).as("the unforced second page is absent").hasSize(PAGE).containsOnly(1);
+        assertThat(target.resolve("g")).as("forced, but its directory entry never was").doesNotExist();
+    }
 }
