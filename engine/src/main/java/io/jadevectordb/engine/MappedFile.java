@@ -339,7 +339,9 @@ final class MappedFile implements Closeable {
      *
      * <p>The force is the channel's {@code fdatasync} ({@code force(false)}): it makes the data
      * and the size durable, not the file times. A grown file needs no separate metadata force:
-     * the size and blocks under every written range are durable with it.
+     * the size and blocks under every written range are durable with it. Unlike a ranged msync
+     * it also writes out whatever else of the file is dirty, such as the zero fill of a growth
+     * that no data has overwritten yet (at most one growth step).
      *
      * @throws IOException when the kernel reports a write-back failure; the caller must treat
      *                     the file as failed (see {@link ShardFailedException})
