@@ -85,7 +85,7 @@ public final class Database {
             }
             // A link fails if the name exists: of two racing creators exactly one wins, whole.
             Files.createLink(directory.resolve(META_FILE), tmp);
-            ShardFiles.fsyncDirectory(directory);
+            ShardFiles.fsyncDirectory(store.options().fileIO(), directory);
         } catch (java.nio.file.FileAlreadyExistsException raced) {
             // another writer created it first; its metadata is loaded below
         } finally {
@@ -170,8 +170,8 @@ public final class Database {
         } catch (java.nio.file.FileAlreadyExistsException raced) {
             return;
         }
-        ShardFiles.fsyncDirectory(marks);
-        ShardFiles.fsyncDirectory(directory);
+        ShardFiles.fsyncDirectory(store.options().fileIO(), marks);
+        ShardFiles.fsyncDirectory(store.options().fileIO(), directory);
     }
 
     /** Sources that have a shard in this database. */

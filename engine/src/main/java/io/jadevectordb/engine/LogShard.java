@@ -52,6 +52,8 @@ final class LogShard implements Closeable {
     /** Log position the index snapshot on disk covers ({@link LogFormat#FIRST_RECORD} when there is none). */
     private long snapshotEnd;
     private long appliedThrough;
+    /** After a failed automatic compaction, the log end before which it is not tried again. */
+    private long compactionRetryAt;
     private boolean recovered;
     private boolean failed;
     private boolean closed;
@@ -360,7 +362,14 @@ final class LogShard implements Closeable {
                 snapshotIndex();
             }
             if (compactionDue()) {
-                compactLocked();
+                try {
+                    compactLocked();
+                } catch (CompactionFailedException e) {
+                    // The commit is durable and the shard keeps its file; try again after more log.
+                    compactionRetryAt = checkpoint.logEnd() + options.compactionMinBytes();
+                    LOG.warn("shard {}: {}; retrying after {} more bytes of log", name, e.getMessage(),
+                            options.compactionMinBytes(), e);
+                }
             }
         } finally {
             lock.writeLock().unlock();
@@ -437,6 +446,7 @@ final class LogShard implements Closeable {
     private boolean compactionDue() {
         long logBytes = checkpoint.logEnd() - LogFormat.FIRST_RECORD;
         return options.compactionMinBytes() > 0 && logBytes >= options.compactionMinBytes()
+                && checkpoint.logEnd() >= compactionRetryAt
                 && index.garbageBytes() >= logBytes * options.compactionGarbageRatio();
     }
 
@@ -496,14 +506,32 @@ final class LogShard implements Closeable {
             io.fsyncDirectory(path.getParent());
             success = true;
         } catch (IOException e) {
-            throw new IOException("shard " + name + ": compaction into " + tmp + " failed (" + e.getMessage()
+            throw new CompactionFailedException("shard " + name + ": compaction into " + tmp + " failed (" + e.getMessage()
                     + "); nothing committed is lost, the shard keeps its current file", e);
         } finally {
             if (!success) {
                 io.deleteIfExists(tmp);
             }
         }
-        // The new file is the shard now: point the index at it, in the order it was written.
+        try {
+            adoptCompacted(compacted, next);
+        } catch (IOException | RuntimeException e) {
+            throw fail("reopening the compacted log failed", e);
+        }
+        LOG.info("shard {}: compacted the log from {} to {} bytes ({} live, {} deleted) in {} ms", name, before, end,
+                index.liveCount(), index.deletedCount(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Compaction failed before the new file replaced the old one: nothing changed. */
+    static final class CompactionFailedException extends IOException {
+        CompactionFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Makes the renamed compacted file the shard's: the index now points into it, in the order it was written. */
+    private void adoptCompacted(LogFormat compacted, LogCheckpoint next) throws IOException {
+        IdTable table = index.table();
         long position = LogFormat.FIRST_RECORD;
         for (long p = 0; p < table.capacity(); p++) {
             if (table.hashAt(p) != 0) {
@@ -517,11 +545,9 @@ final class LogShard implements Closeable {
         index.resetGarbage();
         format = compacted;
         checkpoint = next;
-        appendPosition = end;
+        appendPosition = next.logEnd();
         snapshotEnd = LogFormat.FIRST_RECORD;
         snapshotIndex();
-        LOG.info("shard {}: compacted the log from {} to {} bytes ({} live, {} deleted) in {} ms", name, before, end,
-                index.liveCount(), index.deletedCount(), (System.nanoTime() - started) / 1_000_000);
     }
 
     private static long drain(FileChannel out, ByteBuffer buffer, long position) throws IOException {

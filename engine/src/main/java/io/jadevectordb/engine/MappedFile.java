@@ -24,7 +24,9 @@ import java.util.zip.CRC32C;
  * runs may, and are split here.
  *
  * <p>Writes go through {@code pwrite} ({@link #write}) into the same page cache the mapping
- * reads; the mapping serves reads and ranged forces (msync). Not thread-safe: the owning
+ * reads; the mapping serves reads only (it is mapped read-only even for a writer). Forces go
+ * through the channel ({@code fdatasync}), never through the mapping, so that every write and
+ * every force passes the {@link FileIO} seam and a test can record it. Not thread-safe: the owning
  * {@link Shard} serialises access with its lock. Remapping on
  * growth unmaps the old buffers, so no other thread may be reading them at that moment.
  */
@@ -35,7 +37,6 @@ final class MappedFile implements Closeable {
 
     private final Path path;
     private final FileChannel channel;
-    private final boolean readOnly;
     private final long chunkSize;
     private final int chunkShift;
     private MappedByteBuffer[] chunks;
@@ -50,10 +51,9 @@ final class MappedFile implements Closeable {
     private ByteBuffer stage;
     private long stageStart;
 
-    private MappedFile(Path path, FileChannel channel, boolean readOnly, long chunkSize) throws IOException {
+    private MappedFile(Path path, FileChannel channel, long chunkSize) throws IOException {
         this.path = path;
         this.channel = channel;
-        this.readOnly = readOnly;
         this.chunkSize = chunkSize;
         this.chunkShift = Long.numberOfTrailingZeros(chunkSize);
         this.chunks = new MappedByteBuffer[0];
@@ -63,12 +63,10 @@ final class MappedFile implements Closeable {
         map();
     }
 
-    /** Maps an existing file. {@code chunkSize} must be a power of two and a multiple of 4096. */
-    static MappedFile open(Path path, boolean readOnly, long chunkSize) throws IOException {
-        return open(FileIO.SYSTEM, path, readOnly, chunkSize);
-    }
-
-    /** Maps an existing file opened through {@code io}. */
+    /**
+     * Maps an existing file opened through {@code io}. {@code chunkSize} must be a power of two
+     * and a multiple of 4096.
+     */
     static MappedFile open(FileIO io, Path path, boolean readOnly, long chunkSize) throws IOException {
         if (Long.bitCount(chunkSize) != 1 || chunkSize < 4096) {
             throw new IllegalArgumentException("map chunk size must be a power of two >= 4096, was " + chunkSize);
@@ -78,7 +76,7 @@ final class MappedFile implements Closeable {
                 : io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         boolean success = false;
         try {
-            MappedFile file = new MappedFile(path, channel, readOnly, chunkSize);
+            MappedFile file = new MappedFile(path, channel, chunkSize);
             success = true;
             return file;
         } finally {
@@ -107,8 +105,8 @@ final class MappedFile implements Closeable {
         for (int i = keep; i < count; i++) {
             long start = (long) i << chunkShift;
             long size = Math.min(chunkSize, length - start);
-            MappedByteBuffer buffer = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
-                    start, size);
+            // Read-only even for a writer: a write through the mapping would bypass the seam (and fail here).
+            MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, start, size);
             buffer.order(ByteOrder.LITTLE_ENDIAN);
             if (i < chunks.length) {
                 unmap(chunks[i]);
@@ -336,13 +334,14 @@ final class MappedFile implements Closeable {
     }
 
     /**
-     * Forces every range written since the last force to the storage device (msync). Returns the
-     * number of bytes in the forced ranges.
+     * Forces every range written since the last force to the storage device. Returns the
+     * number of bytes in the ranges written since the last force.
      *
-     * <p>A grown file needs no whole-file force: msync has {@code fdatasync}'s semantics over its
-     * range, so the size and blocks under every forced range are durable with it. Forcing the
-     * whole file would also write out the zero fill of the growth ahead of the data, which then
-     * overwrites it: each vector byte would reach the disk twice.
+     * <p>The force is the channel's {@code fdatasync} ({@code force(false)}): it makes the data
+     * and the size durable, not the file times. A grown file needs no separate metadata force:
+     * the size and blocks under every written range are durable with it. Unlike a ranged msync
+     * it also writes out whatever else of the file is dirty, such as the zero fill of a growth
+     * that no data has overwritten yet (at most one growth step).
      *
      * @throws IOException when the kernel reports a write-back failure; the caller must treat
      *                     the file as failed (see {@link ShardFailedException})
@@ -350,21 +349,18 @@ final class MappedFile implements Closeable {
     long forceDirty() throws IOException {
         flushAppends();
         long forced = 0;
-        try {
-            for (int i = 0; i < chunks.length; i++) {
-                int lo = dirtyLo[i];
-                int hi = dirtyHi[i];
-                if (lo < hi) {
-                    // Clear before forcing: a write racing the force re-marks the range.
-                    dirtyLo[i] = Integer.MAX_VALUE;
-                    dirtyHi[i] = 0;
-                    int pageLo = lo & ~4095;
-                    chunks[i].force(pageLo, hi - pageLo);
-                    forced += hi - pageLo;
-                }
+        for (int i = 0; i < chunks.length; i++) {
+            int lo = dirtyLo[i];
+            int hi = dirtyHi[i];
+            if (lo < hi) {
+                // Clear before forcing: a write racing the force re-marks the range.
+                dirtyLo[i] = Integer.MAX_VALUE;
+                dirtyHi[i] = 0;
+                forced += hi - (lo & ~4095);
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        }
+        if (forced > 0) {
+            channel.force(false);
         }
         return forced;
     }
@@ -377,13 +373,16 @@ final class MappedFile implements Closeable {
         channel.force(true);
     }
 
-    /** Forces exactly [position, position + len), which must lie in the first chunk. */
+    /**
+     * Makes [position, position + len) durable, which must lie in the first chunk (the header
+     * page). The channel's {@code fdatasync} covers the whole file; callers force the rest
+     * first ({@link #forceDirty}), so only this range is dirty and nothing else is forced early.
+     */
     void forceRange(long position, int len) throws IOException {
-        try {
-            chunks[0].force((int) position, len);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        if (position < 0 || position + len > chunkSize) {
+            throw new IllegalArgumentException("forceRange must lie in the first chunk: " + position + "+" + len);
         }
+        channel.force(false);
     }
 
     /** Closes without writing gathered appends: the owner flushes them first, or is failing. */

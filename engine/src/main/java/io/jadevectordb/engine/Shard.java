@@ -120,7 +120,7 @@ final class Shard implements Closeable {
         Shard shard = new Shard(name, path, true, options, null);
         boolean success = false;
         try {
-            shard.file = MappedFile.open(path, true, options.mapChunkBytes());
+            shard.file = MappedFile.open(options.fileIO(), path, true, options.mapChunkBytes());
             shard.readHeader(-1);
             success = true;
             return shard;
@@ -139,15 +139,15 @@ final class Shard implements Closeable {
     }
 
     private void openWritable(int dimension, int maxIdBytes) throws IOException {
-        Files.deleteIfExists(ShardFiles.temporary(path));
+        options.fileIO().deleteIfExists(ShardFiles.temporary(path));
         if (!Files.exists(path)) {
             ShardFormat fresh = ShardFormat.of(dimension, maxIdBytes, ShardFormat.capacityFor(options.expectedVectorsPerShard()));
             Path tmp = ShardFiles.temporary(path);
-            ShardFiles.createShardFile(tmp, fresh, Checkpoint.initial(), fresh.dataOffset(), options.preallocator());
-            ShardFiles.replace(tmp, path);
+            ShardFiles.createShardFile(options.fileIO(), tmp, fresh, Checkpoint.initial(), fresh.dataOffset(), options.preallocator());
+            ShardFiles.replace(options.fileIO(), tmp, path);
             LOG.debug("shard {}: created (dimension {}, max id bytes {})", name, dimension, maxIdBytes);
         }
-        file = MappedFile.open(path, false, options.mapChunkBytes());
+        file = MappedFile.open(options.fileIO(), path, false, options.mapChunkBytes());
         readHeader(dimension);
         if (!checkpoint.clean()) {
             Checkpoint from = checkpoint;
@@ -403,8 +403,8 @@ final class Shard implements Closeable {
         Checkpoint next = checkpoint.next(sourceOffset, slotCount, liveCount, deletedCount, false, highestEntryOffset);
         boolean success = false;
         try {
-            ShardFiles.createShardFile(tmp, rebuilt, next, rebuilt.dataOffset(), options.preallocator());
-            try (MappedFile target = MappedFile.open(tmp, false, options.mapChunkBytes())) {
+            ShardFiles.createShardFile(options.fileIO(), tmp, rebuilt, next, rebuilt.dataOffset(), options.preallocator());
+            try (MappedFile target = MappedFile.open(options.fileIO(), tmp, false, options.mapChunkBytes())) {
                 // The data region is allocated by writing the data itself (no zero fill first), then the growth tail.
                 long from = format.dataOffset();
                 long to = rebuilt.dataOffset();
@@ -421,18 +421,18 @@ final class Shard implements Closeable {
                 entries.writeTo(new ShardIndex(target, rebuilt));
                 target.forceAll();
             }
-            ShardFiles.replace(tmp, path);
+            ShardFiles.replace(options.fileIO(), tmp, path);
             success = true;
         } catch (IOException e) {
             throw new IOException("shard " + name + ": cannot grow the index to " + capacity + " entries in a new file of "
                     + length + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing committed is lost", e);
         } finally {
             if (!success) {
-                Files.deleteIfExists(tmp);
+                options.fileIO().deleteIfExists(tmp);
             }
         }
         file.close();
-        file = MappedFile.open(path, false, options.mapChunkBytes());
+        file = MappedFile.open(options.fileIO(), path, false, options.mapChunkBytes());
         format = rebuilt;
         index = new ShardIndex(file, format);
         checkpoint = next;

@@ -102,7 +102,7 @@ public final class ShardCompactor {
         long bytesBefore = Files.size(file);
         Path tmp = ShardFiles.temporary(file);
         boolean success = false;
-        try (MappedFile source = MappedFile.open(file, true, options.mapChunkBytes())) {
+        try (MappedFile source = MappedFile.open(options.fileIO(), file, true, options.mapChunkBytes())) {
             byte[] page = new byte[ShardFormat.PAGE_SIZE];
             source.getBytes(0, page, 0, page.length);
             ShardFormat format = ShardFormat.decode(file, page, source.length());
@@ -134,8 +134,8 @@ public final class ShardCompactor {
             ShardFormat target = format.withIndexCapacity(entries.capacityFor(ShardFormat.MIN_INDEX_CAPACITY));
             long length = ShardFormat.alignUp(target.dataOffset() + (long) live * format.slotSize(), (long) ShardFormat.PAGE_SIZE);
             Checkpoint next = checkpoint.next(checkpoint.sourceOffset(), live, live, 0, true, checkpoint.entryHighWater());
-            ShardFiles.createShardFile(tmp, target, next, length, options.preallocator());
-            try (MappedFile out = MappedFile.open(tmp, false, options.mapChunkBytes())) {
+            ShardFiles.createShardFile(options.fileIO(), tmp, target, next, length, options.preallocator());
+            try (MappedFile out = MappedFile.open(options.fileIO(), tmp, false, options.mapChunkBytes())) {
                 byte[] slotBytes = new byte[format.slotSize()];
                 for (int i = 0; i < live; i++) {
                     source.getBytes(format.slotPosition(bySlot[i] >>> 32), slotBytes, 0, slotBytes.length);
@@ -144,7 +144,7 @@ public final class ShardCompactor {
                 entries.writeTo(new ShardIndex(out, target));
                 out.forceDirty();
             }
-            ShardFiles.replace(tmp, file);
+            ShardFiles.replace(options.fileIO(), tmp, file);
             success = true;
             Result result = new Result(name, file, bytesBefore, length, live, deleted, checkpoint.slotCount(),
                     format.indexCapacity(), target.indexCapacity(), checkpoint.sourceOffset(), recovered);
@@ -157,7 +157,7 @@ public final class ShardCompactor {
                     + "unchanged: free disk space if it is full, then retry", e);
         } finally {
             if (!success) {
-                Files.deleteIfExists(tmp);
+                options.fileIO().deleteIfExists(tmp);
             }
         }
     }

@@ -3,10 +3,7 @@ package io.jadevectordb.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -32,9 +29,9 @@ final class ShardFiles {
      * Writes a new shard file at {@code file}: static header, one checkpoint, an empty index
      * and a data region, all with real blocks, then forces it. The caller renames it into place.
      */
-    static void createShardFile(Path file, ShardFormat format, Checkpoint checkpoint, long length,
+    static void createShardFile(FileIO io, Path file, ShardFormat format, Checkpoint checkpoint, long length,
                                 Preallocator preallocator) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        try (FileChannel channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             preallocator.extend(channel, 0, length);
             writeFully(channel, ByteBuffer.wrap(format.encodeStaticHeader()), 0);
@@ -61,19 +58,13 @@ final class ShardFiles {
     }
 
     /** Atomically replaces {@code target} with {@code source}, then makes the rename durable. */
-    static void replace(Path source, Path target) throws IOException {
-        try {
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot replace " + target + " atomically: the file system does not support atomic rename", e);
-        }
-        fsyncDirectory(target.getParent());
+    static void replace(FileIO io, Path source, Path target) throws IOException {
+        io.move(source, target);
+        fsyncDirectory(io, target.getParent());
     }
 
     /** Forces a directory, so that entries created, renamed or deleted in it survive a power loss. */
-    static void fsyncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+    static void fsyncDirectory(FileIO io, Path directory) throws IOException {
+        io.fsyncDirectory(directory);
     }
 }

@@ -104,7 +104,7 @@ public final class VectorStore implements Closeable {
                 return existing.get();
             }
             Database database = Database.create(this, root.resolve(name), name, dimension, options.maxIdBytes());
-            ShardFiles.fsyncDirectory(root);
+            ShardFiles.fsyncDirectory(options.fileIO(), root);
             if (database.dimension() != dimension) {
                 throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
                         + "' was just created by another writer with dimension " + database.dimension()
@@ -181,7 +181,7 @@ public final class VectorStore implements Closeable {
                     lock.close();
                 }
             }
-            ShardFiles.fsyncDirectory(root);
+            ShardFiles.fsyncDirectory(options.fileIO(), root);
             databases.remove(name);
             LOG.info("database {}: deleted {}", name, dir);
             return true;

@@ -5,21 +5,42 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 
-/** The in-memory model the engine is compared with: id -> live vector, after a sequence of mutations. */
+/**
+ * The in-memory model the engine is compared with: id -> live vector after a sequence of
+ * mutations, and the ids held deleted (soft-deleted since the last compaction).
+ */
 final class Model {
 
     private final Map<String, float[]> live = new HashMap<>();
+    private final java.util.Set<String> deleted = new java.util.HashSet<>();
 
     void apply(Mutation m) {
         switch (m.op()) {
-            case STORE -> live.put(m.id(), m.vector());
+            case STORE -> {
+                live.put(m.id(), m.vector());
+                deleted.remove(m.id());
+            }
             case UPDATE -> live.computeIfPresent(m.id(), (k, v) -> m.vector());
-            case DELETE -> live.remove(m.id());
+            case DELETE -> {
+                if (live.remove(m.id()) != null) {
+                    deleted.add(m.id());
+                }
+            }
         }
     }
 
     Map<String, float[]> live() {
         return live;
+    }
+
+    /** Ids soft-deleted and not stored again since the last {@link #compact()}. */
+    java.util.Set<String> deleted() {
+        return deleted;
+    }
+
+    /** Compaction reclaims every deleted entry. */
+    void compact() {
+        deleted.clear();
     }
 
     /** A sorted copy with vectors as lists, for readable comparison failures. */

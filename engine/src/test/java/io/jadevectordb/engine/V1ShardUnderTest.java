@@ -1,0 +1,83 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Format v1 ({@link Shard}, {@link ShardVerifier}, {@link ShardCompactor}) for the crash harness. */
+final class V1ShardUnderTest implements ShardUnderTest {
+
+    @Override
+    public String describe() {
+        return "format v1";
+    }
+
+    @Override
+    public Handle openForWrite(Path dir, String file, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
+        Shard shard = Shard.openForWrite("crash/" + file, dir.resolve(file), dimension, maxIdBytes, options);
+        return new Handle() {
+            @Override
+            public Mutation.Outcome apply(Mutation mutation) throws IOException {
+                return shard.apply(mutation, ShardFormat.idBytes(mutation.id()));
+            }
+
+            @Override
+            public void commit(long sourceOffset) throws IOException {
+                shard.commit(sourceOffset);
+            }
+
+            @Override
+            public long checkpointOffset() {
+                return shard.checkpoint().sourceOffset();
+            }
+
+            @Override
+            public Map<String, float[]> scan() {
+                return Model.visible(shard);
+            }
+
+            @Override
+            public float[] get(String id) {
+                return shard.get(ShardFormat.idBytes(id));
+            }
+
+            @Override
+            public long liveCount() throws IOException {
+                return shard.stats().liveCount();
+            }
+
+            @Override
+            public long deletedCount() throws IOException {
+                return shard.stats().deletedCount();
+            }
+
+            @Override
+            public void releaseQuietly() {
+                shard.releaseQuietly();
+            }
+
+            @Override
+            public void close() throws IOException {
+                shard.close();
+            }
+        };
+    }
+
+    @Override
+    public List<String> verify(Path dir, String file, StoreOptions options) throws IOException {
+        Path path = dir.resolve(file);
+        if (!Files.exists(path)) {
+            return List.of();
+        }
+        return ShardVerifier.verify("crash/" + file, path, options).faults().stream()
+                .map(p -> p.where() + ": " + p.fault()).toList();
+    }
+
+    @Override
+    public boolean compact(Path dir, String file, StoreOptions options) throws IOException {
+        ShardCompactor.compact("crash/" + file, dir.resolve(file), options);
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Format 2 ({@link LogShard}, {@link ShardVerifier}, {@link LogShard#compact}) for the crash harness. */
+final class V2ShardUnderTest implements ShardUnderTest {
+
+    @Override
+    public String describe() {
+        return "format v2";
+    }
+
+    @Override
+    public Handle openForWrite(Path dir, String file, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
+        LogShard shard = LogShard.openForWrite("crash/" + file, dir.resolve(file), dimension, maxIdBytes, options);
+        return new Handle() {
+            @Override
+            public Mutation.Outcome apply(Mutation mutation) throws IOException {
+                return shard.apply(mutation, ShardFormat.idBytes(mutation.id()));
+            }
+
+            @Override
+            public void commit(long sourceOffset) throws IOException {
+                shard.commit(sourceOffset);
+            }
+
+            @Override
+            public long checkpointOffset() {
+                return shard.checkpoint().sourceOffset();
+            }
+
+            @Override
+            public Map<String, float[]> scan() {
+                Map<String, float[]> state = new HashMap<>();
+                shard.scan(state::put);
+                return state;
+            }
+
+            @Override
+            public float[] get(String id) {
+                return shard.get(ShardFormat.idBytes(id));
+            }
+
+            @Override
+            public long liveCount() throws IOException {
+                return shard.stats().liveCount();
+            }
+
+            @Override
+            public long deletedCount() throws IOException {
+                return shard.stats().deletedCount();
+            }
+
+            @Override
+            public void releaseQuietly() {
+                shard.releaseQuietly();
+            }
+
+            @Override
+            public void close() throws IOException {
+                shard.close();
+            }
+        };
+    }
+
+    @Override
+    public List<String> verify(Path dir, String file, StoreOptions options) throws IOException {
+        Path path = dir.resolve(file);
+        if (!Files.exists(path)) {
+            return List.of();
+        }
+        return ShardVerifier.verify("crash/" + file, path, options).faults().stream()
+                .map(p -> p.where() + ": " + p.fault()).toList();
+    }
+
+    @Override
+    public boolean compactionDropsDeleted() {
+        return false;
+    }
+
+    @Override
+    public boolean compact(Path dir, String file, StoreOptions options) throws IOException {
+        Path path = dir.resolve(file);
+        LogFormat format = LogFormat.decode(path, ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE));
+        try (LogShard shard = LogShard.openForWrite("crash/" + file, path, format.dimension(), format.maxIdBytes(), options)) {
+            shard.compact();
+        }
+        return true;
+    }
+}
