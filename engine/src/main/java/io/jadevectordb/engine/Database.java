@@ -52,6 +52,9 @@ public final class Database {
     private record ShardRef(Path path, SourcePartition source, String name, String key) {
     }
 
+    /** Shards of this database the store opened, by key; possibly closed since (reads check). */
+    private final java.util.concurrent.ConcurrentHashMap<String, LogShard> openShards = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Shard files as last listed, the directory's modification time then, and when it was last compared. */
     private record ShardList(List<ShardRef> refs, java.nio.file.attribute.FileTime modified, long checkedAt) {
     }
@@ -271,12 +274,30 @@ public final class Database {
     public Optional<float[]> get(String id) throws IOException {
         byte[] key = validateId(id);
         for (ShardRef shard : shards()) {
-            float[] v = withShard(shard, s -> s.get(key));
+            float[] v = getFromOpenShard(shard, key);
+            if (v == LogShard.NOT_OPEN) {
+                v = withShard(shard, s -> s.get(key));
+            }
             if (v != null) {
                 return Optional.of(v);
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A read from a shard this store has open, without the store's monitor or a pin: the
+     * shard's read lock alone keeps it from closing underneath. {@link LogShard#NOT_OPEN} when
+     * it is not open here (the caller takes the slow path, which opens it).
+     */
+    private float[] getFromOpenShard(ShardRef ref, byte[] key) {
+        LogShard shard = openShards.get(ref.key());
+        return shard == null ? LogShard.NOT_OPEN : shard.getIfOpen(key);
+    }
+
+    /** The store opened a writable shard of this database: reads may use it directly until it closes. */
+    void opened(String key, LogShard shard) {
+        openShards.put(key, shard);
     }
 
     /** Batch retrieve: the live vectors of those ids that exist, in the iteration order of {@code ids}. */

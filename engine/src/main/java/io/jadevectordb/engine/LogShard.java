@@ -317,21 +317,38 @@ final class LogShard implements Closeable {
         }
     }
 
+    /** What {@link #getIfOpen} returns for a closed shard (compared by identity). */
+    static final float[] NOT_OPEN = new float[0];
+
+    /** Reads the live vector of an id, or null; {@link #NOT_OPEN} when the shard is closed. */
+    float[] getIfOpen(byte[] id) {
+        lock.readLock().lock();
+        try {
+            return closed ? NOT_OPEN : getLocked(id);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Reads the live vector of an id, or null. */
     float[] get(byte[] id) {
         lock.readLock().lock();
         try {
             ensureOpen();
-            long entry = index.find(id, ShardIndex.hash(id));
-            if (entry < 0 || index.table().deletedAt(entry)) {
-                return null;
-            }
-            float[] vector = new float[format.dimension()];
-            file.getFloats(index.table().positionAt(entry) + LogFormat.RECORD_HEADER, vector);
-            return vector;
+            return getLocked(id);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private float[] getLocked(byte[] id) {
+        long entry = index.find(id, ShardIndex.hash(id));
+        if (entry < 0 || index.table().deletedAt(entry)) {
+            return null;
+        }
+        float[] vector = new float[format.dimension()];
+        file.getFloats(index.table().positionAt(entry) + LogFormat.RECORD_HEADER, vector);
+        return vector;
     }
 
     /** Visits every live vector (index order). */

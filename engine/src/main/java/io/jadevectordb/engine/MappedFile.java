@@ -280,9 +280,20 @@ final class MappedFile implements Closeable {
     /** True when the bytes at {@code position} are {@code expected} (compared in place: no copy). */
     boolean bytesEqual(long position, byte[] expected) {
         unstage(position, expected.length);
+        ByteBuffer buffer = chunk(position);
+        int at = offset(position);
+        if (at + expected.length <= buffer.capacity()) {
+            // The usual case, within one chunk: no chunk lookup per byte.
+            for (int i = 0; i < expected.length; i++) {
+                if (buffer.get(at + i) != expected[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
         for (int i = 0; i < expected.length; i++) {
-            long at = position + i;
-            if (chunk(at).get(offset(at)) != expected[i]) {
+            long p = position + i;
+            if (chunk(p).get(offset(p)) != expected[i]) {
                 return false;
             }
         }

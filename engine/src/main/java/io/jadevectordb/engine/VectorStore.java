@@ -362,6 +362,7 @@ public final class VectorStore implements Closeable {
                 handle = new Handle(shard, source);
                 open.put(key, handle);
                 db.shardsChanged();
+                db.opened(key, shard);
             }
             handle.pins++;
             evictBeyondLimit();
