@@ -94,7 +94,7 @@ public class VectorSinkTask extends SinkTask {
         for (TopicPartition tp : partitions) {
             OptionalLong checkpoint;
             try {
-                checkpoint = store.checkpoint(KafkaPosition.source(tp));
+                checkpoint = store.resume(KafkaPosition.source(tp));
             } catch (IOException e) {
                 throw new ConnectException("JadeVectorDB sink: cannot read the checkpoint of " + tp + " in "
                         + store.root() + ": " + e.getMessage()

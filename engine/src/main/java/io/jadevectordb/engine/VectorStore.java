@@ -43,6 +43,8 @@ public final class VectorStore implements Closeable {
     private final Set<SourcePartition> failedSources = new HashSet<>();
     /** Per source, shards closed by the LRU since they were last used (database/file keys). Guarded by {@code this}. */
     private final Map<SourcePartition, Set<String>> evicted = new HashMap<>();
+    /** Sources resumed with {@link #resume}: every mutation of them since their resume point is applied here. */
+    private final Set<SourcePartition> resumed = new HashSet<>();
     /** Per source, the offset of its last commit in this store. Guarded by {@code this}. */
     private final Map<SourcePartition, Long> committed = new HashMap<>();
     private boolean closed;
@@ -279,6 +281,21 @@ public final class VectorStore implements Closeable {
         return found ? OptionalLong.of(lowest) : OptionalLong.empty();
     }
 
+    /**
+     * {@link #checkpoint}, for a caller that will now apply every mutation of {@code source}
+     * after the returned offset, in order (the Kafka sink, when a partition is assigned to it).
+     * That promise lets the store move the checkpoint of the source's idle shards (databases
+     * it no longer writes) up to its commits when the source is released or the store closes,
+     * so such a database does not hold the resume point back forever.
+     */
+    public OptionalLong resume(SourcePartition source) throws IOException {
+        OptionalLong from = checkpoint(source);
+        synchronized (this) {
+            resumed.add(source);
+        }
+        return from;
+    }
+
     /** Closes the shards of {@code source} cleanly (a partition moving elsewhere). */
     public void release(SourcePartition source) throws IOException {
         IOException failure = null;
@@ -296,7 +313,8 @@ public final class VectorStore implements Closeable {
                 }
             }
             failedSources.remove(source);
-            advanceEvicted(source);
+            advanceIdle(source);
+            resumed.remove(source);
         }
         if (failure != null) {
             throw failure;
@@ -304,26 +322,47 @@ public final class VectorStore implements Closeable {
     }
 
     /**
-     * Moves the checkpoint of the source's LRU-evicted shards up to its last commit. Truthful:
-     * an evicted shard was forced when it closed, and any later mutation for it would have
-     * reopened it (and taken it off this list). Done when a source is released or the store
-     * closes, not at every commit, to keep commits cheap; without it, resuming only replays more.
+     * Moves the checkpoint of the source's shards that are not open up to its last commit:
+     * those the open-shard limit closed and, when the source was resumed ({@link #resume}),
+     * every other shard of it too. Truthful: such a shard was forced
+     * when it closed (or has not changed since its checkpoint), and any mutation for it after
+     * that would have reopened it; a resumed source was applied from the lowest checkpoint of its
+     * shards, so no mutation for an idle shard lies between its checkpoint and the commit.
+     * Without this, a database the partition no longer feeds would pin its resume point (and
+     * every restart would replay from there). Done when a source is released or the store
+     * closes, not at every commit, to keep commits cheap.
      */
-    private void advanceEvicted(SourcePartition source) {
+    private void advanceIdle(SourcePartition source) {
         Set<String> keys = evicted.remove(source);
         Long offset = committed.get(source);
-        if (keys == null || offset == null || source.equals(SourcePartition.LOCAL)) {
+        if (offset == null || source.equals(SourcePartition.LOCAL)) {
             return;
         }
+        Set<String> idle = new java.util.TreeSet<>(keys == null ? Set.of() : keys);
+        if (resumed.contains(source)) {
+            try {
+                for (String name : databaseNames()) {
+                    idle.add(key(name, source));
+                }
+            } catch (IOException e) {
+                LOG.warn("source {}: cannot list the databases to move idle shards up to offset {} ({})", source, offset,
+                        e.getMessage());
+            }
+        }
+        idle.removeIf(open::containsKey);
+        advanceTo(source, idle, offset);
+    }
+
+    private void advanceTo(SourcePartition source, Set<String> keys, long offset) {
         for (String key : keys) {
             String database = key.substring(0, key.indexOf('/'));
             try {
                 Optional<Database> db = database(database);
-                if (db.isEmpty() || !Files.exists(db.get().directory().resolve(source.shardFileName()))) {
+                Path path = db.isEmpty() ? null : db.get().directory().resolve(source.shardFileName());
+                if (path == null || !Files.exists(path) || LogShard.checkpointOffset(key, path) >= offset) {
                     continue;
                 }
-                try (LogShard shard = LogShard.openForWrite(key, db.get().directory().resolve(source.shardFileName()),
-                        db.get().dimension(), db.get().maxIdBytes(), options)) {
+                try (LogShard shard = LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options)) {
                     shard.commit(offset);
                 }
             } catch (IOException | RuntimeException e) {
@@ -476,8 +515,10 @@ public final class VectorStore implements Closeable {
             if (closed) {
                 return;
             }
-            for (SourcePartition source : new ArrayList<>(evicted.keySet())) {
-                advanceEvicted(source);
+            Set<SourcePartition> sources = new HashSet<>(evicted.keySet());
+            sources.addAll(resumed);
+            for (SourcePartition source : sources) {
+                advanceIdle(source);
             }
             closed = true;
             for (Handle handle : open.values()) {

@@ -297,4 +297,51 @@ class VectorStoreTest {
             assertThat(store.checkpoint(p)).isEqualTo(OptionalLong.of(5));
         }
     }
+
+    @Test
+    void aDatabaseThePartitionNoLongerFeedsDoesNotPinItsResumePoint() throws Exception {
+        // Issue 10, item 4: a partition fed "c" up to offset 10, then only "d".
+        SourcePartition p = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("c", 2);
+            store.createDatabase("d", 2);
+            for (long o = 0; o <= 10; o++) {
+                store.apply("c", p, List.of(Mutation.store("x" + o, new float[] {1, 2}, o)));
+            }
+            store.commit(p, 10);
+        }
+        for (int restart = 0; restart < 2; restart++) {
+            try (VectorStore store = VectorStore.open(root, options)) {
+                long resume = store.resume(p).orElseThrow() + 1;
+                for (long o = resume; o < resume + 10; o++) {
+                    store.apply("d", p, List.of(Mutation.store("y" + o, new float[] {3, 4}, o)));
+                }
+                store.commit(p, resume + 9);
+                store.release(p);
+                assertThat(store.checkpoint(p)).as("restart %d", restart).isEqualTo(OptionalLong.of(resume + 9));
+            }
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(p)).isEqualTo(OptionalLong.of(30));
+            assertThat(store.database("c").orElseThrow().stats().liveCount()).isEqualTo(11);
+        }
+    }
+
+    @Test
+    void aStoreThatDidNotResumeTheSourceLeavesItsIdleShardsAlone() throws Exception {
+        // Without resume(source) first, the store cannot know that it saw every mutation since an idle shard's checkpoint.
+        SourcePartition p = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("c", 2);
+            store.createDatabase("d", 2);
+            store.apply("c", p, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.commit(p, 0);
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.apply("d", p, List.of(Mutation.store("y", new float[] {3, 4}, 7)));
+            store.commit(p, 7);
+            store.release(p);
+            assertThat(LogShard.readCheckpoint("c", root.resolve("c/vectors-0.jvdb")).sourceOffset()).isZero();
+        }
+    }
 }
