@@ -48,9 +48,10 @@ public final class BenchmarkMain {
                 }
                 case "engine" -> io.jadevectordb.bench.engine.EngineBenchmarks.run(results);
                 case "engine-scale" -> io.jadevectordb.bench.engine.EngineScaleRun.run(results);
+                case "engine-space" -> io.jadevectordb.bench.engine.SpaceAmplificationRun.run(results);
                 case "e2e" -> io.jadevectordb.bench.e2e.PipelineBenchmark.run(results);
                 default -> throw new IllegalArgumentException("bench.suite: unknown suite '" + suite
-                        + "'; use converter, engine, engine-scale or e2e (comma-separated)");
+                        + "'; use converter, engine, engine-scale, engine-space or e2e (comma-separated)");
             }
         }
     }

@@ -83,6 +83,8 @@ public final class EngineScaleRun {
             long start = System.nanoTime();
             long windowStart = start;
             long windowFrom = 0;
+            long windowLongestCall = 0;
+            long longestCall = 0;
             long step = Math.max(batch, count / 10 / batch * batch);
             StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO)
                     .withExpectedVectorsPerShard(sized ? count + batch : 0);
@@ -97,11 +99,16 @@ public final class EngineScaleRun {
                         long o = done + i;
                         mutations.add(Mutation.store("doc-" + o, pool[(int) (o % POOL)], o));
                     }
+                    long callStart = System.nanoTime();
                     store.apply("scale", SOURCE, mutations);
                     done += n;
                     if (done % commitEvery == 0 || done == count) {
                         store.commit(SOURCE, done - 1);
                     }
+                    // The longest apply (+ commit) call: a stall (index growth, snapshot, compaction) shows here.
+                    long call = System.nanoTime() - callStart;
+                    windowLongestCall = Math.max(windowLongestCall, call);
+                    longestCall = Math.max(longestCall, call);
                     if (done % step == 0 || done == count) {
                         long now = System.nanoTime();
                         long heap = memory.getHeapMemoryUsage().getUsed();
@@ -110,6 +117,8 @@ public final class EngineScaleRun {
                         Map<String, Object> p = new LinkedHashMap<>();
                         p.put("vectors", done);
                         p.put("vectors_per_s_in_window", Math.round(rate));
+                        p.put("longest_call_ms_in_window", windowLongestCall / 1e6);
+                        windowLongestCall = 0;
                         p.put("heap_used_mb", heap / 1e6); // garbage included: no GC is forced here
                         p.put("shard_bytes", Files.size(storeDir.resolve("scale").resolve(SOURCE.shardFileName())));
                         progress.add(p);
@@ -126,6 +135,8 @@ public final class EngineScaleRun {
             row.put("ours_seconds", oursSeconds);
             row.put("shard_bytes", Files.size(shard));
             row.put("progress", progress);
+            row.put("longest_call_ms", longestCall / 1e6);
+            System.out.printf("  longest apply + commit call %.0f ms%n", longestCall / 1e6);
             System.gc();
             row.put("heap_used_max_mb", maxHeap / 1e6);
             row.put("heap_after_gc_mb", memory.getHeapMemoryUsage().getUsed() / 1e6);
