@@ -109,6 +109,11 @@ final class BenchWorker implements AutoCloseable {
         return Double.NaN;
     }
 
+    /** CPU time the worker process has used so far, all threads, in nanoseconds. */
+    long cpuNanos() throws Exception {
+        return ((Number) mbeans.getAttribute(new ObjectName("java.lang:type=OperatingSystem"), "ProcessCpuTime")).longValue();
+    }
+
     MemoryUsage heap() throws Exception {
         CompositeData data = (CompositeData) mbeans.getAttribute(new ObjectName("java.lang:type=Memory"), "HeapMemoryUsage");
         return MemoryUsage.from(data);

@@ -279,6 +279,8 @@ public final class PipelineBenchmark {
         long firstAt = 0;
         double firstCount = 0;
         long lastAt;
+        long firstCpu = 0;
+        long lastCpu;
         double heapPeak = 0;
         int polls = 0;
         while (true) {
@@ -290,9 +292,11 @@ public final class PipelineBenchmark {
             if (firstAt == 0 && sent > 0) {
                 firstAt = now;
                 firstCount = sent;
+                firstCpu = worker.cpuNanos();
             }
             if (sent >= records) {
                 lastAt = now;
+                lastCpu = worker.cpuNanos();
                 break;
             }
             if (now > deadline) {
@@ -324,6 +328,10 @@ public final class PipelineBenchmark {
         row.put("records_per_s", rate);
         row.put("mb_per_s", rate * valueBytes / records / 1e6);
         row.put("seconds", seconds);
+        // The worker's CPU time (every thread: consumer, converter, task, apply, GC) per record delivered.
+        double cpuMicrosPerRecord = (lastCpu - firstCpu) / 1e3 / (records - firstCount);
+        row.put("worker_cpu_us_per_record", cpuMicrosPerRecord);
+        row.put("worker_cores_busy", (lastCpu - firstCpu) / 1e9 / seconds);
         row.put("first_record_after_s", (firstAt - created) / 1e9);
         row.put("commits", Double.isNaN(commits) ? null : commits);
         row.put("commit_latency_avg_ms", Double.isNaN(commitAvg) ? null : commitAvg);
@@ -333,8 +341,9 @@ public final class PipelineBenchmark {
         row.put("heap_peak_mb", heapPeak);
         row.put("heap_after_gc_mb", after.getUsed() / 1048576.0);
         row.put("task_state_at_end", state.length() > 200 ? state.substring(0, 200) : state);
-        System.out.printf("  %-9s %,10.0f records/s over %.1f s (first record %.1f s after creation), heap peak %.0f MB%n",
-                config, rate, seconds, (firstAt - created) / 1e9, heapPeak);
+        System.out.printf("  %-9s %,10.0f records/s over %.1f s (first record %.1f s after creation), heap peak %.0f MB, "
+                        + "worker CPU %.1f us/record (%.2f cores busy)%n",
+                config, rate, seconds, (firstAt - created) / 1e9, heapPeak, cpuMicrosPerRecord, (lastCpu - firstCpu) / 1e9 / seconds);
         if (!config.equals("noop")) {
             long live = liveVectors(work.resolve("data-" + config));
             row.put("live_vectors_after", live);
