@@ -61,12 +61,13 @@ class PluginArchiveIT {
 
             assertThat(names).contains(base + "manifest.json", base + "doc/connector.md",
                     base + "etc/jadevectordb-sink.properties", base + "etc/jadevectordb-sink.json",
-                    base + "etc/connect-standalone.properties");
+                    base + "etc/connect-standalone.properties", base + "LICENSE", base + "NOTICE");
             assertThat(names).anyMatch(n -> n.startsWith(base + "lib/jadevectordb-kafka-connect-") && n.endsWith(".jar"));
             assertThat(names).anyMatch(n -> n.startsWith(base + "lib/jadevectordb-engine-") && n.endsWith(".jar"));
             JsonNode manifest = new ObjectMapper().readTree(zip.getInputStream(zip.getEntry(base + "manifest.json")));
             assertThat(manifest.get("component_types").get(0).asText()).isEqualTo("sink");
             assertThat(manifest.get("version").asText()).doesNotContain("${");
+            assertThat(manifest.get("license").get(0).get("name").asText()).isEqualTo("Apache License 2.0");
         }
     }
 
