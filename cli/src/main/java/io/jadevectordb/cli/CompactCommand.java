@@ -10,11 +10,13 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code jvdb compact DATABASE}: rewrites each shard without its deleted entries. */
-@Command(name = "compact", mixinStandardHelpOptions = true, description = {"WRITE: rewrite each shard of a database with only its live vectors and swap it in "
-        + "atomically (same checkpoint offset; reclaims the space of deleted ids).",
+/** {@code jvdb compact DATABASE}: rewrites each shard's log without its superseded records. */
+@Command(name = "compact", mixinStandardHelpOptions = true, description = {"WRITE: rewrite each shard of a database with only the newest record "
+        + "of every id (live vectors and tombstones) and swap it in atomically (same checkpoint offset; reclaims the space of "
+        + "superseded records).",
         "Takes each shard's writer lock; a shard whose lock a writer holds is refused (exit 4) and left as is, the others "
-        + "are compacted. A shard that crashed is recovered first; a shard with faults is refused (exit 5)."})
+        + "are compacted. A shard that crashed is recovered first, a format 1 shard upgraded first; a shard with faults is "
+        + "refused (exit 5)."})
 final class CompactCommand extends StoreCommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
@@ -35,10 +37,12 @@ final class CompactCommand extends StoreCommand {
                     ShardCompactor.Result r = ShardCompactor.compact(name, shard, StoreOptions.defaults());
                     before += r.bytesBefore();
                     after += r.bytesAfter();
-                    out().printf("compacted %s: %s -> %s (%d live kept, %d deleted dropped, index %d -> %d entries, "
-                                    + "checkpoint offset %s unchanged%s)%n", name, ByteSizes.format(r.bytesBefore()),
-                            ByteSizes.format(r.bytesAfter()), r.liveCount(), r.deletedDropped(), r.indexCapacityBefore(),
-                            r.indexCapacityAfter(), r.sourceOffset() < 0 ? "none" : Long.toString(r.sourceOffset()),
+                    out().printf("compacted %s: %s -> %s (log %s -> %s; %d live, %d tombstones kept, %s of superseded records "
+                                    + "dropped; checkpoint offset %s unchanged%s%s)%n", name, ByteSizes.format(r.bytesBefore()),
+                            ByteSizes.format(r.bytesAfter()), ByteSizes.format(r.logBytesBefore()),
+                            ByteSizes.format(r.logBytesAfter()), r.liveCount(), r.deletedKept(),
+                            ByteSizes.format(r.garbageReclaimed()), r.sourceOffset() < 0 ? "none" : Long.toString(r.sourceOffset()),
+                            r.migratedFirst() ? "; upgraded from format 1 first" : "",
                             r.recoveredFirst() ? "; recovered first, it was not closed cleanly" : "");
                 } catch (ShardLockedException e) {
                     refused++;

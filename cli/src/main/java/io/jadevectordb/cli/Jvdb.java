@@ -16,14 +16,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jvdb}, the operator CLI of a JadeVectorDB store. Every command is read-only and safe
- * while a sink writes the store, except {@code compact} and {@code drop}, which take the
- * shards' writer locks and refuse while a writer holds one.
+ * while a sink writes the store, except {@code compact}, {@code migrate} and {@code drop}, which
+ * take the shards' writer locks and refuse while a writer holds one.
  */
 @Command(name = "jvdb", mixinStandardHelpOptions = true, versionProvider = Jvdb.Version.class,
         description = {"Inspect, verify, search and maintain a JadeVectorDB store.",
-                "Read-only and safe while the sink writes, except compact and drop, which refuse while a writer holds a lock."},
+                "Read-only and safe while the sink writes, except compact, migrate and drop, which refuse while a writer holds a lock."},
         subcommands = {LsCommand.class, StatsCommand.class, GetCommand.class, DumpCommand.class, ExportCommand.class,
-                VerifyCommand.class, SearchCommand.class, CompactCommand.class, DropCommand.class,
+                VerifyCommand.class, SearchCommand.class, CompactCommand.class, MigrateCommand.class, DropCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 problem found (verify fault, id not found), 2 usage, 3 data directory or "
                 + "database not found, 4 refused (a writer holds a lock), 5 I/O error or unreadable file."})

@@ -9,8 +9,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvdb stats}: per-database and per-shard figures from the shards' header pages. */
-@Command(name = "stats", mixinStandardHelpOptions = true, description = {"Dimension, live and deleted counts, file sizes, checkpoint offset and generation, "
-        + "clean/unclean state, per shard (read-only; figures are those of each shard's newest checkpoint).",
+@Command(name = "stats", mixinStandardHelpOptions = true, description = {"Dimension, live and deleted counts, log and garbage bytes, index "
+        + "capacity, file sizes, checkpoint offset and generation, clean/unclean state, per shard (read-only; figures are those "
+        + "of each shard's newest checkpoint).",
         "unclean: a writer has the shard open now, or crashed; its next open recovers it."})
 final class StatsCommand extends StoreCommand {
 
@@ -35,11 +36,13 @@ final class StatsCommand extends StoreCommand {
             if (db.shards().isEmpty()) {
                 continue;
             }
-            out().printf("  %-24s %10s %10s %10s %10s %12s %12s %10s  %s%n", "SHARD", "LIVE", "DELETED", "SLOTS", "INDEX",
-                    "FILE", "CHECKPOINT", "GENERATION", "STATE");
+            out().printf("  %-24s %10s %10s %12s %12s %10s %12s %12s %10s  %s%n", "SHARD", "LIVE", "DELETED", "LOG", "GARBAGE",
+                    "INDEX", "FILE", "CHECKPOINT", "GENERATION", "STATE");
             for (ShardStats s : db.shards()) {
-                out().printf("  %-24s %10d %10d %10d %10d %12s %12s %10d  %s%n", s.path().getFileName(), s.liveCount(),
-                        s.deletedCount(), s.slotCount(), s.indexCapacity(), ByteSizes.format(s.fileBytes()),
+                // INDEX comes from the shard's index snapshot; "-" when there is none of the current log.
+                out().printf("  %-24s %10d %10d %12s %12s %10s %12s %12s %10d  %s%n", s.path().getFileName(), s.liveCount(),
+                        s.deletedCount(), ByteSizes.format(s.logBytes()), ByteSizes.format(s.garbageBytes()),
+                        s.indexCapacity() == 0 ? "-" : Long.toString(s.indexCapacity()), ByteSizes.format(s.fileBytes()),
                         s.checkpointOffset() < 0 ? "none" : Long.toString(s.checkpointOffset()), s.checkpointGeneration(),
                         s.clean() ? "clean" : "unclean");
             }
@@ -48,14 +51,15 @@ final class StatsCommand extends StoreCommand {
         return ExitCodes.OK;
     }
 
-    /** {@code {"database":...,"shard":...,"live":...}}: names as in the table, sizes in bytes, offset -1 for none. */
+    /** {@code {"database":...,"shard":...,"live":...}}: names as in the table, sizes in bytes, offset -1 and index 0 for none. */
     private static String toJson(DatabaseStats db, ShardStats s) {
         StringBuilder b = new StringBuilder("{\"database\":");
         JsonLines.appendString(b, db.name());
         b.append(",\"dimension\":").append(db.dimension()).append(",\"shard\":");
         JsonLines.appendString(b, s.path().getFileName().toString());
         return b.append(",\"live\":").append(s.liveCount()).append(",\"deleted\":").append(s.deletedCount())
-                .append(",\"slots\":").append(s.slotCount()).append(",\"indexCapacity\":").append(s.indexCapacity())
+                .append(",\"logBytes\":").append(s.logBytes()).append(",\"garbageBytes\":").append(s.garbageBytes())
+                .append(",\"indexCapacity\":").append(s.indexCapacity())
                 .append(",\"fileBytes\":").append(s.fileBytes()).append(",\"checkpointOffset\":").append(s.checkpointOffset())
                 .append(",\"generation\":").append(s.checkpointGeneration()).append(",\"clean\":").append(s.clean())
                 .append('}').toString();

@@ -14,10 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jvdb verify [DATABASE...]}: checks every shard; exit 1 on any fault. */
-@Command(name = "verify", mixinStandardHelpOptions = true, description = {"Check every shard: header and its checksum, both checkpoint copies, every index "
-        + "entry (checksums, slot, id length, id hash, duplicates, shared slots, probe chains) and the counts (read-only).",
-        "Prints one line per shard, then one line per finding naming file, entry and fault. Exit 1 on any fault.",
-        "NOTE lines are expected in a shard a writer has open or that crashed: recovery resolves them."})
+@Command(name = "verify", mixinStandardHelpOptions = true, description = {"Check every shard: header and its checksum, both checkpoint copies, every "
+        + "committed log record (length, type, lengths, checksum), the counts against the checkpoint, and the index snapshot "
+        + "(checksums, log id, covered end, every entry against the log) (read-only).",
+        "Prints one line per shard, then one line per finding naming file, position and fault. Exit 1 on any fault.",
+        "NOTE lines need no action: a shard a writer has open or that crashed, a torn older checkpoint copy, a format 1 shard."})
 final class VerifyCommand extends StoreCommand {
 
     @Parameters(arity = "0..*", paramLabel = "DATABASE", description = "Databases to verify (default: all).")
@@ -62,10 +63,7 @@ final class VerifyCommand extends StoreCommand {
         try {
             return ShardVerifier.verify(name, file, StoreOptions.defaults());
         } catch (IOException e) {
-            ShardReport.CheckpointCopy unread = new ShardReport.CheckpointCopy("A", ShardReport.CheckpointCopy.State.UNREAD, null);
-            ShardReport.CheckpointCopy unreadB = new ShardReport.CheckpointCopy("B", ShardReport.CheckpointCopy.State.UNREAD, null);
-            return new ShardReport(name, file, unread, unreadB, null, 0, List.of(new ShardProblem(ShardProblem.Severity.FAULT,
-                    file, -1, -1, "file", "cannot be read: " + e)));
+            return ShardReport.unreadable(name, file, "cannot be read: " + e);
         }
     }
 
@@ -73,8 +71,10 @@ final class VerifyCommand extends StoreCommand {
         List<String> lines = new ArrayList<>();
         if (!faultsOnly || report.hasFaults()) {
             String status = report.hasFaults() ? "FAULT" : "OK   ";
-            String summary = report.checkpoint() == null ? "header unreadable"
-                    : report.entries() + (report.entries() == 1 ? " entry" : " entries") + ", checkpoint " + report.checkpointA() + ", " + report.checkpointB();
+            String summary = report.formatVersion() == 1 ? "format 1, not checked"
+                    : report.checkpoint() == null ? "header unreadable"
+                    : report.records() + " record" + plural(report.records()) + ", " + report.entries() + " id"
+                    + plural(report.entries()) + ", checkpoint " + report.checkpointA() + ", " + report.checkpointB();
             lines.add(status + " " + report.file() + ": " + summary);
         }
         for (ShardProblem p : report.problems()) {

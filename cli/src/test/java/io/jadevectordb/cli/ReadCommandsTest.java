@@ -80,10 +80,12 @@ class ReadCommandsTest {
         assertThat(run.code()).isZero();
         // ids 0..29: every third (0, 3, ..., 27) deleted: 10 deleted, 20 live; even ids on partition 0.
         assertThat(run.lines().get(0)).startsWith("database articles: dimension 8, 20 live, 10 deleted, 2 shards, ");
-        assertThat(run.lines().get(1)).contains("SHARD", "LIVE", "DELETED", "FILE", "CHECKPOINT", "GENERATION", "STATE");
-        assertThat(run.lines().get(2).split("\\s+")).startsWith("", "vectors-0.jvdb", "10", "5", "15")
+        assertThat(run.lines().get(1).split("\\s+")).containsExactly("", "SHARD", "LIVE", "DELETED", "LOG", "GARBAGE", "INDEX",
+                "FILE", "CHECKPOINT", "GENERATION", "STATE");
+        // Per shard: 15 STOREs of 64 bytes and 5 tombstones of 32 after the 4 KiB header page; the 5 deleted STOREs are garbage.
+        assertThat(run.lines().get(2).split("\\s+")).startsWith("", "vectors-0.jvdb", "10", "5", "5.1", "KiB", "320", "B", "64")
                 .contains("60", "clean");
-        assertThat(run.lines().get(3).split("\\s+")).startsWith("", "vectors-1.jvdb", "10", "5", "15")
+        assertThat(run.lines().get(3).split("\\s+")).startsWith("", "vectors-1.jvdb", "10", "5", "5.1", "KiB", "320", "B", "64")
                 .contains("61", "clean");
     }
 
@@ -95,7 +97,7 @@ class ReadCommandsTest {
         long size = Files.size(root.resolve("articles/vectors-1.jvdb"));
         assertThat(run.lines()).hasSize(2);
         assertThat(run.lines().get(1)).matches(Pattern.quote("{\"database\":\"articles\",\"dimension\":8,\"shard\":\"vectors-1.jvdb\","
-                + "\"live\":10,\"deleted\":5,\"slots\":15,\"indexCapacity\":64,\"fileBytes\":" + size
+                + "\"live\":10,\"deleted\":5,\"logBytes\":5216,\"garbageBytes\":320,\"indexCapacity\":64,\"fileBytes\":" + size
                 + ",\"checkpointOffset\":61,\"generation\":") + "[1-9][0-9]*" + Pattern.quote(",\"clean\":true}"));
     }
 
@@ -188,8 +190,7 @@ class ReadCommandsTest {
         Map<String, float[]> live = TestStore.write(root, "articles", 8, 30, 1);
         Path shard = root.resolve("articles/vectors-1.jvdb");
         byte[] bytes = Files.readAllBytes(shard);
-        int dataOffset = (int) java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(32);
-        bytes[dataOffset + 1] ^= 1; // slot 0 of partition 1 holds id-1
+        bytes[4096 + 24 + 1] ^= 1; // a vector byte of the first record of partition 1: id-1's STORE
         Files.write(shard, bytes);
         live.remove("id-1");
 

@@ -20,8 +20,20 @@ import java.nio.ByteOrder;
  *  52     8  garbageBytes: committed bytes of superseded records (what compaction would reclaim)
  *  60     4  CRC32C of bytes 0..59
  * </pre>
+ *
+ * <p>Public so that tools ({@link ShardVerifier}, {@link ShardReport}) can show it; only the
+ * engine writes one.
+ *
+ * @param generation     commit number; odd generations live in copy A, even ones in copy B
+ * @param sourceOffset   last source mutation the commit covers, -1 for none
+ * @param logEnd         end of the committed log: nothing at or past it is trusted
+ * @param liveCount      live ids as of the commit
+ * @param deletedCount   deleted ids (tombstones) as of the commit
+ * @param clean          true when the writer closed the file cleanly
+ * @param entryHighWater highest source offset of any committed record
+ * @param garbageBytes   committed bytes of superseded records
  */
-record LogCheckpoint(long generation, long sourceOffset, long logEnd, long liveCount, long deletedCount, boolean clean,
+public record LogCheckpoint(long generation, long sourceOffset, long logEnd, long liveCount, long deletedCount, boolean clean,
                      long entryHighWater, long garbageBytes) {
 
     static final int SIZE = 64;

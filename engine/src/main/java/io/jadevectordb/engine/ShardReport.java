@@ -6,17 +6,27 @@ import java.util.List;
 /**
  * What {@link ShardVerifier} found in one shard file.
  *
- * @param name        {@code database/file}
- * @param file        the shard file
- * @param checkpointA state of checkpoint copy A (offset 512)
- * @param checkpointB state of checkpoint copy B (offset 1024)
- * @param checkpoint  the newest valid checkpoint the entries were checked against, or null
- *                    when the header could not be read
- * @param entries     occupied index entries examined
- * @param problems    faults and notes, in file order
+ * @param name          {@code database/file}
+ * @param file          the shard file
+ * @param formatVersion the file's format version (1 or 2), or 0 when its header could not be read
+ * @param checkpointA   state of checkpoint copy A (offset 512)
+ * @param checkpointB   state of checkpoint copy B (offset 1024)
+ * @param checkpoint    the newest valid checkpoint the log was checked against, or null when
+ *                      the header could not be read or the file is format 1 (not checked)
+ * @param records       committed log records checked (from the first record to the checkpoint's log end)
+ * @param entries       ids (live and deleted) the committed log holds
+ * @param problems      faults and notes, in file order
  */
-public record ShardReport(String name, Path file, CheckpointCopy checkpointA, CheckpointCopy checkpointB,
-                          Checkpoint checkpoint, long entries, List<ShardProblem> problems) {
+public record ShardReport(String name, Path file, int formatVersion, CheckpointCopy checkpointA, CheckpointCopy checkpointB,
+                          LogCheckpoint checkpoint, long records, long entries, List<ShardProblem> problems) {
+
+    /** A report of a file that could not be examined at all, with the one fault that says why. */
+    public static ShardReport unreadable(String name, Path file, String why) {
+        CheckpointCopy a = new CheckpointCopy("A", CheckpointCopy.State.UNREAD, null);
+        CheckpointCopy b = new CheckpointCopy("B", CheckpointCopy.State.UNREAD, null);
+        return new ShardReport(name, file, 0, a, b, null, 0, 0, List.of(ShardProblem.of(ShardProblem.Severity.FAULT, file,
+                "file", why)));
+    }
 
     /**
      * One copy of the checkpoint pair.
@@ -25,7 +35,7 @@ public record ShardReport(String name, Path file, CheckpointCopy checkpointA, Ch
      * @param state      whether it decodes
      * @param checkpoint the decoded copy when {@link State#VALID}, else null
      */
-    public record CheckpointCopy(String label, State state, Checkpoint checkpoint) {
+    public record CheckpointCopy(String label, State state, LogCheckpoint checkpoint) {
 
         /** Whether a copy decodes. */
         public enum State { VALID, INVALID, NEVER_WRITTEN, UNREAD }
@@ -35,7 +45,8 @@ public record ShardReport(String name, Path file, CheckpointCopy checkpointA, Ch
             switch (state) {
                 case VALID:
                     return label + " valid (generation " + checkpoint.generation() + ", source offset "
-                            + checkpoint.sourceOffset() + ", " + (checkpoint.clean() ? "clean" : "unclean") + ")";
+                            + checkpoint.sourceOffset() + ", log end " + checkpoint.logEnd() + ", "
+                            + (checkpoint.clean() ? "clean" : "unclean") + ")";
                 case INVALID:
                     return label + " invalid";
                 case NEVER_WRITTEN:

@@ -1,9 +1,11 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,9 +16,10 @@ import java.util.function.BiConsumer;
  * writing it: no lock is taken, nothing is created or modified, shard files are mapped
  * read-only (see {@link LogView} for what a lock-free reader may and may not trust).
  *
- * <p>Figures ({@link #stats}) come from each shard's header page: they describe the newest
- * checkpoint, i.e. what is durable. Reads ({@link #get}, {@link #scan}) see each file's latest
- * contents, which may include mutations applied after that checkpoint.
+ * <p>Figures ({@link #stats}) come from each shard's header page (and the index capacity from
+ * its index snapshot): they describe the newest checkpoint, i.e. what is durable. Reads
+ * ({@link #get}, {@link #scan}) see each shard as of its last completed commit, never a
+ * mutation applied or forced after it.
  */
 public final class StoreReader {
 
@@ -96,13 +99,35 @@ public final class StoreReader {
         long deleted = 0;
         long bytes = 0;
         for (Path shard : Database.shardFiles(db.directory())) {
-            ShardStats s = LogShard.statsOf(shardName(database, shard), shard);
+            ShardStats s = withSnapshotCapacity(LogShard.statsOf(shardName(database, shard), shard));
             shards.add(s);
             live += s.liveCount();
             deleted += s.deletedCount();
             bytes += s.fileBytes();
         }
         return new DatabaseStats(database, db.dimension(), live, deleted, bytes, shards);
+    }
+
+    /**
+     * The header page has no index figures; the capacity of the index snapshot of the same log
+     * is what the next open starts from (0 when there is no usable one, or for format 1).
+     */
+    private static ShardStats withSnapshotCapacity(ShardStats s) throws IOException {
+        byte[] page = ShardFiles.readPrefix(s.path(), LogFormat.PAGE_SIZE);
+        if (s.indexCapacity() != 0 || LogFormat.version(s.path(), page) != LogFormat.VERSION) {
+            return s;
+        }
+        long logId = LogFormat.decode(s.path(), page).logId();
+        try (FileChannel channel = FileChannel.open(IndexSnapshot.fileOf(s.path()), StandardOpenOption.READ)) {
+            IndexSnapshotHeader h = IndexSnapshotHeader.read(channel);
+            if (!h.recognised() || !h.crcValid() || !h.capacityFits() || h.logId() != logId) {
+                return s;
+            }
+            return new ShardStats(s.name(), s.path(), s.fileBytes(), s.liveCount(), s.deletedCount(), s.logBytes(),
+                    s.garbageBytes(), h.capacity(), s.checkpointGeneration(), s.checkpointOffset(), s.clean());
+        } catch (NoSuchFileException e) {
+            return s;
+        }
     }
 
     /**

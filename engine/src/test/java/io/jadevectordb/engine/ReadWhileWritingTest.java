@@ -96,6 +96,6 @@ class ReadWhileWritingTest {
         }
         StoreReader reader = StoreReader.open(root);
         assertThat(reader.verify("db")).singleElement().satisfies(r -> assertThat(r.problems()).isEmpty());
-        assertThat(reader.stats("db").shards().get(0).indexCapacity()).isGreaterThan(ShardFormat.MIN_INDEX_CAPACITY);
+        assertThat(reader.stats("db").shards().get(0).indexCapacity()).isGreaterThan(IdTable.MIN_CAPACITY);
     }
 }

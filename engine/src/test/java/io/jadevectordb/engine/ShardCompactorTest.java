@@ -13,17 +13,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ShardCompactorTest {
 
+    private static final String NAME = "db/vectors-0.jvdb";
+    /** A STORE of a 16-d vector with an id of up to 4 bytes, and a DELETE of one. */
+    private static final int STORE = LogFormat.recordLength(64, 4);
+    private static final int TOMBSTONE = LogFormat.recordLength(0, 4);
+
     @TempDir
     Path root;
 
-    private final StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO).withGrowthBytes(64 * 1024);
+    // Automatic compaction off: these tests run it by hand.
+    private final StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO).withGrowthBytes(64 * 1024)
+            .withCompaction(0, 0.5);
     private final SourcePartition source = new SourcePartition("vectors", 0);
 
     private Path shard() {
         return root.resolve("db/vectors-0.jvdb");
     }
 
-    /** Ids v0..v199 stored at offsets 0..199, every id with i % 4 != 0 deleted at 200.., committed at 400. */
+    /** Ids v0..v199 stored at offsets 0..199, every id with i % 4 != 0 deleted at 200..349, committed at 400. */
     private List<Mutation> history() {
         List<Mutation> mutations = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -47,21 +54,26 @@ class ShardCompactorTest {
     }
 
     @Test
-    void keepsLiveVectorsBitExactRenumbersSlotsAndShrinksTheFile() throws Exception {
+    void dropsSupersededRecordsKeepsLiveVectorsAndTombstonesAndTheCheckpointOffset() throws Exception {
         writeHistory();
         long before = Files.size(shard());
-        ShardCompactor.Result result = ShardCompactor.compact("db/vectors-0.jvdb", shard(), options);
+        ShardCompactor.Result result = ShardCompactor.compact(NAME, shard(), options);
         assertThat(result.liveCount()).isEqualTo(50);
-        assertThat(result.deletedDropped()).isEqualTo(150);
+        assertThat(result.deletedKept()).isEqualTo(150);
+        assertThat(result.garbageReclaimed()).isEqualTo(150L * STORE);
+        assertThat(result.logBytesBefore()).isEqualTo(LogFormat.FIRST_RECORD + 200L * STORE + 150L * TOMBSTONE);
+        assertThat(result.logBytesAfter()).isEqualTo(LogFormat.FIRST_RECORD + 50L * STORE + 150L * TOMBSTONE);
         assertThat(result.bytesBefore()).isEqualTo(before);
         assertThat(Files.size(shard())).isEqualTo(result.bytesAfter()).isLessThan(before);
-        assertThat(result.indexCapacityAfter()).isLessThan(result.indexCapacityBefore());
-        ShardStats stats = Shard.statsOf("db/vectors-0.jvdb", shard());
-        assertThat(stats.logBytes()).isEqualTo(50);
-        assertThat(stats.deletedCount()).isZero();
+        assertThat(result.sourceOffset()).isEqualTo(400);
+        assertThat(result.recoveredFirst()).isFalse();
+        assertThat(result.migratedFirst()).isFalse();
+        ShardStats stats = LogShard.statsOf(NAME, shard());
+        assertThat(stats.garbageBytes()).isZero();
+        assertThat(stats.deletedCount()).isEqualTo(150);
         assertThat(stats.clean()).isTrue();
         assertThat(stats.checkpointOffset()).isEqualTo(400);
-        assertThat(ShardVerifier.verify("db/vectors-0.jvdb", shard(), options).problems()).isEmpty();
+        assertThat(ShardVerifier.verify(NAME, shard(), options).problems()).isEmpty();
         StoreReader reader = StoreReader.open(root);
         for (int i = 0; i < 200; i++) {
             if (i % 4 == 0) {
@@ -71,17 +83,17 @@ class ShardCompactorTest {
                 assertThat(reader.get("db", "v" + i)).isEmpty();
             }
         }
-        assertThat(Files.exists(ShardFiles.temporary(shard()))).isFalse();
+        assertThat(ShardFiles.temporary(shard())).doesNotExist();
     }
 
     @Test
-    void replayingTheWholeSourceAfterCompactionRestoresTheSameState() throws Exception {
+    void replayingTheWholeSourceAfterCompactionChangesNothingBecauseTombstonesRemainInTheLog() throws Exception {
         writeHistory();
-        ShardCompactor.compact("db/vectors-0.jvdb", shard(), options);
+        ShardCompactor.compact(NAME, shard(), options);
         try (VectorStore store = VectorStore.open(root, options)) {
             List<Mutation.Outcome> outcomes = store.apply("db", source, history());
-            // Deleted ids were dropped, so their stores apply again, and their deletes then delete them again.
-            assertThat(outcomes.subList(0, 200).stream().filter(o -> o == Mutation.Outcome.SKIPPED_STALE).count()).isEqualTo(50);
+            // Had compaction dropped the tombstones, the 150 stores of deleted ids would apply again.
+            assertThat(outcomes).containsOnly(Mutation.Outcome.SKIPPED_STALE);
             store.commit(source, 400);
             Database db = store.database("db").orElseThrow();
             for (int i = 0; i < 200; i++) {
@@ -96,7 +108,7 @@ class ShardCompactorTest {
         try (VectorStore store = VectorStore.open(root, options)) {
             store.apply("db", source, List.of(Mutation.store("w", Vectors.of(16, 1), 401)));
             byte[] before = Files.readAllBytes(shard());
-            assertThatThrownBy(() -> ShardCompactor.compact("db/vectors-0.jvdb", shard(), options))
+            assertThatThrownBy(() -> ShardCompactor.compact(NAME, shard(), options))
                     .isInstanceOf(ShardLockedException.class).hasMessageContaining("vectors-0.jvdb");
             assertThat(Files.readAllBytes(shard())).isEqualTo(before);
         }
@@ -105,27 +117,48 @@ class ShardCompactorTest {
     @Test
     void recoversAFileLeftByACrashBeforeCompactingIt() throws Exception {
         writeHistory();
-        Shard crashed = Shard.openForWrite("db/vectors-0.jvdb", shard(), 16, 128, options);
+        LogShard crashed = LogShard.openForWrite(NAME, shard(), 16, 128, options);
         crashed.apply(Mutation.store("late", Vectors.of(16, 7), 500), ShardFormat.idBytes("late"));
+        crashed.forceDirty();
         crashed.releaseQuietly();
-        ShardCompactor.Result result = ShardCompactor.compact("db/vectors-0.jvdb", shard(), options);
+        ShardCompactor.Result result = ShardCompactor.compact(NAME, shard(), options);
         assertThat(result.recoveredFirst()).isTrue();
         assertThat(result.sourceOffset()).isEqualTo(400);
-        // The post-checkpoint insert was not durable: recovery drops it and replay from 401 restores it.
+        // The insert after the checkpoint belongs to no commit: it is gone, and replay from 401 restores it.
         assertThat(result.liveCount()).isEqualTo(50);
-        assertThat(ShardVerifier.verify("db/vectors-0.jvdb", shard(), options).problems()).isEmpty();
+        assertThat(StoreReader.open(root).get("db", "late")).isEmpty();
+        assertThat(ShardVerifier.verify(NAME, shard(), options).problems()).isEmpty();
     }
 
     @Test
-    void refusesAFileWithFaults() throws Exception {
+    void refusesAFileWithFaultsAndChangesNothing() throws Exception {
         writeHistory();
-        ShardBytes s = ShardBytes.load(shard());
-        int p = s.positionOf("v0");
-        s.bytes[s.slotAt(s.slot(p)) + 1] ^= 1;
+        LogBytes s = LogBytes.load(shard());
+        long position = s.newestRecords().get("v0");
+        s.bytes[(int) position + LogFormat.RECORD_HEADER + 1] ^= 1;
         s.save();
-        assertThatThrownBy(() -> ShardCompactor.compact("db/vectors-0.jvdb", shard(), options))
+        assertThatThrownBy(() -> ShardCompactor.compact(NAME, shard(), options))
                 .isInstanceOf(CorruptShardException.class).hasMessageContaining("not compacted")
-                .hasMessageContaining("entry " + p).hasMessageContaining("payload checksum mismatch");
+                .hasMessageContaining("record at " + position).hasMessageContaining("checksum mismatch");
         assertThat(Files.readAllBytes(shard())).isEqualTo(s.bytes);
+    }
+
+    @Test
+    void upgradesAFormatOneFileBeforeCompactingIt() throws Exception {
+        Files.createDirectories(shard().getParent());
+        try (Shard v1 = Shard.openForWrite(NAME, shard(), 16, 128, options)) {
+            v1.apply(Mutation.store("a", Vectors.of(16, 1), 0), ShardFormat.idBytes("a"));
+            v1.apply(Mutation.store("b", Vectors.of(16, 2), 1), ShardFormat.idBytes("b"));
+            v1.apply(Mutation.delete("b", 2), ShardFormat.idBytes("b"));
+            v1.commit(2);
+        }
+        ShardCompactor.Result result = ShardCompactor.compact(NAME, shard(), options);
+        assertThat(result.migratedFirst()).isTrue();
+        assertThat(result.liveCount()).isEqualTo(1);
+        assertThat(result.deletedKept()).isEqualTo(1);
+        assertThat(result.sourceOffset()).isEqualTo(2);
+        ShardReport report = ShardVerifier.verify(NAME, shard(), options);
+        assertThat(report.formatVersion()).isEqualTo(2);
+        assertThat(report.problems()).isEmpty();
     }
 }

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jadevectordb.engine.ShardProblem.Severity;
 import io.jadevectordb.engine.ShardReport.CheckpointCopy;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each fault the verifier knows, produced by damaging a real file on purpose. */
+/** Each check of the format 2 verifier, shown to fire on a file damaged by hand. */
 class ShardVerifierTest {
 
     private static final String NAME = "db/v-0.jvdb";
@@ -24,16 +29,25 @@ class ShardVerifierTest {
         return dir.resolve("v-0.jvdb");
     }
 
-    /** Ten ids a..j at offsets 0..9, c and f deleted at 10 and 11, committed at 11, closed cleanly. */
+    private Path snapshot() {
+        return IndexSnapshot.fileOf(file());
+    }
+
+    /**
+     * Ids a..j stored at offsets 0..9, c and f deleted at 10 and 11, a stored again at 12
+     * (its first record becomes garbage); committed at 12 and closed cleanly, which writes the
+     * index snapshot.
+     */
     private Path cleanShard() throws Exception {
-        try (Shard shard = Shard.openForWrite(NAME, file(), 4, 16, options)) {
+        try (LogShard shard = LogShard.openForWrite(NAME, file(), 4, 16, options)) {
             for (int i = 0; i < 10; i++) {
                 String id = String.valueOf((char) ('a' + i));
                 shard.apply(Mutation.store(id, Vectors.of(4, i), i), ShardFormat.idBytes(id));
             }
             shard.apply(Mutation.delete("c", 10), ShardFormat.idBytes("c"));
             shard.apply(Mutation.delete("f", 11), ShardFormat.idBytes("f"));
-            shard.commit(11);
+            shard.apply(Mutation.store("a", Vectors.of(4, 12), 12), ShardFormat.idBytes("a"));
+            shard.commit(12);
         }
         return file();
     }
@@ -47,33 +61,86 @@ class ShardVerifierTest {
     }
 
     @Test
-    void aCleanFilePassesWithBothCheckpointCopiesValid() throws Exception {
+    void aCleanFileAndItsSnapshotPassEveryCheck() throws Exception {
         cleanShard();
+        assertThat(snapshot()).exists();
         ShardReport report = verify();
         assertThat(report.problems()).isEmpty();
+        assertThat(report.formatVersion()).isEqualTo(2);
+        assertThat(report.records()).isEqualTo(13);
         assertThat(report.entries()).isEqualTo(10);
         assertThat(report.checkpointA().state()).isEqualTo(CheckpointCopy.State.VALID);
         assertThat(report.checkpointB().state()).isEqualTo(CheckpointCopy.State.VALID);
         assertThat(report.checkpoint().clean()).isTrue();
-        assertThat(report.checkpoint().sourceOffset()).isEqualTo(11);
-        assertThat(Math.abs(report.checkpointA().checkpoint().generation() - report.checkpointB().checkpoint().generation())).isEqualTo(1);
+        assertThat(report.checkpoint().sourceOffset()).isEqualTo(12);
+        assertThat(report.checkpoint().liveCount()).isEqualTo(8);
+        // Superseded: a's first STORE, and the STOREs of c and f that their tombstones replaced.
+        assertThat(report.checkpoint().garbageBytes()).isEqualTo(3L * LogFormat.recordLength(16, 1));
     }
 
     @Test
     void aDamagedStaticHeaderIsAFaultNamingTheHeader() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
+        LogBytes s = LogBytes.load(cleanShard());
         s.bytes[12] ^= 1; // max id bytes, checksum not fixed
         s.save();
         ShardReport report = verify();
-        assertThat(report.hasFaults()).isTrue();
-        assertThat(report.faults().get(0).where()).isEqualTo("header");
-        assertThat(report.faults().get(0).fault()).contains("static header checksum mismatch").contains("v-0.jvdb");
+        assertThat(report.faults()).singleElement().satisfies(f -> {
+            assertThat(f.where()).isEqualTo("header");
+            assertThat(f.fault()).contains("static header checksum mismatch").contains("v-0.jvdb");
+        });
     }
 
     @Test
-    void oneTornCheckpointCopyIsANoteAndTheOtherIsUsed() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        Checkpoint newest = Checkpoint.newest(NAME, s.bytes);
+    void aFlippedByteInACommittedRecordIsAFaultNamingItsPosition() throws Exception {
+        LogBytes s = LogBytes.load(cleanShard());
+        long position = s.newestRecords().get("d");
+        s.bytes[(int) position + LogFormat.RECORD_HEADER + 5] ^= 1; // a vector byte
+        s.save();
+        ShardReport report = verify();
+        // The walk stops at the damage: what follows cannot be located, so nothing else is judged.
+        assertThat(report.faults()).singleElement().satisfies(f -> {
+            assertThat(f.where()).isEqualTo("record at " + position);
+            assertThat(f.position()).isEqualTo(position);
+            assertThat(f.fault()).contains("checksum mismatch").contains("generation " + s.checkpoint().generation())
+                    .contains("restore it from a backup");
+        });
+    }
+
+    @Test
+    void anImpossibleRecordLengthIsAFault() throws Exception {
+        LogBytes s = LogBytes.load(cleanShard());
+        long position = s.newestRecords().get("b");
+        s.b.putInt((int) position, 13);
+        s.save();
+        assertThat(faultTexts(verify())).singleElement().asString()
+                .contains("record at " + position).contains("length 13 is impossible");
+    }
+
+    @Test
+    void recordsPastTheCommittedLogEndAreNotFaults() throws Exception {
+        cleanShard();
+        LogShard crashed = LogShard.openForWrite(NAME, file(), 4, 16, options);
+        crashed.apply(Mutation.store("late", Vectors.of(4, 20), 20), ShardFormat.idBytes("late"));
+        crashed.apply(Mutation.delete("a", 21), ShardFormat.idBytes("a"));
+        crashed.forceDirty(); // forced, never committed
+        crashed.releaseQuietly();
+        LogBytes s = LogBytes.load(file());
+        long end = s.checkpoint().logEnd();
+        for (int i = 0; i < 40; i++) {
+            s.bytes[(int) end + i] ^= 0x5a; // and the uncommitted tail torn on top
+        }
+        s.save();
+        ShardReport report = verify();
+        assertThat(report.faults()).isEmpty();
+        assertThat(report.records()).isEqualTo(13);
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n.fault()).contains("not closed cleanly")
+                .contains("log end " + end));
+    }
+
+    @Test
+    void aTornNonCurrentCheckpointCopyIsANoteAndTheOtherIsUsed() throws Exception {
+        LogBytes s = LogBytes.load(cleanShard());
+        LogCheckpoint newest = s.checkpoint();
         int olderCopy = newest.headerOffset() == 512 ? 1024 : 512;
         s.bytes[olderCopy + 8] ^= 0x40;
         s.save();
@@ -89,7 +156,7 @@ class ShardVerifierTest {
 
     @Test
     void twoInvalidCheckpointCopiesAreAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
+        LogBytes s = LogBytes.load(cleanShard());
         s.bytes[512 + 8] ^= 1;
         s.bytes[1024 + 8] ^= 1;
         s.save();
@@ -97,142 +164,167 @@ class ShardVerifierTest {
     }
 
     @Test
-    void anEntryChecksumMismatchInACleanFileIsAFaultNamingTheEntry() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int p = s.positionOf("b");
-        s.bytes[s.entryAt(p) + 16] ^= 1; // source offset
+    void countsInTheCheckpointThatTheLogDoesNotHoldAreAFault() throws Exception {
+        LogBytes s = LogBytes.load(cleanShard());
+        LogCheckpoint c = s.checkpoint();
+        s.putCheckpoint(new LogCheckpoint(c.generation(), c.sourceOffset(), c.logEnd(), c.liveCount() + 1, c.deletedCount(),
+                c.clean(), c.entryHighWater(), c.garbageBytes()));
         s.save();
-        assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f)
-                .contains("v-0.jvdb: entry " + p + ": entry checksum mismatch"));
+        assertThat(verify().faults()).singleElement().satisfies(f -> {
+            assertThat(f.where()).isEqualTo("counts");
+            assertThat(f.fault()).contains("holds 8 live ids, 2 deleted").contains("generation " + c.generation() + " says 9, 2");
+        });
     }
 
     @Test
-    void aPayloadChecksumMismatchIsAFaultNamingEntrySlotAndId() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int p = s.positionOf("d");
-        int slot = s.slot(p);
-        s.bytes[s.slotAt(slot) + 5] ^= 1; // a vector byte
-        s.save();
-        assertThat(faultTexts(verify())).singleElement().asString()
-                .contains("entry " + p + " (slot " + slot + "): payload checksum mismatch").contains("'d'");
-    }
-
-    @Test
-    void anInsaneIdLengthIsAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int p = s.positionOf("e");
-        s.b.putShort(s.idPosition(s.slot(p)), (short) 999);
-        s.save();
-        assertThat(faultTexts(verify())).singleElement().asString().contains("entry " + p).contains("id length 999 is out of range 1..16");
-    }
-
-    @Test
-    void anIdThatDoesNotHashToItsEntryIsAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int p = s.positionOf("g");
-        int slot = s.slot(p);
-        s.bytes[s.idPosition(slot) + 2] = 'z'; // id "g" becomes "z", checksums made consistent
-        s.writeEntry(p, s.hash(p), slot, s.flags(p), s.offset(p), s.computePayloadCrc(slot));
-        s.save();
-        assertThat(faultTexts(verify())).singleElement().asString().contains("entry " + p).contains("stored id 'z' hashes to");
-    }
-
-    @Test
-    void aDuplicateIdIsAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int pa = s.positionOf("a");
-        int ph = s.positionOf("h");
-        int slotH = s.slot(ph);
-        // Slot of h now holds a copy of a's payload, and h's entry says so consistently.
-        System.arraycopy(s.bytes, s.slotAt(s.slot(pa)), s.bytes, s.slotAt(slotH), s.slotSize());
-        s.writeEntry(ph, s.hash(pa), slotH, s.flags(ph), s.offset(ph), s.payloadCrc(pa));
-        s.save();
-        assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f).contains("entry " + Math.max(pa, ph))
-                .contains("id 'a' is also held by entry " + Math.min(pa, ph)));
-    }
-
-    @Test
-    void twoEntriesSharingASlotAreAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int pa = s.positionOf("a");
-        int pi = s.positionOf("i");
-        s.writeEntry(pi, s.hash(pa), s.slot(pa), s.flags(pi), s.offset(pi), s.payloadCrc(pa));
-        s.save();
-        assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f).contains("entry " + Math.max(pa, pi))
-                .contains("shares slot " + s.slot(pa) + " with entry " + Math.min(pa, pi)));
-    }
-
-    @Test
-    void anEntryCutOffFromItsProbeChainIsAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        int p = -1;
-        for (int q : s.occupied()) {
-            if (s.hash(q + 1) == 0 && s.hash(q + 2) == 0 && q + 2 < s.capacity() && (s.hash(q) & (s.capacity() - 1)) == q) {
-                p = q;
-                break;
-            }
-        }
-        assertThat(p).as("an entry at its home position followed by two empty ones").isNotNegative();
-        System.arraycopy(s.bytes, s.entryAt(p), s.bytes, s.entryAt(p + 2), 32);
-        java.util.Arrays.fill(s.bytes, s.entryAt(p), s.entryAt(p) + 32, (byte) 0);
-        s.save();
-        int moved = p + 2;
-        assertThat(faultTexts(verify())).singleElement().asString().contains("entry " + moved)
-                .contains("stops at the empty entry " + p);
-    }
-
-    @Test
-    void aSlotPastTheCheckpointInACleanFileIsAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        Checkpoint c = Checkpoint.newest(NAME, s.bytes);
-        s.writeCheckpoint(c.next(c.sourceOffset(), c.slotCount() - 1, c.liveCount(), c.deletedCount(), true, c.entryHighWater()));
-        s.save();
-        assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f).contains("slot 9 is outside the checkpoint's slot count 9"));
-    }
-
-    @Test
-    void countsThatDisagreeWithACleanCheckpointAreAFault() throws Exception {
-        ShardBytes s = ShardBytes.load(cleanShard());
-        Checkpoint c = Checkpoint.newest(NAME, s.bytes);
-        s.writeCheckpoint(c.next(c.sourceOffset(), c.slotCount(), c.liveCount() + 1, c.deletedCount(), true, c.entryHighWater()));
-        s.save();
-        assertThat(faultTexts(verify())).singleElement().asString().contains("counts")
-                .contains("the index holds 8 live and 2 deleted").contains("says 9 and 2");
-    }
-
-    @Test
-    void entriesWrittenAfterTheCheckpointOfAFileInUseAreNotesNotFaults() throws Exception {
+    void aTruncatedLogIsAFault() throws Exception {
         cleanShard();
-        try (Shard writer = Shard.openForWrite(NAME, file(), 4, 16, options)) {
-            writer.apply(Mutation.store("new-1", Vectors.of(4, 100), 20), ShardFormat.idBytes("new-1"));
-            writer.apply(Mutation.store("new-2", Vectors.of(4, 101), 21), ShardFormat.idBytes("new-2"));
-            writer.apply(Mutation.delete("a", 22), ShardFormat.idBytes("a"));
-            writer.forceDirty(); // the background flusher's step: entries reach the file, the checkpoint stays
-            ShardReport report = verify();
-            assertThat(report.hasFaults()).as("%s", report.problems()).isFalse();
-            assertThat(report.checkpoint().clean()).isFalse();
-            assertThat(report.notes()).anySatisfy(n -> assertThat(n.fault()).startsWith("2 entries").contains("written after the checkpoint"));
-            assertThat(report.notes()).anySatisfy(n -> assertThat(n.where()).isEqualTo("counts"));
-            writer.commit(22);
+        long end = LogBytes.load(file()).checkpoint().logEnd();
+        try (FileChannel channel = FileChannel.open(file(), java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(end - 8);
         }
-        assertThat(verify().problems()).isEmpty();
+        assertThat(faultTexts(verify())).singleElement().asString().contains("truncated").contains("log end " + end);
     }
 
     @Test
-    void aTornPayloadInAFileLeftByACrashIsANote() throws Exception {
+    void aDamagedSnapshotTableIsAFaultAndTheWrongEntryIsNamed() throws Exception {
         cleanShard();
-        Shard writer = Shard.openForWrite(NAME, file(), 4, 16, options);
-        writer.releaseQuietly(); // crash: the file stays unclean
-        ShardBytes s = ShardBytes.load(file());
-        int p = s.positionOf("b");
-        s.bytes[s.slotAt(s.slot(p))] ^= 1;
+        LogBytes s = LogBytes.snapshotOf(file());
+        int at = s.entryOf("b");
+        s.b.putLong(at + 16, 99); // the entry's source offset; checksums not fixed
+        s.save();
+        long position = LogBytes.load(file()).newestRecords().get("b");
+        ShardReport report = verify();
+        assertThat(report.faults()).hasSize(2);
+        assertThat(report.faults().get(0).fault()).contains("table checksum mismatch");
+        assertThat(report.faults().get(1)).satisfies(f -> {
+            assertThat(f.file()).isEqualTo(snapshot());
+            assertThat(f.where()).isEqualTo("snapshot entry " + LogBytes.entryIndex(at) + " (record at " + position + ")");
+            assertThat(f.fault()).contains("id 'b': source offset 99").contains("the log says 1,").contains("delete " + snapshot());
+        });
+    }
+
+    @Test
+    void aSnapshotEntryThatDisagreesWithTheLogIsAFaultEvenWithValidChecksums() throws Exception {
+        cleanShard();
+        LogBytes s = LogBytes.snapshotOf(file());
+        int at = s.entryOf("c");
+        s.b.putInt(at + 24, IdTable.FLAG_OCCUPIED); // c was deleted; the snapshot now says live
+        s.fixSnapshotChecksums();
+        s.save();
+        assertThat(faultTexts(verify())).singleElement().asString().contains("snapshot entry " + LogBytes.entryIndex(at))
+                .contains("id 'c': source offset 10, flags 1").contains("the log says 10, 3,");
+    }
+
+    @Test
+    void anIdMissingFromTheSnapshotIsAFault() throws Exception {
+        cleanShard();
+        LogBytes s = LogBytes.snapshotOf(file());
+        int at = s.entryOf("e");
+        java.util.Arrays.fill(s.bytes, at, at + IdTable.ENTRY_SIZE, (byte) 0);
+        s.fixSnapshotChecksums();
+        s.save();
+        assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f).contains("id 'e'").contains("is missing from the snapshot"));
+    }
+
+    @Test
+    void snapshotCountsThatTheLogDoesNotHoldAreAFault() throws Exception {
+        cleanShard();
+        LogBytes s = LogBytes.snapshotOf(file());
+        s.b.putLong(40, 7); // deleted count
+        s.fixSnapshotHeaderChecksum();
+        s.save();
+        assertThat(verify().faults()).singleElement().satisfies(f -> {
+            assertThat(f.where()).isEqualTo("snapshot counts");
+            assertThat(f.fault()).contains("says 8 live, 7 deleted");
+        });
+    }
+
+    @Test
+    void aSnapshotHeaderChecksumMismatchIsAFault() throws Exception {
+        cleanShard();
+        LogBytes s = LogBytes.snapshotOf(file());
+        s.bytes[33] ^= 1;
+        s.save();
+        assertThat(faultTexts(verify())).singleElement().asString().contains("v-0.jvdb.index").contains("header checksum mismatch");
+    }
+
+    @Test
+    void aSnapshotCoveringMoreThanTheCommittedLogIsAFault() throws Exception {
+        cleanShard();
+        long end = LogBytes.load(file()).checkpoint().logEnd();
+        LogBytes s = LogBytes.snapshotOf(file());
+        s.b.putLong(16, end + 8);
+        s.fixSnapshotHeaderChecksum();
+        s.save();
+        assertThat(faultTexts(verify())).singleElement().asString().contains("covers the log up to " + (end + 8))
+                .contains("not a position in the committed log");
+    }
+
+    @Test
+    void aSnapshotOfAnotherLogIsANoteBecauseTheNextOpenIgnoresIt() throws Exception {
+        cleanShard();
+        LogBytes s = LogBytes.snapshotOf(file());
+        s.bytes[8] ^= 1; // log id
+        s.fixSnapshotHeaderChecksum();
         s.save();
         ShardReport report = verify();
-        assertThat(report.hasFaults()).isFalse();
-        assertThat(report.notes()).anySatisfy(n -> {
+        assertThat(report.faults()).isEmpty();
+        assertThat(report.notes()).singleElement().satisfies(n -> assertThat(n.fault()).contains("indexes log id")
+                .contains("reads the whole log"));
+    }
+
+    @Test
+    void aFormatOneFileIsOneNoteSayingHowToUpgradeIt() throws Exception {
+        try (Shard shard = Shard.openForWrite(NAME, file(), 4, 16, options)) {
+            shard.apply(Mutation.store("a", Vectors.of(4, 1), 0), ShardFormat.idBytes("a"));
+            shard.commit(0);
+        }
+        ShardReport report = verify();
+        assertThat(report.formatVersion()).isEqualTo(1);
+        assertThat(report.problems()).singleElement().satisfies(n -> {
             assertThat(n.severity()).isEqualTo(Severity.NOTE);
-            assertThat(n.where()).isEqualTo("entry " + p + " (slot " + s.slot(p) + ")");
-            assertThat(n.fault()).contains("payload checksum mismatch");
+            assertThat(n.fault()).contains("format 1").contains("jvdb migrate db").contains("start the sink");
         });
+    }
+
+    @Test
+    void aCommitDuringTheCheckIsFollowedByACheckOfTheNewState() throws Exception {
+        cleanShard();
+        try (LogShard writer = LogShard.openForWrite(NAME, file(), 4, 16, options)) {
+            AtomicBoolean fired = new AtomicBoolean();
+            // The first time the verifier maps the file, the writer commits one more id.
+            FileIO committingOnce = new FileIO() {
+                @Override
+                public FileChannel open(Path path, OpenOption... opts) throws IOException {
+                    FileChannel channel = FileIO.SYSTEM.open(path, opts);
+                    if (path.equals(file()) && fired.compareAndSet(false, true)) {
+                        writer.apply(Mutation.store("k", Vectors.of(4, 13), 13), ShardFormat.idBytes("k"));
+                        writer.commit(13);
+                    }
+                    return channel;
+                }
+
+                @Override
+                public void move(Path source, Path target) throws IOException {
+                    FileIO.SYSTEM.move(source, target);
+                }
+
+                @Override
+                public boolean deleteIfExists(Path path) throws IOException {
+                    return FileIO.SYSTEM.deleteIfExists(path);
+                }
+
+                @Override
+                public void fsyncDirectory(Path directory) throws IOException {
+                    FileIO.SYSTEM.fsyncDirectory(directory);
+                }
+            };
+            ShardReport report = ShardVerifier.verify(NAME, file(), options.withFileIO(committingOnce));
+            assertThat(fired).isTrue();
+            assertThat(report.faults()).isEmpty();
+            assertThat(report.checkpoint().sourceOffset()).isEqualTo(13);
+            assertThat(report.entries()).isEqualTo(11);
+        }
     }
 }

@@ -1,0 +1,165 @@
+package io.jadevectordb.engine;
+
+import io.jadevectordb.engine.ShardProblem.Severity;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The verifier's pass over a version 2 shard's committed log: every record from the first to
+ * the checkpoint's log end is checked on its own (length, type, flags, payload and id lengths,
+ * checksum), so that a fault names the position of the damaged record, and is then indexed by
+ * the engine's own {@link LogIndex#indexRange}, so that the state rebuilt here is the state the
+ * next open would build from the log alone. The rebuilt table lives off the heap in a private
+ * mapping of a scratch file in {@code java.io.tmpdir} (deleted at once): nothing is created
+ * next to the shard, which a writer may own.
+ *
+ * <p>The walk can stop at an intermediate position (an index snapshot's {@code coveredEnd}) and
+ * be resumed; a damaged record ends it, since the records after it cannot be located.
+ */
+final class LogWalk implements Closeable {
+
+    /** The shortest record: a header and a one-byte id, aligned. */
+    private static final int MIN_RECORD = LogFormat.recordLength(0, 1);
+
+    private final Path file;
+    private final MappedFile log;
+    private final LogFormat format;
+    private final LogCheckpoint checkpoint;
+    private final LogIndex index;
+    private final List<ShardProblem> problems;
+    private final byte[] record;
+    private final ByteBuffer view;
+    private final CRC32C crc = new CRC32C();
+    private long position = LogFormat.FIRST_RECORD;
+    private long records;
+    private long maxSourceOffset = -1;
+    private boolean damaged;
+
+    private LogWalk(Path file, MappedFile log, LogFormat format, LogCheckpoint checkpoint, LogIndex index,
+                    List<ShardProblem> problems) {
+        this.file = file;
+        this.log = log;
+        this.format = format;
+        this.checkpoint = checkpoint;
+        this.index = index;
+        this.problems = problems;
+        this.record = new byte[format.maxRecordLength()];
+        this.view = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A walk positioned at the first record, with an empty index sized for the ids the checkpoint names. */
+    static LogWalk start(String name, Path file, MappedFile log, LogFormat format, LogCheckpoint checkpoint,
+                         List<ShardProblem> problems) throws IOException {
+        // Damaged counts must not size the table: no log holds more ids than it has minimal records.
+        long ids = Math.min(checkpoint.liveCount() + checkpoint.deletedCount(),
+                (checkpoint.logEnd() - LogFormat.FIRST_RECORD) / MIN_RECORD);
+        Path scratch = Path.of(System.getProperty("java.io.tmpdir")).resolve("jvdb-verify-" + ProcessHandle.current().pid()
+                + "-" + Long.toHexString(System.nanoTime()));
+        IdTable table = IdTable.allocate(FileIO.SYSTEM, scratch, IdTable.capacityFor(ids));
+        LogIndex index = new LogIndex(name, FileIO.SYSTEM, scratch, format, table, log, 0, 0, 0, -1);
+        return new LogWalk(file, log, format, checkpoint, index, problems);
+    }
+
+    /**
+     * Checks and indexes the records that start before {@code stop} (at most the log end).
+     * Returns false, having reported a fault, when a damaged record ended the walk.
+     */
+    boolean advanceTo(long stop) throws IOException {
+        while (!damaged && position < stop) {
+            String problem = problem(position);
+            if (problem == null) {
+                int length = log.getInt(position);
+                try {
+                    index.indexRange(position, position + length);
+                } catch (CorruptShardException e) {
+                    problem = e.getMessage(); // the engine's check and this one disagree: report the engine's words
+                }
+                if (problem == null) {
+                    maxSourceOffset = Math.max(maxSourceOffset, log.getLong(position + 8));
+                    position += length;
+                    records++;
+                    continue;
+                }
+            }
+            damaged = true;
+            problems.add(ShardProblem.atRecord(Severity.FAULT, file, position, "committed record (checkpoint generation "
+                    + checkpoint.generation() + ", log end " + checkpoint.logEnd() + ") is damaged: " + problem
+                    + "; the records after it cannot be located and were not checked; " + ShardVerifier.DAMAGED));
+        }
+        return !damaged;
+    }
+
+    /** Why the record at {@code at} is not a valid committed record, or null. */
+    private String problem(long at) {
+        long room = checkpoint.logEnd() - at;
+        int length = log.getInt(at);
+        if (length < LogFormat.RECORD_HEADER || length % LogFormat.RECORD_ALIGNMENT != 0 || length > format.maxRecordLength()) {
+            return "length " + length + " is impossible (a record is " + MIN_RECORD + ".." + format.maxRecordLength()
+                    + " bytes, a multiple of " + LogFormat.RECORD_ALIGNMENT + ")";
+        }
+        if (length > room) {
+            return "length " + length + " runs past the committed log end " + checkpoint.logEnd();
+        }
+        log.getBytes(at, record, 0, length);
+        byte type = view.get(4);
+        byte flags = view.get(5);
+        if (type != LogFormat.TYPE_STORE && type != LogFormat.TYPE_DELETE) {
+            return "unknown type " + type + " (1 STORE, 2 DELETE)";
+        }
+        if (flags != 0) {
+            return "flags " + flags + " (this release writes 0)";
+        }
+        int idLength = Short.toUnsignedInt(view.getShort(6));
+        int payload = view.getInt(16);
+        int expectedPayload = type == LogFormat.TYPE_STORE ? format.dimension() * Float.BYTES : 0;
+        if (payload != expectedPayload) {
+            return "payload length " + payload + ", a " + (type == LogFormat.TYPE_STORE ? "STORE" : "DELETE") + " of dimension "
+                    + format.dimension() + " has " + expectedPayload;
+        }
+        if (idLength < 1 || idLength > format.maxIdBytes()) {
+            return "id length " + idLength + " is out of range 1.." + format.maxIdBytes();
+        }
+        int expectedLength = LogFormat.recordLength(payload, idLength);
+        if (expectedLength != length) {
+            return "length " + length + " does not match its payload (" + payload + " bytes) and id (" + idLength
+                    + " bytes), which need " + expectedLength;
+        }
+        crc.reset();
+        crc.update(record, 0, 20);
+        crc.update(record, LogFormat.RECORD_HEADER, payload + idLength);
+        int stored = view.getInt(20);
+        if (stored != (int) crc.getValue()) {
+            return String.format("checksum mismatch (stored %08x, computed %08x)", stored, (int) crc.getValue());
+        }
+        return null;
+    }
+
+    /** Where the next record starts. */
+    long position() {
+        return position;
+    }
+
+    /** The state rebuilt from the records walked so far. */
+    LogIndex index() {
+        return index;
+    }
+
+    long records() {
+        return records;
+    }
+
+    /** Highest source offset of any record walked, -1 for none. */
+    long maxSourceOffset() {
+        return maxSourceOffset;
+    }
+
+    @Override
+    public void close() {
+        index.close();
+    }
+}

@@ -1,0 +1,28 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What the tools need to know of a shard file before opening it as its writer: its format
+ * version, the dimension and id limit to open it with, and whether its newest checkpoint is
+ * clean. Read from the header page alone, for format 1 and format 2 files.
+ *
+ * @param version    1 or 2
+ * @param dimension  vector dimension recorded in the file
+ * @param maxIdBytes longest id the file accepts
+ * @param clean      the newest checkpoint says the last writer closed it cleanly
+ */
+record ShardFile(int version, int dimension, int maxIdBytes, boolean clean) {
+
+    static ShardFile read(String name, Path file) throws IOException {
+        byte[] page = ShardFiles.readPrefix(file, LogFormat.PAGE_SIZE);
+        if (LogFormat.version(file, page) == 1) {
+            ShardFormat format = ShardFormat.decode(file, page, Files.size(file));
+            return new ShardFile(1, format.dimension(), format.maxIdBytes(), Checkpoint.newest(name, page).clean());
+        }
+        LogFormat format = LogFormat.decode(file, page);
+        return new ShardFile(LogFormat.VERSION, format.dimension(), format.maxIdBytes(), LogCheckpoint.newest(name, page).clean());
+    }
+}
