@@ -179,10 +179,17 @@ final class LogShard implements Closeable {
         LOG.debug("shard {}: created (format 2, dimension {}, max id bytes {})", name, dimension, maxIdBytes);
     }
 
-    /** Writes the static header and one checkpoint copy of a file being built. */
+    /**
+     * Writes the whole header page of a file being built: the static header, one checkpoint
+     * copy, zeros elsewhere (so even a file without records is a full page long).
+     */
     static void writeHeaderPage(FileChannel channel, LogFormat format, LogCheckpoint checkpoint) throws IOException {
-        ShardFiles.writeFully(channel, ByteBuffer.wrap(format.encodeStaticHeader()), 0);
-        ShardFiles.writeFully(channel, ByteBuffer.wrap(checkpoint.encode()), checkpoint.headerOffset());
+        byte[] page = new byte[LogFormat.PAGE_SIZE];
+        byte[] header = format.encodeStaticHeader();
+        System.arraycopy(header, 0, page, 0, header.length);
+        byte[] copy = checkpoint.encode();
+        System.arraycopy(copy, 0, page, checkpoint.headerOffset(), copy.length);
+        ShardFiles.writeFully(channel, ByteBuffer.wrap(page), 0);
     }
 
     String name() {

@@ -62,7 +62,7 @@ final class SnapshotCheck implements Closeable {
         }
         try (channel) {
             IndexSnapshotHeader h = IndexSnapshotHeader.read(channel);
-            String fault = headerFault(h, checkpoint);
+            String fault = headerFault(h);
             if (fault != null) {
                 problems.add(ShardProblem.of(Severity.FAULT, snapshot, "snapshot", fault + "; " + rebuild(snapshot)));
                 return null;
@@ -71,6 +71,11 @@ final class SnapshotCheck implements Closeable {
                 problems.add(ShardProblem.of(Severity.NOTE, snapshot, "snapshot", String.format("it indexes log id %016x, the shard "
                         + "file has log id %016x (compaction or migration wrote a new file and no snapshot of it exists yet): "
                         + "the next open ignores it and reads the whole log", h.logId(), format.logId())));
+                return null;
+            }
+            String range = rangeFault(h, checkpoint);
+            if (range != null) {
+                problems.add(ShardProblem.of(Severity.FAULT, snapshot, "snapshot", range + "; " + rebuild(snapshot)));
                 return null;
             }
             IdTable table = IdTable.map(channel, IndexSnapshot.HEADER_SIZE, h.capacity(), FileChannel.MapMode.READ_ONLY);
@@ -84,7 +89,7 @@ final class SnapshotCheck implements Closeable {
         }
     }
 
-    private static String headerFault(IndexSnapshotHeader h, LogCheckpoint checkpoint) {
+    private static String headerFault(IndexSnapshotHeader h) {
         if (!h.complete()) {
             return "truncated: " + h.size() + " bytes, less than its " + IndexSnapshot.HEADER_SIZE + "-byte header";
         }
@@ -98,6 +103,11 @@ final class SnapshotCheck implements Closeable {
             return "capacity " + h.capacity() + " is not a power of two >= " + IdTable.MIN_CAPACITY + " that fits the file's "
                     + h.size() + " bytes";
         }
+        return null;
+    }
+
+    /** Checked only for a snapshot of this log: one of another log id (an earlier file) may cover any range. */
+    private static String rangeFault(IndexSnapshotHeader h, LogCheckpoint checkpoint) {
         long end = h.coveredEnd();
         if (end < LogFormat.FIRST_RECORD || end % LogFormat.RECORD_ALIGNMENT != 0 || end > checkpoint.logEnd()) {
             return "it covers the log up to " + end + ", which is not a position in the committed log (" + LogFormat.FIRST_RECORD

@@ -272,4 +272,16 @@ class LogShardTest {
             }
         }
     }
+
+    @Test
+    void compactingALogWithNoRecordsLeavesAShardThatOpens() throws Exception {
+        try (LogShard shard = open(4)) {
+            shard.commit(-1);
+            shard.compact();
+        }
+        try (LogShard shard = open(4)) {
+            assertThat(shard.stats().liveCount()).isZero();
+            assertThat(shard.stats().logBytes()).isEqualTo(LogFormat.FIRST_RECORD);
+        }
+    }
 }
