@@ -75,6 +75,8 @@ class CommitInvariantTest {
         cluster.awaitCommitted(connector, topic, partitions);
         cluster.deleteConnector(connector);
 
+        System.out.println("CommitInvariantTest: " + observation.checks() + " preCommit returns checked on power-loss images, seed "
+                + observation.seed() + ", " + observation.violations().size() + " violations");
         assertThat(observation.violations()).as("image seed %d", observation.seed()).isEmpty();
         assertThat(observation.checks()).isPositive();
         for (int p = 0; p < partitions; p++) {

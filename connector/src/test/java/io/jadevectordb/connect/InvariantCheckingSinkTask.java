@@ -19,6 +19,9 @@ import io.jadevectordb.engine.StoreOptions;
  */
 public class InvariantCheckingSinkTask extends VectorSinkTask {
 
+    /** Growth step of the checked stores. */
+    static final long GROWTH_BYTES = 64 << 10;
+
     private CommitObservation observation;
     private PowerLossRecorder recorder;
 
@@ -26,7 +29,9 @@ public class InvariantCheckingSinkTask extends VectorSinkTask {
     protected StoreOptions storeOptions(VectorSinkConfig config) throws IOException {
         observation = CommitObservation.of(config.dataDir());
         recorder = observation.startRecording();
-        return recorder.applyTo(super.storeOptions(config));
+        // Small growth steps: each image then holds kilobytes, not 16 MiB of preallocated zeros per
+        // shard, and a run crosses several growth steps, whose extend/force order is judged too.
+        return recorder.applyTo(super.storeOptions(config).withGrowthBytes(GROWTH_BYTES));
     }
 
     @Override
