@@ -11,11 +11,13 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The one seam all store file I/O goes through (shards, database metadata, source markers):
- * opening channels, atomic renames, links, deletes and directory forces. The engine writes files only with {@code pwrite} on channels from here and
- * makes them durable only with {@link FileChannel#force} on those channels (never by writing
- * or forcing through a mapping), so a test can record every write and every force, in order,
- * and build the images a power loss could leave, as Lucene's {@code MockDirectoryWrapper} does.
- * Mappings are for reading.
+ * opening channels, atomic renames, links, deletes and directory forces. The engine writes
+ * files only with {@code pwrite} on channels from here and makes them durable only with
+ * {@link FileChannel#force} on those channels (never by writing or forcing through a mapping),
+ * so a test can record every write and every force, in order, and build the images a power
+ * loss could leave, as Lucene's {@code MockDirectoryWrapper} does. Mappings are for reading.
+ * Outside it, holding no data: directories, the writer's empty {@code .lock} files, and
+ * {@link VectorStore#deleteDatabase}'s removal of a whole database directory.
  */
 interface FileIO {
 
