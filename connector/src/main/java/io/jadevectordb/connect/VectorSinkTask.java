@@ -61,7 +61,7 @@ public class VectorSinkTask extends SinkTask {
     public void start(Map<String, String> props) {
         config = new VectorSinkConfig(props);
         try {
-            store = VectorStore.open(config.dataDir(), config.storeOptions());
+            store = VectorStore.open(config.dataDir(), storeOptions(config));
         } catch (IOException e) {
             throw new ConnectException("JadeVectorDB sink: cannot open the store at " + config.dataDir() + " ("
                     + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage()
@@ -251,6 +251,11 @@ public class VectorSinkTask extends SinkTask {
                         store.root(), e);
             }
         }
+    }
+
+    /** The options the store is opened with (for subclasses that observe its I/O, such as tests). */
+    protected io.jadevectordb.engine.StoreOptions storeOptions(VectorSinkConfig config) throws IOException {
+        return config.storeOptions();
     }
 
     /** The store this task writes to (for subclasses that observe the task, such as tests). */

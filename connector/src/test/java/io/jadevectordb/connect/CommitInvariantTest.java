@@ -18,7 +18,10 @@ import io.jadevectordb.connect.testkit.SinkCluster;
 
 /**
  * The product's promise, checked directly: at every {@code preCommit} return, every record
- * below each returned offset is readable from a freshly opened copy of the shard files.
+ * below each returned offset is readable from what a power loss at that instant leaves (the
+ * forced-only image and a random one, {@link PowerLossCheck}), across a task restart that
+ * starts from a power-loss image. {@code -Djvdb.invariant.withoutForces=true} runs the sink with
+ * every force dropped: this test must then fail ({@link PowerLossCheckTest} keeps that proven).
  */
 class CommitInvariantTest {
 
@@ -45,7 +48,9 @@ class CommitInvariantTest {
         String connector = "sink-invariant";
         int partitions = 2;
         cluster.createTopic(topic, partitions);
-        Map<String, String> props = SinkCluster.sinkProps(topic, tmp.resolve("data").toString(), true);
+        Path dataDir = tmp.resolve("data");
+        CommitObservation observation = CommitObservation.of(dataDir);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
         props.put("connector.class", InvariantCheckingSinkConnector.class.getName());
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
@@ -59,8 +64,7 @@ class CommitInvariantTest {
             float[] v = vector(id, 0, dimensions.get(db));
             TopicPartition tp = new TopicPartition(topic, partition);
             // Registered before sending: the task may commit the record before send() returns.
-            InvariantCheckingSinkTask.expect(tp, next[partition],
-                    new InvariantCheckingSinkTask.Produced(db, id, v));
+            observation.expect(tp, next[partition], new CommitObservation.Produced(db, id, v));
             long offset = cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, v, i % 2 == 0));
             assertThat(offset).as("offset of %s", id).isEqualTo(next[partition]);
             next[partition]++;
@@ -71,10 +75,12 @@ class CommitInvariantTest {
         cluster.awaitCommitted(connector, topic, partitions);
         cluster.deleteConnector(connector);
 
-        assertThat(InvariantCheckingSinkTask.VIOLATIONS).isEmpty();
-        assertThat(InvariantCheckingSinkTask.CHECKS.get()).isPositive();
+        System.out.println("CommitInvariantTest: " + observation.checks() + " preCommit returns checked on power-loss images, seed "
+                + observation.seed() + ", " + observation.violations().size() + " violations");
+        assertThat(observation.violations()).as("image seed %d", observation.seed()).isEmpty();
+        assertThat(observation.checks()).isPositive();
         for (int p = 0; p < partitions; p++) {
-            assertThat(InvariantCheckingSinkTask.CHECKED.get(new TopicPartition(topic, p)))
+            assertThat(observation.checked().get(new TopicPartition(topic, p)))
                     .as("highest checked committed offset of partition %d", p).isEqualTo(next[p]);
         }
     }

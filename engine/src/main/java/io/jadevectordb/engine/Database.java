@@ -80,19 +80,24 @@ public final class Database {
         }
         Files.createDirectories(directory);
         String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
-        Path tmp = Files.createTempFile(directory, META_FILE, ".tmp");
+        FileIO io = store.options().fileIO();
+        // Through the seam, like the shards, so a crash test's images hold the metadata a power loss leaves.
+        Path tmp = directory.resolve(META_FILE + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current()
+                .nextLong()) + ".tmp");
+        // Opened before the try: a clash of random names must not pass for a racing creator below.
+        var channel = io.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
         try {
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            try (channel) {
                 ShardFiles.writeFully(channel, java.nio.ByteBuffer.wrap(meta.getBytes(StandardCharsets.UTF_8)), 0);
                 channel.force(true);
             }
             // A link fails if the name exists: of two racing creators exactly one wins, whole.
-            Files.createLink(directory.resolve(META_FILE), tmp);
-            ShardFiles.fsyncDirectory(store.options().fileIO(), directory);
+            io.createLink(directory.resolve(META_FILE), tmp);
+            ShardFiles.fsyncDirectory(io, directory);
         } catch (java.nio.file.FileAlreadyExistsException raced) {
             // another writer created it first; its metadata is loaded below
         } finally {
-            Files.deleteIfExists(tmp);
+            io.deleteIfExists(tmp);
         }
         return load(store, directory, name).orElseThrow(() -> new IOException("database " + name + ": "
                 + directory.resolve(META_FILE) + " vanished while it was being created"));
@@ -169,7 +174,9 @@ public final class Database {
         }
         Files.createDirectories(marks);
         try {
-            Files.createFile(mark);
+            // Through the seam (an empty file: its name is the record), so crash images hold it as a power loss would.
+            store.options().fileIO().open(mark, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE).close();
         } catch (java.nio.file.FileAlreadyExistsException raced) {
             return;
         }

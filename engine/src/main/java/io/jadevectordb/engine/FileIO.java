@@ -10,12 +10,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The one seam all shard file I/O goes through: opening channels, atomic renames, deletes and
- * directory forces. The engine writes files only with {@code pwrite} on channels from here and
- * makes them durable only with {@link FileChannel#force} on those channels (never by writing
- * or forcing through a mapping), so a test can record every write and every force, in order,
- * and build the images a power loss could leave, as Lucene's {@code MockDirectoryWrapper} does.
- * Mappings are for reading.
+ * The one seam all store file I/O goes through (shards, database metadata, source markers):
+ * opening channels, atomic renames, links, deletes and directory forces. The engine writes
+ * files only with {@code pwrite} on channels from here and makes them durable only with
+ * {@link FileChannel#force} on those channels (never by writing or forcing through a mapping),
+ * so a test can record every write and every force, in order, and build the images a power
+ * loss could leave, as Lucene's {@code MockDirectoryWrapper} does. Mappings are for reading.
+ * Outside it, holding no data: directories, the writer's empty {@code .lock} files, and
+ * {@link VectorStore#deleteDatabase}'s removal of a whole database directory.
  */
 interface FileIO {
 
@@ -36,6 +38,11 @@ interface FileIO {
         }
 
         @Override
+        public void createLink(Path link, Path existing) throws IOException {
+            Files.createLink(link, existing);
+        }
+
+        @Override
         public boolean deleteIfExists(Path path) throws IOException {
             return Files.deleteIfExists(path);
         }
@@ -53,6 +60,13 @@ interface FileIO {
 
     /** Renames {@code source} over {@code target} atomically (not yet durable: force the directory). */
     void move(Path source, Path target) throws IOException;
+
+    /**
+     * Gives the file {@code existing} a second name {@code link} in the same directory; fails
+     * with {@link java.nio.file.FileAlreadyExistsException} when {@code link} exists, so of
+     * two racing creators exactly one wins (not yet durable: force the directory).
+     */
+    void createLink(Path link, Path existing) throws IOException;
 
     /** Deletes a file if it exists (not yet durable: force the directory). */
     boolean deleteIfExists(Path path) throws IOException;

@@ -46,6 +46,14 @@ sealed interface FileOp {
         }
     }
 
+    /** The node got a second name, {@code path} (a hard link); its other names stay. */
+    record Link(int node, Path path) implements FileOp {
+        @Override
+        public Path directory() {
+            return path.getParent();
+        }
+    }
+
     /** The node's name {@code path} was removed. */
     record Delete(int node, Path path) implements FileOp {
         @Override

@@ -29,7 +29,7 @@ import java.util.TreeMap;
  *   <li>its length is its forced length or any length it had after a later write or
  *       truncate; space past the forced length that no chosen version covers reads as zeros.</li>
  * </ul>
- * Per directory, entry changes (create, rename, delete) are durable up to the directory's last
+ * Per directory, entry changes (create, rename, link, delete) are durable up to the directory's last
  * completed {@code fsync}, plus a random prefix of the later ones, in order (a journaling file
  * system commits metadata in order; it never reorders a rename before an earlier create).
  * Forcing a file does not make its name durable.
@@ -187,6 +187,8 @@ final class PowerLossImages {
                 } else if (op instanceof FileOp.Rename r) {
                     names.remove(r.from());
                     names.put(r.to(), r.node());
+                } else if (op instanceof FileOp.Link l) {
+                    names.put(l.path(), l.node());
                 } else if (op instanceof FileOp.Delete d) {
                     names.remove(d.path(), d.node());
                 }

@@ -118,4 +118,29 @@ class PowerLossImagesTest {
         assertThat(Files.readAllBytes(target.resolve("f"))).as("the unforced second page is absent").hasSize(PAGE).containsOnly(1);
         assertThat(target.resolve("g")).as("forced, but its directory entry never was").doesNotExist();
     }
+
+    @Test
+    void aLinkIsDurableOnlyOnceItsDirectoryIsForcedAndOutlivesTheDeletedOriginal() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("rec"));
+        RecordingFileIO io = RecordingFileIO.under(root);
+        try (FileChannel channel = io.open(root.resolve("m.tmp"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(filled(100, 5), 0);
+            channel.force(true);
+        }
+        io.createLink(root.resolve("m"), root.resolve("m.tmp"));
+        int beforeDirectoryForce = io.recording().mark();
+        io.fsyncDirectory(root);
+        io.deleteIfExists(root.resolve("m.tmp"));
+        io.fsyncDirectory(root);
+        PowerLossImages images = new PowerLossImages(io.recording());
+
+        Path before = dir.resolve("before");
+        images.materialiseForcedOnly(beforeDirectoryForce, before);
+        Path after = dir.resolve("after");
+        images.materialiseForcedOnly(images.size(), after);
+
+        assertThat(before.resolve("m")).as("linked, but the directory was not forced yet").doesNotExist();
+        assertThat(Files.readAllBytes(after.resolve("m"))).as("the link holds the node's forced bytes").hasSize(100).containsOnly(5);
+        assertThat(after.resolve("m.tmp")).as("its first name was deleted, durably").doesNotExist();
+    }
 }

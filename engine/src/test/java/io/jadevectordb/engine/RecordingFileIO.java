@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * A {@link FileIO} that records every write, truncate, force, create, rename, delete and
+ * A {@link FileIO} that records every write, truncate, force, create, rename, link, delete and
  * directory force under one root directory, in order, per file node (following renames), so
  * that {@link PowerLossImages} can build what a power loss at any point could leave on disk.
  * This is Lucene's {@code MockDirectoryWrapper} idea (and ALICE's / CrashMonkey's recorded
@@ -126,6 +126,22 @@ final class RecordingFileIO implements FileIO {
         names.remove(from);
         names.put(to, node);
         recording.add(new FileOp.Rename(node, from, to));
+    }
+
+    @Override
+    public synchronized void createLink(Path link, Path existing) throws IOException {
+        Path to = key(link);
+        Path from = key(existing);
+        if (!from.getParent().equals(to.getParent())) {
+            throw new UnsupportedOperationException("a link across directories is not modelled: " + to + " -> " + from);
+        }
+        Integer node = names.get(from);
+        if (node == null) {
+            throw new IllegalStateException("link to " + from + ", which the recording does not track");
+        }
+        FileIO.SYSTEM.createLink(to, from);
+        names.put(to, node);
+        recording.add(new FileOp.Link(node, to));
     }
 
     @Override

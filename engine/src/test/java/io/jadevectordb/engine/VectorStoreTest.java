@@ -184,6 +184,37 @@ class VectorStoreTest {
         }
     }
 
+    /**
+     * Database metadata and source marks go through the file seam like the shards, so the least
+     * a power loss after a commit leaves (the forced-only image) holds the whole database: its
+     * dimension, the committed vector, and the mark that makes a lost shard replay from the start.
+     */
+    @Test
+    void theForcedOnlyImageAfterACommitHoldsTheDatabaseItsMetadataAndItsSourceMark() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        Path live = Files.createDirectories(root.resolve("live"));
+        RecordingFileIO io = RecordingFileIO.under(live);
+        try (VectorStore store = VectorStore.open(live, options.withFileIO(io))) {
+            store.createDatabase("a", 2);
+            store.apply("a", source, List.of(Mutation.store("1", new float[] {1, 2}, 0)));
+            store.commit(source, 0);
+        }
+        Path image = root.resolve("image");
+        new PowerLossImages(io.recording()).materialiseForcedOnly(io.recording().mark(), image);
+
+        try (VectorStore store = VectorStore.open(image, options)) {
+            Database db = store.database("a").orElseThrow(() -> new AssertionError("database a missing from the image"));
+            assertThat(db.dimension()).isEqualTo(2);
+            assertThat(db.get("1")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
+            assertThat(store.checkpoint(source)).isEqualTo(OptionalLong.of(0));
+        }
+        Files.delete(image.resolve("a/vectors-0.jvdb"));
+        try (VectorStore store = VectorStore.open(image, options)) {
+            assertThat(store.checkpoint(source)).as("the source mark survived: a lost shard is replayed from the start")
+                    .isEqualTo(OptionalLong.of(-1));
+        }
+    }
+
     @Test
     void readsGoThroughAVerifiedSnapshotWhileAnotherWriterHoldsTheShard() throws Exception {
         SourcePartition source = new SourcePartition("t", 0);
