@@ -19,7 +19,7 @@ final class LogIndex implements Closeable {
     private final String name;
     private final FileIO io;
     /** Scratch files of grown tables are made next to this path. */
-    private final Path near;
+    private Path near;
     private final LogFormat format;
     private IdTable table;
     private MappedFile log;
@@ -50,6 +50,11 @@ final class LogIndex implements Closeable {
 
     void log(MappedFile file) {
         this.log = file;
+    }
+
+    /** Where the scratch files of grown tables go from now on (next to the shard that owns this index). */
+    void scratchNear(Path path) {
+        this.near = path;
     }
 
     long liveCount() {

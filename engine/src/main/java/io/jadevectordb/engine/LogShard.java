@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * crash therefore restores exactly the last completed commit: the newest index snapshot plus
  * the committed records after it, and nothing past the committed end.
  *
- * <p>Thread-safe: writes, commits and compaction take the write lock; reads take the read lock.
+ * <p>Thread-safe: writes, commits and the swap at the end of a compaction take the write
+ * lock; reads take the read lock; a compaction's bulk copy takes neither.
  * A second writer, in this or another process, is kept out by an OS lock on the sibling
  * {@code .lock} file.
  */
@@ -54,6 +55,7 @@ final class LogShard implements Closeable {
     private long appliedThrough;
     /** After a failed automatic compaction, the log end before which it is not tried again. */
     private long compactionRetryAt;
+    private final java.util.concurrent.atomic.AtomicBoolean compacting = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean recovered;
     private boolean failed;
     private boolean closed;
@@ -385,16 +387,6 @@ final class LogShard implements Closeable {
             if (appendPosition - snapshotEnd > snapshotThreshold()) {
                 snapshotIndex();
             }
-            if (compactionDue()) {
-                try {
-                    compactLocked();
-                } catch (CompactionFailedException e) {
-                    // The commit is durable and the shard keeps its file; try again after more log.
-                    compactionRetryAt = checkpoint.logEnd() + options.compactionMinBytes();
-                    LOG.warn("shard {}: {}; retrying after {} more bytes of log", name, e.getMessage(),
-                            options.compactionMinBytes(), e);
-                }
-            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -467,120 +459,104 @@ final class LogShard implements Closeable {
         }
     }
 
-    private boolean compactionDue() {
-        long logBytes = checkpoint.logEnd() - LogFormat.FIRST_RECORD;
-        return options.compactionMinBytes() > 0 && logBytes >= options.compactionMinBytes()
-                && checkpoint.logEnd() >= compactionRetryAt
-                && index.garbageBytes() >= logBytes * options.compactionGarbageRatio();
+    /**
+     * Whether the committed log is long enough and superseded enough to be worth compacting
+     * ({@link StoreOptions#withCompaction}); the store's compactor asks after each commit.
+     */
+    boolean compactionDue() {
+        lock.readLock().lock();
+        try {
+            if (closed || failed || compacting.get()) {
+                return false;
+            }
+            long logBytes = checkpoint.logEnd() - LogFormat.FIRST_RECORD;
+            return options.compactionMinBytes() > 0 && logBytes >= options.compactionMinBytes()
+                    && checkpoint.logEnd() >= compactionRetryAt
+                    && index.garbageBytes() >= logBytes * options.compactionGarbageRatio();
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**
-     * Rewrites the log with only the newest record of every id (tombstones included: a deleted
-     * id keeps the offset that deleted it, so replay cannot resurrect it) into a new file,
-     * forces it, and renames it over this one. A crash leaves the old file or the new one,
-     * each a complete copy of the last commit. Commits first when something is uncommitted.
+     * Rewrites the log with only the newest record of every id into a new file and renames it
+     * over this one, while the shard keeps taking writes: see {@link LogCompaction}. Tombstones
+     * are kept (a deleted id keeps the offset that deleted it, so replay cannot resurrect it). A
+     * crash leaves the old file or the new one, each holding exactly the last commit.
+     *
+     * @return false when another compaction of this shard is running, or the shard closed meanwhile
      */
-    void compact() throws IOException {
-        lock.writeLock().lock();
+    boolean compact() throws IOException {
+        return compact(() -> { });
+    }
+
+    /** {@link #compact()}, running {@code betweenCopyAndSwap} after the bulk copy (tests interleave writes there). */
+    boolean compact(Runnable betweenCopyAndSwap) throws IOException {
+        if (!compacting.compareAndSet(false, true)) {
+            return false;
+        }
         try {
             ensureWritable();
-            if (appendPosition != checkpoint.logEnd()) {
-                commit(checkpoint.sourceOffset());
+            return LogCompaction.run(this, betweenCopyAndSwap);
+        } catch (LogCompaction.FailedException e) {
+            // Nothing changed; an automatic compaction waits for more log before it tries again.
+            lock.writeLock().lock();
+            try {
+                compactionRetryAt = checkpoint.logEnd() + options.compactionMinBytes();
+            } finally {
+                lock.writeLock().unlock();
             }
-            compactLocked();
+            throw e;
         } finally {
-            lock.writeLock().unlock();
+            compacting.set(false);
         }
     }
 
-    private void compactLocked() throws IOException {
-        long before = checkpoint.logEnd();
-        long started = System.nanoTime();
-        LogFormat compacted = format.withLogId(newLogId());
-        IdTable table = index.table();
-        Path tmp = ShardFiles.temporary(path);
-        long end = LogFormat.FIRST_RECORD;
-        LogCheckpoint next;
-        boolean success = false;
+    // What LogCompaction needs of the shard; every method below runs under the write lock.
+
+    ReentrantReadWriteLock lock() {
+        return lock;
+    }
+
+    StoreOptions options() {
+        return options;
+    }
+
+    /** Whether the shard still writes the log {@code logId} (it may have closed or failed meanwhile). */
+    boolean writes(long logId) {
+        return !closed && !failed && format.logId() == logId;
+    }
+
+    long appendPosition() throws IOException {
+        flushAppends();
+        return appendPosition;
+    }
+
+    /**
+     * Makes a compacted file, already renamed over this shard's, the shard's: its index, its
+     * checkpoint, its append position. Writes its first index snapshot.
+     */
+    void adoptCompacted(LogFormat compacted, LogIndex compactedIndex, LogCheckpoint next, long nextAppend) throws IOException {
         try {
-            try (FileChannel out = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-                byte[] record = new byte[format.maxRecordLength()];
-                long flushedTo = end;
-                for (long p = 0; p < table.capacity(); p++) {
-                    if (table.hashAt(p) == 0) {
-                        continue;
-                    }
-                    int length = table.lengthAt(p);
-                    if (buffer.remaining() < length) {
-                        flushedTo = drain(out, buffer, flushedTo);
-                    }
-                    file.getBytes(table.positionAt(p), record, 0, length);
-                    buffer.put(record, 0, length);
-                    end += length;
-                }
-                drain(out, buffer, flushedTo);
-                next = new LogCheckpoint(checkpoint.generation() + 1, checkpoint.sourceOffset(), end, index.liveCount(),
-                        index.deletedCount(), false, index.entryHighWater(), 0);
-                writeHeaderPage(out, compacted, next);
-                out.force(true);
-            }
-            io.move(tmp, path);
-            io.fsyncDirectory(path.getParent());
-            success = true;
-        } catch (IOException e) {
-            throw new CompactionFailedException("shard " + name + ": compaction into " + tmp + " failed (" + e.getMessage()
-                    + "); nothing committed is lost, the shard keeps its current file", e);
-        } finally {
-            if (!success) {
-                io.deleteIfExists(tmp);
-            }
-        }
-        try {
-            adoptCompacted(compacted, next);
+            MappedFile opened = MappedFile.open(io, path, false, options.mapChunkBytes());
+            compactedIndex.log(opened);
+            index.close();
+            file.close();
+            file = opened;
+            index = compactedIndex;
+            format = compacted;
+            checkpoint = next;
+            appendPosition = nextAppend;
+            snapshotEnd = LogFormat.FIRST_RECORD;
         } catch (IOException | RuntimeException e) {
             throw fail("reopening the compacted log failed", e);
         }
-        LOG.info("shard {}: compacted the log from {} to {} bytes ({} live, {} deleted) in {} ms", name, before, end,
-                index.liveCount(), index.deletedCount(), (System.nanoTime() - started) / 1_000_000);
-    }
-
-    /** Compaction failed before the new file replaced the old one: nothing changed. */
-    static final class CompactionFailedException extends IOException {
-        CompactionFailedException(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /** Makes the renamed compacted file the shard's: the index now points into it, in the order it was written. */
-    private void adoptCompacted(LogFormat compacted, LogCheckpoint next) throws IOException {
-        IdTable table = index.table();
-        long position = LogFormat.FIRST_RECORD;
-        for (long p = 0; p < table.capacity(); p++) {
-            if (table.hashAt(p) != 0) {
-                table.setPosition(p, position);
-                position += table.lengthAt(p);
-            }
-        }
-        file.close();
-        file = MappedFile.open(io, path, false, options.mapChunkBytes());
-        index.log(file);
-        index.resetGarbage();
-        format = compacted;
-        checkpoint = next;
-        appendPosition = next.logEnd();
-        snapshotEnd = LogFormat.FIRST_RECORD;
         snapshotIndex();
     }
 
-    private static long drain(FileChannel out, ByteBuffer buffer, long position) throws IOException {
-        buffer.flip();
-        while (buffer.hasRemaining()) {
-            position += out.write(buffer, position);
-        }
-        buffer.clear();
-        return position;
+    /** Fails the shard (closes it) after a step that cannot be undone went wrong. */
+    ShardFailedException failed(String what, Throwable cause) {
+        return fail(what, cause);
     }
 
     /** A failed force is fatal: close without trusting anything unforced; recovery is reopen plus replay. */

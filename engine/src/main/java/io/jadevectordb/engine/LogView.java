@@ -27,6 +27,8 @@ final class LogView implements Closeable {
     private final LogCheckpoint checkpoint;
     private final LogIndex index;
     private final long snapshotEnd;
+    /** The index was handed over ({@link #detachIndex}): closing leaves it alone. */
+    private boolean detached;
     private final CRC32C crc = new CRC32C();
 
     private LogView(String name, MappedFile file, LogFormat format, LogCheckpoint checkpoint, LogIndex index, long snapshotEnd) {
@@ -166,9 +168,17 @@ final class LogView implements Closeable {
         }
     }
 
+    /** Hands the view's private index to the caller (a compaction adopts it); the view must not be read afterwards. */
+    LogIndex detachIndex() {
+        detached = true;
+        return index;
+    }
+
     @Override
     public void close() throws IOException {
-        index.close();
+        if (!detached) {
+            index.close();
+        }
         file.close();
     }
 }

@@ -71,7 +71,7 @@ final class ShardMigration {
                     int length = LogFormat.encodeRecord(record, isDeleted ? LogFormat.TYPE_DELETE : LogFormat.TYPE_STORE, offset,
                             isDeleted ? null : vector, id, crc);
                     if (out.remaining() < length) {
-                        position = drain(channel, out, position);
+                        position = LogCompaction.drain(channel, out, position);
                     }
                     out.put(record);
                     highWater = Math.max(highWater, offset);
@@ -82,7 +82,7 @@ final class ShardMigration {
                         live++;
                     }
                 }
-                long end = drain(channel, out, position);
+                long end = LogCompaction.drain(channel, out, position);
                 LogCheckpoint checkpoint = new LogCheckpoint(old.checkpoint().generation() + 1, old.checkpoint().sourceOffset(),
                         end, live, deleted, false, highWater, 0);
                 LogShard.writeHeaderPage(channel, format, checkpoint);
@@ -101,14 +101,5 @@ final class ShardMigration {
         }
         LOG.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,
                 left == 0 ? "" : ", " + left + " vectors torn at the last crash left for replay", (System.nanoTime() - started) / 1_000_000);
-    }
-
-    private static long drain(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
-        buffer.flip();
-        while (buffer.hasRemaining()) {
-            position += channel.write(buffer, position);
-        }
-        buffer.clear();
-        return position;
     }
 }

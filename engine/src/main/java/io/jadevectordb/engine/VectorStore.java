@@ -36,6 +36,7 @@ public final class VectorStore implements Closeable {
     private final Path root;
     private final StoreOptions options;
     private final Flusher flusher;
+    private final Compactor compactor;
     /** Open shards in access order (least recently used first). Guarded by {@code this}. */
     private final LinkedHashMap<String, Handle> open = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Database> databases = new HashMap<>();
@@ -65,6 +66,7 @@ public final class VectorStore implements Closeable {
         this.root = root;
         this.options = options;
         this.flusher = options.flushInterval().isZero() ? null : new Flusher(this, options.flushInterval());
+        this.compactor = new Compactor(this);
     }
 
     /** Opens (creating when absent) the store rooted at {@code root}. */
@@ -238,6 +240,7 @@ public final class VectorStore implements Closeable {
                 } else {
                     handle.shard.commit(lastOffset);
                 }
+                compactor.offer(handle.shard);
             }
         } finally {
             for (Handle handle : handles) {
@@ -510,6 +513,7 @@ public final class VectorStore implements Closeable {
         if (flusher != null) {
             flusher.close();
         }
+        compactor.close();
         IOException failure = null;
         synchronized (this) {
             if (closed) {

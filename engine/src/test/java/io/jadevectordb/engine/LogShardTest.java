@@ -192,17 +192,71 @@ class LogShardTest {
     }
 
     @Test
-    void aCommitCompactsALogThatIsMostlySuperseded() throws Exception {
+    void aCommitMakesCompactionDueOnceTheLogIsMostlySuperseded() throws Exception {
         StoreOptions eager = options.withCompaction(64 * 1024, 0.5);
         try (LogShard shard = open(64, eager)) {
-            for (int i = 0; i < 2000; i++) {
+            boolean due = false;
+            int i = 0;
+            for (; i < 2000 && !due; i++) {
                 shard.apply(Mutation.store("id-" + (i % 10), Vectors.of(64, i), i), id("id-" + (i % 10)));
                 if (i % 100 == 99) {
                     shard.commit(i);
+                    due = shard.compactionDue();
                 }
             }
-            assertThat(shard.stats().logBytes()).isLessThan(64 * 1024 + 20 * 300);
-            assertThat(shard.get(id("id-3"))).containsExactly(Vectors.of(64, 1993));
+            assertThat(due).as("due after %d stores of 10 ids", i).isTrue();
+            assertThat(shard.stats().logBytes()).isGreaterThanOrEqualTo(64 * 1024);
+            assertThat(shard.compact()).isTrue();
+            assertThat(shard.compactionDue()).isFalse();
+            assertThat(shard.stats().logBytes()).isLessThan(20 * 300 + LogFormat.FIRST_RECORD);
+            int lastOfId3 = i - 1;
+            while (lastOfId3 % 10 != 3) {
+                lastOfId3--;
+            }
+            assertThat(shard.get(id("id-3"))).containsExactly(Vectors.of(64, lastOfId3));
+        }
+    }
+
+    @Test
+    void writesDuringACompactionsCopyAreCarriedIntoTheNewFileCommittedOrNot() throws Exception {
+        Model committed = new Model();
+        Model applied = new Model();
+        long[] offset = {0};
+        try (LogShard shard = open(8)) {
+            for (; offset[0] < 300; offset[0]++) {
+                Mutation m = Mutation.store("id-" + offset[0] % 50, Vectors.of(8, offset[0]), offset[0]);
+                shard.apply(m, id(m.id()));
+                committed.apply(m);
+                applied.apply(m);
+            }
+            shard.commit(offset[0] - 1);
+            boolean compacted = shard.compact(() -> {
+                try {
+                    // Committed during the copy, then more that stays uncommitted.
+                    for (int i = 0; i < 40; i++, offset[0]++) {
+                        Mutation m = i % 5 == 0 ? Mutation.delete("id-" + i, offset[0])
+                                : Mutation.store("late-" + i, Vectors.of(8, offset[0]), offset[0]);
+                        shard.apply(m, id(m.id()));
+                        applied.apply(m);
+                        if (i < 30) {
+                            committed.apply(m);
+                        }
+                        if (i == 29) {
+                            shard.commit(offset[0]);
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(compacted).isTrue();
+            assertThat(visible(shard)).isEqualTo(Model.comparable(applied.live()));
+            assertThat(shard.stats().logBytes()).isLessThan(300L * LogFormat.recordLength(32, 6));
+            shard.releaseQuietly(); // a crash: the uncommitted tail is gone, the commit made during the copy is not
+        }
+        try (LogShard shard = open(8)) {
+            assertThat(visible(shard)).isEqualTo(Model.comparable(committed.live()));
+            assertThat(shard.checkpoint().sourceOffset()).isEqualTo(300 + 29);
         }
     }
 
