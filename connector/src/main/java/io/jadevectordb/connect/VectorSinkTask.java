@@ -170,7 +170,7 @@ public class VectorSinkTask extends SinkTask {
             if (overBound || !config.applyOverlap()) {
                 // Over the memory bound the buffers must drain now, not in the background.
                 for (TopicPartition tp : due) {
-                    applier.apply(tp);
+                    applier.applyAll(tp);
                 }
             } else {
                 pipeline.start(due);
