@@ -96,7 +96,7 @@ final class BatchApplier {
     }
 
     private int batchLength(List<RoutedMutation> pending) {
-        if (true) {
+        if (updateMissingPolicy != UpdateMissingPolicy.REJECT) {
             return pending.size();
         }
         Map<String, Integer> lastWrite = new HashMap<>();

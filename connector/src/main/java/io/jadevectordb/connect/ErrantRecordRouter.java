@@ -50,7 +50,7 @@ final class ErrantRecordRouter {
     void reject(SinkRecord record, InvalidRecordException error) {
         metrics.rejected();
         if (!tolerateAll) {
-            throw (new ConnectException("JadeVectorDB sink: bad record, failing the task (errors.tolerance=none): "
+            throw fail(new ConnectException("JadeVectorDB sink: bad record, failing the task (errors.tolerance=none): "
                     + error.getMessage() + ". To send bad records to a dead letter queue instead, set "
                     + "errors.tolerance=all and errors.deadletterqueue.topic.name", error));
         }

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.test.TestUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,34 @@ class RejectedRecordCheckpointTest {
         ConsumerRecord<byte[], byte[]> letter = cluster.consume(dlq, 1).get(0);
         assertThat(header(letter, "__connect.errors.offset")).isEqualTo("1");
         expected.assertMatches(dataDir);
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aTaskThatFailedOnARejectedRecordFailsOnItAgainAfterARestart() throws Exception {
+        String topic = "fail-again";
+        String connector = "sink-fail-again";
+        Path dataDir = tmp.resolve("fail-again");
+        cluster.createTopic(topic, 1);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("batch.size", "1000");
+        cluster.configure(connector, props);
+        cluster.awaitRunning(connector, 1);
+
+        // The STORE of ghost after the rejected UPDATE of ghost is what made a re-apply of the
+        // UPDATE stale (not rejected) and let the closing commit pass it.
+        produceRejectedUpdateBetweenStores(topic, "ghost", new ExpectedState());
+        assertThat(cluster.awaitFailedTaskTrace(connector)).contains("offset 1", "UPDATE of an id");
+
+        cluster.connect().restartTask(connector, 0);
+        TestUtils.waitForCondition(() -> cluster.status(connector).contains("FAILED")
+                        || Long.valueOf(3).equals(cluster.committedOffsets(connector, topic).get(0)),
+                SinkCluster.WAIT_MS, () -> "the restarted task neither failed nor committed: " + cluster.status(connector));
+
+        assertThat(cluster.committedOffsets(connector, topic).get(0)).as("committed offset")
+                .satisfiesAnyOf(o -> assertThat(o).isNull(), o -> assertThat(o).isLessThanOrEqualTo(1L));
+        assertThat(cluster.awaitFailedTaskTrace(connector)).as("the restarted task meets the bad record again")
+                .contains("offset 1", "UPDATE of an id");
         cluster.deleteConnector(connector);
     }
 
