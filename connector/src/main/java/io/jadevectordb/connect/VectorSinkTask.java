@@ -159,7 +159,7 @@ public class VectorSinkTask extends SinkTask {
     private void applyWhatIsDue() {
         try {
             // The batch in flight leaves the buffers first, so the due batches below are new ones.
-            pipeline.finishInFlight();
+            boolean applied = pipeline.finishInFlight();
             boolean overBound = buffers.bufferedBytes() > config.bufferMaxBytes();
             List<TopicPartition> due = new ArrayList<>();
             for (TopicPartition tp : buffers.withPending()) {
@@ -172,10 +172,16 @@ public class VectorSinkTask extends SinkTask {
                 for (TopicPartition tp : due) {
                     applier.applyAll(tp);
                 }
+                applied |= !due.isEmpty();
             } else {
                 pipeline.start(due);
             }
-            ioFailures.succeeded();
+            // Only an apply that finished ends the retry window: merely starting one in the
+            // background proves nothing, and resetting here would make a lasting failure
+            // (a shard that stays locked, a disk that stays full) retry forever.
+            if (applied) {
+                ioFailures.succeeded();
+            }
         } catch (IOException e) {
             RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations to " + store.root());
             if (outcome instanceof RetriableException) {

@@ -207,6 +207,34 @@ class VectorSinkRecoveryTest {
         cluster.deleteConnector(connector);
     }
 
+    @Test
+    void aShardLockedBeyondTheRetryTimeoutFailsTheTaskWhileFullBatchesApplyInTheBackground() throws Exception {
+        String topic = "locked-overlap";
+        String connector = "sink-locked-overlap";
+        Path dataDir = tmp.resolve("locked-overlap");
+        cluster.createTopic(topic, 1);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("apply.overlap", "true"); // full batches (batch.size=7) go to the background apply
+        props.put("io.retry.timeout.ms", "2000");
+        props.put("io.retry.backoff.ms", "100");
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
+        try {
+            cluster.configure(connector, props);
+            cluster.awaitRunning(connector, 1);
+            for (int i = 0; i < 8; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            }
+
+            String trace = cluster.awaitFailedTaskTrace(connector);
+
+            assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=2000", "alpha/locked-overlap-0.jvdb");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.deleteConnector(connector);
+    }
+
     /** Another writer (a second store in this JVM) holding the shard of {@code database} fed by partition 0. */
     private static VectorStore holdShard(Path dataDir, String database, String topic) throws Exception {
         VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO));
