@@ -49,6 +49,7 @@ public class VectorSinkTask extends SinkTask {
     private CommitCoordinator coordinator;
     private IoFailures ioFailures;
     private SinkMetrics metrics;
+    private final ResumeCheck resumeCheck = new ResumeCheck();
     /** Read by the metrics thread too. */
     private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -104,6 +105,9 @@ public class VectorSinkTask extends SinkTask {
                 long last = checkpoint.getAsLong();
                 buffers.open(tp, last);
                 seeks.put(tp, last + 1);
+                if (last >= 0) {
+                    resumeCheck.resumed(tp, last);
+                }
                 log.info("{}: resuming at offset {} (shard checkpoint {})", tp, last + 1, last);
             } else {
                 buffers.open(tp, -1);
@@ -124,6 +128,7 @@ public class VectorSinkTask extends SinkTask {
         coordinator.throwPendingFailure();
         for (SinkRecord record : records) {
             KafkaPosition position = KafkaPosition.of(record);
+            resumeCheck.check(position, config.dataDir().toString());
             if (!buffers.isNew(position)) {
                 continue; // redelivered after a RetriableException or a rewind: already handled
             }
@@ -234,6 +239,7 @@ public class VectorSinkTask extends SinkTask {
         coordinator.commit(partitions);
         for (TopicPartition tp : partitions) {
             buffers.close(tp);
+            resumeCheck.closed(tp);
             pausedForMemory.remove(tp);
             try {
                 store.release(KafkaPosition.source(tp));

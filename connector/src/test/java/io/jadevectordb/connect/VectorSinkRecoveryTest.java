@@ -235,6 +235,40 @@ class VectorSinkRecoveryTest {
         cluster.deleteConnector(connector);
     }
 
+    @Test
+    void aRecreatedTopicWhoseOffsetsStartBelowTheCheckpointFailsTheTaskInsteadOfSkippingRecords() throws Exception {
+        String topic = "recreated";
+        String connector = "sink-recreated";
+        Path dataDir = tmp.resolve("recreated");
+        cluster.createTopic(topic, 1);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        for (int i = 0; i < 5; i++) {
+            String id = "old-" + i;
+            cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+        }
+        cluster.awaitCommitted(connector, topic, 1); // shard checkpoint: offset 4
+        cluster.stopConnector(connector);
+
+        cluster.connect().kafka().deleteTopic(topic);
+        TestUtils.waitForCondition(() -> {
+            try {
+                cluster.createTopic(topic, 1);
+                return true;
+            } catch (RuntimeException stillBeingDeleted) {
+                return false;
+            }
+        }, SinkCluster.WAIT_MS, "the topic could not be recreated");
+        cluster.produce(topic, 0, key("alpha", "new-0"), withSchema("alpha", "new-0", null, vector("new-0", 0, 8), false));
+        cluster.connect().resumeConnector(connector);
+
+        String trace = cluster.awaitFailedTaskTrace(connector);
+
+        assertThat(trace).contains("recreated-0", "checkpoint 4", "first record is at offset 0", "deleted and recreated",
+                "recreated-0.jvdb");
+        cluster.deleteConnector(connector);
+    }
+
     /** Another writer (a second store in this JVM) holding the shard of {@code database} fed by partition 0. */
     private static VectorStore holdShard(Path dataDir, String database, String topic) throws Exception {
         VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO));
