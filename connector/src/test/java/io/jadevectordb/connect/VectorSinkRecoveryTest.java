@@ -4,6 +4,7 @@ import static io.jadevectordb.connect.testkit.VectorRecords.key;
 import static io.jadevectordb.connect.testkit.VectorRecords.vector;
 import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
 import org.apache.kafka.test.TestUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,10 +124,10 @@ class VectorSinkRecoveryTest {
         workload.produce(200);
         cluster.awaitCommitted(connector, topic, 2);
         cluster.stopConnector(connector);
+        deleteRecursively(dataDir);
         cluster.connect().resetConnectorOffsets(connector);
         assertThat(cluster.committedOffsets(connector, topic)).as("offsets after a reset through the REST API").isEmpty();
 
-        deleteRecursively(dataDir);
         cluster.connect().resumeConnector(connector);
         cluster.awaitRunning(connector, 1);
         workload.produce(20);
@@ -266,6 +269,37 @@ class VectorSinkRecoveryTest {
 
         assertThat(trace).contains("recreated-0", "checkpoint 4", "first record is at offset 0", "deleted and recreated",
                 "recreated-0.jvdb");
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void anOffsetResetThroughTheRestApiThatTheTaskWouldIgnoreIsRefusedWithTheFix() throws Exception {
+        String topic = "reset-refused";
+        String connector = "sink-reset-refused";
+        Path dataDir = tmp.resolve("reset-refused");
+        cluster.createTopic(topic, 1);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        ExpectedState expected = new ExpectedState();
+        for (int i = 0; i < 5; i++) {
+            String id = "kept-" + i;
+            cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            expected.store("alpha", id, vector(id, 0, 8));
+        }
+        cluster.awaitCommitted(connector, topic, 1);
+        cluster.stopConnector(connector);
+        ConnectorOffsets toZero = new ConnectorOffsets(List.of(new ConnectorOffset(
+                Map.of("kafka_topic", topic, "kafka_partition", 0), Map.of("kafka_offset", 0))));
+
+        assertThatThrownBy(() -> cluster.connect().alterConnectorOffsets(connector, toZero))
+                .hasMessageContaining("refusing to set the offset to 0 of " + topic + "-0")
+                .hasMessageContaining("local state").hasMessageContaining("reset-refused-0.jvdb");
+        assertThatThrownBy(() -> cluster.connect().resetConnectorOffsets(connector))
+                .hasMessageContaining("refusing to remove the committed offset");
+
+        assertThat(cluster.committedOffsets(connector, topic)).as("offsets after the refused resets")
+                .isEqualTo(Map.of(0, 5L));
+        expected.assertMatches(dataDir);
         cluster.deleteConnector(connector);
     }
 
