@@ -38,7 +38,11 @@ final class OffsetResetGuard {
             for (Map.Entry<TopicPartition, Long> entry : offsets.entrySet()) {
                 TopicPartition tp = entry.getKey();
                 OptionalLong checkpoint = store.checkpoint(KafkaPosition.source(tp));
-                if (checkpoint.isPresent()) {
+                if (checkpoint.isPresent() && checkpoint.getAsLong() < 0) {
+                    // A database remembers the partition but its shard is gone: the task replays it
+                    // from offset 0 whatever the consumer offset says.
+                    checkReplayedFromStart(tp, entry.getValue());
+                } else if (checkpoint.isPresent()) {
                     throw new ConnectException("JadeVectorDB sink: refusing to " + describe(entry.getValue()) + " of " + tp
                             + ": the partition has local state in " + dataDir + " (shard checkpoint "
                             + checkpoint.getAsLong() + "), and a task resumes after its shards' checkpoint, not at the "
@@ -69,6 +73,16 @@ final class OffsetResetGuard {
                         + "with DELETE /connectors/<name>/offsets to replay from the earliest");
             }
         });
+    }
+
+    private static void checkReplayedFromStart(TopicPartition tp, Long offset) {
+        if (offset != null && offset > 0) {
+            throw new ConnectException("JadeVectorDB sink: refusing to " + describe(offset) + " of " + tp + ": a database "
+                    + "in the data directory records that this partition fed it but its shard is gone, so the task "
+                    + "replays the partition from offset 0 and the reset would be ignored. Reset with DELETE "
+                    + "/connectors/<name>/offsets, or remove the database (jvdb drop) to start at a chosen offset with "
+                    + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG + "=false");
+        }
     }
 
     private static String describe(Long offset) {
