@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,6 +178,15 @@ final class BatchApplier {
             for (int i = 0; i < group.outcomes().size(); i++) {
                 RoutedMutation routed = group.routed().get(i);
                 InvalidMutationException refused = group.refused().get(i);
+                if (refused != null && routed.record() == null) {
+                    // Checked when buffered, so the database changed since (dropped and recreated
+                    // by hand?). The record was not kept, so it cannot be dead-lettered: fail loudly.
+                    throw errant.failTask(new ConnectException("JadeVectorDB sink: the mutation at " + routed.position()
+                            + " passed the checks when it was buffered but database '" + routed.database()
+                            + "' refused it when applied: " + refused.getMessage() + ". Was the database dropped or "
+                            + "recreated while the connector ran? The task stops; it meets the record again when "
+                            + "restarted, and rejects it per errors.tolerance", refused));
+                }
                 if (refused != null) {
                     errant.reject(routed.record(), catalog.asRecordError(routed, refused));
                 } else {

@@ -110,6 +110,11 @@ final class ErrantRecordRouter {
         return failure;
     }
 
+    /** Fails the task with {@code e} for good (nothing more is committed); returns it for throwing. */
+    ConnectException failTask(ConnectException e) {
+        return fail(e);
+    }
+
     private ConnectException fail(ConnectException e) {
         if (failure == null) {
             failure = e;
