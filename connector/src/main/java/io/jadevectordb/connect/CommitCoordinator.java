@@ -68,11 +68,13 @@ final class CommitCoordinator {
             return Map.of();
         }
         long start = System.nanoTime();
+        boolean ioFailed = false;
         try {
             // The background apply (if any) ends first; a batch it could not apply is still
             // buffered, and each partition's apply below applies it again.
             pipeline.finishInFlight();
         } catch (IOException e) {
+            ioFailed = true;
             RuntimeException outcome = ioFailures.handle(e, "background apply before a commit");
             if (!(outcome instanceof RetriableException)) {
                 keep(outcome);
@@ -89,6 +91,7 @@ final class CommitCoordinator {
                 applier.applyAll(tp);
                 applied.add(tp);
             } catch (IOException e) {
+                ioFailed = true;
                 onIoFailure(e, tp);
             } catch (ConnectException e) {
                 keep(e);
@@ -109,8 +112,14 @@ final class CommitCoordinator {
             try {
                 commitPartition(tp);
             } catch (IOException e) {
+                ioFailed = true;
                 onIoFailure(e, tp);
             }
+        }
+        if (!ioFailed) {
+            // Only a round in which nothing failed ends a streak: one partition committing
+            // must not reopen the retry window of another whose shard stays locked.
+            ioFailures.succeeded();
         }
         metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
         Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
@@ -137,7 +146,6 @@ final class CommitCoordinator {
         store.commit(source, lastOffset);
         metrics.forceLatency((System.nanoTime() - start) / 1_000_000);
         buffers.committed(tp, lastOffset);
-        ioFailures.succeeded();
         log.debug("{}: durable through offset {}", tp, lastOffset);
     }
 

@@ -239,6 +239,41 @@ class VectorSinkRecoveryTest {
     }
 
     @Test
+    void aShardLockedBeyondTheRetryTimeoutFailsTheTaskWhileAnotherPartitionKeepsCommitting() throws Exception {
+        String topic = "locked-one";
+        String connector = "sink-locked-one";
+        Path dataDir = tmp.resolve("locked-one");
+        cluster.createTopic(topic, 2);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("io.retry.timeout.ms", "2000");
+        props.put("io.retry.backoff.ms", "100");
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic); // partition 0's shard of alpha
+        try {
+            cluster.configure(connector, props);
+            cluster.awaitRunning(connector, 1);
+            for (int i = 0; i < 8; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            }
+            // Partition 1 keeps flowing (and committing) into another database meanwhile.
+            boolean failed = false;
+            for (int i = 0; i < 600 && !failed; i++) {
+                String id = "flowing-" + i;
+                cluster.produce(topic, 1, key("beta", id), withSchema("beta", id, null, vector(id, 0, 3), false));
+                Thread.sleep(50);
+                failed = cluster.status(connector).contains("FAILED");
+            }
+
+            assertThat(failed).as("the task failed while partition 0 stayed locked: %s", cluster.status(connector)).isTrue();
+            assertThat(cluster.awaitFailedTaskTrace(connector)).contains("locked by another writer",
+                    "io.retry.timeout.ms=2000", "alpha/locked-one-0.jvdb");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
     void aRecreatedTopicWhoseOffsetsStartBelowTheCheckpointFailsTheTaskInsteadOfSkippingRecords() throws Exception {
         String topic = "recreated";
         String connector = "sink-recreated";
