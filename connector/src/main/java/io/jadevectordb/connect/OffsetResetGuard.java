@@ -39,8 +39,8 @@ final class OffsetResetGuard {
                 TopicPartition tp = entry.getKey();
                 OptionalLong checkpoint = store.checkpoint(KafkaPosition.source(tp));
                 if (checkpoint.isPresent() && checkpoint.getAsLong() < 0) {
-                    // A database remembers the partition but its shard is gone: the task replays it
-                    // from offset 0 whatever the consumer offset says.
+                    // No checkpoint to resume after (a shard moved aside that its database remembers,
+                    // or one never committed): the task replays from offset 0 whatever the consumer offset.
                     checkReplayedFromStart(tp, entry.getValue());
                 } else if (checkpoint.isPresent()) {
                     throw new ConnectException("JadeVectorDB sink: refusing to " + describe(entry.getValue()) + " of " + tp
@@ -77,11 +77,12 @@ final class OffsetResetGuard {
 
     private static void checkReplayedFromStart(TopicPartition tp, Long offset) {
         if (offset != null && offset > 0) {
-            throw new ConnectException("JadeVectorDB sink: refusing to " + describe(offset) + " of " + tp + ": a database "
-                    + "in the data directory records that this partition fed it but its shard is gone, so the task "
-                    + "replays the partition from offset 0 and the reset would be ignored. Reset with DELETE "
-                    + "/connectors/<name>/offsets, or remove the database (jvdb drop) to start at a chosen offset with "
-                    + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG + "=false");
+            throw new ConnectException("JadeVectorDB sink: refusing to " + describe(offset) + " of " + tp + ": the "
+                    + "partition has no checkpoint to resume after (a database records that it fed it but its shard is "
+                    + "gone, or its shard was never committed), so the task replays the partition from offset 0 and the "
+                    + "reset would be ignored. Reset with DELETE /connectors/<name>/offsets, or remove the databases it "
+                    + "fed (jvdb drop) to start at a chosen offset with " + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG
+                    + "=false");
         }
     }
 

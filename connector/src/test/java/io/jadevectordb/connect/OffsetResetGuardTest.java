@@ -79,6 +79,6 @@ class OffsetResetGuardTest {
 
         assertThatCode(() -> OffsetResetGuard.check(config(false), reset(null))).doesNotThrowAnyException();
         assertThatThrownBy(() -> OffsetResetGuard.check(config(false), reset(5L)))
-                .hasMessageContaining("its shard is gone");
+                .hasMessageContaining("replays the partition from offset 0");
     }
 }
