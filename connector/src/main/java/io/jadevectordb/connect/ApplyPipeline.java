@@ -80,12 +80,14 @@ final class ApplyPipeline implements AutoCloseable {
     /**
      * Waits for the apply in flight, if any, and acts on its outcome on this (the task's) thread.
      *
+     * @return whether an apply was in flight and succeeded (false when none was): only then has
+     *         the engine taken data, which is what ends a streak of I/O failures
      * @throws IOException the failure that stopped it; that batch and later ones stay buffered
      */
-    void finishInFlight() throws IOException {
+    boolean finishInFlight() throws IOException {
         Future<List<BatchApplier.Applied>> running = inFlight;
         if (running == null) {
-            return;
+            return false;
         }
         inFlight = null;
         List<BatchApplier.Applied> done;
@@ -107,6 +109,7 @@ final class ApplyPipeline implements AutoCloseable {
         for (BatchApplier.Applied applied : done) {
             applier.finish(applied);
         }
+        return true;
     }
 
     /** Waits for the apply in flight without acting on it (the task is stopping), then ends the thread. */

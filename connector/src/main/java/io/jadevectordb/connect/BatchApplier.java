@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,10 +71,50 @@ final class BatchApplier {
         }
     }
 
-    /** Takes what is buffered for {@code partition} (task thread), or null when nothing is. */
+    /** Applies everything buffered for {@code partition}, batch after batch, on the calling (task) thread. */
+    void applyAll(TopicPartition partition) throws IOException {
+        while (buffers.pendingCount(partition) > 0) {
+            apply(partition); // each round drops at least one mutation, or throws
+        }
+    }
+
+    /**
+     * Takes what is buffered for {@code partition} (task thread), or null when nothing is.
+     *
+     * <p>Nothing that follows a reported bad record is applied before its dead letter is written
+     * (this waits for it): applied and then kept by a clean close, a later write of the same id
+     * would make a replayed UPDATE of it stale instead of rejected, and the record would vanish
+     * if its dead letter were lost. For the same reason, under {@code update.missing.policy=reject}
+     * a batch ends at an UPDATE whose id the batch writes again later: whether it is rejected is
+     * known only once it is applied, and nothing after it may be applied before that.
+     */
     Batch take(TopicPartition partition) {
-        int count = buffers.pendingCount(partition);
-        return count == 0 ? null : new Batch(partition, count, buffers.pendingByDatabase(partition));
+        if (errant.hasPending()) {
+            errant.awaitReported();
+        }
+        int count = batchLength(buffers.pending(partition));
+        return count == 0 ? null : new Batch(partition, count, buffers.pendingByDatabase(partition, count));
+    }
+
+    private int batchLength(List<RoutedMutation> pending) {
+        if (updateMissingPolicy != UpdateMissingPolicy.REJECT) {
+            return pending.size();
+        }
+        Map<String, Integer> lastWrite = new HashMap<>();
+        for (int i = 0; i < pending.size(); i++) {
+            lastWrite.put(idKey(pending.get(i)), i);
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            RoutedMutation routed = pending.get(i);
+            if (routed.mutation().op() == Mutation.Op.UPDATE && lastWrite.get(idKey(routed)) > i) {
+                return i + 1;
+            }
+        }
+        return pending.size();
+    }
+
+    private static String idKey(RoutedMutation routed) {
+        return routed.database() + '\u0000' + routed.mutation().id();
     }
 
     /**
@@ -137,6 +178,15 @@ final class BatchApplier {
             for (int i = 0; i < group.outcomes().size(); i++) {
                 RoutedMutation routed = group.routed().get(i);
                 InvalidMutationException refused = group.refused().get(i);
+                if (refused != null && routed.record() == null) {
+                    // Checked when buffered, so the database changed since (dropped and recreated
+                    // by hand?). The record was not kept, so it cannot be dead-lettered: fail loudly.
+                    throw errant.failTask(new ConnectException("JadeVectorDB sink: the mutation at " + routed.position()
+                            + " passed the checks when it was buffered but database '" + routed.database()
+                            + "' refused it when applied: " + refused.getMessage() + ". Was the database dropped or "
+                            + "recreated while the connector ran? The task stops; it meets the record again when "
+                            + "restarted, and rejects it per errors.tolerance", refused));
+                }
                 if (refused != null) {
                     errant.reject(routed.record(), catalog.asRecordError(routed, refused));
                 } else {

@@ -1,8 +1,10 @@
 package io.jadevectordb.connect;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -19,6 +21,10 @@ import io.jadevectordb.engine.VectorStore;
  * What {@code preCommit} does, in one place: for each partition, apply what is buffered, make
  * it durable with the engine's commit (force, then checkpoint the partition's last offset in
  * every shard it feeds), and hand back to Connect only offsets that are now durable.
+ *
+ * <p>Dead letters come before checkpoints: every bad record reported so far must be written to
+ * the dead letter queue before any checkpoint moves; if one cannot be, or a bad record failed
+ * the task ({@code errors.tolerance=none}), nothing more is committed by this task.
  *
  * <p>A partition whose apply or commit fails is left out of the returned offsets, so Connect
  * keeps its previous committed offset; the failure is kept for the next {@code put()} to raise
@@ -54,12 +60,21 @@ final class CommitCoordinator {
      * now keep their earlier durable offset, or are absent when they have none.
      */
     Map<TopicPartition, OffsetAndMetadata> commit(Collection<TopicPartition> partitions) {
+        if (errant.failure() != null) {
+            // The task failed on a bad record (or on its dead letter): moving any checkpoint now
+            // could pass that record, and the restarted task would neither fail on it nor report it.
+            log.warn("not committing {}: the task failed ({}); it resumes from the shards' last checkpoints",
+                    partitions, errant.failure().getMessage());
+            return Map.of();
+        }
         long start = System.nanoTime();
+        boolean ioFailed = false;
         try {
             // The background apply (if any) ends first; a batch it could not apply is still
-            // buffered, and each partition's commit below applies it again.
+            // buffered, and each partition's apply below applies it again.
             pipeline.finishInFlight();
         } catch (IOException e) {
+            ioFailed = true;
             RuntimeException outcome = ioFailures.handle(e, "background apply before a commit");
             if (!(outcome instanceof RetriableException)) {
                 keep(outcome);
@@ -67,37 +82,61 @@ final class CommitCoordinator {
         } catch (ConnectException e) {
             keep(e);
         }
+        List<TopicPartition> applied = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             if (!buffers.partitions().contains(tp)) {
                 continue;
             }
             try {
-                commitPartition(tp);
+                applier.applyAll(tp);
+                applied.add(tp);
             } catch (IOException e) {
-                RuntimeException outcome = ioFailures.handle(e, "commit of " + tp);
-                if (outcome instanceof RetriableException) {
-                    log.warn("{}: not committed this time; its Kafka offset stays at the last durable one", tp);
-                } else {
-                    keep(outcome);
-                }
+                ioFailed = true;
+                onIoFailure(e, tp);
             } catch (ConnectException e) {
                 keep(e);
             }
         }
-        metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
         try {
+            // Before any checkpoint moves: a checkpoint past a rejected record whose dead letter
+            // is lost would make the record vanish (replay starts after it).
             errant.awaitReported();
         } catch (ConnectException e) {
             keep(e);
-            return Map.of(); // a rejected record's offset is committed only once it is in the dead letter queue
+            return Map.of();
         }
+        if (errant.failure() != null) {
+            return Map.of(); // a bad record failed the task during the apply above
+        }
+        for (TopicPartition tp : applied) {
+            try {
+                commitPartition(tp);
+            } catch (IOException e) {
+                ioFailed = true;
+                onIoFailure(e, tp);
+            }
+        }
+        if (!ioFailed) {
+            // Only a round in which nothing failed ends a streak: one partition committing
+            // must not reopen the retry window of another whose shard stays locked.
+            ioFailures.succeeded();
+        }
+        metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
         Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
         buffers.durableNextOffsets(partitions).forEach((tp, next) -> durable.put(tp, new OffsetAndMetadata(next)));
         return durable;
     }
 
+    private void onIoFailure(IOException e, TopicPartition tp) {
+        RuntimeException outcome = ioFailures.handle(e, "commit of " + tp);
+        if (outcome instanceof RetriableException) {
+            log.warn("{}: not committed this time; its Kafka offset stays at the last durable one", tp);
+        } else {
+            keep(outcome);
+        }
+    }
+
     private void commitPartition(TopicPartition tp) throws IOException {
-        applier.apply(tp);
         if (!buffers.needsCommit(tp)) {
             return;
         }
@@ -107,7 +146,6 @@ final class CommitCoordinator {
         store.commit(source, lastOffset);
         metrics.forceLatency((System.nanoTime() - start) / 1_000_000);
         buffers.committed(tp, lastOffset);
-        ioFailures.succeeded();
         log.debug("{}: durable through offset {}", tp, lastOffset);
     }
 

@@ -30,6 +30,11 @@ final class ErrantRecordRouter {
     private final SinkMetrics metrics;
     /** Reports not yet known to be written; offsets past them must wait (see {@link #awaitReported()}). */
     private final List<Future<Void>> pending = new ArrayList<>();
+    /**
+     * Why the task must fail: a bad record under {@code errors.tolerance=none}, or a dead letter
+     * that could not be written. Once set the task never commits again (see {@link #failure()}).
+     */
+    private ConnectException failure;
 
     ErrantRecordRouter(Map<String, String> props, ErrantRecordReporter reporter, SinkMetrics metrics) {
         this.tolerateAll = "all".equalsIgnoreCase(props.getOrDefault(ERRORS_TOLERANCE_CONFIG, "none").trim());
@@ -45,9 +50,9 @@ final class ErrantRecordRouter {
     void reject(SinkRecord record, InvalidRecordException error) {
         metrics.rejected();
         if (!tolerateAll) {
-            throw new ConnectException("JadeVectorDB sink: bad record, failing the task (errors.tolerance=none): "
+            throw fail(new ConnectException("JadeVectorDB sink: bad record, failing the task (errors.tolerance=none): "
                     + error.getMessage() + ". To send bad records to a dead letter queue instead, set "
-                    + "errors.tolerance=all and errors.deadletterqueue.topic.name", error);
+                    + "errors.tolerance=all and errors.deadletterqueue.topic.name", error));
         }
         log.warn("bad record sent to the dead letter queue: {}", error.getMessage());
         if (reporter != null) {
@@ -61,26 +66,59 @@ final class ErrantRecordRouter {
         }
     }
 
+    /** Whether bad records were reported whose dead letters are not yet known to be written. */
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
     /**
      * Waits until every bad record reported so far is written to the dead letter queue. Connect
      * awaits reports before it calls {@code preCommit}, not those made during it (the sink applies,
-     * and may reject, inside {@code preCommit}), so the sink waits itself before returning offsets.
+     * and may reject, inside {@code preCommit}), so the sink waits itself: before any checkpoint
+     * moves, and before it applies anything that follows a reported record.
      *
-     * @throws ConnectException when a report could not be written: its offset must not be committed
+     * @throws ConnectException when a report could not be written: no offset past it is committed
      */
     void awaitReported() {
+        if (failure != null) {
+            throw failure;
+        }
         try {
             for (Future<Void> written : pending) {
                 written.get();
             }
         } catch (ExecutionException e) {
-            throw new ConnectException("JadeVectorDB sink: writing a bad record to the dead letter queue failed ("
-                    + e.getCause() + "); no offset past it is committed and the task stops so that it is replayed", e.getCause());
+            throw fail(new ConnectException("JadeVectorDB sink: writing a bad record to the dead letter queue failed ("
+                    + e.getCause() + "); no checkpoint or offset past it is committed and the task stops, so the "
+                    + "record is applied or reported again when the task restarts. Check that the dead letter topic "
+                    + "(errors.deadletterqueue.topic.name) exists, is writable and accepts records of this size, "
+                    + "then restart the task", e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ConnectException("JadeVectorDB sink: interrupted while waiting for dead letter queue writes", e);
+            throw fail(new ConnectException("JadeVectorDB sink: interrupted while waiting for dead letter queue writes; "
+                    + "no checkpoint past them is committed", e));
         } finally {
             pending.clear();
         }
+    }
+
+    /**
+     * The failure that stops this task, or null. A failed task commits nothing more: the
+     * rejected record must be met again (failed on, or reported) when the partition is replayed.
+     */
+    ConnectException failure() {
+        return failure;
+    }
+
+    /** Fails the task with {@code e} for good (nothing more is committed); returns it for throwing. */
+    ConnectException failTask(ConnectException e) {
+        return fail(e);
+    }
+
+    private ConnectException fail(ConnectException e) {
+        if (failure == null) {
+            failure = e;
+        }
+        return e;
     }
 }

@@ -111,12 +111,17 @@ public final class PartitionBuffers {
      * can be retried.
      */
     public Map<String, List<RoutedMutation>> pendingByDatabase(TopicPartition partition) {
+        return pendingByDatabase(partition, pendingCount(partition));
+    }
+
+    /** Like {@link #pendingByDatabase(TopicPartition)}, for the first {@code count} buffered mutations only. */
+    public Map<String, List<RoutedMutation>> pendingByDatabase(TopicPartition partition, int count) {
         State state = states.get(partition);
         if (state == null || state.pending.isEmpty()) {
             return Map.of();
         }
         Map<String, List<RoutedMutation>> groups = new LinkedHashMap<>();
-        for (RoutedMutation mutation : state.pending) {
+        for (RoutedMutation mutation : state.pending.subList(0, Math.min(count, state.pending.size()))) {
             groups.computeIfAbsent(mutation.database(), d -> new ArrayList<>()).add(mutation);
         }
         return groups;
@@ -144,6 +149,12 @@ public final class PartitionBuffers {
         done.clear();
         state.pendingBytes -= bytes;
         bufferedBytes -= bytes;
+    }
+
+    /** The partition's buffered mutations in Kafka order, as a read-only view. */
+    public List<RoutedMutation> pending(TopicPartition partition) {
+        State state = states.get(partition);
+        return state == null ? List.of() : Collections.unmodifiableList(state.pending);
     }
 
     public int pendingCount(TopicPartition partition) {

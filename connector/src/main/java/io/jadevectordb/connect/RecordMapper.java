@@ -40,6 +40,7 @@ public final class RecordMapper {
     private final String vectorBytesField;
     private final TombstoneBehavior tombstoneBehavior;
     private final boolean updateAsStore;
+    private final boolean rejectsMissingUpdates;
 
     public RecordMapper(VectorSinkConfig config) {
         this.databaseRouting = config.databaseRouting();
@@ -52,6 +53,7 @@ public final class RecordMapper {
         this.vectorBytesField = config.vectorBytesField();
         this.tombstoneBehavior = config.tombstoneBehavior();
         this.updateAsStore = config.updateMissingPolicy() == UpdateMissingPolicy.UPSERT;
+        this.rejectsMissingUpdates = config.updateMissingPolicy() == UpdateMissingPolicy.REJECT;
     }
 
     /**
@@ -80,11 +82,14 @@ public final class RecordMapper {
         String database = database(record, value);
         long offset = position.offset();
         if (op == Op.DELETE) {
-            return Optional.of(new RoutedMutation(database, Mutation.delete(id, offset), position, record));
+            return Optional.of(new RoutedMutation(database, Mutation.delete(id, offset), position, null));
         }
         float[] vector = readVector(position, value, op);
         Op effective = op == Op.UPDATE && updateAsStore ? Op.STORE : op;
-        return Optional.of(new RoutedMutation(database, new Mutation(effective, id, vector, offset), position, record));
+        // Only an UPDATE can be rejected once applied (its id may be missing); keep the record,
+        // with its converted value, for the dead letter queue only then.
+        SinkRecord kept = effective == Op.UPDATE && rejectsMissingUpdates ? record : null;
+        return Optional.of(new RoutedMutation(database, new Mutation(effective, id, vector, offset), position, kept));
     }
 
     private Optional<RoutedMutation> mapTombstone(SinkRecord record, KafkaPosition position) {
@@ -99,7 +104,7 @@ public final class RecordMapper {
         }
         String id = idFromKey(position, record.key());
         String database = database(record, null);
-        return Optional.of(new RoutedMutation(database, Mutation.delete(id, position.offset()), position, record));
+        return Optional.of(new RoutedMutation(database, Mutation.delete(id, position.offset()), position, null));
     }
 
     private Op readOp(KafkaPosition position, Object value) {

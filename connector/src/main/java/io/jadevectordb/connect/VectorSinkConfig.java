@@ -164,7 +164,10 @@ public final class VectorSinkConfig extends AbstractConfig {
     public static final boolean APPLY_OVERLAP_DEFAULT = true;
 
     public static final String BUFFER_MAX_BYTES_CONFIG = "buffer.max.bytes";
-    public static final String BUFFER_MAX_BYTES_DOC = "Bound on the vector bytes a task buffers in memory. Above it the "
+    public static final String BUFFER_MAX_BYTES_DOC = "Bound on the heap a task's buffered mutations hold: their vectors "
+            + "(4 bytes per component), ids and bookkeeping, plus, for an UPDATE under update.missing.policy=reject, the "
+            + "record kept for the dead letter queue (estimated from its converted value; a boxed vector costs about 24 "
+            + "bytes per component). Other records are not kept once mapped. Above it the "
             + "task applies everything at once; if the shards cannot take it (a retriable I/O problem), it pauses the "
             + "partitions holding buffered data until the buffer drains.";
     public static final long BUFFER_MAX_BYTES_DEFAULT = 64L << 20;

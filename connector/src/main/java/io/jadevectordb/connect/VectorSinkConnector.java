@@ -82,15 +82,16 @@ public class VectorSinkConnector extends SinkConnector {
     }
 
     /**
-     * Accepts offset resets and removals through the Connect REST API (KIP-875). The task
-     * resumes each partition after its shards' checkpoint, so a reset below the checkpoint
-     * replays idempotently; to rebuild a database from an earlier offset, delete its shard files
-     * as well (see docs/connector.md).
+     * Accepts an offset reset or removal through the Connect REST API (KIP-875) only when the
+     * tasks will honour it: for partitions without local state in {@code data.dir}, and, with
+     * {@code replay.from.earliest=true}, only a removal (or offset 0). Anything else is refused
+     * with the reason and the fix (see {@link OffsetResetGuard}), never accepted and ignored.
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<TopicPartition, Long> offsets) {
+        OffsetResetGuard.check(new VectorSinkConfig(connectorConfig), offsets);
         offsets.forEach((tp, offset) -> log.info("offset of {} altered to {} through the REST API", tp,
-                offset == null ? "(removed: replay per replay.from.earliest)" : offset));
+                offset == null ? "(removed: replayed from the earliest offset)" : offset));
         return true;
     }
 }

@@ -49,6 +49,7 @@ public class VectorSinkTask extends SinkTask {
     private CommitCoordinator coordinator;
     private IoFailures ioFailures;
     private SinkMetrics metrics;
+    private final ResumeCheck resumeCheck = new ResumeCheck();
     /** Read by the metrics thread too. */
     private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -104,6 +105,9 @@ public class VectorSinkTask extends SinkTask {
                 long last = checkpoint.getAsLong();
                 buffers.open(tp, last);
                 seeks.put(tp, last + 1);
+                if (last >= 0) {
+                    resumeCheck.resumed(tp, last);
+                }
                 log.info("{}: resuming at offset {} (shard checkpoint {})", tp, last + 1, last);
             } else {
                 buffers.open(tp, -1);
@@ -124,6 +128,7 @@ public class VectorSinkTask extends SinkTask {
         coordinator.throwPendingFailure();
         for (SinkRecord record : records) {
             KafkaPosition position = KafkaPosition.of(record);
+            resumeCheck.check(position, config.dataDir().toString());
             if (!buffers.isNew(position)) {
                 continue; // redelivered after a RetriableException or a rewind: already handled
             }
@@ -159,7 +164,7 @@ public class VectorSinkTask extends SinkTask {
     private void applyWhatIsDue() {
         try {
             // The batch in flight leaves the buffers first, so the due batches below are new ones.
-            pipeline.finishInFlight();
+            boolean applied = pipeline.finishInFlight();
             boolean overBound = buffers.bufferedBytes() > config.bufferMaxBytes();
             List<TopicPartition> due = new ArrayList<>();
             for (TopicPartition tp : buffers.withPending()) {
@@ -170,12 +175,18 @@ public class VectorSinkTask extends SinkTask {
             if (overBound || !config.applyOverlap()) {
                 // Over the memory bound the buffers must drain now, not in the background.
                 for (TopicPartition tp : due) {
-                    applier.apply(tp);
+                    applier.applyAll(tp);
                 }
+                applied |= !due.isEmpty();
             } else {
                 pipeline.start(due);
             }
-            ioFailures.succeeded();
+            // Only an apply that finished ends the retry window: merely starting one in the
+            // background proves nothing, and resetting here would make a lasting failure
+            // (a shard that stays locked, a disk that stays full) retry forever.
+            if (applied) {
+                ioFailures.succeeded();
+            }
         } catch (IOException e) {
             RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations to " + store.root());
             if (outcome instanceof RetriableException) {
@@ -228,6 +239,7 @@ public class VectorSinkTask extends SinkTask {
         coordinator.commit(partitions);
         for (TopicPartition tp : partitions) {
             buffers.close(tp);
+            resumeCheck.closed(tp);
             pausedForMemory.remove(tp);
             try {
                 store.release(KafkaPosition.source(tp));

@@ -120,4 +120,27 @@ class BatchApplierTest {
         assertThat(store.database("a").orElseThrow().get("x")).isPresent();
         assertThat(store.database("b").orElseThrow().get("y")).isPresent();
     }
+
+    @Test
+    void aRejectedUpdateIsNeverFollowedByALaterWriteOfItsIdSoAReapplyRejectsItAgain() throws Exception {
+        buffer("a", Mutation.update("ghost", new float[] {1, 2}, 0));
+        buffer("a", Mutation.store("ghost", new float[] {3, 4}, 1));
+        BatchApplier applier = applier(UpdateMissingPolicy.REJECT, "none");
+
+        assertThatThrownBy(() -> applier.apply(TP)).isInstanceOf(ConnectException.class).hasMessageContaining("offset 0");
+        assertThat(store.database("a").orElseThrow().get("ghost")).as("the STORE after the rejected UPDATE").isEmpty();
+        assertThatThrownBy(() -> applier.apply(TP)).as("the re-apply of a failed task's buffer")
+                .isInstanceOf(ConnectException.class).hasMessageContaining("offset 0");
+    }
+
+    @Test
+    void underToleranceAllTheWritesAfterARejectedUpdateAreAppliedOnceItIsReported() throws Exception {
+        buffer("a", Mutation.update("ghost", new float[] {1, 2}, 0));
+        buffer("a", Mutation.store("ghost", new float[] {3, 4}, 1));
+
+        applier(UpdateMissingPolicy.REJECT, "all").applyAll(TP);
+
+        assertThat(store.database("a").orElseThrow().get("ghost")).hasValueSatisfying(v -> assertThat(v).containsExactly(3, 4));
+        assertThat(buffers.pendingCount(TP)).isZero();
+    }
 }

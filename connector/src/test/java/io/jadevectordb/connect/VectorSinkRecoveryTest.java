@@ -4,6 +4,7 @@ import static io.jadevectordb.connect.testkit.VectorRecords.key;
 import static io.jadevectordb.connect.testkit.VectorRecords.vector;
 import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
 import org.apache.kafka.test.TestUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,10 +124,10 @@ class VectorSinkRecoveryTest {
         workload.produce(200);
         cluster.awaitCommitted(connector, topic, 2);
         cluster.stopConnector(connector);
+        deleteRecursively(dataDir);
         cluster.connect().resetConnectorOffsets(connector);
         assertThat(cluster.committedOffsets(connector, topic)).as("offsets after a reset through the REST API").isEmpty();
 
-        deleteRecursively(dataDir);
         cluster.connect().resumeConnector(connector);
         cluster.awaitRunning(connector, 1);
         workload.produce(20);
@@ -204,6 +207,134 @@ class VectorSinkRecoveryTest {
         } finally {
             otherWriter.close();
         }
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aShardLockedBeyondTheRetryTimeoutFailsTheTaskWhileFullBatchesApplyInTheBackground() throws Exception {
+        String topic = "locked-overlap";
+        String connector = "sink-locked-overlap";
+        Path dataDir = tmp.resolve("locked-overlap");
+        cluster.createTopic(topic, 1);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("apply.overlap", "true"); // full batches (batch.size=7) go to the background apply
+        props.put("io.retry.timeout.ms", "2000");
+        props.put("io.retry.backoff.ms", "100");
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
+        try {
+            cluster.configure(connector, props);
+            cluster.awaitRunning(connector, 1);
+            for (int i = 0; i < 8; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            }
+
+            String trace = cluster.awaitFailedTaskTrace(connector);
+
+            assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=2000", "alpha/locked-overlap-0.jvdb");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aShardLockedBeyondTheRetryTimeoutFailsTheTaskWhileAnotherPartitionKeepsCommitting() throws Exception {
+        String topic = "locked-one";
+        String connector = "sink-locked-one";
+        Path dataDir = tmp.resolve("locked-one");
+        cluster.createTopic(topic, 2);
+        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
+        props.put("io.retry.timeout.ms", "2000");
+        props.put("io.retry.backoff.ms", "100");
+        VectorStore otherWriter = holdShard(dataDir, "alpha", topic); // partition 0's shard of alpha
+        try {
+            cluster.configure(connector, props);
+            cluster.awaitRunning(connector, 1);
+            for (int i = 0; i < 8; i++) {
+                String id = "held-" + i;
+                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            }
+            // Partition 1 keeps flowing (and committing) into another database meanwhile.
+            boolean failed = false;
+            for (int i = 0; i < 600 && !failed; i++) {
+                String id = "flowing-" + i;
+                cluster.produce(topic, 1, key("beta", id), withSchema("beta", id, null, vector(id, 0, 3), false));
+                Thread.sleep(50);
+                failed = cluster.status(connector).contains("FAILED");
+            }
+
+            assertThat(failed).as("the task failed while partition 0 stayed locked: %s", cluster.status(connector)).isTrue();
+            assertThat(cluster.awaitFailedTaskTrace(connector)).contains("locked by another writer",
+                    "io.retry.timeout.ms=2000", "alpha/locked-one-0.jvdb");
+        } finally {
+            otherWriter.close();
+        }
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aRecreatedTopicWhoseOffsetsStartBelowTheCheckpointFailsTheTaskInsteadOfSkippingRecords() throws Exception {
+        String topic = "recreated";
+        String connector = "sink-recreated";
+        Path dataDir = tmp.resolve("recreated");
+        cluster.createTopic(topic, 1);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        for (int i = 0; i < 5; i++) {
+            String id = "old-" + i;
+            cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+        }
+        cluster.awaitCommitted(connector, topic, 1); // shard checkpoint: offset 4
+        cluster.stopConnector(connector);
+
+        cluster.connect().kafka().deleteTopic(topic);
+        TestUtils.waitForCondition(() -> {
+            try {
+                cluster.createTopic(topic, 1);
+                return true;
+            } catch (RuntimeException stillBeingDeleted) {
+                return false;
+            }
+        }, SinkCluster.WAIT_MS, "the topic could not be recreated");
+        cluster.produce(topic, 0, key("alpha", "new-0"), withSchema("alpha", "new-0", null, vector("new-0", 0, 8), false));
+        cluster.connect().resumeConnector(connector);
+
+        String trace = cluster.awaitFailedTaskTrace(connector);
+
+        assertThat(trace).contains("recreated-0", "checkpoint 4", "first record is at offset 0", "deleted and recreated",
+                "recreated-0.jvdb");
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void anOffsetResetThroughTheRestApiThatTheTaskWouldIgnoreIsRefusedWithTheFix() throws Exception {
+        String topic = "reset-refused";
+        String connector = "sink-reset-refused";
+        Path dataDir = tmp.resolve("reset-refused");
+        cluster.createTopic(topic, 1);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        ExpectedState expected = new ExpectedState();
+        for (int i = 0; i < 5; i++) {
+            String id = "kept-" + i;
+            cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            expected.store("alpha", id, vector(id, 0, 8));
+        }
+        cluster.awaitCommitted(connector, topic, 1);
+        cluster.stopConnector(connector);
+        ConnectorOffsets toZero = new ConnectorOffsets(List.of(new ConnectorOffset(
+                Map.of("kafka_topic", topic, "kafka_partition", 0), Map.of("kafka_offset", 0))));
+
+        assertThatThrownBy(() -> cluster.connect().alterConnectorOffsets(connector, toZero))
+                .hasMessageContaining("refusing to set the offset to 0 of " + topic + "-0")
+                .hasMessageContaining("local state").hasMessageContaining("reset-refused-0.jvdb");
+        assertThatThrownBy(() -> cluster.connect().resetConnectorOffsets(connector))
+                .hasMessageContaining("refusing to remove the committed offset");
+
+        assertThat(cluster.committedOffsets(connector, topic)).as("offsets after the refused resets")
+                .isEqualTo(Map.of(0, 5L));
+        expected.assertMatches(dataDir);
         cluster.deleteConnector(connector);
     }
 
