@@ -41,6 +41,8 @@ final class IdTable implements Closeable {
     private static final int CHUNK_SHIFT = 25;
     private static final long CHUNK_MASK = (1L << CHUNK_SHIFT) - 1;
 
+    private static final java.util.Random SCRATCH_IDS = new java.security.SecureRandom();
+
     private final long capacity;
     private final MappedByteBuffer[] chunks;
     private final boolean writable;
@@ -60,11 +62,20 @@ final class IdTable implements Closeable {
         return capacity;
     }
 
-    /** A zeroed table, in private memory backed by a scratch file next to {@code near} that is deleted at once. */
+    /** The prefix of scratch file names next to {@code near} (an open deletes leftovers of a crash). */
+    static String scratchPrefix(Path near) {
+        return near.getFileName() + ".scratch-";
+    }
+
+    /**
+     * A zeroed table, in private memory backed by a scratch file next to {@code near} that is
+     * deleted at once. The name is unique: two threads (a writer growing its index, a compactor
+     * loading one) must never truncate each other's mapped file.
+     */
     static IdTable allocate(FileIO io, Path near, long capacity) throws IOException {
-        Path scratch = near.resolveSibling(near.getFileName() + ".scratch");
+        Path scratch = near.resolveSibling(scratchPrefix(near) + Long.toHexString(SCRATCH_IDS.nextLong()));
         long bytes = capacity * ENTRY_SIZE;
-        try (FileChannel channel = io.open(scratch, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        try (FileChannel channel = io.open(scratch, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // One byte at the end makes the file long enough to map; the rest stays a hole.
             channel.write(ByteBuffer.wrap(new byte[1]), bytes - 1);

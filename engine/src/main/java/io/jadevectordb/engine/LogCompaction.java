@@ -55,7 +55,7 @@ final class LogCompaction {
         long started = System.nanoTime();
         LogView view;
         try {
-            view = LogView.open(name, path, options);
+            view = LogView.open(name, path, options, path);
         } catch (IOException e) {
             throw new FailedException("shard " + name + ": compaction could not read the last commit (" + e.getMessage()
                     + "); nothing changed", e);

@@ -120,6 +120,7 @@ final class LogShard implements Closeable {
     private void openWritable(int dimension, int maxIdBytes) throws IOException {
         io.deleteIfExists(ShardFiles.temporary(path));
         io.deleteIfExists(ShardFiles.temporary(IndexSnapshot.fileOf(path)));
+        deleteScratchLeftovers();
         if (!Files.exists(path)) {
             create(dimension, maxIdBytes);
         } else if (LogFormat.version(path, ShardFiles.readPrefix(path, 64)) == 1) {
@@ -156,6 +157,16 @@ final class LogShard implements Closeable {
         }
         // Mark the file as open: a crash from here on is an unclean shutdown.
         writeCheckpoint(checkpoint.sourceOffset(), false);
+    }
+
+    /** Scratch files live for an instant (created, mapped, deleted); a crash in that instant leaves one. */
+    private void deleteScratchLeftovers() throws IOException {
+        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(path.getParent(),
+                IdTable.scratchPrefix(path) + "*")) {
+            for (Path leftover : leftovers) {
+                io.deleteIfExists(leftover);
+            }
+        }
     }
 
     private void create(int dimension, int maxIdBytes) throws IOException {
@@ -449,6 +460,10 @@ final class LogShard implements Closeable {
 
     /** Persists the index as of the committed end; a failure costs only a longer next open. */
     private void snapshotIndex() {
+        if (appendPosition != checkpoint.logEnd()) {
+            // The index holds records past the commit: a snapshot claiming the commit would carry them. Next commit.
+            return;
+        }
         try {
             IndexSnapshot.write(io, path, format.logId(), index.table(), checkpoint.logEnd(), index.liveCount(),
                     index.deletedCount(), index.entryHighWater(), index.garbageBytes());

@@ -40,11 +40,18 @@ final class LogView implements Closeable {
         this.snapshotEnd = snapshotEnd;
     }
 
-    /** Opens a view of the shard's last completed commit. */
+    /** Opens a view of the shard's last completed commit; its index memory comes from the system's temporary directory. */
     static LogView open(String name, Path path, StoreOptions options) throws IOException {
+        return open(name, path, options, Path.of(System.getProperty("java.io.tmpdir")).resolve("jvdb-view-"
+                + ProcessHandle.current().pid()));
+    }
+
+    /**
+     * Opens a view of the shard's last completed commit, making the scratch files of its index
+     * next to {@code scratch} (the shard's writer, compacting, uses its own directory).
+     */
+    static LogView open(String name, Path path, StoreOptions options, Path scratch) throws IOException {
         FileIO io = options.fileIO();
-        Path scratch = Path.of(System.getProperty("java.io.tmpdir")).resolve("jvdb-view-" + ProcessHandle.current().pid()
-                + "-" + Long.toHexString(System.nanoTime()));
         for (int attempt = 1; ; attempt++) {
             // The header is read before mapping, so the mapping is at least as long as the log end it names.
             byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);

@@ -193,6 +193,7 @@ final class MappedFile implements Closeable {
     }
 
     void getBytes(long position, byte[] dst, int off, int len) {
+        checkRange(position, len);
         unstage(position, len);
         while (len > 0) {
             ByteBuffer buffer = chunk(position);
@@ -278,7 +279,19 @@ final class MappedFile implements Closeable {
     }
 
     /** True when the bytes at {@code position} are {@code expected} (compared in place: no copy). */
+    /**
+     * A read outside the mapped file is a damaged or misread position (a bad index entry): an
+     * error naming the file, never a read of another chunk or a loop that cannot end.
+     */
+    private void checkRange(long position, long len) {
+        if (position < 0 || len < 0 || position + len > length) {
+            throw new IndexOutOfBoundsException("read of " + len + " bytes at " + position + " outside " + path + " ("
+                    + length + " bytes mapped)");
+        }
+    }
+
     boolean bytesEqual(long position, byte[] expected) {
+        checkRange(position, expected.length);
         unstage(position, expected.length);
         ByteBuffer buffer = chunk(position);
         int at = offset(position);
@@ -302,6 +315,7 @@ final class MappedFile implements Closeable {
 
     /** Reads {@code dst.length} floats starting at {@code position} (4-byte aligned). */
     void getFloats(long position, float[] dst) {
+        checkRange(position, (long) dst.length * Float.BYTES);
         unstage(position, (long) dst.length * Float.BYTES);
         int off = 0;
         int len = dst.length;

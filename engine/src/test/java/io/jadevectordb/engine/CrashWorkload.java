@@ -69,6 +69,17 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
                 run.commit();
                 if (choice == 0 && round < rounds - 1) {
                     run.closeCompactAndReopen();
+                } else if (choice == 1) {
+                    int during = random.nextInt(20);
+                    boolean commitDuring = random.nextBoolean();
+                    run.compactOnline(() -> {
+                        for (int i = 0; i < during; i++) {
+                            run.apply(Model.randomMutation(random, idSpace, dimension, run.nextOffset()));
+                            if (commitDuring && i == during / 2) {
+                                run.commit();
+                            }
+                        }
+                    });
                 }
             }
         }
@@ -126,6 +137,32 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
             int start = recording.mark();
             shard.commit(source.size() - 1);
             points.add(point(start, recording.mark(), source.size() - 1, "commit at offset " + (source.size() - 1)));
+        }
+
+        /** Something the workload runs while an online compaction copies. */
+        interface Step {
+            void run() throws IOException;
+        }
+
+        /**
+         * Compacts the open shard (when the version can) while {@code during} applies and
+         * commits more: the state stays the last commit's, wherever that commit happened.
+         */
+        void compactOnline(Step during) throws IOException {
+            int[] swapStart = {-1};
+            boolean compacted = shard.compactWhile(() -> {
+                try {
+                    during.run();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                swapStart[0] = recording.mark();
+            });
+            if (compacted) {
+                DurablePoint last = points.get(points.size() - 1);
+                points.add(new DurablePoint(swapStart[0], recording.mark(), last.sourceOffset(), last.live(),
+                        last.deletedCount(), "online compaction"));
+            }
         }
 
         /** Clean close, compaction (when the version has one) and reopen: state and checkpoint stay. */

@@ -37,6 +37,14 @@ interface ShardUnderTest {
 
         Mutation.Outcome apply(Mutation mutation) throws IOException;
 
+        /**
+         * Compacts the open shard while it takes writes, running {@code during} between the
+         * bulk copy and the swap; false when the version cannot (format 1).
+         */
+        default boolean compactWhile(Runnable during) throws IOException {
+            return false;
+        }
+
         void commit(long sourceOffset) throws IOException;
 
         /** The source offset the durable contents reflect (replay starts after it). */

@@ -319,6 +319,11 @@ class ShardVerifierTest {
                 public void fsyncDirectory(Path directory) throws IOException {
                     FileIO.SYSTEM.fsyncDirectory(directory);
                 }
+
+                @Override
+                public void createLink(Path link, Path existing) throws IOException {
+                    FileIO.SYSTEM.createLink(link, existing);
+                }
             };
             ShardReport report = ShardVerifier.verify(NAME, file(), options.withFileIO(committingOnce));
             assertThat(fired).isTrue();

@@ -25,6 +25,11 @@ final class V2ShardUnderTest implements ShardUnderTest {
             }
 
             @Override
+            public boolean compactWhile(Runnable during) throws IOException {
+                return shard.compact(during);
+            }
+
+            @Override
             public void commit(long sourceOffset) throws IOException {
                 shard.commit(sourceOffset);
             }
