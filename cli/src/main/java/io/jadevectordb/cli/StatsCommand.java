@@ -44,7 +44,7 @@ final class StatsCommand extends StoreCommand {
                         s.deletedCount(), ByteSizes.format(s.logBytes()), ByteSizes.format(s.garbageBytes()),
                         s.indexCapacity() == 0 ? "-" : Long.toString(s.indexCapacity()), ByteSizes.format(s.fileBytes()),
                         s.checkpointOffset() < 0 ? "none" : Long.toString(s.checkpointOffset()), s.checkpointGeneration(),
-                        s.clean() ? "clean" : "unclean");
+                        (s.clean() ? "clean" : "unclean") + (s.released() ? ", released" : ""));
             }
         }
         out().flush();
@@ -62,6 +62,6 @@ final class StatsCommand extends StoreCommand {
                 .append(",\"indexCapacity\":").append(s.indexCapacity())
                 .append(",\"fileBytes\":").append(s.fileBytes()).append(",\"checkpointOffset\":").append(s.checkpointOffset())
                 .append(",\"generation\":").append(s.checkpointGeneration()).append(",\"clean\":").append(s.clean())
-                .append('}').toString();
+                .append(",\"released\":").append(s.released()).append('}').toString();
     }
 }

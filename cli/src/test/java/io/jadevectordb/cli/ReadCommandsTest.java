@@ -98,7 +98,7 @@ class ReadCommandsTest {
         assertThat(run.lines()).hasSize(2);
         assertThat(run.lines().get(1)).matches(Pattern.quote("{\"database\":\"articles\",\"dimension\":8,\"shard\":\"vectors-1.jvdb\","
                 + "\"live\":10,\"deleted\":5,\"logBytes\":5216,\"garbageBytes\":320,\"indexCapacity\":64,\"fileBytes\":" + size
-                + ",\"checkpointOffset\":61,\"generation\":") + "[1-9][0-9]*" + Pattern.quote(",\"clean\":true}"));
+                + ",\"checkpointOffset\":61,\"generation\":") + "[1-9][0-9]*" + Pattern.quote(",\"clean\":true,\"released\":false}"));
     }
 
     @Test

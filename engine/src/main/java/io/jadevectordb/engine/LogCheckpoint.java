@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  *  16     8  logEnd: the end of the committed log; records at or beyond it belong to no commit
  *  24     8  liveCount
  *  32     8  deletedCount
- *  40     4  flags: bit 0 clean close, bit 1 released (reserved)
+ *  40     4  flags: bit 0 clean close, bit 1 released (its writer gave the shard up: partition revoked or task stopped)
  *  44     8  entryHighWater: highest source offset in any committed record (>= sourceOffset)
  *  52     8  garbageBytes: committed bytes of superseded records (what compaction would reclaim)
  *  60     4  CRC32C of bytes 0..59
@@ -32,23 +32,27 @@ import java.nio.ByteOrder;
  * @param clean          true when the writer closed the file cleanly
  * @param entryHighWater highest source offset of any committed record
  * @param garbageBytes   committed bytes of superseded records
+ * @param released       true when the writer closed the file because it no longer writes its
+ *                       partition (revoked in a rebalance, or the task stopped): nobody keeps it
+ *                       current, and readers say so. A writer's next open clears it
  */
 public record LogCheckpoint(long generation, long sourceOffset, long logEnd, long liveCount, long deletedCount, boolean clean,
-                     long entryHighWater, long garbageBytes) {
+                     long entryHighWater, long garbageBytes, boolean released) {
 
     static final int SIZE = 64;
     private static final int FLAG_CLEAN = 1;
+    private static final int FLAG_RELEASED = 2;
 
     /** The first checkpoint of a new file: empty and clean. */
     static LogCheckpoint initial() {
-        return new LogCheckpoint(1, -1, LogFormat.FIRST_RECORD, 0, 0, true, -1, 0);
+        return new LogCheckpoint(1, -1, LogFormat.FIRST_RECORD, 0, 0, true, -1, 0, false);
     }
 
     /** The next generation with new contents. */
     LogCheckpoint next(long sourceOffset, long logEnd, long liveCount, long deletedCount, boolean clean, long entryHighWater,
-                       long garbageBytes) {
+                       long garbageBytes, boolean released) {
         return new LogCheckpoint(generation + 1, sourceOffset, logEnd, liveCount, deletedCount, clean,
-                Math.max(entryHighWater, sourceOffset), garbageBytes);
+                Math.max(entryHighWater, sourceOffset), garbageBytes, released);
     }
 
     /** Header-page offset this generation is written to. */
@@ -63,7 +67,7 @@ public record LogCheckpoint(long generation, long sourceOffset, long logEnd, lon
         b.putLong(16, logEnd);
         b.putLong(24, liveCount);
         b.putLong(32, deletedCount);
-        b.putInt(40, clean ? FLAG_CLEAN : 0);
+        b.putInt(40, (clean ? FLAG_CLEAN : 0) | (released ? FLAG_RELEASED : 0));
         b.putLong(44, entryHighWater);
         b.putLong(52, garbageBytes);
         b.putInt(60, ShardFormat.crc(b.array(), 0, 60));
@@ -78,7 +82,7 @@ public record LogCheckpoint(long generation, long sourceOffset, long logEnd, lon
             return null;
         }
         LogCheckpoint c = new LogCheckpoint(generation, b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
-                (b.getInt(40) & FLAG_CLEAN) != 0, b.getLong(44), b.getLong(52));
+                (b.getInt(40) & FLAG_CLEAN) != 0, b.getLong(44), b.getLong(52), (b.getInt(40) & FLAG_RELEASED) != 0);
         if (c.headerOffset() != copyOffset || c.sourceOffset < -1 || c.logEnd < LogFormat.FIRST_RECORD || c.logEnd % 8 != 0
                 || c.liveCount < 0 || c.deletedCount < 0 || c.garbageBytes < 0) {
             return null;

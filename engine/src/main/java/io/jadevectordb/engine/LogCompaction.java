@@ -93,7 +93,7 @@ final class LogCompaction {
                     index.indexRange(copiedEnd, current.logEnd() + shift);
                     next = new LogCheckpoint(current.generation() + 1, current.sourceOffset(), current.logEnd() + shift,
                             index.liveCount(), index.deletedCount(), false,
-                            Math.max(index.entryHighWater(), current.entryHighWater()), index.garbageBytes());
+                            Math.max(index.entryHighWater(), current.entryHighWater()), index.garbageBytes(), false);
                     index.indexRange(current.logEnd() + shift, append + shift);
                     LogShard.writeHeaderPage(out, compacted, next);
                     out.force(true);

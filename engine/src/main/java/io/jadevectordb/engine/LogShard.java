@@ -436,8 +436,12 @@ final class LogShard implements Closeable {
     }
 
     private void writeCheckpoint(long sourceOffset, boolean clean) throws IOException {
+        writeCheckpoint(sourceOffset, clean, false);
+    }
+
+    private void writeCheckpoint(long sourceOffset, boolean clean, boolean released) throws IOException {
         LogCheckpoint next = checkpoint.next(sourceOffset, appendPosition, index.liveCount(), index.deletedCount(), clean,
-                index.entryHighWater(), index.garbageBytes());
+                index.entryHighWater(), index.garbageBytes(), released);
         byte[] encoded = next.encode();
         try {
             file.putBytes(next.headerOffset(), encoded, 0, encoded.length);
@@ -612,7 +616,7 @@ final class LogShard implements Closeable {
             ensureOpen();
             return new ShardStats(name, path, Files.size(path), index.liveCount(), index.deletedCount(), appendPosition,
                     index.garbageBytes(), index.table().capacity(), checkpoint.generation(), checkpoint.sourceOffset(),
-                    checkpoint.clean());
+                    checkpoint.clean(), false);
         } finally {
             lock.readLock().unlock();
         }
@@ -647,7 +651,7 @@ final class LogShard implements Closeable {
         LogFormat.decode(path, page);
         LogCheckpoint c = LogCheckpoint.newest(name, page);
         return new ShardStats(name, path, size, c.liveCount(), c.deletedCount(), c.logEnd(), c.garbageBytes(), 0,
-                c.generation(), c.sourceOffset(), c.clean());
+                c.generation(), c.sourceOffset(), c.clean(), c.released());
     }
 
     /**
@@ -657,6 +661,15 @@ final class LogShard implements Closeable {
      */
     @Override
     public void close() throws IOException {
+        close(false);
+    }
+
+    /**
+     * {@link #close()}; {@code released} records in the final checkpoint that this writer gave
+     * the shard up (its partition was revoked or its task stopped), so readers know that nobody
+     * keeps it current.
+     */
+    void close(boolean released) throws IOException {
         lock.writeLock().lock();
         try {
             if (closed) {
@@ -670,7 +683,7 @@ final class LogShard implements Closeable {
                 if (snapshotEnd != checkpoint.logEnd()) {
                     snapshotIndex();
                 }
-                writeCheckpoint(checkpoint.sourceOffset(), snapshotEnd == checkpoint.logEnd());
+                writeCheckpoint(checkpoint.sourceOffset(), snapshotEnd == checkpoint.logEnd(), released);
             }
             releaseQuietly();
         } finally {

@@ -40,6 +40,8 @@ final class MappedFile implements Closeable {
     private final long chunkSize;
     private final int chunkShift;
     private MappedByteBuffer[] chunks;
+    /** Per chunk, a little-endian float view of it (positions of floats are 4-byte aligned). */
+    private java.nio.FloatBuffer[] floatViews = new java.nio.FloatBuffer[0];
     private long length;
     /** Per chunk, the dirty byte range [lo, hi) relative to the chunk, or lo > hi when clean. */
     private int[] dirtyLo;
@@ -121,6 +123,11 @@ final class MappedFile implements Closeable {
             dirtyHi[i] = 0;
         }
         chunks = next;
+        java.nio.FloatBuffer[] views = Arrays.copyOf(floatViews, count);
+        for (int i = Math.min(keep, floatViews.length); i < count; i++) {
+            views[i] = next[i].duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        }
+        floatViews = views;
     }
 
     /**
@@ -320,10 +327,11 @@ final class MappedFile implements Closeable {
         int off = 0;
         int len = dst.length;
         while (len > 0) {
-            ByteBuffer buffer = chunk(position);
+            int c = (int) (position >>> chunkShift);
             int at = offset(position);
-            int n = Math.min(len, (buffer.capacity() - at) >>> 2);
-            buffer.slice(at, n << 2).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dst, off, n);
+            int n = Math.min(len, (chunks[c].capacity() - at) >>> 2);
+            // A float view per chunk, made once: a bulk get from it allocates nothing (reads are hot).
+            floatViews[c].get(at >>> 2, dst, off, n);
             position += (long) n << 2;
             off += n;
             len -= n;
@@ -418,6 +426,7 @@ final class MappedFile implements Closeable {
             unmap(chunk);
         }
         chunks = new MappedByteBuffer[0];
+        floatViews = new java.nio.FloatBuffer[0];
         channel.close();
     }
 

@@ -589,7 +589,7 @@ final class Shard implements Closeable {
         try {
             ensureOpen();
             return new ShardStats(name, path, Files.size(path), liveCount, deletedCount, slotCount, 0, index.capacity(),
-                    checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.clean());
+                    checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.clean(), false);
         } finally {
             lock.readLock().unlock();
         }
@@ -621,7 +621,7 @@ final class Shard implements Closeable {
         ShardFormat format = ShardFormat.decode(path, page, size);
         Checkpoint c = Checkpoint.newest(name, page);
         return new ShardStats(name, path, size, c.liveCount(), c.deletedCount(), c.slotCount(), 0, format.indexCapacity(),
-                c.generation(), c.sourceOffset(), c.clean());
+                c.generation(), c.sourceOffset(), c.clean(), false);
     }
 
     /**

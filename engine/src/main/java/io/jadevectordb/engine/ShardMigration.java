@@ -84,7 +84,7 @@ final class ShardMigration {
                 }
                 long end = LogCompaction.drain(channel, out, position);
                 LogCheckpoint checkpoint = new LogCheckpoint(old.checkpoint().generation() + 1, old.checkpoint().sourceOffset(),
-                        end, live, deleted, false, highWater, 0);
+                        end, live, deleted, false, highWater, 0, false);
                 LogShard.writeHeaderPage(channel, format, checkpoint);
                 channel.force(true);
             }

@@ -16,7 +16,10 @@ import java.nio.file.Path;
  * @param checkpointGeneration generation of the newest checkpoint
  * @param checkpointOffset     source offset of the newest checkpoint, -1 when none
  * @param clean                true when the file was closed cleanly (no recovery needed)
+ * @param released             true when its writer gave it up (partition revoked, or task stopped):
+ *                             no writer keeps it current, and it may be behind its partition
  */
 public record ShardStats(String name, Path path, long fileBytes, long liveCount, long deletedCount, long logBytes,
-                         long garbageBytes, long indexCapacity, long checkpointGeneration, long checkpointOffset, boolean clean) {
+                         long garbageBytes, long indexCapacity, long checkpointGeneration, long checkpointOffset, boolean clean,
+                         boolean released) {
 }

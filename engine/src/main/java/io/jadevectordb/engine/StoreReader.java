@@ -35,10 +35,27 @@ public final class StoreReader {
 
     private final Path root;
     private final StoreOptions options;
+    private final boolean currentOnly;
 
-    private StoreReader(Path root, StoreOptions options) {
+    private StoreReader(Path root, StoreOptions options, boolean currentOnly) {
         this.root = root;
         this.options = options;
+        this.currentOnly = currentOnly;
+    }
+
+    /**
+     * This reader, but {@link #get} and {@link #scan} skip shards whose writer released them
+     * ({@link ShardStats#released}: their partition was revoked, or their task stopped), which
+     * nobody keeps current: on a worker that lost a partition in a rebalance, those shards fall
+     * behind the topic. {@link #stats} and {@link #verify} still show every shard.
+     */
+    public StoreReader currentOnly() {
+        return new StoreReader(root, options, true);
+    }
+
+    /** Whether reads leave this shard out: it was released and this reader serves current shards only. */
+    private boolean leftOut(String database, Path shard) throws IOException {
+        return currentOnly && LogShard.statsOf(shardName(database, shard), shard).released();
     }
 
     /**
@@ -50,7 +67,7 @@ public final class StoreReader {
         if (!Files.isDirectory(root)) {
             throw new NoSuchFileException(root.toString(), null, "no such data directory; point to the directory the sink writes");
         }
-        return new StoreReader(root, StoreOptions.defaults());
+        return new StoreReader(root, StoreOptions.defaults(), false);
     }
 
     public Path root() {
@@ -124,7 +141,8 @@ public final class StoreReader {
                 return s;
             }
             return new ShardStats(s.name(), s.path(), s.fileBytes(), s.liveCount(), s.deletedCount(), s.logBytes(),
-                    s.garbageBytes(), h.capacity(), s.checkpointGeneration(), s.checkpointOffset(), s.clean());
+                    s.garbageBytes(), h.capacity(), s.checkpointGeneration(), s.checkpointOffset(), s.clean(),
+                    s.released());
         } catch (NoSuchFileException e) {
             return s;
         }
@@ -145,6 +163,9 @@ public final class StoreReader {
             return Optional.empty();
         }
         for (Path shard : Database.shardFiles(db.directory())) {
+            if (leftOut(database, shard)) {
+                continue;
+            }
             try (LogView snapshot = LogView.open(shardName(database, shard), shard, options)) {
                 float[] vector = snapshot.get(key);
                 if (vector != null) {
@@ -160,6 +181,9 @@ public final class StoreReader {
         long visited = 0;
         long unreadable = 0;
         for (Path shard : shardFiles(database)) {
+            if (leftOut(database, shard)) {
+                continue;
+            }
             ScanResult r = scanShard(database, shard, visitor);
             visited += r.visited();
             unreadable += r.unreadable();

@@ -299,7 +299,10 @@ public final class VectorStore implements Closeable {
         return from;
     }
 
-    /** Closes the shards of {@code source} cleanly (a partition moving elsewhere). */
+    /**
+     * Closes the shards of {@code source} cleanly (a partition moving elsewhere, or the task
+     * stopping), marking each as released: readers learn that no writer keeps it current.
+     */
     public void release(SourcePartition source) throws IOException {
         IOException failure = null;
         synchronized (this) {
@@ -309,7 +312,7 @@ public final class VectorStore implements Closeable {
                 if (handle.source.equals(source)) {
                     it.remove();
                     try {
-                        handle.shard.close();
+                        handle.shard.close(true);
                     } catch (IOException e) {
                         failure = e;
                     }
@@ -365,8 +368,11 @@ public final class VectorStore implements Closeable {
                 if (path == null || !Files.exists(path) || LogShard.checkpointOffset(key, path) >= offset) {
                     continue;
                 }
-                try (LogShard shard = LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options)) {
+                LogShard shard = LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options);
+                try {
                     shard.commit(offset);
+                } finally {
+                    shard.close(true); // the source is being given up: nobody keeps this shard current either
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("shard {}: could not move its checkpoint up to offset {} of source {} ({}); "

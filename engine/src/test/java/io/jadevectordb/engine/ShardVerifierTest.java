@@ -168,7 +168,7 @@ class ShardVerifierTest {
         LogBytes s = LogBytes.load(cleanShard());
         LogCheckpoint c = s.checkpoint();
         s.putCheckpoint(new LogCheckpoint(c.generation(), c.sourceOffset(), c.logEnd(), c.liveCount() + 1, c.deletedCount(),
-                c.clean(), c.entryHighWater(), c.garbageBytes()));
+                c.clean(), c.entryHighWater(), c.garbageBytes(), c.released()));
         s.save();
         assertThat(verify().faults()).singleElement().satisfies(f -> {
             assertThat(f.where()).isEqualTo("counts");

@@ -117,4 +117,30 @@ class StoreReaderTest {
         assertThat(root.resolve("missing")).doesNotExist();
         assertThatThrownBy(() -> StoreReader.open(root).get("../etc", "x")).isInstanceOf(InvalidMutationException.class);
     }
+
+    @Test
+    void aShardItsWriterReleasedIsMarkedAndCurrentOnlyReadersSkipIt() throws Exception {
+        // Issue 10, item 9: a partition that moved to another worker leaves a shard nobody keeps current.
+        SourcePartition p = new SourcePartition("vectors", 7);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("moved", 3);
+            store.resume(p);
+            store.apply("moved", p, List.of(Mutation.store("m", new float[] {1, 2, 3}, 0)));
+            store.commit(p, 0);
+            assertThat(StoreReader.open(root).stats("moved").shards().get(0).released()).isFalse();
+            store.release(p); // the partition was revoked
+        }
+        StoreReader reader = StoreReader.open(root);
+        assertThat(reader.stats("moved").shards().get(0).released()).isTrue();
+        assertThat(reader.get("moved", "m")).isPresent();
+        assertThat(reader.currentOnly().get("moved", "m")).isEmpty();
+        assertThat(reader.currentOnly().scan("moved", (id, v) -> { }).visited()).isZero();
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.resume(p);
+            store.apply("moved", p, List.of(Mutation.store("n", new float[] {4, 5, 6}, 1)));
+            store.commit(p, 1); // a writer owns it again
+            assertThat(reader.stats("moved").shards().get(0).released()).isFalse();
+            assertThat(reader.currentOnly().get("moved", "n")).isPresent();
+        }
+    }
 }
