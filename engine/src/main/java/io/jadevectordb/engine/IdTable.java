@@ -42,6 +42,13 @@ final class IdTable implements Closeable {
     private static final long CHUNK_MASK = (1L << CHUNK_SHIFT) - 1;
 
     private static final java.util.Random SCRATCH_IDS = new java.security.SecureRandom();
+    /** A writable memory file system for scratch files ({@code /dev/shm} on Linux), or null. */
+    private static final Path MEMORY_SCRATCH = memoryScratch();
+
+    private static Path memoryScratch() {
+        Path shm = Path.of("/dev/shm");
+        return java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm : null;
+    }
 
     private final long capacity;
     private final MappedByteBuffer[] chunks;
@@ -73,7 +80,14 @@ final class IdTable implements Closeable {
      * loading one) must never truncate each other's mapped file.
      */
     static IdTable allocate(FileIO io, Path near, long capacity) throws IOException {
-        Path scratch = near.resolveSibling(scratchPrefix(near) + Long.toHexString(SCRATCH_IDS.nextLong()));
+        String unique = Long.toHexString(SCRATCH_IDS.nextLong());
+        // A hole of a tmpfs file faults in four times faster than one of a disk file system
+        // (measured: 0.4 s against 1.5 s for 512 MB), which is most of what an index growth
+        // costs; writes to a private mapping are private memory either way. Only with the real
+        // file system: a recording seam in tests keeps every file under its own root.
+        Path scratch = io == FileIO.SYSTEM && MEMORY_SCRATCH != null
+                ? MEMORY_SCRATCH.resolve("jvdb-" + ProcessHandle.current().pid() + "-" + unique + ".scratch")
+                : near.resolveSibling(scratchPrefix(near) + unique);
         long bytes = capacity * ENTRY_SIZE;
         try (FileChannel channel = io.open(scratch, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -186,6 +200,15 @@ final class IdTable implements Closeable {
                 grown.close();
             }
         }
+    }
+
+    /** A copy of this table in fresh memory (what a background snapshot writes from). */
+    IdTable copy(FileIO io, Path near) throws IOException {
+        IdTable copy = allocate(io, near, capacity);
+        for (int i = 0; i < chunks.length; i++) {
+            copy.chunks[i].duplicate().clear().put(chunks[i].duplicate().clear());
+        }
+        return copy;
     }
 
     /** Writes every entry, in order, at {@code position} of {@code out}; returns their CRC32C. */

@@ -50,8 +50,7 @@ final class LogShard implements Closeable {
     private LogIndex index;
     /** Where the next record goes; the committed end is {@code checkpoint.logEnd()}. */
     private long appendPosition;
-    /** Log position the index snapshot on disk covers ({@link LogFormat#FIRST_RECORD} when there is none). */
-    private long snapshotEnd;
+    private final SnapshotWriter snapshots;
     private long appliedThrough;
     /** After a failed automatic compaction, the log end before which it is not tried again. */
     private long compactionRetryAt;
@@ -68,6 +67,7 @@ final class LogShard implements Closeable {
         this.options = options;
         this.io = options.fileIO();
         this.writerLock = writerLock;
+        this.snapshots = new SnapshotWriter(name, io, path, options.backgroundSnapshotEntries());
     }
 
     /**
@@ -145,7 +145,7 @@ final class LogShard implements Closeable {
         LogIndexLoader.Loaded loaded = LogIndexLoader.load(name, io, path, path, format, file, checkpoint,
                 options.expectedVectorsPerShard());
         index = loaded.index();
-        snapshotEnd = loaded.snapshotEnd();
+        snapshots.writes(format.logId(), loaded.snapshotEnd());
         appendPosition = checkpoint.logEnd();
         appliedThrough = checkpoint.sourceOffset();
         recovered = !checkpoint.clean();
@@ -153,7 +153,7 @@ final class LogShard implements Closeable {
             LOG.info("shard {}: opened after an unclean shutdown at checkpoint generation {} (source offset {}, log end {}): "
                             + "{} live, {} deleted; the index snapshot covered the log to {}, {} records after it read in {} ms",
                     name, checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.logEnd(), index.liveCount(),
-                    index.deletedCount(), snapshotEnd, loaded.recordsRead(), (System.nanoTime() - started) / 1_000_000);
+                    index.deletedCount(), loaded.snapshotEnd(), loaded.recordsRead(), (System.nanoTime() - started) / 1_000_000);
         }
         // Mark the file as open: a crash from here on is an unclean shutdown.
         writeCheckpoint(checkpoint.sourceOffset(), false);
@@ -395,8 +395,8 @@ final class LogShard implements Closeable {
             ensureWritable();
             forceLocked();
             writeCheckpoint(Math.max(sourceOffset, checkpoint.sourceOffset()), false);
-            if (appendPosition - snapshotEnd > snapshotThreshold()) {
-                snapshotIndex();
+            if (appendPosition - snapshots.coveredEnd() > snapshotThreshold()) {
+                snapshotIndex(false);
             }
         } finally {
             lock.writeLock().unlock();
@@ -462,20 +462,17 @@ final class LogShard implements Closeable {
         return Math.max(options.indexSnapshotBytes(), index.table().bytes());
     }
 
-    /** Persists the index as of the committed end; a failure costs only a longer next open. */
-    private void snapshotIndex() {
+    /**
+     * Persists the index as of the committed end ({@link SnapshotWriter}: large ones in the
+     * background unless {@code now}); a failure costs only a longer next open.
+     */
+    private void snapshotIndex(boolean now) {
         if (appendPosition != checkpoint.logEnd()) {
             // The index holds records past the commit: a snapshot claiming the commit would carry them. Next commit.
             return;
         }
-        try {
-            IndexSnapshot.write(io, path, format.logId(), index.table(), checkpoint.logEnd(), index.liveCount(),
-                    index.deletedCount(), index.entryHighWater(), index.garbageBytes());
-            snapshotEnd = checkpoint.logEnd();
-        } catch (IOException e) {
-            LOG.warn("shard {}: writing the index snapshot failed ({}); the next open reads the log from {} instead",
-                    name, e.getMessage(), snapshotEnd, e);
-        }
+        snapshots.write(format.logId(), index.table(), checkpoint.logEnd(), index.liveCount(), index.deletedCount(),
+                index.entryHighWater(), index.garbageBytes(), now);
     }
 
     /**
@@ -566,11 +563,11 @@ final class LogShard implements Closeable {
             format = compacted;
             checkpoint = next;
             appendPosition = nextAppend;
-            snapshotEnd = LogFormat.FIRST_RECORD;
+            snapshots.writes(compacted.logId(), LogFormat.FIRST_RECORD);
         } catch (IOException | RuntimeException e) {
             throw fail("reopening the compacted log failed", e);
         }
-        snapshotIndex();
+        snapshotIndex(false);
     }
 
     /** Fails the shard (closes it) after a step that cannot be undone went wrong. */
@@ -680,10 +677,11 @@ final class LogShard implements Closeable {
                 if (appendPosition != checkpoint.logEnd()) {
                     writeCheckpoint(checkpoint.sourceOffset(), false);
                 }
-                if (snapshotEnd != checkpoint.logEnd()) {
-                    snapshotIndex();
+                snapshots.awaitInFlight();
+                if (snapshots.coveredEnd() != checkpoint.logEnd()) {
+                    snapshotIndex(true);
                 }
-                writeCheckpoint(checkpoint.sourceOffset(), snapshotEnd == checkpoint.logEnd(), released);
+                writeCheckpoint(checkpoint.sourceOffset(), snapshots.coveredEnd() == checkpoint.logEnd(), released);
             }
             releaseQuietly();
         } finally {
@@ -694,6 +692,8 @@ final class LogShard implements Closeable {
     /** Releases memory, mapping and lock without forcing anything (a crash, as far as the files can tell). */
     void releaseQuietly() {
         closed = true;
+        // Before the lock goes: a background snapshot must not write into a shard another writer may own next.
+        snapshots.awaitInFlight();
         if (index != null) {
             index.close();
         }

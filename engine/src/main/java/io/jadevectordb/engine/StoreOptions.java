@@ -44,10 +44,12 @@ public final class StoreOptions {
     private final long indexSnapshotBytes;
     private final long compactionMinBytes;
     private final double compactionGarbageRatio;
+    private final long backgroundSnapshotEntries;
 
     private StoreOptions(int maxOpenShards, Duration flushInterval, boolean allowNonFinite, int maxIdBytes,
                          long mapChunkBytes, long growthBytes, Preallocator preallocator, long expectedVectorsPerShard,
-                         FileIO fileIO, long indexSnapshotBytes, long compactionMinBytes, double compactionGarbageRatio) {
+                         FileIO fileIO, long indexSnapshotBytes, long compactionMinBytes, double compactionGarbageRatio,
+                         long backgroundSnapshotEntries) {
         if (indexSnapshotBytes < 4096) {
             throw new IllegalArgumentException("indexSnapshotBytes must be >= 4096, was " + indexSnapshotBytes);
         }
@@ -59,6 +61,7 @@ public final class StoreOptions {
             throw new IllegalArgumentException("compactionGarbageRatio must be in (0, 1), was " + compactionGarbageRatio);
         }
         this.indexSnapshotBytes = indexSnapshotBytes;
+        this.backgroundSnapshotEntries = backgroundSnapshotEntries;
         this.compactionMinBytes = compactionMinBytes;
         this.compactionGarbageRatio = compactionGarbageRatio;
         if (maxOpenShards < 1) {
@@ -94,49 +97,50 @@ public final class StoreOptions {
     public static StoreOptions defaults() {
         return new StoreOptions(DEFAULT_MAX_OPEN_SHARDS, DEFAULT_FLUSH_INTERVAL, false, DEFAULT_MAX_ID_BYTES,
                 DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0, FileIO.SYSTEM,
-                DEFAULT_INDEX_SNAPSHOT_BYTES, DEFAULT_COMPACTION_MIN_BYTES, DEFAULT_COMPACTION_GARBAGE_RATIO);
+                DEFAULT_INDEX_SNAPSHOT_BYTES, DEFAULT_COMPACTION_MIN_BYTES, DEFAULT_COMPACTION_GARBAGE_RATIO,
+                SnapshotWriter.BACKGROUND_ENTRIES);
     }
 
     /** At most this many shard files are open at once; the least recently used beyond it are closed. */
     public StoreOptions withMaxOpenShards(int value) {
         return new StoreOptions(value, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** How often the background flusher forces dirty pages early; zero disables it. */
     public StoreOptions withFlushInterval(Duration value) {
         return new StoreOptions(maxOpenShards, value, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** Accept NaN and infinite components (rejected by default). */
     public StoreOptions withAllowNonFinite(boolean value) {
         return new StoreOptions(maxOpenShards, flushInterval, value, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** Longest id (UTF-8 bytes) of databases created from now on; stored per database. */
     public StoreOptions withMaxIdBytes(int value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, value,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** Size of one memory mapping; tests use small values to cross chunk boundaries. */
     public StoreOptions withMapChunkBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** How much a shard's data region grows at a time (blocks really allocated). */
     public StoreOptions withGrowthBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** How new file space is allocated; tests inject failures here. */
     public StoreOptions withPreallocator(Preallocator value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /**
@@ -147,13 +151,13 @@ public final class StoreOptions {
      */
     public StoreOptions withExpectedVectorsPerShard(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, value, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, preallocator, value, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
     StoreOptions withFileIO(FileIO io) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /**
@@ -162,7 +166,7 @@ public final class StoreOptions {
      */
     public StoreOptions withIndexSnapshotBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
-                preallocator, expectedVectorsPerShard, fileIO, value, compactionMinBytes, compactionGarbageRatio);
+                preallocator, expectedVectorsPerShard, fileIO, value, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
 
     /**
@@ -172,7 +176,7 @@ public final class StoreOptions {
      */
     public StoreOptions withCompaction(long minBytes, double garbageRatio) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
-                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, minBytes, garbageRatio);
+                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, minBytes, garbageRatio, backgroundSnapshotEntries);
     }
 
     public long indexSnapshotBytes() {
@@ -185,6 +189,16 @@ public final class StoreOptions {
 
     public double compactionGarbageRatio() {
         return compactionGarbageRatio;
+    }
+
+    /** Index tables of at least this many entries are snapshotted in the background; tests lower it to exercise that path. */
+    StoreOptions withBackgroundSnapshotEntries(long value) {
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
+                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, value);
+    }
+
+    long backgroundSnapshotEntries() {
+        return backgroundSnapshotEntries;
     }
 
     FileIO fileIO() {

@@ -44,9 +44,10 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
 
     /** Options of every recorded or checked run: no background flusher (a recording must be deterministic), tiny map chunks and growth steps. */
     static StoreOptions options(FileIO io) {
-        // Format 2: index snapshots and automatic compactions at small sizes, so commits make them (format 1 ignores both).
+        // Format 2: index snapshots (tables of 128 entries and more written in the background) and compactions at
+        // small sizes, so commits make them (format 1 ignores all three).
         return StoreOptions.defaults().withFlushInterval(Duration.ZERO).withMapChunkBytes(8192).withGrowthBytes(4096)
-                .withIndexSnapshotBytes(4096).withCompaction(8192, 0.5).withFileIO(io);
+                .withIndexSnapshotBytes(4096).withCompaction(8192, 0.5).withBackgroundSnapshotEntries(128).withFileIO(io);
     }
 
     /**

@@ -338,4 +338,28 @@ class LogShardTest {
             assertThat(shard.stats().logBytes()).isEqualTo(LogFormat.FIRST_RECORD);
         }
     }
+
+    @Test
+    void aLargeIndexIsSnapshottedInTheBackgroundAndTheNextOpenStartsFromIt() throws Exception {
+        StoreOptions background = options.withIndexSnapshotBytes(4096).withBackgroundSnapshotEntries(64);
+        try (LogShard shard = open(4, background)) {
+            for (int i = 0; i < 2000; i++) {
+                shard.apply(Mutation.store("id-" + i, Vectors.of(4, i), i), id("id-" + i));
+                if (i % 200 == 199) {
+                    shard.commit(i);
+                }
+            }
+            shard.apply(Mutation.store("late", Vectors.of(4, 1), 2000), id("late"));
+            shard.releaseQuietly(); // a crash; it waits for a snapshot in flight, as the lock is released
+        }
+        assertThat(IndexSnapshot.fileOf(file())).exists();
+        try (LogShard shard = open(4, background)) {
+            assertThat(shard.stats().liveCount()).isEqualTo(2000);
+            assertThat(shard.get(id("id-1999"))).containsExactly(Vectors.of(4, 1999));
+            assertThat(shard.get(id("late"))).isNull();
+        }
+        try (LogView view = LogView.open("db/s-0.jvdb", file(), options)) {
+            assertThat(view.snapshotEnd()).as("the snapshot covers most of the log").isGreaterThan(LogFormat.FIRST_RECORD);
+        }
+    }
 }

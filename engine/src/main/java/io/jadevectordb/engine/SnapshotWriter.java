@@ -1,0 +1,123 @@
+package io.jadevectordb.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one shard's index snapshots ({@link IndexSnapshot}), one at a time. A small table is
+ * written at once; a large one is copied in memory (a fraction of the cost of writing and
+ * forcing it) and written from the copy on a background thread, so a commit that makes a
+ * snapshot due does not stall the writer for the whole write (measured: 0.5 to 1.7 s for a
+ * 512 MB table). Writes never overlap: a new one is skipped (left to a later commit) while one
+ * is in flight, and a write that must happen now (a clean close) waits for it first.
+ *
+ * <p>The owning shard calls every method under its write lock; the background thread takes no
+ * shard lock, only this object's monitor, so waiting for it under the lock cannot deadlock.
+ */
+final class SnapshotWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
+    /** Tables of at least this many entries (32 MiB) are written in the background. */
+    static final long BACKGROUND_ENTRIES = 1L << 20;
+    private static final ExecutorService BACKGROUND = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "jvdb-index-snapshots");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final String name;
+    private final FileIO io;
+    private final Path shard;
+    private final long backgroundEntries;
+    private Future<?> inFlight;
+    /** The log the shard writes now, and what its newest snapshot on disk covers (guarded by this). */
+    private long logId;
+    private long coveredEnd = LogFormat.FIRST_RECORD;
+
+    SnapshotWriter(String name, FileIO io, Path shard, long backgroundEntries) {
+        this.name = name;
+        this.io = io;
+        this.shard = shard;
+        this.backgroundEntries = backgroundEntries;
+    }
+
+    /** The shard writes log {@code id}, whose newest snapshot covers it up to {@code end} ({@link LogFormat#FIRST_RECORD}: none). */
+    synchronized void writes(long id, long end) {
+        logId = id;
+        coveredEnd = end;
+    }
+
+    /** Where the newest snapshot of the current log ends. */
+    synchronized long coveredEnd() {
+        return coveredEnd;
+    }
+
+    /**
+     * Snapshots {@code table}, the index of log {@code id} as of its committed end {@code end}.
+     *
+     * @param now write before returning (waiting for a background write first); otherwise a
+     *            large table is written in the background, or skipped if a write is in flight
+     */
+    void write(long id, IdTable table, long end, long live, long deleted, long highWater, long garbage, boolean now) {
+        if (now) {
+            awaitInFlight();
+        } else if (inFlight != null && !inFlight.isDone()) {
+            return;
+        }
+        if (now || table.capacity() < backgroundEntries) {
+            writeFrom(id, table, end, live, deleted, highWater, garbage);
+            return;
+        }
+        IdTable copy;
+        try {
+            copy = table.copy(io, shard);
+        } catch (IOException e) {
+            LOG.warn("shard {}: cannot copy the index for its snapshot ({}); writing it at once instead", name, e.getMessage());
+            writeFrom(id, table, end, live, deleted, highWater, garbage);
+            return;
+        }
+        inFlight = BACKGROUND.submit(() -> {
+            try {
+                writeFrom(id, copy, end, live, deleted, highWater, garbage);
+            } finally {
+                copy.close();
+            }
+        });
+    }
+
+    private void writeFrom(long id, IdTable table, long end, long live, long deleted, long highWater, long garbage) {
+        try {
+            IndexSnapshot.write(io, shard, id, table, end, live, deleted, highWater, garbage);
+            synchronized (this) {
+                if (logId == id) {
+                    coveredEnd = Math.max(coveredEnd, end);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("shard {}: writing the index snapshot failed ({}); the next open reads more of the log instead",
+                    name, e.getMessage(), e);
+        }
+    }
+
+    /** Waits for a background write, so nothing writes the snapshot files of a shard that is closing or changing hands. */
+    void awaitInFlight() {
+        Future<?> pending = inFlight;
+        if (pending == null) {
+            return;
+        }
+        try {
+            pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("shard {}: background index snapshot failed", name, e.getCause());
+        }
+        inFlight = null;
+    }
+}
