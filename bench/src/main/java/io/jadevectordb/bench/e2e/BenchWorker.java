@@ -48,10 +48,16 @@ final class BenchWorker implements AutoCloseable {
                 .filter(e -> !e.contains("slf4j-simple") && !e.contains("jmh") && !e.contains("jopt-simple")
                         && !e.contains("commons-math3") && !e.contains("apicurio"))
                 .collect(Collectors.joining(File.pathSeparator));
-        List<String> jvm = List.of("-Xmx" + heap, "-Xms" + heap,
+        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx" + heap, "-Xms" + heap,
                 "-Dcom.sun.management.jmxremote.port=" + jmxPort, "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
                 "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
-                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false");
+                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false"));
+        // -Dbench.e2e.workerJvm="-XX:StartFlightRecording=filename=worker.jfr,settings=profile": profile the worker.
+        for (String option : System.getProperty("bench.e2e.workerJvm", "").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                jvm.add(option);
+            }
+        }
         LocalConnectWorker worker = LocalConnectWorker.start(dir, bootstrap, pluginPath, p, jvm, classpath);
         boolean success = false;
         try {
