@@ -35,6 +35,8 @@ final class IdTable implements Closeable {
     static final int ENTRY_SIZE = 32;
     static final int FLAG_OCCUPIED = 1;
     static final int FLAG_DELETED = 2;
+    /** In the old table of a growth in progress: the id's entry has moved to the new table. */
+    static final int FLAG_MOVED = 4;
     static final long MIN_CAPACITY = 64;
     static final double MAX_LOAD = 0.75;
     /** Entries per mapping: 2^25 entries = 1 GiB. */
@@ -166,6 +168,10 @@ final class IdTable implements Closeable {
         b.putLong(at + 16, sourceOffset);
         b.putInt(at + 24, flags);
         b.putInt(at + 28, length);
+    }
+
+    void setFlags(long entry, int flags) {
+        chunk(entry).putInt(at(entry) + 24, flags);
     }
 
     void setPosition(long entry, long position) {

@@ -21,7 +21,15 @@ final class LogIndex implements Closeable {
     /** Scratch files of grown tables are made next to this path. */
     private Path near;
     private final LogFormat format;
+    /** Marks an entry of the old table during a growth (see {@link #find}). */
+    static final long IN_OLD = 1L << 62;
+    /** Old-table slots a mutation moves during a growth: twice the rate at which inserts fill the new table. */
+    static final int SLOTS_PER_STEP = 8;
+
     private IdTable table;
+    /** While a growth is in progress: the table entries move out of, and the next slot to move. */
+    private IdTable old;
+    private long cursor;
     private MappedFile log;
     private long liveCount;
     private long deletedCount;
@@ -44,8 +52,27 @@ final class LogIndex implements Closeable {
         this.entryHighWater = entryHighWater;
     }
 
+    /**
+     * The whole table: a growth in progress is completed first (a pause proportional to what is
+     * left of it). For snapshots, scans and checks; lookups go through {@link #find}.
+     */
     IdTable table() {
+        finishGrowth();
         return table;
+    }
+
+    /** Entries of the current table (the larger one while a growth moves entries into it). */
+    long capacity() {
+        return table.capacity();
+    }
+
+    long tableBytes() {
+        return table.bytes();
+    }
+
+    /** True while a growth still has entries to move from the old table. */
+    boolean growing() {
+        return old != null;
     }
 
     void log(MappedFile file) {
@@ -77,18 +104,56 @@ final class LogIndex implements Closeable {
         return entryHighWater;
     }
 
-    /** The entry holding {@code id}, or -1. */
+    /**
+     * The entry holding {@code id}, or -1: in the current table, or (while a growth is in
+     * progress) in the old one, marked with {@link #IN_OLD}. Read its fields with this class's
+     * accessors. Reads only: safe under a read lock.
+     */
     long find(byte[] id, long hash) {
-        long mask = table.capacity() - 1;
+        long entry = probe(table, id, hash);
+        if (entry >= 0 || old == null) {
+            return entry;
+        }
+        long inOld = probe(old, id, hash);
+        return inOld < 0 ? -1 : inOld | IN_OLD;
+    }
+
+    private long probe(IdTable t, byte[] id, long hash) {
+        long mask = t.capacity() - 1;
         for (long p = hash & mask; ; p = (p + 1) & mask) {
-            long h = table.hashAt(p);
+            long h = t.hashAt(p);
             if (h == 0) {
                 return -1;
             }
-            if (h == hash && idEquals(table.positionAt(p), id)) {
+            // A moved entry of the old table still links its probe chain, but the id lives in the new table.
+            if (h == hash && (t.flagsAt(p) & IdTable.FLAG_MOVED) == 0 && idEquals(t.positionAt(p), id)) {
                 return p;
             }
         }
+    }
+
+    private IdTable tableOf(long entry) {
+        return (entry & IN_OLD) != 0 ? old : table;
+    }
+
+    private static long slotOf(long entry) {
+        return entry & ~IN_OLD;
+    }
+
+    long offsetAt(long entry) {
+        return tableOf(entry).offsetAt(slotOf(entry));
+    }
+
+    long positionAt(long entry) {
+        return tableOf(entry).positionAt(slotOf(entry));
+    }
+
+    int lengthAt(long entry) {
+        return tableOf(entry).lengthAt(slotOf(entry));
+    }
+
+    boolean deletedAt(long entry) {
+        return tableOf(entry).deletedAt(slotOf(entry));
     }
 
     private boolean idEquals(long position, byte[] id) {
@@ -99,12 +164,51 @@ final class LogIndex implements Closeable {
         return log.bytesEqual(position + LogFormat.RECORD_HEADER + log.getInt(position + 16), id);
     }
 
-    /** Grows the table when one more id would pass the load limit (memory only: records stay where they are). */
+    /**
+     * Moves a few entries of a growth in progress into the new table: a mutation calls it
+     * before it looks its id up (under the writer's lock), so a growth is spread over the next
+     * inserts instead of one pause (0.9 s at 8M -> 16M entries when done at once).
+     */
+    void step() {
+        if (old == null) {
+            return;
+        }
+        long end = Math.min(old.capacity(), cursor + SLOTS_PER_STEP);
+        for (; cursor < end; cursor++) {
+            long hash = old.hashAt(cursor);
+            int flags = old.flagsAt(cursor);
+            if (hash != 0 && (flags & IdTable.FLAG_MOVED) == 0) {
+                table.set(table.emptyEntryFor(hash), hash, old.positionAt(cursor), old.offsetAt(cursor), flags,
+                        old.lengthAt(cursor));
+                old.setFlags(cursor, flags | IdTable.FLAG_MOVED);
+            }
+        }
+        if (cursor == old.capacity()) {
+            old.close();
+            old = null;
+        }
+    }
+
+    /** Moves whatever a growth in progress has left. */
+    void finishGrowth() {
+        while (old != null) {
+            step();
+        }
+    }
+
+    /**
+     * Makes room for one more id: past the load limit the table doubles. Memory only (records
+     * stay where they are), and incremental: the new table takes inserts at once and the old
+     * one's entries move over {@link #SLOTS_PER_STEP} slots per mutation ({@link #step}). The
+     * old table is visited at twice the rate inserts can fill the new one, so a growth always
+     * ends before the next is due.
+     */
     void ensureRoomForInsert() throws IOException {
         if (liveCount + deletedCount + 1 > (long) (table.capacity() * IdTable.MAX_LOAD)) {
-            IdTable grown = table.grow(io, near, table.capacity() * 2);
-            table.close();
-            table = grown;
+            finishGrowth();
+            old = table;
+            table = IdTable.allocate(io, near, old.capacity() * 2);
+            cursor = 0;
         }
     }
 
@@ -116,7 +220,15 @@ final class LogIndex implements Closeable {
      */
     void index(long entry, long hash, byte type, long position, long sourceOffset, int length) {
         int flags = IdTable.FLAG_OCCUPIED | (type == LogFormat.TYPE_DELETE ? IdTable.FLAG_DELETED : 0);
-        if (entry < 0) {
+        if (entry >= 0 && (entry & IN_OLD) != 0) {
+            // The id has not moved yet: it moves now, with its new record, and its old entry is marked moved.
+            long slot = slotOf(entry);
+            boolean wasDeleted = old.deletedAt(slot);
+            garbageBytes += old.lengthAt(slot);
+            old.setFlags(slot, old.flagsAt(slot) | IdTable.FLAG_MOVED);
+            table.set(table.emptyEntryFor(hash), hash, position, sourceOffset, flags, length);
+            count(wasDeleted, type);
+        } else if (entry < 0) {
             table.set(table.emptyEntryFor(hash), hash, position, sourceOffset, flags, length);
             if (type == LogFormat.TYPE_DELETE) {
                 deletedCount++;
@@ -127,15 +239,20 @@ final class LogIndex implements Closeable {
             boolean wasDeleted = table.deletedAt(entry);
             garbageBytes += table.lengthAt(entry);
             table.set(entry, hash, position, sourceOffset, flags, length);
-            if (wasDeleted && type == LogFormat.TYPE_STORE) {
-                deletedCount--;
-                liveCount++;
-            } else if (!wasDeleted && type == LogFormat.TYPE_DELETE) {
-                liveCount--;
-                deletedCount++;
-            }
+            count(wasDeleted, type);
         }
         entryHighWater = Math.max(entryHighWater, sourceOffset);
+    }
+
+    /** The counts after an id that was (or was not) deleted gets a record of {@code type}. */
+    private void count(boolean wasDeleted, byte type) {
+        if (wasDeleted && type == LogFormat.TYPE_STORE) {
+            deletedCount--;
+            liveCount++;
+        } else if (!wasDeleted && type == LogFormat.TYPE_DELETE) {
+            liveCount--;
+            deletedCount++;
+        }
     }
 
     /**
@@ -170,6 +287,7 @@ final class LogIndex implements Closeable {
             byte[] id = new byte[idLength];
             System.arraycopy(recordBytes, LogFormat.RECORD_HEADER + payload, id, 0, idLength);
             long hash = ShardIndex.hash(id);
+            step();
             long entry = find(id, hash);
             if (entry < 0) {
                 ensureRoomForInsert();
@@ -206,5 +324,9 @@ final class LogIndex implements Closeable {
     @Override
     public void close() {
         table.close();
+        if (old != null) {
+            old.close();
+            old = null;
+        }
     }
 }

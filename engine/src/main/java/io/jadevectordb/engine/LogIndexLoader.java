@@ -47,6 +47,7 @@ final class LogIndexLoader {
         boolean success = false;
         try {
             long read = index.indexRange(from, checkpoint.logEnd());
+            index.finishGrowth(); // opening may take the pause; the writer's inserts spread theirs
             success = true;
             return new Loaded(index, from, read);
         } finally {

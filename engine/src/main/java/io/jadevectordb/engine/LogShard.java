@@ -279,12 +279,12 @@ final class LogShard implements Closeable {
 
     private Mutation.Outcome applyLocked(Mutation m, byte[] id) throws IOException {
         long hash = ShardIndex.hash(id);
+        index.step();
         long entry = index.find(id, hash);
-        IdTable table = index.table();
-        if (entry >= 0 && table.offsetAt(entry) >= m.sourceOffset()) {
+        if (entry >= 0 && index.offsetAt(entry) >= m.sourceOffset()) {
             return Mutation.Outcome.SKIPPED_STALE;
         }
-        boolean present = entry >= 0 && !table.deletedAt(entry);
+        boolean present = entry >= 0 && !index.deletedAt(entry);
         byte type;
         switch (m.op()) {
             case DELETE -> {
@@ -363,22 +363,23 @@ final class LogShard implements Closeable {
 
     private float[] getLocked(byte[] id) {
         long entry = index.find(id, ShardIndex.hash(id));
-        if (entry < 0 || index.table().deletedAt(entry)) {
+        if (entry < 0 || index.deletedAt(entry)) {
             return null;
         }
         float[] vector = new float[format.dimension()];
-        file.getFloats(index.table().positionAt(entry) + LogFormat.RECORD_HEADER, vector);
+        file.getFloats(index.positionAt(entry) + LogFormat.RECORD_HEADER, vector);
         return vector;
     }
 
     /** Visits every live vector (index order). */
     void scan(BiConsumer<String, float[]> visitor) {
-        lock.readLock().lock();
+        // The write lock: a scan needs the whole table, so it completes a growth in progress first.
+        lock.writeLock().lock();
         try {
             ensureOpen();
             LogView.scan(index.table(), file, format, visitor);
         } finally {
-            lock.readLock().unlock();
+            lock.writeLock().unlock();
         }
     }
 
@@ -459,7 +460,7 @@ final class LogShard implements Closeable {
      * worth of log.
      */
     private long snapshotThreshold() {
-        return Math.max(options.indexSnapshotBytes(), index.table().bytes());
+        return Math.max(options.indexSnapshotBytes(), index.tableBytes());
     }
 
     /**
@@ -467,8 +468,9 @@ final class LogShard implements Closeable {
      * background unless {@code now}); a failure costs only a longer next open.
      */
     private void snapshotIndex(boolean now) {
-        if (appendPosition != checkpoint.logEnd()) {
-            // The index holds records past the commit: a snapshot claiming the commit would carry them. Next commit.
+        if (appendPosition != checkpoint.logEnd() || (!now && index.growing())) {
+            // The index holds records past the commit (a snapshot claiming the commit would carry them), or a
+            // growth is moving entries (a snapshot would first finish it in one pause): next commit.
             return;
         }
         snapshots.write(format.logId(), index.table(), checkpoint.logEnd(), index.liveCount(), index.deletedCount(),
@@ -612,7 +614,7 @@ final class LogShard implements Closeable {
         try {
             ensureOpen();
             return new ShardStats(name, path, Files.size(path), index.liveCount(), index.deletedCount(), appendPosition,
-                    index.garbageBytes(), index.table().capacity(), checkpoint.generation(), checkpoint.sourceOffset(),
+                    index.garbageBytes(), index.capacity(), checkpoint.generation(), checkpoint.sourceOffset(),
                     checkpoint.clean(), false);
         } finally {
             lock.readLock().unlock();

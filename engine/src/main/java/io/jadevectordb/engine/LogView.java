@@ -113,11 +113,11 @@ final class LogView implements Closeable {
      */
     float[] get(byte[] id) throws CorruptShardException {
         long entry = index.find(id, ShardIndex.hash(id));
-        if (entry < 0 || index.table().deletedAt(entry)) {
+        if (entry < 0 || index.deletedAt(entry)) {
             return null;
         }
-        long position = index.table().positionAt(entry);
-        if (!recordIntact(position, index.table().lengthAt(entry))) {
+        long position = index.positionAt(entry);
+        if (!recordIntact(position, index.lengthAt(entry))) {
             throw new CorruptShardException("shard " + name + ": the record of id '" + new String(id, StandardCharsets.UTF_8)
                     + "' at position " + position + " fails its checksum; run `jvdb verify`, then restore the file or replay the source");
         }

@@ -362,4 +362,41 @@ class LogShardTest {
             assertThat(view.snapshotEnd()).as("the snapshot covers most of the log").isGreaterThan(LogFormat.FIRST_RECORD);
         }
     }
+
+    @Test
+    void aGrowthMovesEntriesOverTheNextMutationsWhileEveryIdStaysReadableAndWritable() throws Exception {
+        Model model = new Model();
+        long offset = 0;
+        try (LogShard shard = open(4)) {
+            for (; offset < 48; offset++) { // 48 ids fill a 64-entry table to its load limit
+                Mutation m = Mutation.store("id-" + offset, Vectors.of(4, offset), offset);
+                shard.apply(m, id(m.id()));
+                model.apply(m);
+            }
+            shard.apply(Mutation.store("new", Vectors.of(4, 100), offset), id("new"));
+            model.apply(Mutation.store("new", Vectors.of(4, 100), offset++));
+            assertThat(shard.index().growing()).as("the growth has started and moves entries over later mutations").isTrue();
+            for (int i = 0; i < 48; i++) {
+                assertThat(shard.get(id("id-" + i))).as("id-%d during the growth", i).containsExactly(Vectors.of(4, i));
+            }
+            // Ids still in the old table: updated, deleted, stored again, and stale replays skipped.
+            for (int i = 0; i < 48 && shard.index().growing(); i += 3) {
+                Mutation m = i % 2 == 0 ? Mutation.update("id-" + i, Vectors.of(4, 1000 + i), offset++)
+                        : Mutation.delete("id-" + i, offset++);
+                assertThat(shard.apply(m, id(m.id()))).isEqualTo(Mutation.Outcome.APPLIED);
+                model.apply(m);
+                assertThat(shard.apply(Mutation.store("id-" + i, Vectors.of(4, 9), i), id("id-" + i)))
+                        .isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            }
+            assertThat(shard.stats().liveCount()).isEqualTo(model.live().size());
+            shard.commit(offset - 1);
+            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(shard.index().growing()).as("a scan completes the growth").isFalse();
+            shard.releaseQuietly();
+        }
+        try (LogShard shard = open(4)) {
+            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(shard.stats().deletedCount()).isEqualTo(model.deleted().size()).isPositive();
+        }
+    }
 }
