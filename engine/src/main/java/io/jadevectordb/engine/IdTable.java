@@ -208,13 +208,14 @@ final class IdTable implements Closeable {
         }
     }
 
-    /** A copy of this table in fresh memory (what a background snapshot writes from). */
-    IdTable copy(FileIO io, Path near) throws IOException {
-        IdTable copy = allocate(io, near, capacity);
-        for (int i = 0; i < chunks.length; i++) {
-            copy.chunks[i].duplicate().clear().put(chunks[i].duplicate().clear());
+    /** Copies every entry into {@code target}, a table of the same capacity (what a background snapshot writes from). */
+    void copyInto(IdTable target) {
+        if (target.capacity != capacity) {
+            throw new IllegalArgumentException("copy of a table of " + capacity + " entries into one of " + target.capacity);
         }
-        return copy;
+        for (int i = 0; i < chunks.length; i++) {
+            target.chunks[i].duplicate().clear().put(chunks[i].duplicate().clear());
+        }
     }
 
     /** Writes every entry, in order, at {@code position} of {@code out}; returns their CRC32C. */

@@ -695,7 +695,7 @@ final class LogShard implements Closeable {
     void releaseQuietly() {
         closed = true;
         // Before the lock goes: a background snapshot must not write into a shard another writer may own next.
-        snapshots.awaitInFlight();
+        snapshots.close();
         if (index != null) {
             index.close();
         }

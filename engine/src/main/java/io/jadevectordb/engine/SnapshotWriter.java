@@ -36,6 +36,12 @@ final class SnapshotWriter {
     private final Path shard;
     private final long backgroundEntries;
     private Future<?> inFlight;
+    /**
+     * The memory background snapshots are copied into, kept between them: its pages are faulted
+     * in once, so a copy costs a memcpy (about 0.15 s for 512 MB) rather than fresh memory
+     * (0.5 s and more). Released when the table's capacity changes or the shard closes.
+     */
+    private IdTable spare;
     /** The log the shard writes now, and what its newest snapshot on disk covers (guarded by this). */
     private long logId;
     private long coveredEnd = LogFormat.FIRST_RECORD;
@@ -76,19 +82,18 @@ final class SnapshotWriter {
         }
         IdTable copy;
         try {
-            copy = table.copy(io, shard);
+            if (spare == null || spare.capacity() != table.capacity()) {
+                release();
+                spare = IdTable.allocate(io, shard, table.capacity());
+            }
+            table.copyInto(spare);
+            copy = spare;
         } catch (IOException e) {
             LOG.warn("shard {}: cannot copy the index for its snapshot ({}); writing it at once instead", name, e.getMessage());
             writeFrom(id, table, end, live, deleted, highWater, garbage);
             return;
         }
-        inFlight = BACKGROUND.submit(() -> {
-            try {
-                writeFrom(id, copy, end, live, deleted, highWater, garbage);
-            } finally {
-                copy.close();
-            }
-        });
+        inFlight = BACKGROUND.submit(() -> writeFrom(id, copy, end, live, deleted, highWater, garbage));
     }
 
     private void writeFrom(long id, IdTable table, long end, long live, long deleted, long highWater, long garbage) {
@@ -102,6 +107,19 @@ final class SnapshotWriter {
         } catch (IOException | RuntimeException e) {
             LOG.warn("shard {}: writing the index snapshot failed ({}); the next open reads more of the log instead",
                     name, e.getMessage(), e);
+        }
+    }
+
+    /** Waits for a background write, then frees the copy memory (the shard is closing). */
+    void close() {
+        awaitInFlight();
+        release();
+    }
+
+    private void release() {
+        if (spare != null) {
+            spare.close();
+            spare = null;
         }
     }
 
