@@ -114,6 +114,45 @@ final class LogFormat {
         return length;
     }
 
+    /**
+     * Why a whole record, read into {@code record} ({@code view} over it, little-endian), of
+     * {@code length} bytes is not a valid record of this file, or null: type, flags, payload and
+     * id lengths, total length, checksum. One check for recovery and {@code verify}.
+     */
+    String recordProblem(byte[] record, ByteBuffer view, int length, CRC32C crc) {
+        byte type = view.get(4);
+        byte flags = view.get(5);
+        if (type != LogFormat.TYPE_STORE && type != LogFormat.TYPE_DELETE) {
+            return "unknown type " + type + " (1 STORE, 2 DELETE)";
+        }
+        if (flags != 0) {
+            return "flags " + flags + " (this release writes 0)";
+        }
+        int idLength = Short.toUnsignedInt(view.getShort(6));
+        int payload = view.getInt(16);
+        int expectedPayload = type == LogFormat.TYPE_STORE ? dimension * Float.BYTES : 0;
+        if (payload != expectedPayload) {
+            return "payload length " + payload + ", a " + (type == LogFormat.TYPE_STORE ? "STORE" : "DELETE") + " of dimension "
+                    + dimension + " has " + expectedPayload;
+        }
+        if (idLength < 1 || idLength > maxIdBytes) {
+            return "id length " + idLength + " is out of range 1.." + maxIdBytes;
+        }
+        int expectedLength = LogFormat.recordLength(payload, idLength);
+        if (expectedLength != length) {
+            return "length " + length + " does not match its payload (" + payload + " bytes) and id (" + idLength
+                    + " bytes), which need " + expectedLength;
+        }
+        crc.reset();
+        crc.update(record, 0, 20);
+        crc.update(record, LogFormat.RECORD_HEADER, payload + idLength);
+        int stored = view.getInt(20);
+        if (stored != (int) crc.getValue()) {
+            return String.format("checksum mismatch (stored %08x, computed %08x)", stored, (int) crc.getValue());
+        }
+        return null;
+    }
+
     /** Encodes the header page's static part (64 bytes). */
     byte[] encodeStaticHeader() {
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);

@@ -275,7 +275,7 @@ final class LogIndex implements Closeable {
                     view = ByteBuffer.wrap(recordBytes).order(ByteOrder.LITTLE_ENDIAN);
                 }
                 log.getBytes(position, recordBytes, 0, length);
-                problem = check(view, length);
+                problem = format.recordProblem(recordBytes, view, length, crc);
             }
             if (problem != null) {
                 throw new CorruptShardException("shard " + name + ": committed record at position " + position + " (log end " + to
@@ -298,28 +298,7 @@ final class LogIndex implements Closeable {
         return records;
     }
 
-    /** Why a whole record read into {@code b} is not valid, or null. */
-    private String check(ByteBuffer b, int length) {
-        byte type = b.get(4);
-        int idLength = Short.toUnsignedInt(b.getShort(6));
-        int payload = b.getInt(16);
-        int expectedPayload = type == LogFormat.TYPE_STORE ? format.dimension() * Float.BYTES : 0;
-        if ((type != LogFormat.TYPE_STORE && type != LogFormat.TYPE_DELETE) || b.get(5) != 0) {
-            return "type " + type + ", flags " + b.get(5);
-        }
-        if (payload != expectedPayload || idLength < 1 || idLength > format.maxIdBytes()
-                || LogFormat.recordLength(payload, idLength) != length) {
-            return "payload " + payload + " bytes, id " + idLength + " bytes, length " + length;
-        }
-        crc.reset();
-        crc.update(recordBytes, 0, 20);
-        crc.update(recordBytes, LogFormat.RECORD_HEADER, payload + idLength);
-        int stored = b.getInt(20);
-        if (stored != (int) crc.getValue()) {
-            return String.format("checksum mismatch: stored %08x, computed %08x", stored, (int) crc.getValue());
-        }
-        return null;
-    }
+
 
     @Override
     public void close() {

@@ -106,37 +106,7 @@ final class LogWalk implements Closeable {
             return "length " + length + " runs past the committed log end " + checkpoint.logEnd();
         }
         log.getBytes(at, record, 0, length);
-        byte type = view.get(4);
-        byte flags = view.get(5);
-        if (type != LogFormat.TYPE_STORE && type != LogFormat.TYPE_DELETE) {
-            return "unknown type " + type + " (1 STORE, 2 DELETE)";
-        }
-        if (flags != 0) {
-            return "flags " + flags + " (this release writes 0)";
-        }
-        int idLength = Short.toUnsignedInt(view.getShort(6));
-        int payload = view.getInt(16);
-        int expectedPayload = type == LogFormat.TYPE_STORE ? format.dimension() * Float.BYTES : 0;
-        if (payload != expectedPayload) {
-            return "payload length " + payload + ", a " + (type == LogFormat.TYPE_STORE ? "STORE" : "DELETE") + " of dimension "
-                    + format.dimension() + " has " + expectedPayload;
-        }
-        if (idLength < 1 || idLength > format.maxIdBytes()) {
-            return "id length " + idLength + " is out of range 1.." + format.maxIdBytes();
-        }
-        int expectedLength = LogFormat.recordLength(payload, idLength);
-        if (expectedLength != length) {
-            return "length " + length + " does not match its payload (" + payload + " bytes) and id (" + idLength
-                    + " bytes), which need " + expectedLength;
-        }
-        crc.reset();
-        crc.update(record, 0, 20);
-        crc.update(record, LogFormat.RECORD_HEADER, payload + idLength);
-        int stored = view.getInt(20);
-        if (stored != (int) crc.getValue()) {
-            return String.format("checksum mismatch (stored %08x, computed %08x)", stored, (int) crc.getValue());
-        }
-        return null;
+        return format.recordProblem(record, view, length, crc);
     }
 
     /** Where the next record starts. */
