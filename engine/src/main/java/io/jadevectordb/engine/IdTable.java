@@ -47,6 +47,22 @@ final class IdTable implements Closeable {
     /** A writable memory file system for scratch files ({@code /dev/shm} on Linux), or null. */
     private static final Path MEMORY_SCRATCH = memoryScratch();
 
+    /**
+     * Whether the memory file system has room for the whole table twice over: a small one (a
+     * container's default 64 MiB {@code /dev/shm}) must not be where a read of a hole could
+     * need a page it does not have.
+     */
+    private static boolean memoryScratchHolds(long bytes) {
+        if (MEMORY_SCRATCH == null) {
+            return false;
+        }
+        try {
+            return java.nio.file.Files.getFileStore(MEMORY_SCRATCH).getUsableSpace() >= 2 * bytes;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static Path memoryScratch() {
         Path shm = Path.of("/dev/shm");
         return java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm : null;
@@ -87,10 +103,10 @@ final class IdTable implements Closeable {
         // (measured: 0.4 s against 1.5 s for 512 MB), which is most of what an index growth
         // costs; writes to a private mapping are private memory either way. Only with the real
         // file system: a recording seam in tests keeps every file under its own root.
-        Path scratch = io == FileIO.SYSTEM && MEMORY_SCRATCH != null
+        long bytes = capacity * ENTRY_SIZE;
+        Path scratch = io == FileIO.SYSTEM && memoryScratchHolds(bytes)
                 ? MEMORY_SCRATCH.resolve("jvdb-" + ProcessHandle.current().pid() + "-" + unique + ".scratch")
                 : near.resolveSibling(scratchPrefix(near) + unique);
-        long bytes = capacity * ENTRY_SIZE;
         try (FileChannel channel = io.open(scratch, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // One byte at the end makes the file long enough to map; the rest stays a hole.
