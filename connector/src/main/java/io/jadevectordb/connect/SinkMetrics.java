@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.function.IntSupplier;
 
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.metrics.Sensor;
@@ -34,8 +35,10 @@ final class SinkMetrics {
     private final Sensor commitLatency;
     private final Sensor forceLatency;
     private final Sensor ioRetries;
+    private final PluginMetrics pluginMetrics;
 
     private SinkMetrics(PluginMetrics metrics, IntSupplier openShards, IntSupplier pausedPartitions) {
+        this.pluginMetrics = metrics;
         if (metrics == null) {
             rejected = skipped = batches = bytes = commitLatency = forceLatency = ioRetries = null;
             return;
@@ -57,6 +60,29 @@ final class SinkMetrics {
         metrics.addMetric(metrics.metricName("paused-partitions", "partitions paused because the buffer is over "
                         + VectorSinkConfig.BUFFER_MAX_BYTES_CONFIG, new LinkedHashMap<>()),
                 (Gauge<Integer>) (config, now) -> pausedPartitions.getAsInt());
+    }
+
+    /** Registers the records left of a partition being rebuilt by replay, as gauge {@code restore-records-left}. */
+    void restoring(TopicPartition partition, java.util.function.LongSupplier recordsLeft) {
+        if (pluginMetrics == null) {
+            return;
+        }
+        pluginMetrics.addMetric(restoreMetric(partition), (Gauge<Long>) (config, now) -> recordsLeft.getAsLong());
+    }
+
+    /** The rebuild of {@code partition} ended (or it left this task): its gauge goes. */
+    void restored(TopicPartition partition) {
+        if (pluginMetrics != null) {
+            pluginMetrics.removeMetric(restoreMetric(partition));
+        }
+    }
+
+    private MetricName restoreMetric(TopicPartition partition) {
+        LinkedHashMap<String, String> tags = new LinkedHashMap<>();
+        tags.put("topic", partition.topic());
+        tags.put("partition", Integer.toString(partition.partition()));
+        return pluginMetrics.metricName("restore-records-left", "records left to the end offset of a partition this task "
+                + "rebuilds by replay (-1 until its consumer reports a lag)", tags);
     }
 
     /** Metrics registered with the worker when it supports plugin metrics, else no-ops. */

@@ -50,6 +50,7 @@ public class VectorSinkTask extends SinkTask {
     private IoFailures ioFailures;
     private SinkMetrics metrics;
     private final ResumeCheck resumeCheck = new ResumeCheck();
+    private RestoreProgress restores;
     /** Read by the metrics thread too. */
     private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -78,6 +79,8 @@ public class VectorSinkTask extends SinkTask {
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
         coordinator = new CommitCoordinator(store, buffers, applier, pipeline, ioFailures, errant, metrics);
+        restores = new RestoreProgress(RestoreProgress.consumerLag(props.getOrDefault("name", "")), System::currentTimeMillis,
+                metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
     }
 
@@ -111,6 +114,7 @@ public class VectorSinkTask extends SinkTask {
                 log.info("{}: resuming at offset {} (shard checkpoint {})", tp, last + 1, last);
             } else {
                 buffers.open(tp, -1);
+                restores.started(tp);
                 if (config.replayFromEarliest()) {
                     seeks.put(tp, 0L);
                     log.info("{}: no shard in {}: replaying from the earliest offset", tp, store.root());
@@ -129,6 +133,7 @@ public class VectorSinkTask extends SinkTask {
         for (SinkRecord record : records) {
             KafkaPosition position = KafkaPosition.of(record);
             resumeCheck.check(position, config.dataDir().toString());
+            restores.delivered(position.partition(), position.offset());
             if (!buffers.isNew(position)) {
                 continue; // redelivered after a RetriableException or a rewind: already handled
             }
@@ -154,6 +159,7 @@ public class VectorSinkTask extends SinkTask {
             }
         }
         applyWhatIsDue();
+        restores.report();
     }
 
     private boolean rejectsUpdateOfMissing(RoutedMutation routed) {
@@ -240,6 +246,7 @@ public class VectorSinkTask extends SinkTask {
         for (TopicPartition tp : partitions) {
             buffers.close(tp);
             resumeCheck.closed(tp);
+            restores.closed(tp);
             pausedForMemory.remove(tp);
             try {
                 store.release(KafkaPosition.source(tp));
