@@ -30,6 +30,8 @@ import picocli.CommandLine;
  * Connect worker as separate processes, the plugin loaded from {@code plugin.path}, the
  * connector created over REST from {@code config/}; the worker SIGKILLed at random moments
  * mid-stream and restarted; at the end the files hold exactly the state the topics describe.
+ * A second connector on the same worker, a read replica with its own consumer group and data
+ * directory, must hold the same state too (the second way to scale out, docs/operations.md).
  *
  * <p>{@code -Djvdb.deploy.records=N} (default 200,000) and {@code -Djvdb.deploy.kills=K}
  * (default 5) make a longer soak.
@@ -53,6 +55,13 @@ class DeploymentTest {
             pipeline.startRegistry(null, log);
             pipeline.createTopics(3, log);
             pipeline.startConnect(2, log);
+            // A read replica (docs/operations.md, "Scaling out"): a second connector, so its own consumer group,
+            // with its own data directory, materialises the whole topic as well, through the same kills.
+            Path replicaDir = work.resolve("replica-data");
+            Map<String, String> replica = pipeline.connectorConfig(1);
+            replica.put("data.dir", replicaDir.toString());
+            pipeline.worker().putConnector(REPLICA, replica);
+            pipeline.worker().awaitRunning(REPLICA, Duration.ofSeconds(90));
 
             MutationWorkload workload = new MutationWorkload(pipeline.schema(), databases, 20_000, seed);
             // Stream at a steady pace so the kills land mid-stream, in any phase of a batch or commit.
@@ -84,40 +93,70 @@ class DeploymentTest {
                 Thread.sleep(random.nextInt(1500));
                 pipeline.worker().restart();
                 pipeline.worker().awaitRunning(LocalPipeline.CONNECTOR, Duration.ofSeconds(120));
+                pipeline.worker().awaitRunning(REPLICA, Duration.ofSeconds(120));
             }
             producing.get(10, TimeUnit.MINUTES);
             pipeline.awaitCaughtUp(Duration.ofMinutes(5));
+            Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
+                    pipeline.schema());
+            awaitLive(replicaDir, expected, Duration.ofMinutes(5));
             pipeline.worker().stop();
             assertThat(pipeline.worker().starts()).isEqualTo(KILLS + 1);
             log.printf("seed %d: killed the worker %d times, with %s records not yet committed at each kill%n", seed, KILLS,
                     killedAtLag);
 
-            Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
-                    pipeline.schema());
-            // Verified the way an operator would: jvdb's read-only reader and its verify command.
-            StoreReader reader = StoreReader.open(pipeline.dataDir());
-            assertThat(reader.databaseNames()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(databases.keySet());
-            StringWriter verifyOutput = new StringWriter();
-            CommandLine jvdb = Jvdb.commandLine(new Jvdb(false));
-            jvdb.setOut(new PrintWriter(verifyOutput, true));
-            jvdb.setErr(new PrintWriter(verifyOutput, true));
-            assertThat(jvdb.execute("--data-dir", pipeline.dataDir().toString(), "verify")).as("jvdb verify: %s", verifyOutput)
-                    .isZero();
-            for (String name : databases.keySet()) {
-                assertThat(reader.dimension(name)).isEqualTo(databases.get(name));
-                Map<String, float[]> actual = new HashMap<>();
-                StoreReader.ScanResult scanned = reader.scan(name, actual::put);
-                assertThat(scanned.unreadable()).isZero();
-                Map<String, float[]> want = expected.get(name);
-                assertThat(want).as("the workload leaves live ids in %s", name).isNotEmpty();
-                assertThat(new TreeMap<>(actual).keySet()).as("ids of %s (seed %d): none lost, none resurrected", name, seed)
-                        .isEqualTo(new TreeMap<>(want).keySet());
-                for (Map.Entry<String, float[]> e : want.entrySet()) {
-                    assertThat(actual.get(e.getKey())).as("%s/%s bit-exact (seed %d)", name, e.getKey(), seed)
-                            .containsExactly(e.getValue());
+            checkStore(pipeline.dataDir(), databases, expected, seed);
+            checkStore(replicaDir, databases, expected, seed);
+        }
+    }
+
+    private static final String REPLICA = "jadevectordb-replica";
+
+    /** Waits until every database of the replica holds as many live ids as the topics say (its commits lag the main connector's). */
+    private static void awaitLive(Path dir, Map<String, Map<String, float[]>> expected, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean done = Files.isDirectory(dir);
+            if (done) {
+                StoreReader reader = StoreReader.open(dir);
+                for (Map.Entry<String, Map<String, float[]>> db : expected.entrySet()) {
+                    done &= reader.databaseNames().contains(db.getKey())
+                            && reader.stats(db.getKey()).liveCount() == db.getValue().size();
                 }
-                assertThat(reader.stats(name).liveCount()).isEqualTo(want.size());
             }
+            if (done || System.nanoTime() > deadline) {
+                return; // the check that follows says what is missing
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Checks a data directory the way an operator would: jvdb's read-only reader and its verify command. */
+    private static void checkStore(Path dataDir, Map<String, Integer> databases, Map<String, Map<String, float[]>> expected,
+                                   long seed) throws Exception {
+        StoreReader reader = StoreReader.open(dataDir);
+        assertThat(reader.databaseNames()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(databases.keySet());
+        StringWriter verifyOutput = new StringWriter();
+        CommandLine jvdb = Jvdb.commandLine(new Jvdb(false));
+        jvdb.setOut(new PrintWriter(verifyOutput, true));
+        jvdb.setErr(new PrintWriter(verifyOutput, true));
+        assertThat(jvdb.execute("--data-dir", dataDir.toString(), "verify")).as("jvdb verify of %s: %s", dataDir, verifyOutput)
+                .isZero();
+        for (String name : databases.keySet()) {
+            assertThat(reader.dimension(name)).isEqualTo(databases.get(name));
+            Map<String, float[]> actual = new HashMap<>();
+            StoreReader.ScanResult scanned = reader.scan(name, actual::put);
+            assertThat(scanned.unreadable()).isZero();
+            Map<String, float[]> want = expected.get(name);
+            assertThat(want).as("the workload leaves live ids in %s", name).isNotEmpty();
+            assertThat(new TreeMap<>(actual).keySet()).as("ids of %s in %s (seed %d): none lost, none resurrected", name, dataDir,
+                    seed)
+                    .isEqualTo(new TreeMap<>(want).keySet());
+            for (Map.Entry<String, float[]> e : want.entrySet()) {
+                assertThat(actual.get(e.getKey())).as("%s/%s bit-exact (seed %d)", name, e.getKey(), seed)
+                        .containsExactly(e.getValue());
+            }
+            assertThat(reader.stats(name).liveCount()).isEqualTo(want.size());
         }
     }
 }
