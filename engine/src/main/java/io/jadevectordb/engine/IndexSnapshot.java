@@ -50,7 +50,7 @@ record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long delete
     static final int MAGIC = 0x4A56_4958; // "JVIX"
     static final short VERSION = 1;
     static final int HEADER_SIZE = 4096;
-    private static final int HEADER_CRC_OFFSET = 124;
+    static final int HEADER_CRC_OFFSET = 124;
 
     /** The snapshot file of a shard file. */
     static Path fileOf(Path shard) {
@@ -116,44 +116,38 @@ record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long delete
             mode = FileChannel.MapMode.READ_ONLY;
         }
         try (FileChannel c = channel) {
-            long size = c.size();
-            ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-            while (header.hasRemaining() && c.read(header, header.position()) > 0) {
-                // keep reading
-            }
-            String problem = problem(header, size, logId, logEnd);
+            IndexSnapshotHeader header = IndexSnapshotHeader.read(c);
+            String problem = problem(header, logId, logEnd);
             if (problem != null) {
                 LOG.warn("shard {}: ignoring index snapshot {}: {}; reading the whole log instead", name, file, problem);
                 return null;
             }
-            IdTable table = IdTable.map(c, HEADER_SIZE, header.getLong(24), mode);
-            return new IndexSnapshot(table, header.getLong(16), header.getLong(32), header.getLong(40), header.getLong(48),
-                    header.getLong(56));
+            IdTable table = IdTable.map(c, HEADER_SIZE, header.capacity(), mode);
+            return new IndexSnapshot(table, header.coveredEnd(), header.liveCount(), header.deletedCount(),
+                    header.entryHighWater(), header.garbageBytes());
         }
     }
 
-    /** Why a snapshot header cannot be used for log {@code logId} ending at {@code logEnd}, or null. */
-    private static String problem(ByteBuffer header, long size, long logId, long logEnd) {
-        if (header.position() < HEADER_SIZE) {
-            return "truncated header (" + size + " bytes)";
+    /** Why a snapshot cannot be used for log {@code logId} ending at {@code logEnd}, or null. */
+    private static String problem(IndexSnapshotHeader header, long logId, long logEnd) {
+        if (!header.complete()) {
+            return "truncated header (" + header.size() + " bytes)";
         }
-        if (Integer.reverseBytes(header.getInt(0)) != MAGIC || header.getShort(4) != VERSION) {
+        if (!header.recognised()) {
             return "not a version " + VERSION + " index snapshot";
         }
-        if (header.getInt(HEADER_CRC_OFFSET) != ShardFormat.crc(header.array(), 0, HEADER_CRC_OFFSET)) {
+        if (!header.crcValid()) {
             return "header checksum mismatch";
         }
-        long capacity = header.getLong(24);
-        if (Long.bitCount(capacity) != 1 || capacity < IdTable.MIN_CAPACITY || size < HEADER_SIZE + capacity * IdTable.ENTRY_SIZE) {
-            return "capacity " + capacity + " does not fit the file's " + size + " bytes";
+        if (!header.capacityFits()) {
+            return "capacity " + header.capacity() + " does not fit the file's " + header.size() + " bytes";
         }
-        if (header.getLong(8) != logId) {
-            return "it indexes another incarnation of the log (log id " + Long.toHexString(header.getLong(8)) + ", the file has "
+        if (header.logId() != logId) {
+            return "it indexes another incarnation of the log (log id " + Long.toHexString(header.logId()) + ", the file has "
                     + Long.toHexString(logId) + "; compaction or migration replaced the file)";
         }
-        long coveredEnd = header.getLong(16);
-        if (coveredEnd < LogFormat.FIRST_RECORD || coveredEnd > logEnd) {
-            return "it covers the log up to " + coveredEnd + ", beyond the committed end " + logEnd;
+        if (header.coveredEnd() < LogFormat.FIRST_RECORD || header.coveredEnd() > logEnd) {
+            return "it covers the log up to " + header.coveredEnd() + ", beyond the committed end " + logEnd;
         }
         return null;
     }

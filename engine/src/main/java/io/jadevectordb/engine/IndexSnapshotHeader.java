@@ -7,8 +7,8 @@ import java.nio.channels.FileChannel;
 
 /**
  * The header of an index snapshot file ({@code <shard>.index}, layout in {@link IndexSnapshot}),
- * decoded field by field for tools, which report each inconsistency on its own instead of just
- * ignoring the snapshot as opening does.
+ * decoded field by field: opening uses it to decide whether to trust the snapshot, tools to
+ * report each inconsistency on its own.
  *
  * @param size       bytes in the file
  * @param complete   whether the file holds a whole header page
@@ -18,8 +18,6 @@ import java.nio.channels.FileChannel;
 record IndexSnapshotHeader(long size, boolean complete, boolean recognised, boolean crcValid, long logId, long coveredEnd,
                            long capacity, long liveCount, long deletedCount, long entryHighWater, long garbageBytes,
                            int tableCrc) {
-
-    private static final int HEADER_CRC_OFFSET = 124;
 
     /** Reads the header page of an open snapshot file. */
     static IndexSnapshotHeader read(FileChannel channel) throws IOException {
@@ -31,7 +29,7 @@ record IndexSnapshotHeader(long size, boolean complete, boolean recognised, bool
         boolean complete = !b.hasRemaining();
         boolean recognised = complete && Integer.reverseBytes(b.getInt(0)) == IndexSnapshot.MAGIC
                 && b.getShort(4) == IndexSnapshot.VERSION;
-        boolean crcValid = complete && b.getInt(HEADER_CRC_OFFSET) == ShardFormat.crc(b.array(), 0, HEADER_CRC_OFFSET);
+        boolean crcValid = complete && b.getInt(IndexSnapshot.HEADER_CRC_OFFSET) == ShardFormat.crc(b.array(), 0, IndexSnapshot.HEADER_CRC_OFFSET);
         return new IndexSnapshotHeader(size, complete, recognised, crcValid, b.getLong(8), b.getLong(16), b.getLong(24),
                 b.getLong(32), b.getLong(40), b.getLong(48), b.getLong(56), b.getInt(64));
     }
