@@ -37,12 +37,18 @@ class ShardCrashTest {
     @Test
     void v2IsExactlyItsLastCommitAfterEveryCrashAndReplayGivesTheSameOutcomes() throws Exception {
         CrashHarness harness = new CrashHarness(v2, dir, seed());
-        CrashHarness.Findings findings = harness.runRandom(IMAGES);
-        System.out.println("ShardCrashTest v2, seed " + harness.seed() + ": " + findings);
+        CrashHarness.Findings findings = runRandom(harness, "v2");
         assertThat(findings.exact).as("%s, seed %d", findings, harness.seed()).isEmpty();
+    }
+
+    /** Runs the random workloads, checks what every version must pass (the basic checks, enough images, second crashes). */
+    private static CrashHarness.Findings runRandom(CrashHarness harness, String version) throws Exception {
+        CrashHarness.Findings findings = harness.runRandom(IMAGES);
+        System.out.println("ShardCrashTest " + version + ", seed " + harness.seed() + ": " + findings);
         assertThat(findings.basic).as("%s, seed %d", findings, harness.seed()).isEmpty();
         assertThat(findings.images).isGreaterThanOrEqualTo(IMAGES);
         assertThat(findings.secondCrashImages).as("two crashes in a row, seed %d", harness.seed()).isPositive();
+        return findings;
     }
 
     @Test
@@ -78,12 +84,9 @@ class ShardCrashTest {
     @Test
     void v1OpensEveryImageAtAnAllowedCheckpointAndConvergesOnReplay() throws Exception {
         CrashHarness harness = new CrashHarness(v1, dir, seed());
-        CrashHarness.Findings findings = harness.runRandom(IMAGES);
-        System.out.println("ShardCrashTest, seed " + harness.seed() + ": " + findings + "\nexact findings (known v1 defects), first "
-                + findings.exact.size() + ":\n" + String.join("\n", findings.exact));
-        assertThat(findings.basic).as("%s, seed %d", findings, harness.seed()).isEmpty();
-        assertThat(findings.images).isGreaterThanOrEqualTo(IMAGES);
-        assertThat(findings.secondCrashImages).as("two crashes in a row, seed %d", harness.seed()).isPositive();
+        CrashHarness.Findings findings = runRandom(harness, "v1");
+        System.out.println("exact findings (known v1 defects), first " + findings.exact.size() + ":\n"
+                + String.join("\n", findings.exact));
     }
 
     @Test
