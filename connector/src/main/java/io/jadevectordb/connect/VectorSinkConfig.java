@@ -75,10 +75,10 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public static final String SHARD_EXPECTED_VECTORS_CONFIG = "shard.expected.vectors";
     public static final String SHARD_EXPECTED_VECTORS_DOC = "Vectors one shard (one database fed by one topic partition) "
-            + "is expected to hold. New shards get an index that size from the start, so a bulk load never grows it: "
-            + "growth rewrites the shard file, vectors included, which stalls the task for seconds once a shard holds "
-            + "gigabytes. Costs 32 to 64 bytes of disk per expected vector in every new shard; existing shards are "
-            + "unchanged. 0 starts small and grows the index fourfold as needed.";
+            + "is expected to hold. A shard opened without an index snapshot starts with an in-memory index that size, "
+            + "which saves the index growths of a bulk load. Growth is memory only and spread over the following writes "
+            + "(records never move), so this is a small optimisation; it costs 32 to 64 bytes of memory per expected "
+            + "vector. 0 starts small and doubles the index as needed.";
     public static final long SHARD_EXPECTED_VECTORS_DEFAULT = 0;
 
     public static final String DATABASE_ROUTING_CONFIG = "database.routing";
