@@ -193,6 +193,58 @@ public final class VectorStore implements Closeable {
     }
 
     /**
+     * Deletes the local state of {@code source}: its shard in every database (log, index
+     * snapshots, temporaries) and each database's record that the source fed it, so that a
+     * following {@link #checkpoint} finds no local state. The Kafka sink does this when an
+     * operator resets the partition's offsets. Safe to repeat after a crash part-way: what is
+     * left is deleted the next time. Refuses while another writer holds one of the shards.
+     */
+    public void dropSource(SourcePartition source) throws IOException {
+        synchronized (this) {
+            ensureOpen();
+            awaitUnpinned(h -> h.source.equals(source), "source " + source);
+            for (Iterator<Handle> it = open.values().iterator(); it.hasNext(); ) {
+                Handle handle = it.next();
+                if (handle.source.equals(source)) {
+                    it.remove();
+                    handle.shard.close();
+                }
+            }
+            evicted.remove(source);
+            resumed.remove(source);
+            committed.remove(source);
+            failedSources.remove(source);
+            String shardName = source.shardFileName();
+            for (String name : databaseNames()) {
+                Path dir = root.resolve(name);
+                Path shard = dir.resolve(shardName);
+                Path lockFile = ShardFiles.lockFile(shard);
+                List<Path> files = new ArrayList<>();
+                try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, p -> p.getFileName().toString()
+                        .startsWith(shardName) && !p.equals(lockFile))) {
+                    stream.forEach(files::add);
+                }
+                boolean dropped = false;
+                if (!files.isEmpty()) {
+                    try (ShardWriterLock lock = ShardWriterLock.acquire(shard)) {
+                        for (Path file : files) {
+                            dropped |= options.fileIO().deleteIfExists(file);
+                        }
+                    }
+                }
+                dropped |= options.fileIO().deleteIfExists(dir.resolve(Database.SOURCES_DIR).resolve(source.toString()));
+                if (dropped) {
+                    ShardFiles.fsyncDirectory(options.fileIO(), dir);
+                    if (Files.isDirectory(dir.resolve(Database.SOURCES_DIR))) {
+                        ShardFiles.fsyncDirectory(options.fileIO(), dir.resolve(Database.SOURCES_DIR));
+                    }
+                    LOG.info("database {}: dropped the local state of source {} ({})", name, source, shard);
+                }
+            }
+        }
+    }
+
+    /**
      * Applies a batch, in order, to the shard of {@code database} fed by {@code source}. Each
      * mutation is validated just before it is applied; an invalid one throws
      * {@link InvalidMutationException} with those before it applied.

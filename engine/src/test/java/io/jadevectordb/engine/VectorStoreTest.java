@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -373,6 +374,54 @@ class VectorStoreTest {
             store.commit(p, 7);
             store.release(p);
             assertThat(LogShard.readCheckpoint("c", root.resolve("c/vectors-0.jvdb")).sourceOffset()).isZero();
+        }
+    }
+
+    @Test
+    void droppingASourceDeletesItsShardsInEveryDatabaseAndLeavesOtherSourcesAlone() throws Exception {
+        SourcePartition dropped = new SourcePartition("vectors", 1);
+        SourcePartition kept = new SourcePartition("vectors", 10); // its file name starts like the dropped one's
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.apply("a", dropped, List.of(Mutation.store("x", new float[] {1, 2}, 4)));
+            store.apply("b", dropped, List.of(Mutation.store("y", new float[] {3, 4}, 5)));
+            store.apply("a", kept, List.of(Mutation.store("z", new float[] {5, 6}, 9)));
+            store.commit(dropped, 5);
+            store.commit(kept, 9);
+
+            store.dropSource(dropped);
+
+            assertThat(store.checkpoint(dropped)).isEqualTo(OptionalLong.empty());
+            assertThat(store.database("a").orElseThrow().get("x")).isEmpty();
+            assertThat(store.database("b").orElseThrow().get("y")).isEmpty();
+            assertThat(store.database("a").orElseThrow().get("z")).isPresent();
+            assertThat(store.checkpoint(kept)).isEqualTo(OptionalLong.of(9));
+        }
+        try (Stream<Path> left = Files.walk(root)) {
+            assertThat(left.map(p -> root.relativize(p).toString()))
+                    .as("no file of the dropped source is left but its lock file")
+                    .filteredOn(name -> name.contains("vectors-1.") || name.endsWith("sources/vectors-1"))
+                    .allMatch(name -> name.endsWith(".lock"));
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(dropped)).as("after a restart too").isEqualTo(OptionalLong.empty());
+            store.apply("a", dropped, List.of(Mutation.store("x2", new float[] {7, 8}, 0)));
+            store.commit(dropped, 0);
+            assertThat(store.checkpoint(dropped)).as("the source starts again from nothing").isEqualTo(OptionalLong.of(0));
+        }
+    }
+
+    @Test
+    void droppingASourceIsRefusedWhileAnotherWriterHoldsItsShard() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        try (VectorStore writer = VectorStore.open(root, options); VectorStore other = VectorStore.open(root, options)) {
+            writer.createDatabase("a", 2);
+            writer.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            writer.commit(source, 0);
+            assertThatThrownBy(() -> other.dropSource(source)).isInstanceOf(ShardLockedException.class)
+                    .hasMessageContaining("vectors-0.jvdb");
+            assertThat(writer.database("a").orElseThrow().get("x")).isPresent();
         }
     }
 }
