@@ -1,92 +1,74 @@
 package io.jadevectordb.connect;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
+import java.lang.management.ManagementFactory;
 import java.util.Map;
-import java.util.OptionalLong;
+
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
-
 /**
- * Decides whether an offset reset through the REST API (KIP-875) would be honoured, and refuses
- * it with the reason and the fix when it would not. A task resumes a partition after its shards'
- * checkpoint when it has local state, and from the earliest offset when it has none and
- * {@code replay.from.earliest=true}; a reset the task would ignore is never accepted.
- *
- * <p>Checked against {@code data.dir} on the worker that handles the request: shards are local,
- * so run it where the tasks run (one worker, or every worker's disk kept in step).
+ * Decides whether an offset reset through the REST API (KIP-875) can be carried out, and
+ * refuses it with the reason and the fix when it cannot. A reset is carried out through the
+ * {@link OffsetResetJournal} in {@code data.dir} of the worker that handles the request, so it
+ * works only where that worker sees the tasks' {@code data.dir} ({@code offsets.reset}).
  */
 final class OffsetResetGuard {
+
+    /** The distributed herder registers this group; a standalone worker does not. */
+    private static final String DISTRIBUTED_WORKER_MBEANS = "kafka.connect:type=connect-worker-rebalance-metrics,*";
+    /** Every Connect worker (with its default JMX reporter) registers this group. */
+    private static final String WORKER_MBEANS = "kafka.connect:type=connect-worker-metrics,*";
 
     private OffsetResetGuard() {
     }
 
-    /** @throws ConnectException naming the partition, the reason and the fix, when a reset would be ignored */
+    /**
+     * @throws ConnectException naming the partitions, the reason and the fix, when the reset
+     *                          would not reach the tasks' local state
+     */
     static void check(VectorSinkConfig config, Map<TopicPartition, Long> offsets) {
-        Path dataDir = config.dataDir();
-        if (!Files.isDirectory(dataDir)) {
-            checkWithoutLocalState(config, offsets);
-            return;
-        }
-        try (VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
-            for (Map.Entry<TopicPartition, Long> entry : offsets.entrySet()) {
-                TopicPartition tp = entry.getKey();
-                OptionalLong checkpoint = store.checkpoint(KafkaPosition.source(tp));
-                if (checkpoint.isPresent() && checkpoint.getAsLong() < 0) {
-                    // No checkpoint to resume after (a shard moved aside that its database remembers,
-                    // or one never committed): the task replays from offset 0 whatever the consumer offset.
-                    checkReplayedFromStart(tp, entry.getValue());
-                } else if (checkpoint.isPresent()) {
-                    throw new ConnectException("JadeVectorDB sink: refusing to " + describe(entry.getValue()) + " of " + tp
-                            + ": the partition has local state in " + dataDir + " (shard checkpoint "
-                            + checkpoint.getAsLong() + "), and a task resumes after its shards' checkpoint, not at the "
-                            + "consumer offset, so the reset would be ignored. To replay the partition: keep the "
-                            + "connector stopped, move its shard files (" + dataDir + "/*/"
-                            + KafkaPosition.source(tp).shardFileName() + "*) aside, then reset (DELETE replays from the "
-                            + "earliest offset; PATCH to an offset needs " + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG
-                            + "=false) and resume");
-                }
-            }
-        } catch (IOException e) {
-            throw new ConnectException("JadeVectorDB sink: refusing the offset reset: cannot read the shard checkpoints in "
-                    + dataDir + " (" + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage(), e);
-        }
-        checkWithoutLocalState(config, offsets);
-    }
-
-    private static void checkWithoutLocalState(VectorSinkConfig config, Map<TopicPartition, Long> offsets) {
-        if (!config.replayFromEarliest()) {
-            return; // a partition without local state resumes from the committed offset: the reset holds
-        }
-        offsets.forEach((tp, offset) -> {
-            if (offset != null && offset > 0) {
-                throw new ConnectException("JadeVectorDB sink: refusing to " + describe(offset) + " of " + tp + ": with "
-                        + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG + "=true a partition without local state is "
-                        + "replayed from its earliest offset, so the reset would be ignored. Set "
-                        + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG + "=false to start at a chosen offset, or reset "
-                        + "with DELETE /connectors/<name>/offsets to replay from the earliest");
-            }
-        });
-    }
-
-    private static void checkReplayedFromStart(TopicPartition tp, Long offset) {
-        if (offset != null && offset > 0) {
-            throw new ConnectException("JadeVectorDB sink: refusing to " + describe(offset) + " of " + tp + ": the "
-                    + "partition has no checkpoint to resume after (a database records that it fed it but its shard is "
-                    + "gone, or its shard was never committed), so the task replays the partition from offset 0 and the "
-                    + "reset would be ignored. Reset with DELETE /connectors/<name>/offsets, or remove the databases it "
-                    + "fed (jvdb drop) to start at a chosen offset with " + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG
-                    + "=false");
+        String refusal = switch (config.offsetsReset()) {
+            case LOCAL -> null;
+            case REFUSE -> VectorSinkConfig.OFFSETS_RESET_CONFIG + "=refuse";
+            case AUTO -> refusalInThisWorker();
+        };
+        if (refusal != null) {
+            throw new ConnectException("JadeVectorDB sink: refusing the offset reset of " + offsets.keySet() + ": "
+                    + refusal + ". A task resumes a partition after its shards' checkpoint in " + VectorSinkConfig.DATA_DIR_CONFIG
+                    + ", so a reset must reach the worker that holds the shards. Either set "
+                    + VectorSinkConfig.OFFSETS_RESET_CONFIG + "=local when the worker that handles REST requests sees the "
+                    + "tasks' " + VectorSinkConfig.DATA_DIR_CONFIG + " (" + config.dataDir() + "): a single worker, or "
+                    + "storage every worker shares; or reset by hand: keep the connector stopped, on each worker move the "
+                    + "partition's shard files (" + config.dataDir() + "/*/<topic>-<partition>.jvdb*) and markers ("
+                    + config.dataDir() + "/*/sources/<topic>-<partition>) aside, then resume (the partition is replayed "
+                    + "from its earliest offset with " + VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG
+                    + "=true, else from the committed offset)");
         }
     }
 
-    private static String describe(Long offset) {
-        return offset == null ? "remove the committed offset" : "set the offset to " + offset;
+    /** Why {@code auto} refuses here, or null when this is a standalone worker. */
+    private static String refusalInThisWorker() {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        if (!server.queryNames(objectName(DISTRIBUTED_WORKER_MBEANS), null).isEmpty()) {
+            return "this is a distributed Connect worker (" + VectorSinkConfig.OFFSETS_RESET_CONFIG + "=auto), whose "
+                    + VectorSinkConfig.DATA_DIR_CONFIG + " need not be the one holding the partitions' shards";
+        }
+        if (server.queryNames(objectName(WORKER_MBEANS), null).isEmpty()) {
+            return "cannot tell whether this Connect worker is standalone (" + VectorSinkConfig.OFFSETS_RESET_CONFIG
+                    + "=auto found no Connect worker metrics over JMX; is the JmxReporter removed from metric.reporters?)";
+        }
+        return null;
+    }
+
+    private static ObjectName objectName(String pattern) {
+        try {
+            return new ObjectName(pattern);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalStateException(pattern, e);
+        }
     }
 }

@@ -47,9 +47,10 @@ final class ResumeCheck {
                 + " (offset " + (checkpoint + 1) + ") but its first record is at offset " + position.offset()
                 + ": the topic's offsets started again below what the shards hold (the topic was deleted and "
                 + "recreated, or its log was replaced). Records up to offset " + checkpoint + " would be skipped as "
-                + "already applied, so the task stops. To rebuild from the new topic: stop the connector, move the "
-                + "partition's shard files (" + dataDir + "/*/" + KafkaPosition.source(tp).shardFileName()
-                + "*) aside, and resume it: the partition is replayed from its earliest offset. If the old data "
+                + "already applied, so the task stops. To rebuild from the new topic: stop the connector and reset the "
+                + "partition's offsets (DELETE /connectors/NAME/offsets, where " + VectorSinkConfig.OFFSETS_RESET_CONFIG
+                + " accepts it), or move the partition's shard files (" + dataDir + "/*/" + KafkaPosition.source(tp).shardFileName()
+                + "*) aside; then resume it: the partition is replayed from its earliest offset. If the old data "
                 + "should stay instead, point " + VectorSinkConfig.DATA_DIR_CONFIG + " or the topic elsewhere");
     }
 }

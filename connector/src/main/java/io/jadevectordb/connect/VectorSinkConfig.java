@@ -46,6 +46,9 @@ public final class VectorSinkConfig extends AbstractConfig {
     /** Values of {@link #TOMBSTONE_BEHAVIOR_CONFIG}. */
     public enum TombstoneBehavior { DELETE, IGNORE, FAIL }
 
+    /** Values of {@link #OFFSETS_RESET_CONFIG}. */
+    public enum OffsetsReset { AUTO, LOCAL, REFUSE }
+
     public static final String GROUP_STORAGE = "Storage";
     public static final String GROUP_ROUTING = "Routing";
     public static final String GROUP_RECORD = "Record format";
@@ -178,6 +181,16 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "everything). When false, such a partition resumes from the consumer group's committed offset.";
     public static final boolean REPLAY_FROM_EARLIEST_DEFAULT = true;
 
+    public static final String OFFSETS_RESET_CONFIG = "offsets.reset";
+    public static final String OFFSETS_RESET_DOC = "What an offset reset through Connect's REST API (PATCH or DELETE "
+            + "/connectors/NAME/offsets on a stopped connector, KIP-875) does. An accepted reset of a partition is "
+            + "recorded in data.dir of the worker that handles the request; when a task next opens the partition it "
+            + "drops the partition's local state (its shard in every database) and replays it from the given offset "
+            + "(DELETE: from the earliest). 'local': accept, for a worker that sees the tasks' data.dir (a standalone "
+            + "worker, a single distributed worker, or storage every worker shares). 'refuse': refuse every reset, "
+            + "naming the steps to reset by hand. 'auto': 'local' in a standalone worker, 'refuse' in a distributed one.";
+    public static final String OFFSETS_RESET_DEFAULT = "auto";
+
     public static final String IO_RETRY_BACKOFF_MS_CONFIG = "io.retry.backoff.ms";
     public static final String IO_RETRY_BACKOFF_MS_DOC = "Wait before retrying after a retriable I/O problem (a shard "
             + "locked by another writer, a full disk).";
@@ -262,6 +275,8 @@ public final class VectorSinkConfig extends AbstractConfig {
         order = 0;
         def.define(REPLAY_FROM_EARLIEST_CONFIG, Type.BOOLEAN, REPLAY_FROM_EARLIEST_DEFAULT, null,
                 Importance.MEDIUM, REPLAY_FROM_EARLIEST_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "Replay from earliest");
+        def.define(OFFSETS_RESET_CONFIG, Type.STRING, OFFSETS_RESET_DEFAULT, choice(OffsetsReset.values()),
+                Importance.LOW, OFFSETS_RESET_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "Offset resets");
         def.define(IO_RETRY_BACKOFF_MS_CONFIG, Type.LONG, IO_RETRY_BACKOFF_MS_DEFAULT, Range.atLeast(0),
                 Importance.LOW, IO_RETRY_BACKOFF_MS_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "I/O retry backoff");
         def.define(IO_RETRY_TIMEOUT_MS_CONFIG, Type.LONG, IO_RETRY_TIMEOUT_MS_DEFAULT, Range.atLeast(0),
@@ -450,6 +465,10 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public boolean replayFromEarliest() {
         return getBoolean(REPLAY_FROM_EARLIEST_CONFIG);
+    }
+
+    public OffsetsReset offsetsReset() {
+        return parse(OffsetsReset.class, getString(OFFSETS_RESET_CONFIG));
     }
 
     public long ioRetryBackoffMs() {

@@ -1,5 +1,6 @@
 package io.jadevectordb.connect;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,6 +11,7 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,16 +84,27 @@ public class VectorSinkConnector extends SinkConnector {
     }
 
     /**
-     * Accepts an offset reset or removal through the Connect REST API (KIP-875) only when the
-     * tasks will honour it: for partitions without local state in {@code data.dir}, and, with
-     * {@code replay.from.earliest=true}, only a removal (or offset 0). Anything else is refused
-     * with the reason and the fix (see {@link OffsetResetGuard}), never accepted and ignored.
+     * Accepts an offset reset or removal through the Connect REST API (KIP-875) and records it
+     * in {@code data.dir} ({@link OffsetResetJournal}): the task that next opens each partition
+     * drops its local state and replays it from the given offset, or from the earliest for a
+     * removal. Refused with the reason and the fix where this worker cannot reach the tasks'
+     * {@code data.dir} ({@link OffsetResetGuard}); never accepted and ignored.
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<TopicPartition, Long> offsets) {
-        OffsetResetGuard.check(new VectorSinkConfig(connectorConfig), offsets);
-        offsets.forEach((tp, offset) -> log.info("offset of {} altered to {} through the REST API", tp,
-                offset == null ? "(removed: replayed from the earliest offset)" : offset));
+        VectorSinkConfig config = new VectorSinkConfig(connectorConfig);
+        OffsetResetGuard.check(config, offsets);
+        OffsetResetJournal journal = new OffsetResetJournal(config.dataDir());
+        try {
+            journal.record(offsets);
+        } catch (IOException e) {
+            throw new ConnectException("JadeVectorDB sink: cannot record the offset reset of " + offsets.keySet() + " in "
+                    + journal.directory() + " (" + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage()
+                    + "; check that the directory is writable by the worker, then repeat the request", e);
+        }
+        offsets.forEach((tp, offset) -> log.warn("{}: offset reset through the REST API recorded in {}: at the next start "
+                + "the partition's local state is dropped and it is replayed from {}", tp, journal.directory(),
+                offset == null ? "the earliest offset" : "offset " + offset));
         return true;
     }
 }

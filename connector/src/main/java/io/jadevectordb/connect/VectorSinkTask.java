@@ -51,6 +51,7 @@ public class VectorSinkTask extends SinkTask {
     private SinkMetrics metrics;
     private final ResumeCheck resumeCheck = new ResumeCheck();
     private RestoreProgress restores;
+    private OffsetResetJournal resets;
     /** Read by the metrics thread too. */
     private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -69,6 +70,7 @@ public class VectorSinkTask extends SinkTask {
                     + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage()
                     + "; check that the directory exists or can be created and is writable by the worker", e);
         }
+        resets = new OffsetResetJournal(config.dataDir());
         metrics = SinkMetrics.register(context, store::openShardCount, pausedForMemory::size);
         mapper = new RecordMapper(config);
         buffers = new PartitionBuffers(config.batchSize());
@@ -96,6 +98,13 @@ public class VectorSinkTask extends SinkTask {
     public void open(Collection<TopicPartition> partitions) {
         Map<TopicPartition, Long> seeks = new HashMap<>();
         for (TopicPartition tp : partitions) {
+            OptionalLong reset = carryOutReset(tp);
+            if (reset.isPresent()) {
+                buffers.open(tp, -1);
+                restores.started(tp);
+                seeks.put(tp, Math.max(0, reset.getAsLong()));
+                continue;
+            }
             OptionalLong checkpoint;
             try {
                 checkpoint = store.resume(KafkaPosition.source(tp));
@@ -125,6 +134,30 @@ public class VectorSinkTask extends SinkTask {
             }
         }
         context.offset(seeks);
+    }
+
+    /**
+     * Carries out an offset reset recorded through the REST API: drops the partition's local
+     * state, then forgets the reset. Returns the offset to replay from
+     * ({@link OffsetResetJournal#EARLIEST_OFFSET} for the earliest), or empty when none is pending.
+     */
+    private OptionalLong carryOutReset(TopicPartition tp) {
+        try {
+            OptionalLong reset = resets.pending(tp);
+            if (reset.isPresent()) {
+                store.dropSource(KafkaPosition.source(tp));
+                store.resume(KafkaPosition.source(tp)); // from nothing: every mutation from here on is applied
+                resets.done(tp);
+                log.warn("{}: offset reset through the REST API: dropped its local state in {}; replaying from {}", tp,
+                        store.root(), reset.getAsLong() == OffsetResetJournal.EARLIEST_OFFSET ? "the earliest offset"
+                                : "offset " + reset.getAsLong());
+            }
+            return reset;
+        } catch (IOException e) {
+            throw new ConnectException("JadeVectorDB sink: cannot carry out the offset reset of " + tp + " recorded in "
+                    + resets.directory() + ": " + e.getMessage() + "; fix the cause and restart the task (the reset "
+                    + "is kept until it is carried out)", e);
+        }
     }
 
     @Override

@@ -119,7 +119,9 @@ class VectorSinkRecoveryTest {
         Path dataDir = tmp.resolve("replay");
         cluster.createTopic(topic, 2);
         Workload workload = workload(topic, 2);
-        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        Map<String, String> props = new java.util.HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        props.put(VectorSinkConfig.OFFSETS_RESET_CONFIG, "local"); // one worker: it holds the shards
+        cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
         workload.produce(200);
         cluster.awaitCommitted(connector, topic, 2);
@@ -308,7 +310,15 @@ class VectorSinkRecoveryTest {
     }
 
     @Test
-    void anOffsetResetThroughTheRestApiThatTheTaskWouldIgnoreIsRefusedWithTheFix() throws Exception {
+    void anOffsetResetThroughTheRestApiDropsThePartitionsLocalStateAndReplaysFromTheGivenOffset() throws Exception {
+        // One distributed worker: the worker that handles the request holds the shards, so offsets.reset=local fits.
+        // Without replay from the earliest, a partition whose state were dropped by mistake would lose records.
+        OffsetResetScenario.run(cluster, "resets-local", tmp.resolve("resets-local"), Map.of(
+                VectorSinkConfig.OFFSETS_RESET_CONFIG, "local", VectorSinkConfig.REPLAY_FROM_EARLIEST_CONFIG, "false"));
+    }
+
+    @Test
+    void aDistributedWorkerRefusesAnOffsetResetByDefaultNamingTheFix() throws Exception {
         String topic = "reset-refused";
         String connector = "sink-reset-refused";
         Path dataDir = tmp.resolve("reset-refused");
@@ -327,13 +337,19 @@ class VectorSinkRecoveryTest {
                 Map.of("kafka_topic", topic, "kafka_partition", 0), Map.of("kafka_offset", 0))));
 
         assertThatThrownBy(() -> cluster.connect().alterConnectorOffsets(connector, toZero))
-                .hasMessageContaining("refusing to set the offset to 0 of " + topic + "-0")
-                .hasMessageContaining("local state").hasMessageContaining("reset-refused-0.jvdb");
+                .hasMessageContaining("refusing the offset reset of [" + topic + "-0]")
+                .hasMessageContaining("distributed Connect worker").hasMessageContaining("offsets.reset=local")
+                .hasMessageContaining("<topic>-<partition>.jvdb*");
         assertThatThrownBy(() -> cluster.connect().resetConnectorOffsets(connector))
-                .hasMessageContaining("refusing to remove the committed offset");
+                .hasMessageContaining("refusing the offset reset");
 
         assertThat(cluster.committedOffsets(connector, topic)).as("offsets after the refused resets")
                 .isEqualTo(Map.of(0, 5L));
+        OffsetResetScenario.assertNoResetPending(dataDir);
+        cluster.connect().resumeConnector(connector);
+        cluster.awaitRunning(connector, 1);
+        cluster.awaitCommitted(connector, topic, 1);
+        cluster.stopConnector(connector);
         expected.assertMatches(dataDir);
         cluster.deleteConnector(connector);
     }

@@ -17,7 +17,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
+import org.apache.kafka.connect.util.clusters.ConnectAssertions;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectStandalone;
+import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
 import org.apache.kafka.test.TestUtils;
 
 /**
@@ -31,10 +34,14 @@ public final class SinkCluster implements AutoCloseable {
     /** Generous bound for anything to happen; waits end as soon as the condition holds. */
     public static final long WAIT_MS = 90_000;
 
-    private final EmbeddedConnectCluster connect;
+    /** The distributed cluster; null for a standalone worker. */
+    private final EmbeddedConnectCluster cluster;
+    /** What the tests do with either kind of worker (Kafka's common base class is not public). */
+    private final Worker connect;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    private SinkCluster(EmbeddedConnectCluster connect) {
+    private SinkCluster(EmbeddedConnectCluster cluster, Worker connect) {
+        this.cluster = cluster;
         this.connect = connect;
         Map<String, Object> producerProps = new HashMap<>();
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -43,29 +50,102 @@ public final class SinkCluster implements AutoCloseable {
         this.producer = connect.kafka().createProducer(producerProps);
     }
 
-    /** Starts a broker and {@code workers} Connect workers. */
+    /** Starts a broker and {@code workers} distributed Connect workers. */
     public static SinkCluster start(String name, int workers) {
+        EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder()
+                .name(name)
+                .numWorkers(workers)
+                .numBrokers(1)
+                .workerProps(workerProps())
+                .brokerProps(brokerProps())
+                .build();
+        connect.start();
+        return new SinkCluster(connect, new Worker() {
+            @Override public EmbeddedKafkaCluster kafka() { return connect.kafka(); }
+            @Override public ConnectAssertions assertions() { return connect.assertions(); }
+            @Override public void configureConnector(String name, Map<String, String> props) { connect.configureConnector(name, props); }
+            @Override public ConnectorOffsets connectorOffsets(String name) { return connect.connectorOffsets(name); }
+            @Override public ConnectorStateInfo connectorStatus(String name) { return connect.connectorStatus(name); }
+            @Override public void stopConnector(String name) { connect.stopConnector(name); }
+            @Override public void resumeConnector(String name) { connect.resumeConnector(name); }
+            @Override public void deleteConnector(String name) { connect.deleteConnector(name); }
+            @Override public void alterOffsets(String name, ConnectorOffsets offsets) { connect.alterConnectorOffsets(name, offsets); }
+            @Override public void resetOffsets(String name) { connect.resetConnectorOffsets(name); }
+            @Override public void stop() { connect.stop(); }
+        });
+    }
+
+    /** Starts a broker and one standalone Connect worker (offsets in a file, as {@code connect-standalone.sh} keeps them). */
+    public static SinkCluster startStandalone(java.nio.file.Path offsetsFile) {
+        EmbeddedConnectStandalone connect = new EmbeddedConnectStandalone.Builder()
+                .offsetsFile(offsetsFile.toString())
+                .numBrokers(1)
+                .workerProps(workerProps())
+                .brokerProps(brokerProps())
+                .build();
+        connect.start();
+        return new SinkCluster(null, new Worker() {
+            @Override public EmbeddedKafkaCluster kafka() { return connect.kafka(); }
+            @Override public ConnectAssertions assertions() { return connect.assertions(); }
+            @Override public void configureConnector(String name, Map<String, String> props) { connect.configureConnector(name, props); }
+            @Override public ConnectorOffsets connectorOffsets(String name) { return connect.connectorOffsets(name); }
+            @Override public ConnectorStateInfo connectorStatus(String name) { return connect.connectorStatus(name); }
+            @Override public void stopConnector(String name) { connect.stopConnector(name); }
+            @Override public void resumeConnector(String name) { connect.resumeConnector(name); }
+            @Override public void deleteConnector(String name) { connect.deleteConnector(name); }
+            @Override public void alterOffsets(String name, ConnectorOffsets offsets) { connect.alterConnectorOffsets(name, offsets); }
+            @Override public void resetOffsets(String name) { connect.resetConnectorOffsets(name); }
+            @Override public void stop() { connect.stop(); }
+        });
+    }
+
+    /** The operations of a Connect worker the tests use, the same for a distributed and a standalone one. */
+    private interface Worker {
+        EmbeddedKafkaCluster kafka();
+
+        ConnectAssertions assertions();
+
+        void configureConnector(String name, Map<String, String> props);
+
+        ConnectorOffsets connectorOffsets(String name);
+
+        ConnectorStateInfo connectorStatus(String name);
+
+        void stopConnector(String name);
+
+        void resumeConnector(String name);
+
+        void deleteConnector(String name);
+
+        void alterOffsets(String name, ConnectorOffsets offsets);
+
+        void resetOffsets(String name);
+
+        void stop();
+    }
+
+    private static Map<String, String> workerProps() {
         Map<String, String> workerProps = new HashMap<>();
         workerProps.put("plugin.discovery", "service_load");
         workerProps.put("offset.flush.interval.ms", "500");
         workerProps.put("listeners", "http://127.0.0.1:0");
         workerProps.put("rest.advertised.host.name", "127.0.0.1");
         workerProps.put("scheduled.rebalance.max.delay.ms", "1000");
-        Properties brokerProps = new Properties();
-        brokerProps.put("auto.create.topics.enable", "false");
-        EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder()
-                .name(name)
-                .numWorkers(workers)
-                .numBrokers(1)
-                .workerProps(workerProps)
-                .brokerProps(brokerProps)
-                .build();
-        connect.start();
-        return new SinkCluster(connect);
+        return workerProps;
     }
 
+    private static Properties brokerProps() {
+        Properties brokerProps = new Properties();
+        brokerProps.put("auto.create.topics.enable", "false");
+        return brokerProps;
+    }
+
+    /** The distributed cluster, for what only it can do (restarts, worker kills). */
     public EmbeddedConnectCluster connect() {
-        return connect;
+        if (cluster == null) {
+            throw new IllegalStateException("a standalone worker: use the methods of SinkCluster");
+        }
+        return cluster;
     }
 
     public void createTopic(String topic, int partitions) {
@@ -180,6 +260,21 @@ public final class SinkCluster implements AutoCloseable {
     public void stopConnector(String connector) throws InterruptedException {
         connect.stopConnector(connector);
         connect.assertions().assertConnectorIsStopped(connector, "connector " + connector + " did not stop");
+    }
+
+    /** Resumes a stopped connector (its tasks start and open their partitions). */
+    public void resumeConnector(String connector) {
+        connect.resumeConnector(connector);
+    }
+
+    /** {@code PATCH /connectors/NAME/offsets}: the connector must be stopped. */
+    public void alterOffsets(String connector, ConnectorOffsets offsets) {
+        connect.alterOffsets(connector, offsets);
+    }
+
+    /** {@code DELETE /connectors/NAME/offsets}: the connector must be stopped. */
+    public void resetOffsets(String connector) {
+        connect.resetOffsets(connector);
     }
 
     public void deleteConnector(String connector) throws InterruptedException {
