@@ -31,16 +31,20 @@ final class ResumeCheck {
     /**
      * Checks a delivered record's position.
      *
-     * @throws ConnectException when it is the partition's first record since the resume and lies
-     *                          at or below the checkpoint
+     * @return true when it is the partition's first record since the resume and lies at or
+     *         below the checkpoint, and {@code rebuild} is set: the caller rebuilds the partition
+     * @throws ConnectException in that case when {@code rebuild} is not set
      */
-    void check(KafkaPosition position, String dataDir) {
+    boolean check(KafkaPosition position, String dataDir, boolean rebuild) {
         if (awaitingFirst.isEmpty()) {
-            return;
+            return false;
         }
         Long checkpoint = awaitingFirst.remove(position.partition());
         if (checkpoint == null || position.offset() > checkpoint) {
-            return;
+            return false;
+        }
+        if (rebuild) {
+            return true;
         }
         TopicPartition tp = position.partition();
         throw new ConnectException("JadeVectorDB sink: " + tp + " resumed after its shard checkpoint " + checkpoint
@@ -51,6 +55,7 @@ final class ResumeCheck {
                 + "partition's offsets (DELETE /connectors/NAME/offsets, where " + VectorSinkConfig.OFFSETS_RESET_CONFIG
                 + " accepts it), or move the partition's shard files (" + dataDir + "/*/" + KafkaPosition.source(tp).shardFileName()
                 + "*) aside; then resume it: the partition is replayed from its earliest offset. If the old data "
-                + "should stay instead, point " + VectorSinkConfig.DATA_DIR_CONFIG + " or the topic elsewhere");
+                + "should stay instead, point " + VectorSinkConfig.DATA_DIR_CONFIG + " or the topic elsewhere. To rebuild "
+                + "such partitions without stopping, set " + VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG + "=rebuild");
     }
 }

@@ -46,6 +46,9 @@ public final class VectorSinkConfig extends AbstractConfig {
     /** Values of {@link #TOMBSTONE_BEHAVIOR_CONFIG}. */
     public enum TombstoneBehavior { DELETE, IGNORE, FAIL }
 
+    /** Values of {@link #RECREATED_TOPIC_BEHAVIOR_CONFIG}. */
+    public enum RecreatedTopicBehavior { FAIL, REBUILD }
+
     /** Values of {@link #OFFSETS_RESET_CONFIG}. */
     public enum OffsetsReset { AUTO, LOCAL, REFUSE }
 
@@ -181,6 +184,14 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "everything). When false, such a partition resumes from the consumer group's committed offset.";
     public static final boolean REPLAY_FROM_EARLIEST_DEFAULT = true;
 
+    public static final String RECREATED_TOPIC_BEHAVIOR_CONFIG = "recreated.topic.behavior";
+    public static final String RECREATED_TOPIC_BEHAVIOR_DOC = "What a task does when the first record a partition "
+            + "delivers after resuming lies at or below the partition's shard checkpoint: its offsets started again "
+            + "below what the shards hold, because the topic was deleted and recreated or its log was replaced. "
+            + "'fail': stop the task with the fix, keeping the old state. 'rebuild': drop the partition's local "
+            + "state (its shard in every database) and rebuild it from the new log, starting at that record.";
+    public static final String RECREATED_TOPIC_BEHAVIOR_DEFAULT = "fail";
+
     public static final String OFFSETS_RESET_CONFIG = "offsets.reset";
     public static final String OFFSETS_RESET_DOC = "What an offset reset through Connect's REST API (PATCH or DELETE "
             + "/connectors/NAME/offsets on a stopped connector, KIP-875) does. An accepted reset of a partition is "
@@ -275,6 +286,9 @@ public final class VectorSinkConfig extends AbstractConfig {
         order = 0;
         def.define(REPLAY_FROM_EARLIEST_CONFIG, Type.BOOLEAN, REPLAY_FROM_EARLIEST_DEFAULT, null,
                 Importance.MEDIUM, REPLAY_FROM_EARLIEST_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "Replay from earliest");
+        def.define(RECREATED_TOPIC_BEHAVIOR_CONFIG, Type.STRING, RECREATED_TOPIC_BEHAVIOR_DEFAULT,
+                choice(RecreatedTopicBehavior.values()), Importance.LOW, RECREATED_TOPIC_BEHAVIOR_DOC, GROUP_RECOVERY,
+                ++order, Width.SHORT, "Recreated topic");
         def.define(OFFSETS_RESET_CONFIG, Type.STRING, OFFSETS_RESET_DEFAULT, choice(OffsetsReset.values()),
                 Importance.LOW, OFFSETS_RESET_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "Offset resets");
         def.define(IO_RETRY_BACKOFF_MS_CONFIG, Type.LONG, IO_RETRY_BACKOFF_MS_DEFAULT, Range.atLeast(0),
@@ -465,6 +479,10 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public boolean replayFromEarliest() {
         return getBoolean(REPLAY_FROM_EARLIEST_CONFIG);
+    }
+
+    public RecreatedTopicBehavior recreatedTopicBehavior() {
+        return parse(RecreatedTopicBehavior.class, getString(RECREATED_TOPIC_BEHAVIOR_CONFIG));
     }
 
     public OffsetsReset offsetsReset() {

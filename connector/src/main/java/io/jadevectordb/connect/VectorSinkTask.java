@@ -165,7 +165,10 @@ public class VectorSinkTask extends SinkTask {
         coordinator.throwPendingFailure();
         for (SinkRecord record : records) {
             KafkaPosition position = KafkaPosition.of(record);
-            resumeCheck.check(position, config.dataDir().toString());
+            if (resumeCheck.check(position, config.dataDir().toString(),
+                    config.recreatedTopicBehavior() == VectorSinkConfig.RecreatedTopicBehavior.REBUILD)) {
+                rebuildRecreated(position);
+            }
             restores.delivered(position.partition(), position.offset());
             if (!buffers.isNew(position)) {
                 continue; // redelivered after a RetriableException or a rewind: already handled
@@ -193,6 +196,29 @@ public class VectorSinkTask extends SinkTask {
         }
         applyWhatIsDue();
         restores.report();
+    }
+
+    /**
+     * The partition's offsets started again below its checkpoint (a recreated topic) and
+     * {@code recreated.topic.behavior=rebuild}: drops its local state so that it is rebuilt from
+     * {@code first}, its first record since the resume (nothing of it is buffered yet).
+     */
+    private void rebuildRecreated(KafkaPosition first) {
+        TopicPartition tp = first.partition();
+        try {
+            store.dropSource(KafkaPosition.source(tp));
+            store.resume(KafkaPosition.source(tp));
+        } catch (IOException e) {
+            throw new ConnectException("JadeVectorDB sink: " + tp + ": cannot drop its local state in " + store.root()
+                    + " to rebuild it from the recreated topic (" + VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG
+                    + "=rebuild): " + e.getMessage() + "; fix the cause and restart the task", e);
+        }
+        buffers.close(tp);
+        buffers.open(tp, -1);
+        restores.started(tp);
+        log.warn("{}: its first record since the resume, at offset {}, lies at or below the shard checkpoint: the topic "
+                + "was recreated or its log replaced; dropped the partition's local state in {} and rebuilding it from "
+                + "there ({}=rebuild)", tp, first.offset(), store.root(), VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG);
     }
 
     private boolean rejectsUpdateOfMissing(RoutedMutation routed) {

@@ -280,8 +280,46 @@ class VectorSinkRecoveryTest {
         String topic = "recreated";
         String connector = "sink-recreated";
         Path dataDir = tmp.resolve("recreated");
+        recreateUnderTheSink(topic, connector, dataDir, Map.of());
+
+        String trace = cluster.awaitFailedTaskTrace(connector);
+
+        assertThat(trace).contains("recreated-0", "checkpoint 4", "first record is at offset 0", "deleted and recreated",
+                "recreated-0.jvdb", "recreated.topic.behavior=rebuild");
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
+    void aRecreatedTopicIsRebuiltFromItsNewLogWhenConfiguredTo() throws Exception {
+        String topic = "recreated-rebuilt";
+        String connector = "sink-recreated-rebuilt";
+        Path dataDir = tmp.resolve("recreated-rebuilt");
+        recreateUnderTheSink(topic, connector, dataDir, Map.of(VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG, "rebuild"));
+        cluster.produce(topic, 0, key("alpha", "new-1"), withSchema("alpha", "new-1", null, vector("new-1", 0, 8), false));
+
+        cluster.awaitRunning(connector, 1);
+        cluster.awaitCommitted(connector, topic, 1);
+        cluster.stopConnector(connector);
+
+        // The old topic's ids are gone with its log; the new topic's records (offsets 0 and 1, below the old
+        // checkpoint 4) are all applied rather than skipped as already applied.
+        ExpectedState expected = new ExpectedState();
+        expected.store("alpha", "new-0", vector("new-0", 0, 8));
+        expected.store("alpha", "new-1", vector("new-1", 0, 8));
+        expected.assertMatches(dataDir);
+        cluster.deleteConnector(connector);
+    }
+
+    /**
+     * Feeds five records (shard checkpoint 4) through the sink, stops it, deletes and recreates
+     * the topic with one record (offset 0), and resumes the sink.
+     */
+    private static void recreateUnderTheSink(String topic, String connector, Path dataDir, Map<String, String> extra)
+            throws Exception {
         cluster.createTopic(topic, 1);
-        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        Map<String, String> props = new java.util.HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        props.putAll(extra);
+        cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
         for (int i = 0; i < 5; i++) {
             String id = "old-" + i;
@@ -301,12 +339,6 @@ class VectorSinkRecoveryTest {
         }, SinkCluster.WAIT_MS, "the topic could not be recreated");
         cluster.produce(topic, 0, key("alpha", "new-0"), withSchema("alpha", "new-0", null, vector("new-0", 0, 8), false));
         cluster.connect().resumeConnector(connector);
-
-        String trace = cluster.awaitFailedTaskTrace(connector);
-
-        assertThat(trace).contains("recreated-0", "checkpoint 4", "first record is at offset 0", "deleted and recreated",
-                "recreated-0.jvdb");
-        cluster.deleteConnector(connector);
     }
 
     @Test
