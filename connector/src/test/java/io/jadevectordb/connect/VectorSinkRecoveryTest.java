@@ -276,6 +276,56 @@ class VectorSinkRecoveryTest {
     }
 
     @Test
+    void aDatabaseThePartitionNoLongerFeedsDoesNotHoldItsResumePointBack() throws Exception {
+        String topic = "idle-database";
+        String connector = "sink-idle-database";
+        Path dataDir = tmp.resolve("idle-database");
+        SourcePartition source = new SourcePartition(topic, 0);
+        cluster.createTopic(topic, 1);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        ExpectedState expected = new ExpectedState();
+        for (int i = 0; i <= 10; i++) { // database gamma: offsets 0..10, then never again
+            cluster.produce(topic, 0, key("gamma", "c" + i), withSchema("gamma", "c" + i, null, vector("c" + i, 0, 16), false));
+            expected.store("gamma", "c" + i, vector("c" + i, 0, 16));
+        }
+        for (int restart = 0; restart < 2; restart++) { // database delta only, across restarts
+            for (int i = 0; i < 5; i++) {
+                String id = "d" + restart + "-" + i;
+                cluster.produce(topic, 0, key("delta", id), withSchema("delta", id, null, vector(id, 0, 3), false));
+                expected.store("delta", id, vector(id, 0, 3));
+            }
+            cluster.awaitCommitted(connector, topic, 1);
+            cluster.stopConnector(connector);
+            long last = cluster.connect().kafka().endOffset(new TopicPartition(topic, 0)) - 1;
+            try (VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
+                assertThat(store.checkpoint(source)).as("resume point after stop %d (gamma was last fed at offset 10)", restart)
+                        .hasValue(last);
+            }
+            cluster.resumeConnector(connector);
+            cluster.awaitRunning(connector, 1);
+        }
+        cluster.stopConnector(connector);
+        expected.assertMatches(dataDir);
+
+        // Dropping the idle database stays dropped: the resume point is past everything that fed it.
+        try (VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
+            assertThat(store.deleteDatabase("gamma")).isTrue();
+        }
+        cluster.resumeConnector(connector);
+        cluster.awaitRunning(connector, 1);
+        cluster.produce(topic, 0, key("delta", "after-drop"), withSchema("delta", "after-drop", null,
+                vector("after-drop", 0, 3), false));
+        cluster.awaitCommitted(connector, topic, 1);
+        cluster.stopConnector(connector);
+        try (VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
+            assertThat(store.databaseNames()).as("databases after dropping gamma and resuming").containsExactly("delta");
+            assertThat(store.database("delta").orElseThrow().get("after-drop")).isPresent();
+        }
+        cluster.deleteConnector(connector);
+    }
+
+    @Test
     void aRecreatedTopicWhoseOffsetsStartBelowTheCheckpointFailsTheTaskInsteadOfSkippingRecords() throws Exception {
         String topic = "recreated";
         String connector = "sink-recreated";
