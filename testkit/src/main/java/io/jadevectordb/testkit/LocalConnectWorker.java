@@ -176,6 +176,31 @@ public final class LocalConnectWorker implements AutoCloseable {
         }
     }
 
+    /** {@code PUT /connectors/{name}/stop}, then waits (up to 60 s) until the connector is STOPPED (its tasks closed). */
+    public void stopConnector(String name) throws IOException, InterruptedException {
+        HttpResponse<String> response = send("PUT", "/connectors/" + name + "/stop", null);
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("PUT /connectors/" + name + "/stop: HTTP " + response.statusCode() + " " + response.body());
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<String> states = states(name);
+        while (!states.equals(List.of("STOPPED"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("connector " + name + " not stopped after 60 s: " + states + process.tail(40));
+            }
+            Thread.sleep(200);
+            states = states(name);
+        }
+    }
+
+    /** {@code PUT /connectors/{name}/resume}; see {@link #awaitRunning}. */
+    public void resumeConnector(String name) throws IOException, InterruptedException {
+        HttpResponse<String> response = send("PUT", "/connectors/" + name + "/resume", null);
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("PUT /connectors/" + name + "/resume: HTTP " + response.statusCode() + " " + response.body());
+        }
+    }
+
     /** The first task's state (RUNNING, FAILED with its trace, ...) or "none". */
     public String taskState(String name) throws IOException, InterruptedException {
         HttpResponse<String> response = send("GET", "/connectors/" + name + "/status", null);
