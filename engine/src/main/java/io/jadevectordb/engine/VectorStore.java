@@ -356,20 +356,18 @@ public final class VectorStore implements Closeable {
      * stopping), marking each as released: readers learn that no writer keeps it current.
      */
     public void release(SourcePartition source) throws IOException {
-        IOException failure = null;
+        IOException failure;
         synchronized (this) {
             awaitUnpinned(h -> h.source.equals(source), "source " + source);
+            List<Handle> released = new ArrayList<>();
             for (Iterator<Handle> it = open.values().iterator(); it.hasNext(); ) {
                 Handle handle = it.next();
                 if (handle.source.equals(source)) {
                     it.remove();
-                    try {
-                        handle.shard.close(true);
-                    } catch (IOException e) {
-                        failure = e;
-                    }
+                    released.add(handle);
                 }
             }
+            failure = closeEach(released, true);
             failedSources.remove(source);
             advanceIdle(source);
             resumed.remove(source);
@@ -565,6 +563,27 @@ public final class VectorStore implements Closeable {
         }
     }
 
+    /**
+     * Closes every shard, even when closing one fails: the first failure is returned, with the
+     * others added to it as suppressed, so no shard is left open (holding its lock) and no
+     * failure goes unreported. Null when all closed cleanly.
+     */
+    private static IOException closeEach(List<Handle> handles, boolean released) {
+        IOException failure = null;
+        for (Handle handle : handles) {
+            try {
+                handle.shard.close(released);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        return failure;
+    }
+
     /** Forces and cleanly closes every open shard. */
     @Override
     public void close() throws IOException {
@@ -583,17 +602,7 @@ public final class VectorStore implements Closeable {
                 advanceIdle(source);
             }
             closed = true;
-            for (Handle handle : open.values()) {
-                try {
-                    handle.shard.close();
-                } catch (IOException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
+            failure = closeEach(new ArrayList<>(open.values()), false);
             open.clear();
         }
         if (failure != null) {

@@ -378,6 +378,36 @@ class VectorStoreTest {
     }
 
     @Test
+    void releaseClosesEveryShardOfTheSourceWhenClosingOneFailsAndReportsEachFailure() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        java.util.concurrent.atomic.AtomicBoolean diskGone = new java.util.concurrent.atomic.AtomicBoolean();
+        FileIO io = new FailingForceFileIO(path -> diskGone.get() && path.getFileName().toString().startsWith("vectors-0.jvdb"));
+        try (VectorStore store = VectorStore.open(root, options.withFileIO(io))) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.apply("b", source, List.of(Mutation.store("y", new float[] {3, 4}, 1)));
+            diskGone.set(true);
+
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> store.release(source));
+
+            assertThat(failure).isInstanceOf(ShardFailedException.class);
+            assertThat(failure.getSuppressed()).as("the second shard's failure, kept with the first").hasSize(1);
+            assertThat(Stream.concat(Stream.of(failure), Stream.of(failure.getSuppressed())).map(Throwable::getMessage))
+                    .anySatisfy(m -> assertThat(m).contains("a/vectors-0.jvdb"))
+                    .anySatisfy(m -> assertThat(m).contains("b/vectors-0.jvdb"));
+            assertThat(store.openShardCount()).isZero();
+            diskGone.set(false);
+        }
+        // Both shards were closed, locks and all: another store can take them over.
+        try (VectorStore next = VectorStore.open(root, options)) {
+            next.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            next.apply("b", source, List.of(Mutation.store("y", new float[] {3, 4}, 1)));
+            assertThat(next.openShardCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void droppingASourceDeletesItsShardsInEveryDatabaseAndLeavesOtherSourcesAlone() throws Exception {
         SourcePartition dropped = new SourcePartition("vectors", 1);
         SourcePartition kept = new SourcePartition("vectors", 10); // its file name starts like the dropped one's
