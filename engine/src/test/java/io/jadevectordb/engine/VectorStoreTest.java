@@ -152,7 +152,7 @@ class VectorStoreTest {
         try (VectorStore store = VectorStore.open(root, options.withFlushInterval(Duration.ofMillis(20)))) {
             store.createDatabase("a", 4);
             store.apply("a", source, List.of(Mutation.store("x", Vectors.of(4, 1), 0)));
-            VectorStore.Handle handle = store.acquire(store.database("a").orElseThrow(), source);
+            OpenShards.Handle handle = store.acquire(store.database("a").orElseThrow(), source);
             try {
                 long generation = handle.shard.checkpoint().generation();
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -404,6 +404,41 @@ class VectorStoreTest {
             next.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
             next.apply("b", source, List.of(Mutation.store("y", new float[] {3, 4}, 1)));
             assertThat(next.openShardCount()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * Release waits for a shard in use to be let go; its user may need the store first (here to
+     * create a database; a scan whose visitor writes is another), so the wait must not hold the
+     * store: else both wait until release gives up after 30 s.
+     */
+    @Test
+    void releaseWaitingForAShardInUseLetsItsUserReachTheStoreMeanwhile() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            Database a = store.createDatabase("a", 2);
+            store.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            OpenShards.Handle inUse = store.acquire(a, source);
+            java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+            Thread releasing = new Thread(() -> {
+                try {
+                    store.release(source);
+                    release.complete(null);
+                } catch (Throwable e) {
+                    release.completeExceptionally(e);
+                }
+            }, "releasing");
+            releasing.start();
+            while (releasing.getState() != Thread.State.TIMED_WAITING && !release.isDone()) {
+                Thread.onSpinWait(); // until release waits for the pin
+            }
+
+            store.createDatabase("b", 2);
+            store.unpin(inUse);
+
+            release.get(); // throws if release gave up waiting
+            assertThat(store.openShardCount()).isZero();
+            assertThat(LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).released()).isTrue();
         }
     }
 
