@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -50,8 +51,8 @@ public final class VectorStore implements Closeable {
     private final Map<String, Database> databases = new HashMap<>();
     /** Sources resumed with {@link #resume}: every mutation of them since their resume point is applied here. Guarded by {@link #lock}. */
     private final Set<SourcePartition> resumed = new HashSet<>();
-    /** Per source, the offset of its last commit in this store. Guarded by {@link #lock}. */
-    private final Map<SourcePartition, Long> committed = new HashMap<>();
+    /** Per source, the offset of its last commit in this store; concurrent, so that a commit never waits for the store's lock. */
+    private final Map<SourcePartition, Long> committed = new ConcurrentHashMap<>();
 
     private VectorStore(Path root, StoreOptions options) {
         this.root = root;
@@ -262,7 +263,7 @@ public final class VectorStore implements Closeable {
         } finally {
             handles.forEach(openShards::unpin);
         }
-        inLock(lock, () -> committed.merge(source, lastOffset, Math::max));
+        committed.merge(source, lastOffset, Math::max);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -439,6 +440,58 @@ class VectorStoreTest {
             release.get(); // throws if release gave up waiting
             assertThat(store.openShardCount()).isZero();
             assertThat(LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).released()).isTrue();
+        }
+    }
+
+    /**
+     * Opening a shard (recovery may take a while) holds the store's lock; writes, reads and
+     * commits of shards already open must go on meanwhile: they take the open-shard table's lock.
+     */
+    @Test
+    void anOpenShardIsWrittenReadAndCommittedWhileAnotherShardIsBeingOpened() throws Exception {
+        java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+        FileIO io = new ForwardingFileIO() {
+            @Override
+            public java.nio.channels.FileChannel open(Path path, java.nio.file.OpenOption... openOptions) throws java.io.IOException {
+                if (path.getFileName().toString().startsWith("vectors-1.jvdb") && armed.compareAndSet(true, false)) {
+                    opening.countDown();
+                    try {
+                        // Bounded, so that a store whose open blocks everything fails this test instead of hanging.
+                        gaveUp.set(!proceed.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                return super.open(path, openOptions);
+            }
+        };
+        try (VectorStore store = VectorStore.open(root, options.withFileIO(io))) {
+            Database db = store.createDatabase("a", 2);
+            db.store("x", new float[] {1, 2});
+            armed.set(true);
+            java.util.concurrent.CompletableFuture<List<Mutation.Outcome>> other = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return store.apply("a", new SourcePartition("vectors", 1),
+                                    List.of(Mutation.store("y", new float[] {3, 4}, 0)));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            assertThat(opening.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the other shard began to open").isTrue();
+
+            db.store("x", new float[] {5, 6});
+            db.commit();
+            Optional<float[]> read = db.get("x");
+
+            proceed.countDown();
+            assertThat(gaveUp).as("the other shard was still opening when this one's work was done").isFalse();
+            assertThat(read).hasValueSatisfying(v -> assertThat(v).containsExactly(5, 6));
+            assertThat(other.get()).containsExactly(Mutation.Outcome.APPLIED);
+            assertThat(store.openShardCount()).isEqualTo(2);
         }
     }
 
