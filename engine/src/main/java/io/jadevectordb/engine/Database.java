@@ -293,7 +293,7 @@ public final class Database {
     }
 
     /**
-     * A read from a shard this store has open, without the store's monitor or a pin: the
+     * A read from a shard this store has open, without the store's locks or a pin: the
      * shard's read lock alone keeps it from closing underneath. {@link LogShard#NOT_OPEN} when
      * it is not open here (the caller takes the slow path, which opens it).
      */
@@ -385,7 +385,7 @@ public final class Database {
     private <T> T withShard(ShardRef ref, ShardFunction<T> fn) throws IOException {
         Path path = ref.path();
         String shardName = ref.name();
-        VectorStore.Handle handle;
+        OpenShards.Handle handle;
         try {
             handle = store.acquire(this, ref.source(), ref.key());
         } catch (ShardLockedException e) {
@@ -460,7 +460,7 @@ public final class Database {
 
     private Mutation.Outcome applyLocal(Mutation.Op op, String id, float[] vector) throws IOException {
         byte[] key = validate(new Mutation(op, id, vector, 0));
-        VectorStore.Handle handle = store.acquire(this, SourcePartition.LOCAL);
+        OpenShards.Handle handle = store.acquire(this, SourcePartition.LOCAL);
         try {
             return handle.shard.applyNext(op, id, key, vector);
         } finally {

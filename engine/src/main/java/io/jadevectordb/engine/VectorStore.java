@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import static io.jadevectordb.engine.Locks.inLock;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -8,13 +10,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * the least recently used beyond that are closed cleanly (forced and checkpointed at the
  * highest offset they applied, so closing never loses applied data).
  *
- * <p>Thread-safe. Lock order: the store's monitor, then a shard's lock, never the reverse.
+ * <p>Thread-safe. Lock order: the store's lock, then the open-shard table's
+ * ({@link OpenShards}), then a shard's lock, never the reverse. The store's lock (private)
+ * serialises what changes the set of shards and databases: opening a shard, releasing,
+ * dropping or deleting, checkpoint reads of closed shards. Using a shard that is open takes
+ * only the table's lock, and {@link Database}'s fast read path takes neither.
  */
 public final class VectorStore implements Closeable {
 
@@ -37,34 +45,19 @@ public final class VectorStore implements Closeable {
     private final StoreOptions options;
     private final Flusher flusher;
     private final Compactor compactor;
-    /** Open shards in access order (least recently used first). Guarded by {@code this}. */
-    private final LinkedHashMap<String, Handle> open = new LinkedHashMap<>(16, 0.75f, true);
+    private final OpenShards openShards;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Guarded by {@link #lock}. */
     private final Map<String, Database> databases = new HashMap<>();
-    /** Sources with a shard whose force failed while it was closed on eviction; their next commit fails. */
-    private final Set<SourcePartition> failedSources = new HashSet<>();
-    /** Per source, shards closed by the LRU since they were last used (database/file keys). Guarded by {@code this}. */
-    private final Map<SourcePartition, Set<String>> evicted = new HashMap<>();
-    /** Sources resumed with {@link #resume}: every mutation of them since their resume point is applied here. */
+    /** Sources resumed with {@link #resume}: every mutation of them since their resume point is applied here. Guarded by {@link #lock}. */
     private final Set<SourcePartition> resumed = new HashSet<>();
-    /** Per source, the offset of its last commit in this store. Guarded by {@code this}. */
-    private final Map<SourcePartition, Long> committed = new HashMap<>();
-    private boolean closed;
-
-    /** An open shard and how many callers are using it right now (pinned shards are not evicted). */
-    static final class Handle {
-        final LogShard shard;
-        final SourcePartition source;
-        int pins;
-
-        Handle(LogShard shard, SourcePartition source) {
-            this.shard = shard;
-            this.source = source;
-        }
-    }
+    /** Per source, the offset of its last commit in this store; concurrent, so that a commit never waits for the store's lock. */
+    private final Map<SourcePartition, Long> committed = new ConcurrentHashMap<>();
 
     private VectorStore(Path root, StoreOptions options) {
         this.root = root;
         this.options = options;
+        this.openShards = new OpenShards(root.toString(), options.maxOpenShards());
         this.flusher = options.flushInterval().isZero() ? null : new Flusher(this, options.flushInterval());
         this.compactor = new Compactor(this);
     }
@@ -96,7 +89,7 @@ public final class VectorStore implements Closeable {
             throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
                     + "': a dimension must be " + ShardFormat.MIN_DIMENSION + ".." + ShardFormat.MAX_DIMENSION);
         }
-        synchronized (this) {
+        return inLock(lock, () -> {
             ensureOpen();
             Optional<Database> existing = database(name);
             if (existing.isPresent()) {
@@ -117,13 +110,13 @@ public final class VectorStore implements Closeable {
             databases.put(name, database);
             LOG.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
             return database;
-        }
+        });
     }
 
     /** The database of that name, if it exists. */
     public Optional<Database> database(String name) throws IOException {
         DatabaseName.validate(name);
-        synchronized (this) {
+        return inLock(lock, () -> {
             ensureOpen();
             Database cached = databases.get(name);
             if (cached != null) {
@@ -132,7 +125,7 @@ public final class VectorStore implements Closeable {
             Optional<Database> loaded = Database.load(this, root.resolve(name), name);
             loaded.ifPresent(d -> databases.put(name, d));
             return loaded;
-        }
+        });
     }
 
     /** Names of all databases, sorted. */
@@ -156,20 +149,13 @@ public final class VectorStore implements Closeable {
      */
     public boolean deleteDatabase(String name) throws IOException {
         DatabaseName.validate(name);
-        synchronized (this) {
+        return inLock(lock, () -> {
             ensureOpen();
             Path dir = root.resolve(name);
             if (!Database.isDatabaseDirectory(dir)) {
                 return false;
             }
-            awaitUnpinned(h -> h.shard.path().getParent().equals(dir), "database " + name);
-            for (Iterator<Map.Entry<String, Handle>> it = open.entrySet().iterator(); it.hasNext(); ) {
-                Handle handle = it.next().getValue();
-                if (handle.shard.path().getParent().equals(dir)) {
-                    handle.shard.close();
-                    it.remove();
-                }
-            }
+            closeOrThrow(removeUnused(h -> h.shard.path().getParent().equals(dir), "database " + name), false);
             List<ShardWriterLock> locks = new ArrayList<>();
             try {
                 for (Path shard : Database.shardFiles(dir)) {
@@ -181,15 +167,15 @@ public final class VectorStore implements Closeable {
                     }
                 }
             } finally {
-                for (ShardWriterLock lock : locks) {
-                    lock.close();
+                for (ShardWriterLock writerLock : locks) {
+                    writerLock.close();
                 }
             }
             ShardFiles.fsyncDirectory(options.fileIO(), root);
             databases.remove(name);
             LOG.info("database {}: deleted {}", name, dir);
             return true;
-        }
+        });
     }
 
     /**
@@ -200,20 +186,13 @@ public final class VectorStore implements Closeable {
      * left is deleted the next time. Refuses while another writer holds one of the shards.
      */
     public void dropSource(SourcePartition source) throws IOException {
-        synchronized (this) {
+        inLock(lock, () -> {
             ensureOpen();
-            awaitUnpinned(h -> h.source.equals(source), "source " + source);
-            for (Iterator<Handle> it = open.values().iterator(); it.hasNext(); ) {
-                Handle handle = it.next();
-                if (handle.source.equals(source)) {
-                    it.remove();
-                    handle.shard.close();
-                }
-            }
-            evicted.remove(source);
+            closeOrThrow(removeUnused(h -> h.source.equals(source), "source " + source), false);
+            openShards.takeEvicted(source);
             resumed.remove(source);
             committed.remove(source);
-            failedSources.remove(source);
+            openShards.clearFailed(source);
             String shardName = source.shardFileName();
             for (String name : databaseNames()) {
                 Path dir = root.resolve(name);
@@ -226,7 +205,7 @@ public final class VectorStore implements Closeable {
                 }
                 boolean dropped = false;
                 if (!files.isEmpty()) {
-                    try (ShardWriterLock lock = ShardWriterLock.acquire(shard)) {
+                    try (ShardWriterLock writerLock = ShardWriterLock.acquire(shard)) {
                         for (Path file : files) {
                             dropped |= options.fileIO().deleteIfExists(file);
                         }
@@ -241,7 +220,7 @@ public final class VectorStore implements Closeable {
                     LOG.info("database {}: dropped the local state of source {} ({})", name, source, shard);
                 }
             }
-        }
+        });
     }
 
     /**
@@ -254,7 +233,7 @@ public final class VectorStore implements Closeable {
     public List<Mutation.Outcome> apply(String database, SourcePartition source, List<Mutation> batch) throws IOException {
         Database db = database(database).orElseThrow(() -> new IllegalStateException("database " + database
                 + " does not exist in " + root + "; create it first (createDatabase)"));
-        Handle handle = acquire(db, source);
+        OpenShards.Handle handle = acquire(db, source);
         try {
             return handle.shard.applyAll(batch, db::validate);
         } finally {
@@ -271,22 +250,9 @@ public final class VectorStore implements Closeable {
      *                              this source since its last checkpoint can be trusted
      */
     public void commit(SourcePartition source, long lastOffset) throws IOException {
-        List<Handle> handles = new ArrayList<>();
-        synchronized (this) {
-            ensureOpen();
-            if (failedSources.contains(source)) {
-                throw new ShardFailedException("source " + source + ": a shard failed to force when it was closed; "
-                        + "release the source and replay it from its checkpoint", null);
-            }
-            for (Handle handle : open.values()) {
-                if (handle.source.equals(source)) {
-                    handle.pins++;
-                    handles.add(handle);
-                }
-            }
-        }
+        List<OpenShards.Handle> handles = openShards.pinSource(source);
         try {
-            for (Handle handle : handles) {
+            for (OpenShards.Handle handle : handles) {
                 if (source.equals(SourcePartition.LOCAL)) {
                     handle.shard.commitApplied();
                 } else {
@@ -295,13 +261,9 @@ public final class VectorStore implements Closeable {
                 compactor.offer(handle.shard);
             }
         } finally {
-            for (Handle handle : handles) {
-                unpin(handle);
-            }
+            handles.forEach(openShards::unpin);
         }
-        synchronized (this) {
-            committed.merge(source, lastOffset, Math::max);
-        }
+        committed.merge(source, lastOffset, Math::max);
     }
 
     /**
@@ -315,20 +277,22 @@ public final class VectorStore implements Closeable {
         boolean found = false;
         for (String name : databaseNames()) {
             Path path = root.resolve(name).resolve(source.shardFileName());
-            long offset;
-            synchronized (this) {
-                Handle handle = open.get(key(name, source));
-                if (handle != null) {
-                    offset = handle.shard.checkpoint().sourceOffset();
+            // Under the store's lock: the shard is not opened (perhaps recovered) while its file is read.
+            Long offset = inLock(lock, () -> {
+                LogShard shard = openShards.get(key(name, source));
+                if (shard != null) {
+                    return shard.checkpoint().sourceOffset();
                 } else if (Files.exists(path)) {
-                    offset = LogShard.checkpointOffset(name + "/" + source.shardFileName(), path);
+                    return LogShard.checkpointOffset(name + "/" + source.shardFileName(), path);
                 } else if (database(name).map(db -> db.hasFed(source)).orElse(false)) {
                     LOG.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
                             name, source, path);
-                    offset = -1;
-                } else {
-                    continue;
+                    return -1L;
                 }
+                return null;
+            });
+            if (offset == null) {
+                continue;
             }
             found = true;
             lowest = Math.min(lowest, offset);
@@ -345,9 +309,7 @@ public final class VectorStore implements Closeable {
      */
     public OptionalLong resume(SourcePartition source) throws IOException {
         OptionalLong from = checkpoint(source);
-        synchronized (this) {
-            resumed.add(source);
-        }
+        inLock(lock, () -> resumed.add(source));
         return from;
     }
 
@@ -356,24 +318,13 @@ public final class VectorStore implements Closeable {
      * stopping), marking each as released: readers learn that no writer keeps it current.
      */
     public void release(SourcePartition source) throws IOException {
-        IOException failure = null;
-        synchronized (this) {
-            awaitUnpinned(h -> h.source.equals(source), "source " + source);
-            for (Iterator<Handle> it = open.values().iterator(); it.hasNext(); ) {
-                Handle handle = it.next();
-                if (handle.source.equals(source)) {
-                    it.remove();
-                    try {
-                        handle.shard.close(true);
-                    } catch (IOException e) {
-                        failure = e;
-                    }
-                }
-            }
-            failedSources.remove(source);
+        IOException failure = inLock(lock, () -> {
+            IOException closing = openShards.closeEach(removeUnused(h -> h.source.equals(source), "source " + source), true);
+            openShards.clearFailed(source);
             advanceIdle(source);
             resumed.remove(source);
-        }
+            return closing;
+        });
         if (failure != null) {
             throw failure;
         }
@@ -391,12 +342,12 @@ public final class VectorStore implements Closeable {
      * closes, not at every commit, to keep commits cheap.
      */
     private void advanceIdle(SourcePartition source) {
-        Set<String> keys = evicted.remove(source);
+        Set<String> keys = openShards.takeEvicted(source);
         Long offset = committed.get(source);
         if (offset == null || source.equals(SourcePartition.LOCAL)) {
             return;
         }
-        Set<String> idle = new java.util.TreeSet<>(keys == null ? Set.of() : keys);
+        Set<String> idle = new TreeSet<>(keys);
         if (resumed.contains(source)) {
             try {
                 for (String name : databaseNames()) {
@@ -407,7 +358,7 @@ public final class VectorStore implements Closeable {
                         e.getMessage());
             }
         }
-        idle.removeIf(open::containsKey);
+        idle.removeIf(key -> openShards.get(key) != null);
         advanceTo(source, idle, offset);
     }
 
@@ -434,111 +385,51 @@ public final class VectorStore implements Closeable {
     }
 
     /** Number of shard files open now. */
-    public synchronized int openShardCount() {
-        return open.size();
+    public int openShardCount() {
+        return openShards.size();
     }
 
     /** Opens (or finds) the writable shard of a database for a source and pins it. */
-    Handle acquire(Database db, SourcePartition source) throws IOException {
+    OpenShards.Handle acquire(Database db, SourcePartition source) throws IOException {
         return acquire(db, source, key(db.name(), source));
     }
 
-    /** {@link #acquire(Database, SourcePartition)} with the shard's key ({@code database/shard file}) worked out already. */
-    Handle acquire(Database db, SourcePartition source, String key) throws IOException {
-        synchronized (this) {
-            ensureOpen();
-            Handle handle = open.get(key);
-            if (handle == null || !handle.shard.isOpen()) {
-                if (handle != null && handle.shard.isFailed()) {
-                    failedSources.add(source);
-                }
-                db.recordSource(source);
-                Set<String> wasEvicted = evicted.get(source);
-                if (wasEvicted != null) {
-                    wasEvicted.remove(key);
-                }
-                LogShard shard = LogShard.openForWrite(db.name() + "/" + source.shardFileName(),
-                        db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
-                handle = new Handle(shard, source);
-                open.put(key, handle);
-                db.shardsChanged();
-                db.opened(key, shard);
-            }
-            handle.pins++;
-            evictBeyondLimit();
+    /**
+     * {@link #acquire(Database, SourcePartition)} with the shard's key ({@code database/shard file})
+     * worked out already. An open shard is pinned without the store's lock; opening one takes it,
+     * so a shard is never opened twice at once, nor while it is released, dropped or deleted.
+     */
+    OpenShards.Handle acquire(Database db, SourcePartition source, String key) throws IOException {
+        OpenShards.Handle handle = openShards.pin(key);
+        if (handle != null) {
             return handle;
         }
+        return inLock(lock, () -> {
+            ensureOpen();
+            OpenShards.Handle opened = openShards.pin(key); // another thread may have opened it meanwhile
+            if (opened != null) {
+                return opened;
+            }
+            openShards.beforeReopen(key, source);
+            db.recordSource(source);
+            LogShard shard = LogShard.openForWrite(db.name() + "/" + source.shardFileName(),
+                    db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
+            opened = openShards.addPinned(key, source, shard);
+            db.shardsChanged();
+            db.opened(key, shard);
+            return opened;
+        });
     }
 
-    synchronized void unpin(Handle handle) {
-        handle.pins--;
-        evictBeyondLimit();
-        notifyAll();
-    }
-
-    /**
-     * Waits (releasing the monitor) until no caller uses a matching shard: the flusher or a
-     * reader may hold one briefly.
-     */
-    private void awaitUnpinned(java.util.function.Predicate<Handle> matches, String what) throws IOException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (true) {
-            Handle busy = null;
-            for (Handle handle : open.values()) {
-                if (handle.pins > 0 && matches.test(handle)) {
-                    busy = handle;
-                }
-            }
-            long left = deadline - System.nanoTime();
-            if (busy == null) {
-                return;
-            }
-            if (left <= 0) {
-                throw new IllegalStateException(what + ": shard " + busy.shard.name()
-                        + " is still in use after 30 s; stop using it first");
-            }
-            try {
-                wait(Math.max(1, left / 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while waiting for " + what + " to be unused");
-            }
-        }
-    }
-
-    private void evictBeyondLimit() {
-        for (Iterator<Handle> it = open.values().iterator(); open.size() > options.maxOpenShards() && it.hasNext(); ) {
-            Handle handle = it.next();
-            if (handle.pins > 0) {
-                continue;
-            }
-            it.remove();
-            try {
-                handle.shard.close();
-            } catch (IOException e) {
-                LOG.error("shard {}: closing on eviction failed; the next commit of source {} will fail",
-                        handle.shard.name(), handle.source, e);
-            }
-            if (handle.shard.isFailed()) {
-                failedSources.add(handle.source);
-            } else {
-                evicted.computeIfAbsent(handle.source, k -> new HashSet<>()).add(key(databaseOf(handle), handle.source));
-            }
-        }
+    void unpin(OpenShards.Handle handle) {
+        openShards.unpin(handle);
     }
 
     /** Background flusher step: force dirty pages of every open shard. */
     void forceOpenShards() {
-        List<Handle> handles;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            handles = new ArrayList<>(open.values());
-            handles.forEach(h -> h.pins++);
-        }
+        List<OpenShards.Handle> handles = openShards.pinAll();
         try {
-            for (Handle handle : handles) {
+            for (OpenShards.Handle handle : handles) {
                 try {
                     handle.shard.forceDirty();
                 } catch (IOException e) {
@@ -546,13 +437,44 @@ public final class VectorStore implements Closeable {
                 }
             }
         } finally {
-            handles.forEach(this::unpin);
+            handles.forEach(openShards::unpin);
         }
     }
 
-    private static String databaseOf(Handle handle) {
-        String name = handle.shard.name();
-        return name.substring(0, name.indexOf('/'));
+    /**
+     * Tests: drops every open shard without forcing or checkpointing anything (a crash, as far as
+     * the files can tell); closing the store afterwards closes nothing more.
+     */
+    void crashOpenShards() {
+        inLock(lock, openShards::releaseAllQuietly);
+    }
+
+    /**
+     * Takes the matching shards out of the table once none is in use, for the caller, who holds
+     * the store's lock, to close. While one is in use it waits with the store's lock let go (as a
+     * monitor's {@code wait} would): whoever uses the shard may need the store before letting go,
+     * a scan whose visitor writes to a shard not open yet, say. What the caller checked before
+     * may have changed after, as across any wait.
+     */
+    private List<OpenShards.Handle> removeUnused(Predicate<OpenShards.Handle> matches, String what) throws IOException {
+        long since = System.nanoTime();
+        while (true) {
+            List<OpenShards.Handle> removed = openShards.removeIfUnused(matches);
+            if (removed != null) {
+                return removed;
+            }
+            int holds = lock.getHoldCount();
+            for (int i = 0; i < holds; i++) {
+                lock.unlock();
+            }
+            try {
+                openShards.awaitUnused(matches, what, since);
+            } finally {
+                for (int i = 0; i < holds; i++) {
+                    lock.lock();
+                }
+            }
+        }
     }
 
     private static String key(String database, SourcePartition source) {
@@ -560,8 +482,16 @@ public final class VectorStore implements Closeable {
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (openShards.isClosed()) {
             throw new IllegalStateException("store " + root + " is closed");
+        }
+    }
+
+    /** Closes shards taken out of the table ({@link OpenShards#closeEach}) and throws the first failure. */
+    private void closeOrThrow(List<OpenShards.Handle> handles, boolean released) throws IOException {
+        IOException failure = openShards.closeEach(handles, released);
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -572,32 +502,16 @@ public final class VectorStore implements Closeable {
             flusher.close();
         }
         compactor.close();
-        IOException failure = null;
-        synchronized (this) {
-            if (closed) {
+        inLock(lock, () -> {
+            if (openShards.isClosed()) {
                 return;
             }
-            Set<SourcePartition> sources = new HashSet<>(evicted.keySet());
+            Set<SourcePartition> sources = new HashSet<>(openShards.sourcesWithEvictions());
             sources.addAll(resumed);
             for (SourcePartition source : sources) {
                 advanceIdle(source);
             }
-            closed = true;
-            for (Handle handle : open.values()) {
-                try {
-                    handle.shard.close();
-                } catch (IOException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
-            open.clear();
-        }
-        if (failure != null) {
-            throw failure;
-        }
+            closeOrThrow(openShards.close(), false);
+        });
     }
 }

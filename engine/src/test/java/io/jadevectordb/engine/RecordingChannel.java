@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 
 /**
@@ -20,9 +18,8 @@ import java.nio.file.Path;
  * mappings are allowed: writes to them stay in memory and never reach the file, which is why
  * the engine keeps its index tables in them. {@code transferFrom} (a write) is refused.
  */
-final class RecordingChannel extends FileChannel {
+final class RecordingChannel extends ForwardingFileChannel {
 
-    private final FileChannel real;
     private final int node;
     private final Path path;
     private final Recording recording;
@@ -31,27 +28,12 @@ final class RecordingChannel extends FileChannel {
     private final boolean dropForces;
 
     RecordingChannel(FileChannel real, int node, Path path, Recording recording, boolean realForces, boolean dropForces) {
-        this.real = real;
+        super(real);
         this.node = node;
         this.path = path;
         this.recording = recording;
         this.realForces = realForces;
         this.dropForces = dropForces;
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-        return real.read(dst);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return real.read(dsts, offset, length);
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-        return real.read(dst, position);
     }
 
     @Override
@@ -99,22 +81,6 @@ final class RecordingChannel extends FileChannel {
     }
 
     @Override
-    public long position() throws IOException {
-        return real.position();
-    }
-
-    @Override
-    public FileChannel position(long newPosition) throws IOException {
-        real.position(newPosition);
-        return this;
-    }
-
-    @Override
-    public long size() throws IOException {
-        return real.size();
-    }
-
-    @Override
     public FileChannel truncate(long size) throws IOException {
         synchronized (recording) {
             long before = real.size();
@@ -140,11 +106,6 @@ final class RecordingChannel extends FileChannel {
     }
 
     @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-        return real.transferTo(position, count, target);
-    }
-
-    @Override
     public long transferFrom(ReadableByteChannel src, long position, long count) {
         throw new UnsupportedOperationException("transferFrom into " + path + " would write unrecorded bytes; use write");
     }
@@ -156,20 +117,5 @@ final class RecordingChannel extends FileChannel {
                     + ": writes through a mapping are not recorded; the engine maps for reading only");
         }
         return real.map(mode, position, size);
-    }
-
-    @Override
-    public FileLock lock(long position, long size, boolean shared) throws IOException {
-        return real.lock(position, size, shared);
-    }
-
-    @Override
-    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-        return real.tryLock(position, size, shared);
-    }
-
-    @Override
-    protected void implCloseChannel() throws IOException {
-        real.close();
     }
 }

@@ -294,35 +294,15 @@ class ShardVerifierTest {
         try (LogShard writer = LogShard.openForWrite(NAME, file(), 4, 16, options)) {
             AtomicBoolean fired = new AtomicBoolean();
             // The first time the verifier maps the file, the writer commits one more id.
-            FileIO committingOnce = new FileIO() {
+            FileIO committingOnce = new ForwardingFileIO() {
                 @Override
                 public FileChannel open(Path path, OpenOption... opts) throws IOException {
-                    FileChannel channel = FileIO.SYSTEM.open(path, opts);
+                    FileChannel channel = super.open(path, opts);
                     if (path.equals(file()) && fired.compareAndSet(false, true)) {
                         writer.apply(Mutation.store("k", Vectors.of(4, 13), 13), ShardFormat.idBytes("k"));
                         writer.commit(13);
                     }
                     return channel;
-                }
-
-                @Override
-                public void move(Path source, Path target) throws IOException {
-                    FileIO.SYSTEM.move(source, target);
-                }
-
-                @Override
-                public boolean deleteIfExists(Path path) throws IOException {
-                    return FileIO.SYSTEM.deleteIfExists(path);
-                }
-
-                @Override
-                public void fsyncDirectory(Path directory) throws IOException {
-                    FileIO.SYSTEM.fsyncDirectory(directory);
-                }
-
-                @Override
-                public void createLink(Path link, Path existing) throws IOException {
-                    FileIO.SYSTEM.createLink(link, existing);
                 }
             };
             ShardReport report = ShardVerifier.verify(NAME, file(), options.withFileIO(committingOnce));

@@ -95,14 +95,7 @@ class StoreModelProperties {
     }
 
     private static void crash(VectorStore store) throws Exception {
-        var field = VectorStore.class.getDeclaredField("open");
-        field.setAccessible(true);
-        @SuppressWarnings("unchecked")
-        Map<String, VectorStore.Handle> open = (Map<String, VectorStore.Handle>) field.get(store);
-        synchronized (store) {
-            open.values().forEach(h -> h.shard.releaseQuietly());
-            open.clear();
-        }
+        store.crashOpenShards();
         store.close();
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -152,7 +153,7 @@ class VectorStoreTest {
         try (VectorStore store = VectorStore.open(root, options.withFlushInterval(Duration.ofMillis(20)))) {
             store.createDatabase("a", 4);
             store.apply("a", source, List.of(Mutation.store("x", Vectors.of(4, 1), 0)));
-            VectorStore.Handle handle = store.acquire(store.database("a").orElseThrow(), source);
+            OpenShards.Handle handle = store.acquire(store.database("a").orElseThrow(), source);
             try {
                 long generation = handle.shard.checkpoint().generation();
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -374,6 +375,123 @@ class VectorStoreTest {
             store.commit(p, 7);
             store.release(p);
             assertThat(LogShard.readCheckpoint("c", root.resolve("c/vectors-0.jvdb")).sourceOffset()).isZero();
+        }
+    }
+
+    @Test
+    void releaseClosesEveryShardOfTheSourceWhenClosingOneFailsAndReportsEachFailure() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        java.util.concurrent.atomic.AtomicBoolean diskGone = new java.util.concurrent.atomic.AtomicBoolean();
+        FileIO io = new FailingForceFileIO(path -> diskGone.get() && path.getFileName().toString().startsWith("vectors-0.jvdb"));
+        try (VectorStore store = VectorStore.open(root, options.withFileIO(io))) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.apply("b", source, List.of(Mutation.store("y", new float[] {3, 4}, 1)));
+            diskGone.set(true);
+
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> store.release(source));
+
+            assertThat(failure).isInstanceOf(ShardFailedException.class);
+            assertThat(failure.getSuppressed()).as("the second shard's failure, kept with the first").hasSize(1);
+            assertThat(Stream.concat(Stream.of(failure), Stream.of(failure.getSuppressed())).map(Throwable::getMessage))
+                    .anySatisfy(m -> assertThat(m).contains("a/vectors-0.jvdb"))
+                    .anySatisfy(m -> assertThat(m).contains("b/vectors-0.jvdb"));
+            assertThat(store.openShardCount()).isZero();
+            diskGone.set(false);
+        }
+        // Both shards were closed, locks and all: another store can take them over.
+        try (VectorStore next = VectorStore.open(root, options)) {
+            next.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            next.apply("b", source, List.of(Mutation.store("y", new float[] {3, 4}, 1)));
+            assertThat(next.openShardCount()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * Release waits for a shard in use to be let go; its user may need the store first (here to
+     * create a database; a scan whose visitor writes is another), so the wait must not hold the
+     * store: else both wait until release gives up after 30 s.
+     */
+    @Test
+    void releaseWaitingForAShardInUseLetsItsUserReachTheStoreMeanwhile() throws Exception {
+        SourcePartition source = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            Database a = store.createDatabase("a", 2);
+            store.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            OpenShards.Handle inUse = store.acquire(a, source);
+            java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+            Thread releasing = new Thread(() -> {
+                try {
+                    store.release(source);
+                    release.complete(null);
+                } catch (Throwable e) {
+                    release.completeExceptionally(e);
+                }
+            }, "releasing");
+            releasing.start();
+            while (releasing.getState() != Thread.State.TIMED_WAITING && !release.isDone()) {
+                Thread.onSpinWait(); // until release waits for the pin
+            }
+
+            store.createDatabase("b", 2);
+            store.unpin(inUse);
+
+            release.get(); // throws if release gave up waiting
+            assertThat(store.openShardCount()).isZero();
+            assertThat(LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).released()).isTrue();
+        }
+    }
+
+    /**
+     * Opening a shard (recovery may take a while) holds the store's lock; writes, reads and
+     * commits of shards already open must go on meanwhile: they take the open-shard table's lock.
+     */
+    @Test
+    void anOpenShardIsWrittenReadAndCommittedWhileAnotherShardIsBeingOpened() throws Exception {
+        java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+        FileIO io = new ForwardingFileIO() {
+            @Override
+            public java.nio.channels.FileChannel open(Path path, java.nio.file.OpenOption... openOptions) throws java.io.IOException {
+                if (path.getFileName().toString().startsWith("vectors-1.jvdb") && armed.compareAndSet(true, false)) {
+                    opening.countDown();
+                    try {
+                        // Bounded, so that a store whose open blocks everything fails this test instead of hanging.
+                        gaveUp.set(!proceed.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                return super.open(path, openOptions);
+            }
+        };
+        try (VectorStore store = VectorStore.open(root, options.withFileIO(io))) {
+            Database db = store.createDatabase("a", 2);
+            db.store("x", new float[] {1, 2});
+            armed.set(true);
+            java.util.concurrent.CompletableFuture<List<Mutation.Outcome>> other = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return store.apply("a", new SourcePartition("vectors", 1),
+                                    List.of(Mutation.store("y", new float[] {3, 4}, 0)));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            assertThat(opening.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the other shard began to open").isTrue();
+
+            db.store("x", new float[] {5, 6});
+            db.commit();
+            Optional<float[]> read = db.get("x");
+
+            proceed.countDown();
+            assertThat(gaveUp).as("the other shard was still opening when this one's work was done").isFalse();
+            assertThat(read).hasValueSatisfying(v -> assertThat(v).containsExactly(5, 6));
+            assertThat(other.get()).containsExactly(Mutation.Outcome.APPLIED);
+            assertThat(store.openShardCount()).isEqualTo(2);
         }
     }
 
