@@ -78,7 +78,8 @@ public final class RecordMapper {
         String id = idSource == IdSource.KEY
                 ? idFromKey(position, record.key())
                 : requireId(position, field(value, idField), idField,
-                        "set the value's '" + idField + "' field, or use id.source=key");
+                        "set the value's '" + idField + "' field, or use "
+                                + VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, IdSource.KEY));
         String database = database(record, value);
         long offset = position.offset();
         if (op == Op.DELETE) {
@@ -97,8 +98,10 @@ public final class RecordMapper {
             case IGNORE:
                 return Optional.empty();
             case FAIL:
-                throw new InvalidRecordException(position, "value", null, "tombstones are refused "
-                        + "(tombstone.behavior=fail)", "send a DELETE record, or set tombstone.behavior=delete");
+                throw new InvalidRecordException(position, "value", null, "tombstones are refused ("
+                        + VectorSinkConfig.setting(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, TombstoneBehavior.FAIL)
+                        + ")", "send a DELETE record, or set "
+                        + VectorSinkConfig.setting(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, TombstoneBehavior.DELETE));
             default:
                 break;
         }

@@ -289,6 +289,14 @@ public final class VectorSinkConfig extends AbstractConfig {
         return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * A setting as messages spell it, {@code nan.policy=allow}: the one way to name a key with a
+     * value in an error, a log line or a fix, so that neither is ever a literal.
+     */
+    static String setting(String key, Object value) {
+        return key + "=" + (value instanceof Enum<?> constant ? configValue(constant) : String.valueOf(value));
+    }
+
     private static ConfigDef.ValidString choice(Enum<?>[] values) {
         String[] names = new String[values.length];
         for (int i = 0; i < values.length; i++) {

@@ -20,7 +20,6 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.VectorStore;
 
 /**
@@ -76,7 +75,7 @@ public class VectorSinkTask extends SinkTask {
         buffers = new PartitionBuffers(config.batchSize());
         catalog = new DatabaseCatalog(store, config);
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
-        applier = new BatchApplier(store, buffers, catalog, errant, config.updateMissingPolicy(), metrics);
+        applier = new BatchApplier(store, buffers, catalog, errant, metrics);
         ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
@@ -174,11 +173,8 @@ public class VectorSinkTask extends SinkTask {
                 Optional<RoutedMutation> routed = mapper.map(record);
                 if (routed.isPresent() && catalog.prepare(routed.get())) {
                     buffers.add(routed.get());
-                } else if (routed.isPresent() && rejectsUpdateOfMissing(routed.get())) {
-                    errant.reject(record, new InvalidRecordException(position, config.idField(),
-                            routed.get().mutation().id(), "UPDATE of an id in database '" + routed.get().database()
-                                    + "', which does not exist", "send STORE to create it, or set "
-                                    + VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG + "=upsert or ignore"));
+                } else if (routed.isPresent() && catalog.rejectsUpdateOfMissing(routed.get())) {
+                    errant.reject(record, catalog.updateOfMissingId(routed.get(), false));
                     buffers.markSeen(position);
                 } else {
                     metrics.skipped();
@@ -193,11 +189,6 @@ public class VectorSinkTask extends SinkTask {
         }
         applyWhatIsDue();
         restores.report();
-    }
-
-    private boolean rejectsUpdateOfMissing(RoutedMutation routed) {
-        return routed.mutation().op() == Mutation.Op.UPDATE
-                && config.updateMissingPolicy() == VectorSinkConfig.UpdateMissingPolicy.REJECT;
     }
 
     private void applyWhatIsDue() {
