@@ -28,7 +28,7 @@ import io.jadevectordb.engine.Mutation.Op;
  * Kafka position, the field, the value and the fix. Dimension and NaN checks are left to the
  * engine, which knows each database's dimension; database names are validated there too.
  */
-public final class RecordMapper {
+final class RecordMapper {
 
     private final DatabaseRouting databaseRouting;
     private final String databaseField;
@@ -42,7 +42,7 @@ public final class RecordMapper {
     private final boolean updateAsStore;
     private final boolean rejectsMissingUpdates;
 
-    public RecordMapper(VectorSinkConfig config) {
+    RecordMapper(VectorSinkConfig config) {
         this.databaseRouting = config.databaseRouting();
         this.databaseField = config.databaseField();
         this.topicTemplate = config.databaseTopicTemplate();
@@ -62,7 +62,7 @@ public final class RecordMapper {
      * @return the mutation, or empty for a record the configuration says to skip (an ignored tombstone)
      * @throws InvalidRecordException when the record's content cannot be applied
      */
-    public Optional<RoutedMutation> map(SinkRecord record) {
+    Optional<RoutedMutation> map(SinkRecord record) {
         KafkaPosition position = KafkaPosition.of(record);
         Object value = record.value();
         if (value == null) {

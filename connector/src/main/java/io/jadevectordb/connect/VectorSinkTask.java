@@ -46,7 +46,7 @@ public class VectorSinkTask extends SinkTask {
     private BatchApplier applier;
     private ApplyPipeline pipeline;
     private CommitCoordinator coordinator;
-    private IoFailures ioFailures;
+    private IoRetryWindow retryWindow;
     private SinkMetrics metrics;
     private final ResumeCheck resumeCheck = new ResumeCheck();
     private RestoreProgress restores;
@@ -76,10 +76,10 @@ public class VectorSinkTask extends SinkTask {
         catalog = new DatabaseCatalog(store, config);
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
         applier = new BatchApplier(store, buffers, catalog, errant, metrics);
-        ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
+        retryWindow = new IoRetryWindow(config.ioRetryTimeoutMs(), metrics);
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
-        coordinator = new CommitCoordinator(store, buffers, applier, pipeline, ioFailures, errant, metrics);
+        coordinator = new CommitCoordinator(store, buffers, applier, pipeline, retryWindow, errant, metrics);
         restores = new RestoreProgress(RestoreProgress.consumerLag(props.getOrDefault("name", "")), System::currentTimeMillis,
                 metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
@@ -184,7 +184,7 @@ public class VectorSinkTask extends SinkTask {
                 errant.reject(record, e);
                 buffers.markSeen(position);
             } catch (IOException e) {
-                throw ioFailures.handle(e, "preparing the database of the record at " + position);
+                throw retryWindow.handle(e, "preparing the database of the record at " + position);
             }
         }
         applyWhatIsDue();
@@ -215,10 +215,10 @@ public class VectorSinkTask extends SinkTask {
             // background proves nothing, and resetting here would make a lasting failure
             // (a shard that stays locked, a disk that stays full) retry forever.
             if (applied) {
-                ioFailures.succeeded();
+                retryWindow.succeeded();
             }
         } catch (IOException e) {
-            RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations to " + store.root());
+            RuntimeException outcome = retryWindow.handle(e, "applying buffered mutations to " + store.root());
             if (outcome instanceof RetriableException) {
                 pauseUnderMemoryPressure();
                 context.timeout(config.ioRetryBackoffMs());

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code errors.retry.timeout} is spent, and a registry problem must stall the pipeline (set
  * {@code errors.retry.timeout=-1}), not divert healthy records.
  */
-public final class SchemaRegistryClient {
+final class SchemaRegistryClient {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -33,7 +33,7 @@ import org.apache.kafka.connect.errors.DataException;
  *
  * <p>One instance per writer schema; instances are immutable and thread-safe.
  */
-public final class VectorMutationReader {
+final class VectorMutationReader {
 
     /** What to do with one writer field, in writer order. */
     private record Step(String canonicalField, Schema writerType) {
