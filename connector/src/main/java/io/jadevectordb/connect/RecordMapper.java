@@ -12,7 +12,6 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 
-import io.jadevectordb.connect.VectorSinkConfig.DatabaseRouting;
 import io.jadevectordb.connect.VectorSinkConfig.IdSource;
 import io.jadevectordb.connect.VectorSinkConfig.TombstoneBehavior;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
@@ -30,7 +29,7 @@ import io.jadevectordb.engine.Mutation.Op;
  */
 final class RecordMapper {
 
-    private final DatabaseRouting databaseRouting;
+    /** Null when every record goes to the topic template. */
     private final String databaseField;
     private final String topicTemplate;
     private final IdSource idSource;
@@ -43,8 +42,7 @@ final class RecordMapper {
     private final boolean rejectsMissingUpdates;
 
     RecordMapper(VectorSinkConfig config) {
-        this.databaseRouting = config.databaseRouting();
-        this.databaseField = config.databaseField();
+        this.databaseField = config.databaseField().orElse(null);
         this.topicTemplate = config.databaseTopicTemplate();
         this.idSource = config.idSource();
         this.idField = config.idField();
@@ -126,12 +124,11 @@ final class RecordMapper {
     }
 
     /**
-     * The database: under {@code field} routing the value's field, else the key's, else (the
-     * field is optional in the wire contract) the topic template; under {@code topic} routing
-     * the topic template.
+     * The database: the value's database field, else the key's, else (the field is optional in
+     * the wire contract) the topic template; the template alone when no field is configured.
      */
     private String database(SinkRecord record, Object value) {
-        if (databaseRouting == DatabaseRouting.FIELD) {
+        if (databaseField != null) {
             Object raw = field(value, databaseField);
             if (raw == null) {
                 raw = field(record.key(), databaseField);

@@ -38,7 +38,7 @@ public class VectorSinkConnector extends SinkConnector {
         this.props = Map.copyOf(props);
         log.info("JadeVectorDB sink {} starting: {}, {}, {}", version(),
                 VectorSinkConfig.setting(VectorSinkConfig.DATA_DIR_CONFIG, config.dataDir()),
-                VectorSinkConfig.setting(VectorSinkConfig.DATABASE_ROUTING_CONFIG, config.databaseRouting()),
+                VectorSinkConfig.setting(VectorSinkConfig.DATABASE_FIELD_CONFIG, config.databaseField().orElse("")),
                 VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, config.idSource()));
     }
 
