@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
         "Takes each shard's writer lock; a shard whose lock a writer holds is refused (exit 4) and left as is, the others "
         + "are compacted. A shard that crashed is recovered first, a format 1 shard upgraded first; a shard with faults is "
         + "refused (exit 5)."})
-final class CompactCommand extends StoreCommand {
+final class CompactCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
     String database;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jvdb drop DATABASE --yes}: deletes a database directory. */
 @Command(name = "drop", mixinStandardHelpOptions = true, description = {"WRITE: delete a database and all its shard files, for good. Needs --yes.",
         "Takes every shard's writer lock first; refused as a whole (exit 4, nothing deleted) while a writer holds one."})
-final class DropCommand extends StoreCommand {
+final class DropCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
     String database;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jvdb dump DATABASE}: every live vector to stdout as JSON Lines. */
 @Command(name = "dump", mixinStandardHelpOptions = true, description = {"Write every live vector to stdout as JSON Lines: {\"id\":...,\"vector\":[...]} "
         + "(read-only; floats round-trip bit-exact)."})
-final class DumpCommand extends StoreCommand {
+final class DumpCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
     String database;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jvdb export DATABASE --out FILE}: as dump, into a file that appears only when complete. */
 @Command(name = "export", mixinStandardHelpOptions = true, description = {"Write every live vector to a JSON Lines file (read-only for the store).",
         "The file is written next to its destination and renamed into place when complete."})
-final class ExportCommand extends StoreCommand {
+final class ExportCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
     String database;

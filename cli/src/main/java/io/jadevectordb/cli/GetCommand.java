@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jvdb get DATABASE ID}: one vector as a JSON line. */
 @Command(name = "get", mixinStandardHelpOptions = true, description = "Print the live vector of an id as one JSON line (read-only). Exit 1 when the id is absent.")
-final class GetCommand extends StoreCommand {
+final class GetCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
     String database;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 /** {@code jvdb ls}: databases and their shard files. */
 @Command(name = "ls", mixinStandardHelpOptions = true, description = "List databases (name, dimension) and their shard files (read-only).")
-final class LsCommand extends StoreCommand {
+final class LsCommand extends JvdbSubcommand {
 
     @Override
     public Integer call() throws Exception {

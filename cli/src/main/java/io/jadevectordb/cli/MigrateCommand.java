@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         + "shards are left alone.",
         "Takes each shard's writer lock; a shard whose lock a writer holds is refused (exit 4) and left as is, the others are "
         + "upgraded. A shard that crashed is recovered first. The sink upgrades a shard the same way when it opens it."})
-final class MigrateCommand extends StoreCommand {
+final class MigrateCommand extends JvdbSubcommand {
 
     @Parameters(arity = "0..*", paramLabel = "DATABASE", description = "Databases to upgrade (default: all).")
     List<String> databases;

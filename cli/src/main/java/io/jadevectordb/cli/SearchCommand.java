@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jvdb search DATABASE --vector ... --k N --metric M}: exact top-k by a full scan. */
 @Command(name = "search", mixinStandardHelpOptions = true, description = {"Exact top-k nearest vectors by a brute-force scan of every live vector (read-only).",
         "Prints RANK, ID and SCORE (similarity for cosine and dot, distance for l2), best first."})
-final class SearchCommand extends StoreCommand {
+final class SearchCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
     String database;

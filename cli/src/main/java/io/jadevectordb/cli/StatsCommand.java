@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
         + "capacity, file sizes, checkpoint offset and generation, clean/unclean state, per shard (read-only; figures are those "
         + "of each shard's newest checkpoint).",
         "unclean: a writer has the shard open now, or crashed; its next open recovers it."})
-final class StatsCommand extends StoreCommand {
+final class StatsCommand extends JvdbSubcommand {
 
     @Parameters(arity = "0..*", paramLabel = "DATABASE", description = "Databases to show (default: all).")
     List<String> databases;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
         + "(checksums, log id, covered end, every entry against the log) (read-only).",
         "Prints one line per shard, then one line per finding naming file, position and fault. Exit 1 on any fault.",
         "NOTE lines need no action: a shard a writer has open or that crashed, a torn older checkpoint copy, a format 1 shard."})
-final class VerifyCommand extends StoreCommand {
+final class VerifyCommand extends JvdbSubcommand {
 
     @Parameters(arity = "0..*", paramLabel = "DATABASE", description = "Databases to verify (default: all).")
     List<String> databases;

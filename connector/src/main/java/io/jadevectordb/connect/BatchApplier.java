@@ -11,7 +11,6 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.engine.InvalidMutationException;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.SourcePartition;
@@ -35,16 +34,14 @@ final class BatchApplier {
     private final PartitionBuffers buffers;
     private final DatabaseCatalog catalog;
     private final ErrantRecordRouter errant;
-    private final UpdateMissingPolicy updateMissingPolicy;
     private final SinkMetrics metrics;
 
     BatchApplier(VectorStore store, PartitionBuffers buffers, DatabaseCatalog catalog, ErrantRecordRouter errant,
-                 UpdateMissingPolicy updateMissingPolicy, SinkMetrics metrics) {
+                 SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
         this.catalog = catalog;
         this.errant = errant;
-        this.updateMissingPolicy = updateMissingPolicy;
         this.metrics = metrics;
     }
 
@@ -97,16 +94,19 @@ final class BatchApplier {
     }
 
     private int batchLength(List<RoutedMutation> pending) {
-        if (updateMissingPolicy != UpdateMissingPolicy.REJECT) {
-            return pending.size();
-        }
-        Map<String, Integer> lastWrite = new HashMap<>();
-        for (int i = 0; i < pending.size(); i++) {
-            lastWrite.put(idKey(pending.get(i)), i);
-        }
+        Map<String, Integer> lastWrite = null;
         for (int i = 0; i < pending.size(); i++) {
             RoutedMutation routed = pending.get(i);
-            if (routed.mutation().op() == Mutation.Op.UPDATE && lastWrite.get(idKey(routed)) > i) {
+            if (!catalog.rejectsUpdateOfMissing(routed)) {
+                continue;
+            }
+            if (lastWrite == null) {
+                lastWrite = new HashMap<>();
+                for (int j = 0; j < pending.size(); j++) {
+                    lastWrite.put(idKey(pending.get(j)), j);
+                }
+            }
+            if (lastWrite.get(idKey(routed)) > i) {
                 return i + 1;
             }
         }
@@ -207,10 +207,8 @@ final class BatchApplier {
             case APPLIED -> metrics.applied(mutation.op());
             case SKIPPED_STALE -> metrics.skipped();
             case NOT_FOUND -> {
-                if (mutation.op() == Mutation.Op.UPDATE && updateMissingPolicy == UpdateMissingPolicy.REJECT) {
-                    errant.reject(routed.record(), new InvalidRecordException(routed.position(), "id",
-                            mutation.id(), "UPDATE of an id that database '" + routed.database() + "' does not hold",
-                            "send STORE to create it, or set update.missing.policy=upsert or ignore"));
+                if (catalog.rejectsUpdateOfMissing(routed)) {
+                    errant.reject(routed.record(), catalog.updateOfMissingId(routed, true));
                 } else {
                     log.debug("{}: {} of missing id '{}' in database {} changed nothing", routed.position(),
                             mutation.op(), mutation.id(), routed.database());

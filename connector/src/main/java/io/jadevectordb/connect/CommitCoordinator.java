@@ -38,18 +38,18 @@ final class CommitCoordinator {
     private final PartitionBuffers buffers;
     private final BatchApplier applier;
     private final ApplyPipeline pipeline;
-    private final IoFailures ioFailures;
+    private final IoRetryWindow retryWindow;
     private final ErrantRecordRouter errant;
     private final SinkMetrics metrics;
     private RuntimeException pendingFailure;
 
     CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, ApplyPipeline pipeline,
-                      IoFailures ioFailures, ErrantRecordRouter errant, SinkMetrics metrics) {
+                      IoRetryWindow retryWindow, ErrantRecordRouter errant, SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
         this.applier = applier;
         this.pipeline = pipeline;
-        this.ioFailures = ioFailures;
+        this.retryWindow = retryWindow;
         this.errant = errant;
         this.metrics = metrics;
     }
@@ -75,7 +75,7 @@ final class CommitCoordinator {
             pipeline.finishInFlight();
         } catch (IOException e) {
             ioFailed = true;
-            RuntimeException outcome = ioFailures.handle(e, "background apply before a commit");
+            RuntimeException outcome = retryWindow.handle(e, "background apply before a commit");
             if (!(outcome instanceof RetriableException)) {
                 keep(outcome);
             }
@@ -119,7 +119,7 @@ final class CommitCoordinator {
         if (!ioFailed) {
             // Only a round in which nothing failed ends a streak: one partition committing
             // must not reopen the retry window of another whose shard stays locked.
-            ioFailures.succeeded();
+            retryWindow.succeeded();
         }
         metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
         Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
@@ -128,7 +128,7 @@ final class CommitCoordinator {
     }
 
     private void onIoFailure(IOException e, TopicPartition tp) {
-        RuntimeException outcome = ioFailures.handle(e, "commit of " + tp);
+        RuntimeException outcome = retryWindow.handle(e, "commit of " + tp);
         if (outcome instanceof RetriableException) {
             log.warn("{}: not committed this time; its Kafka offset stays at the last durable one", tp);
         } else {

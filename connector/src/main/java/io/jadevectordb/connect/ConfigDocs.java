@@ -32,9 +32,10 @@ public final class ConfigDocs {
     private ConfigDocs() {
     }
 
-    /** The Markdown reference of every key, grouped and ordered as in the ConfigDef. */
+    /** The Markdown reference of every key but the internal ones, grouped and ordered as in the ConfigDef. */
     public static String table(ConfigDef def) {
         List<ConfigKey> keys = new ArrayList<>(def.configKeys().values());
+        keys.removeIf(k -> k.internalConfig); // internal knobs and deprecated keys: accepted, not offered
         List<String> groups = def.groups();
         keys.sort(Comparator.<ConfigKey>comparingInt(k -> groups.indexOf(k.group)).thenComparingInt(k -> k.orderInGroup));
         StringBuilder out = new StringBuilder();

@@ -5,10 +5,18 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.jadevectordb.connect.VectorSinkConfig.DimensionPolicy;
+import io.jadevectordb.connect.VectorSinkConfig.NanPolicy;
+import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.InvalidMutationException;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.VectorStore;
+
+import static io.jadevectordb.connect.VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.DIMENSION_POLICY_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.NAN_POLICY_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.configValue;
 
 /**
  * Finds or creates the database a mutation goes to, giving a new database its dimension by the
@@ -17,16 +25,23 @@ import io.jadevectordb.engine.VectorStore;
  */
 final class DatabaseCatalog {
 
+    /** The engine's field name for a refused database name. */
+    private static final String DATABASE_FIELD = "database";
+
     private final VectorStore store;
     private final DimensionPolicy policy;
     private final Map<String, Integer> fixedDimensions;
     private final boolean allowNonFinite;
+    private final UpdateMissingPolicy updateMissingPolicy;
+    private final String idField;
 
     DatabaseCatalog(VectorStore store, VectorSinkConfig config) {
         this.store = store;
         this.policy = config.dimensionPolicy();
         this.fixedDimensions = config.databaseDimensions();
         this.allowNonFinite = config.storeOptions().allowNonFinite();
+        this.updateMissingPolicy = config.updateMissingPolicy();
+        this.idField = config.idField();
     }
 
     /**
@@ -65,9 +80,11 @@ final class DatabaseCatalog {
             return fixed;
         }
         if (policy == DimensionPolicy.FIXED) {
-            throw new InvalidRecordException(routed.position(), "database", routed.database(),
-                    "dimension.policy=fixed and the database is not listed in database.dimensions",
-                    "add '" + routed.database() + ":<dimension>' to database.dimensions, or route the record elsewhere");
+            throw new InvalidRecordException(routed.position(), DATABASE_FIELD, routed.database(),
+                    VectorSinkConfig.setting(DIMENSION_POLICY_CONFIG, DimensionPolicy.FIXED)
+                            + " and the database is not listed in " + DATABASE_DIMENSIONS_CONFIG,
+                    "add '" + routed.database() + ":<dimension>' to " + DATABASE_DIMENSIONS_CONFIG
+                            + ", or route the record elsewhere");
         }
         return routed.mutation().vector().length;
     }
@@ -76,18 +93,37 @@ final class DatabaseCatalog {
     InvalidRecordException asRecordError(RoutedMutation routed, InvalidMutationException e) {
         String fix;
         if (e.field().startsWith("vector[") && !allowNonFinite) {
-            fix = "fix the producer, or set nan.policy=allow to store non-finite components";
-        } else if (e.field().equals("database")) {
+            fix = "fix the producer, or set " + VectorSinkConfig.setting(NAN_POLICY_CONFIG, NanPolicy.ALLOW)
+                    + " to store non-finite components";
+        } else if (e.field().equals(DATABASE_FIELD)) {
             fix = "route the record to a valid database name (letters, digits, '.', '_', '-'; no path)";
         } else if (e.field().equals("vector") || e.field().equals("dimension")) {
-            fix = "send vectors of the database's dimension, or fix database.dimensions";
+            fix = "send vectors of the database's dimension, or fix " + DATABASE_DIMENSIONS_CONFIG;
         } else {
             fix = "";
         }
-        // The engine's message starts with "field = value: "; the record error says that itself.
-        String prefix = e.field() + " = " + e.value() + ": ";
-        String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
         return new InvalidRecordException(routed.position(), e.field(), new InvalidRecordException.Rendered(e.value()),
-                reason, fix, e);
+                e.reason(), fix, e);
+    }
+
+    /**
+     * Whether an UPDATE of an id that is not there (in the database, or no database at all) is
+     * a bad record: under {@code update.missing.policy=reject}. Otherwise it changes nothing.
+     */
+    boolean rejectsUpdateOfMissing(RoutedMutation routed) {
+        return routed.mutation().op() == Mutation.Op.UPDATE && updateMissingPolicy == UpdateMissingPolicy.REJECT;
+    }
+
+    /**
+     * The bad-record error of an UPDATE whose id is not there, the one message for both cases.
+     *
+     * @param databaseExists false when the database itself does not exist
+     */
+    InvalidRecordException updateOfMissingId(RoutedMutation routed, boolean databaseExists) {
+        return new InvalidRecordException(routed.position(), idField, routed.mutation().id(),
+                "UPDATE of an id that database '" + routed.database() + "' does not hold"
+                        + (databaseExists ? "" : " (the database does not exist)"),
+                "send STORE to create it, or set " + VectorSinkConfig.setting(UPDATE_MISSING_POLICY_CONFIG,
+                        UpdateMissingPolicy.UPSERT) + " or " + configValue(UpdateMissingPolicy.IGNORE));
     }
 }

@@ -24,6 +24,8 @@ final class ErrantRecordRouter {
 
     /** Connect's own key, read from the connector config the task receives. */
     static final String ERRORS_TOLERANCE_CONFIG = "errors.tolerance";
+    /** Connect's own key of the dead letter queue topic (connect-runtime's constant is not on the plugin's classpath). */
+    static final String DLQ_TOPIC_NAME_CONFIG = "errors.deadletterqueue.topic.name";
 
     private final boolean tolerateAll;
     private final ErrantRecordReporter reporter;
@@ -50,9 +52,10 @@ final class ErrantRecordRouter {
     void reject(SinkRecord record, InvalidRecordException error) {
         metrics.rejected();
         if (!tolerateAll) {
-            throw fail(new ConnectException("JadeVectorDB sink: bad record, failing the task (errors.tolerance=none): "
-                    + error.getMessage() + ". To send bad records to a dead letter queue instead, set "
-                    + "errors.tolerance=all and errors.deadletterqueue.topic.name", error));
+            throw fail(new ConnectException("JadeVectorDB sink: bad record, failing the task ("
+                    + VectorSinkConfig.setting(ERRORS_TOLERANCE_CONFIG, "none") + "): " + error.getMessage()
+                    + ". To send bad records to a dead letter queue instead, set "
+                    + VectorSinkConfig.setting(ERRORS_TOLERANCE_CONFIG, "all") + " and " + DLQ_TOPIC_NAME_CONFIG, error));
         }
         log.warn("bad record sent to the dead letter queue: {}", error.getMessage());
         if (reporter != null) {
@@ -61,8 +64,8 @@ final class ErrantRecordRouter {
                 pending.add(written);
             }
         } else {
-            log.warn("no dead letter queue configured (errors.deadletterqueue.topic.name): the bad record at {} "
-                    + "is skipped and only logged here", error.position());
+            log.warn("no dead letter queue configured ({}): the bad record at {} "
+                    + "is skipped and only logged here", DLQ_TOPIC_NAME_CONFIG, error.position());
         }
     }
 
@@ -91,7 +94,7 @@ final class ErrantRecordRouter {
             throw fail(new ConnectException("JadeVectorDB sink: writing a bad record to the dead letter queue failed ("
                     + e.getCause() + "); no checkpoint or offset past it is committed and the task stops, so the "
                     + "record is applied or reported again when the task restarts. Check that the dead letter topic "
-                    + "(errors.deadletterqueue.topic.name) exists, is writable and accepts records of this size, "
+                    + "(" + DLQ_TOPIC_NAME_CONFIG + ") exists, is writable and accepts records of this size, "
                     + "then restart the task", e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

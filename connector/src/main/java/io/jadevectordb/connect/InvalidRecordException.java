@@ -7,17 +7,17 @@ import org.apache.kafka.connect.errors.DataException;
  * letter queue under {@code errors.tolerance=all} and fatal otherwise. Never used for I/O
  * problems. The message names the Kafka position, the field, the offending value and the fix.
  */
-public class InvalidRecordException extends DataException {
+final class InvalidRecordException extends DataException {
 
     private final transient KafkaPosition position;
     private final String field;
     private final String value;
 
-    public InvalidRecordException(KafkaPosition position, String field, Object value, String reason, String fix) {
+    InvalidRecordException(KafkaPosition position, String field, Object value, String reason, String fix) {
         this(position, field, value, reason, fix, null);
     }
 
-    public InvalidRecordException(KafkaPosition position, String field, Object value, String reason, String fix,
+    InvalidRecordException(KafkaPosition position, String field, Object value, String reason, String fix,
                                   Throwable cause) {
         super(position + ": field '" + field + "' = " + preview(value) + ": " + reason
                 + (fix == null || fix.isEmpty() ? "" : "; fix: " + fix), cause);
@@ -26,16 +26,16 @@ public class InvalidRecordException extends DataException {
         this.value = preview(value);
     }
 
-    public KafkaPosition position() {
+    KafkaPosition position() {
         return position;
     }
 
-    public String field() {
+    String field() {
         return field;
     }
 
     /** A bounded rendering of the offending value. */
-    public String value() {
+    String value() {
         return value;
     }
 

@@ -18,9 +18,9 @@ import org.apache.kafka.common.TopicPartition;
  * <p>For each partition it tracks the highest offset handled ({@link #lastSeen}: buffered,
  * rejected or skipped; a redelivered record at or below it is ignored, which makes a
  * {@code RetriableException} from {@code put()} safe) and the highest offset the engine has
- * made durable ({@link #durable}). Not thread-safe: a task has one thread.
+ * made durable ({@link #durableNextOffsets}). Not thread-safe: a task has one thread.
  */
-public final class PartitionBuffers {
+final class PartitionBuffers {
 
     private static final long NONE = -1L;
 
@@ -28,7 +28,7 @@ public final class PartitionBuffers {
     private final Map<TopicPartition, State> states = new LinkedHashMap<>();
     private long bufferedBytes;
 
-    public PartitionBuffers(int batchSize) {
+    PartitionBuffers(int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
         }
@@ -43,7 +43,7 @@ public final class PartitionBuffers {
     }
 
     /** Starts tracking a partition whose records before {@code resumeAfter} (inclusive) are already durable; -1 for none. */
-    public void open(TopicPartition partition, long resumeAfter) {
+    void open(TopicPartition partition, long resumeAfter) {
         State state = new State();
         state.lastSeen = resumeAfter;
         state.durable = resumeAfter;
@@ -54,31 +54,31 @@ public final class PartitionBuffers {
     }
 
     /** Forgets a partition and anything buffered for it (after it was committed, or on a failure that replays it). */
-    public void close(TopicPartition partition) {
+    void close(TopicPartition partition) {
         State state = states.remove(partition);
         if (state != null) {
             bufferedBytes -= state.pendingBytes;
         }
     }
 
-    public Set<TopicPartition> partitions() {
+    Set<TopicPartition> partitions() {
         return Collections.unmodifiableSet(states.keySet());
     }
 
     /** Whether a record at {@code position} has not been handled yet (false for redeliveries). */
-    public boolean isNew(KafkaPosition position) {
+    boolean isNew(KafkaPosition position) {
         State state = states.get(position.partition());
         return state == null || position.offset() > state.lastSeen;
     }
 
     /** Records that the record at {@code position} is handled (buffered, rejected or skipped). */
-    public void markSeen(KafkaPosition position) {
+    void markSeen(KafkaPosition position) {
         State state = state(position.partition());
         state.lastSeen = Math.max(state.lastSeen, position.offset());
     }
 
     /** Buffers a mutation behind the earlier ones of its partition and marks its position seen. */
-    public void add(RoutedMutation mutation) {
+    void add(RoutedMutation mutation) {
         State state = state(mutation.position().partition());
         state.pending.add(mutation);
         long bytes = mutation.approximateBytes();
@@ -88,13 +88,13 @@ public final class PartitionBuffers {
     }
 
     /** Whether the partition holds a full batch. */
-    public boolean isFull(TopicPartition partition) {
+    boolean isFull(TopicPartition partition) {
         State state = states.get(partition);
         return state != null && state.pending.size() >= batchSize;
     }
 
     /** Partitions holding buffered mutations, in first-opened order. */
-    public List<TopicPartition> withPending() {
+    List<TopicPartition> withPending() {
         List<TopicPartition> result = new ArrayList<>();
         states.forEach((tp, state) -> {
             if (!state.pending.isEmpty()) {
@@ -105,17 +105,12 @@ public final class PartitionBuffers {
     }
 
     /**
-     * The partition's buffered mutations grouped by database, each group in Kafka order (groups
-     * are independent: different databases are different shards), as a copy: mutations
-     * buffered later are not in it. The buffer is kept until {@link #applied} so a failed apply
-     * can be retried.
+     * The partition's first {@code count} buffered mutations grouped by database, each group in
+     * Kafka order (groups are independent: different databases are different shards), as a copy:
+     * mutations buffered later are not in it. The buffer is kept until {@link #applied} so a
+     * failed apply can be retried.
      */
-    public Map<String, List<RoutedMutation>> pendingByDatabase(TopicPartition partition) {
-        return pendingByDatabase(partition, pendingCount(partition));
-    }
-
-    /** Like {@link #pendingByDatabase(TopicPartition)}, for the first {@code count} buffered mutations only. */
-    public Map<String, List<RoutedMutation>> pendingByDatabase(TopicPartition partition, int count) {
+    Map<String, List<RoutedMutation>> pendingByDatabase(TopicPartition partition, int count) {
         State state = states.get(partition);
         if (state == null || state.pending.isEmpty()) {
             return Map.of();
@@ -127,16 +122,11 @@ public final class PartitionBuffers {
         return groups;
     }
 
-    /** Drops the partition's buffer after every mutation in it was applied. */
-    public void applied(TopicPartition partition) {
-        applied(partition, pendingCount(partition));
-    }
-
     /**
      * Drops the first {@code count} mutations of the partition's buffer after they were applied;
      * mutations buffered since (while they were applied in the background) stay.
      */
-    public void applied(TopicPartition partition, int count) {
+    void applied(TopicPartition partition, int count) {
         State state = states.get(partition);
         if (state == null || count <= 0) {
             return;
@@ -152,47 +142,41 @@ public final class PartitionBuffers {
     }
 
     /** The partition's buffered mutations in Kafka order, as a read-only view. */
-    public List<RoutedMutation> pending(TopicPartition partition) {
+    List<RoutedMutation> pending(TopicPartition partition) {
         State state = states.get(partition);
         return state == null ? List.of() : Collections.unmodifiableList(state.pending);
     }
 
-    public int pendingCount(TopicPartition partition) {
+    int pendingCount(TopicPartition partition) {
         State state = states.get(partition);
         return state == null ? 0 : state.pending.size();
     }
 
     /** Heap held by buffered mutations, approximately. */
-    public long bufferedBytes() {
+    long bufferedBytes() {
         return bufferedBytes;
     }
 
     /** Highest offset handled in the partition, or -1. */
-    public long lastSeen(TopicPartition partition) {
+    long lastSeen(TopicPartition partition) {
         State state = states.get(partition);
         return state == null ? NONE : state.lastSeen;
     }
 
-    /** Highest offset the engine holds durable for the partition (last included), or -1. */
-    public long durable(TopicPartition partition) {
-        State state = states.get(partition);
-        return state == null ? NONE : state.durable;
-    }
-
     /** Whether the partition has handled records beyond its durable offset. */
-    public boolean needsCommit(TopicPartition partition) {
+    boolean needsCommit(TopicPartition partition) {
         State state = states.get(partition);
         return state != null && state.lastSeen > state.durable;
     }
 
     /** Records that everything up to {@code lastOffset} (inclusive) is durable. */
-    public void committed(TopicPartition partition, long lastOffset) {
+    void committed(TopicPartition partition, long lastOffset) {
         State state = state(partition);
         state.durable = Math.max(state.durable, lastOffset);
     }
 
     /** The durable offsets of {@code partitions} in Kafka's terms (next offset to read); partitions with none are left out. */
-    public Map<TopicPartition, Long> durableNextOffsets(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, Long> durableNextOffsets(Collection<TopicPartition> partitions) {
         Map<TopicPartition, Long> result = new HashMap<>();
         for (TopicPartition tp : partitions) {
             State state = states.get(tp);

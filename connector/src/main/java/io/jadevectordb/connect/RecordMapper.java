@@ -12,7 +12,6 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 
-import io.jadevectordb.connect.VectorSinkConfig.DatabaseRouting;
 import io.jadevectordb.connect.VectorSinkConfig.IdSource;
 import io.jadevectordb.connect.VectorSinkConfig.TombstoneBehavior;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
@@ -28,9 +27,9 @@ import io.jadevectordb.engine.Mutation.Op;
  * Kafka position, the field, the value and the fix. Dimension and NaN checks are left to the
  * engine, which knows each database's dimension; database names are validated there too.
  */
-public final class RecordMapper {
+final class RecordMapper {
 
-    private final DatabaseRouting databaseRouting;
+    /** Null when every record goes to the topic template. */
     private final String databaseField;
     private final String topicTemplate;
     private final IdSource idSource;
@@ -42,9 +41,8 @@ public final class RecordMapper {
     private final boolean updateAsStore;
     private final boolean rejectsMissingUpdates;
 
-    public RecordMapper(VectorSinkConfig config) {
-        this.databaseRouting = config.databaseRouting();
-        this.databaseField = config.databaseField();
+    RecordMapper(VectorSinkConfig config) {
+        this.databaseField = config.databaseField().orElse(null);
         this.topicTemplate = config.databaseTopicTemplate();
         this.idSource = config.idSource();
         this.idField = config.idField();
@@ -62,7 +60,7 @@ public final class RecordMapper {
      * @return the mutation, or empty for a record the configuration says to skip (an ignored tombstone)
      * @throws InvalidRecordException when the record's content cannot be applied
      */
-    public Optional<RoutedMutation> map(SinkRecord record) {
+    Optional<RoutedMutation> map(SinkRecord record) {
         KafkaPosition position = KafkaPosition.of(record);
         Object value = record.value();
         if (value == null) {
@@ -78,7 +76,8 @@ public final class RecordMapper {
         String id = idSource == IdSource.KEY
                 ? idFromKey(position, record.key())
                 : requireId(position, field(value, idField), idField,
-                        "set the value's '" + idField + "' field, or use id.source=key");
+                        "set the value's '" + idField + "' field, or use "
+                                + VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, IdSource.KEY));
         String database = database(record, value);
         long offset = position.offset();
         if (op == Op.DELETE) {
@@ -97,8 +96,10 @@ public final class RecordMapper {
             case IGNORE:
                 return Optional.empty();
             case FAIL:
-                throw new InvalidRecordException(position, "value", null, "tombstones are refused "
-                        + "(tombstone.behavior=fail)", "send a DELETE record, or set tombstone.behavior=delete");
+                throw new InvalidRecordException(position, "value", null, "tombstones are refused ("
+                        + VectorSinkConfig.setting(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, TombstoneBehavior.FAIL)
+                        + ")", "send a DELETE record, or set "
+                        + VectorSinkConfig.setting(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, TombstoneBehavior.DELETE));
             default:
                 break;
         }
@@ -123,12 +124,11 @@ public final class RecordMapper {
     }
 
     /**
-     * The database: under {@code field} routing the value's field, else the key's, else (the
-     * field is optional in the wire contract) the topic template; under {@code topic} routing
-     * the topic template.
+     * The database: the value's database field, else the key's, else (the field is optional in
+     * the wire contract) the topic template; the template alone when no field is configured.
      */
     private String database(SinkRecord record, Object value) {
-        if (databaseRouting == DatabaseRouting.FIELD) {
+        if (databaseField != null) {
             Object raw = field(value, databaseField);
             if (raw == null) {
                 raw = field(record.key(), databaseField);

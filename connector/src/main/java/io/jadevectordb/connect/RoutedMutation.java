@@ -16,10 +16,10 @@ import io.jadevectordb.engine.Mutation;
  *                 null otherwise, so that a buffered STORE holds its float[] and not the
  *                 converted value (a boxed {@code List<Float>} is six times larger)
  */
-public record RoutedMutation(String database, Mutation mutation, KafkaPosition position, SinkRecord record) {
+record RoutedMutation(String database, Mutation mutation, KafkaPosition position, SinkRecord record) {
 
     /** Approximate heap held by this mutation while buffered, the retained record included. */
-    public long approximateBytes() {
+    long approximateBytes() {
         float[] vector = mutation.vector();
         // 200: this record, the Mutation, the position and its TopicPartition, the id's String.
         return 200L + 2L * mutation.id().length() + (vector == null ? 0 : 16L + 4L * vector.length)

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -18,6 +19,8 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.jadevectordb.engine.StoreOptions;
 
@@ -28,7 +31,9 @@ import io.jadevectordb.engine.StoreOptions;
  */
 public final class VectorSinkConfig extends AbstractConfig {
 
-    /** Values of {@link #DATABASE_ROUTING_CONFIG}. */
+    private static final Logger log = LoggerFactory.getLogger(VectorSinkConfig.class);
+
+    /** Values of the deprecated {@link #DATABASE_ROUTING_CONFIG}. */
     public enum DatabaseRouting { FIELD, TOPIC }
 
     /** Values of {@link #ID_SOURCE_CONFIG}. */
@@ -87,25 +92,29 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "vector. 0 starts small and doubles the index as needed.";
     public static final long SHARD_EXPECTED_VECTORS_DEFAULT = 0;
 
-    public static final String DATABASE_ROUTING_CONFIG = "database.routing";
-    public static final String DATABASE_ROUTING_DOC = "Where a record's database comes from: 'field' (the value's "
-            + "database field, else the key's, else database.topic.template when neither is set) or 'topic' "
-            + "(always database.topic.template). The template applies to the record's topic after any "
-            + "topic-renaming SMT.";
-    public static final String DATABASE_ROUTING_DEFAULT = "field";
-
     public static final String DATABASE_FIELD_CONFIG = "database.field";
-    public static final String DATABASE_FIELD_DOC = "Name of the value (or key) field holding the database name "
-            + "when database.routing=field.";
+    public static final String DATABASE_FIELD_DOC = "Name of the value field holding a record's database; when the "
+            + "value has no such field (or it is null or empty), the key's field of that name (a struct or map key); "
+            + "when neither names one, database.topic.template. Empty: no field is read and every record goes to "
+            + "database.topic.template.";
     public static final String DATABASE_FIELD_DEFAULT = "database";
 
     public static final String DATABASE_TOPIC_TEMPLATE_CONFIG = "database.topic.template";
-    public static final String DATABASE_TOPIC_TEMPLATE_DOC = "Database name when database.routing=topic, or when "
-            + "a record names no database under database.routing=field; '${topic}' is replaced by the record's "
-            + "topic, e.g. 'emb-${topic}'.";
+    public static final String DATABASE_TOPIC_TEMPLATE_DOC = "Database of a record that names none in database.field "
+            + "(every record when database.field is empty); '${topic}' is replaced by the record's topic after any "
+            + "topic-renaming SMT, e.g. 'emb-${topic}'.";
     public static final String DATABASE_TOPIC_TEMPLATE_DEFAULT = "${topic}";
     /** The placeholder of {@link #DATABASE_TOPIC_TEMPLATE_CONFIG}. */
     public static final String TOPIC_PLACEHOLDER = "${topic}";
+
+    /**
+     * Deprecated: 'field' is what {@link #DATABASE_FIELD_CONFIG} does on its own, 'topic' is an
+     * empty {@code database.field}. Still accepted, with a warning; not in the generated table.
+     */
+    public static final String DATABASE_ROUTING_CONFIG = "database.routing";
+    public static final String DATABASE_ROUTING_DOC = "Deprecated, use database.field: 'field' is the default "
+            + "behaviour, 'topic' is database.field= (empty).";
+    public static final String DATABASE_ROUTING_DEFAULT = "field";
 
     public static final String ID_SOURCE_CONFIG = "id.source";
     public static final String ID_SOURCE_DOC = "Where a record's vector id comes from: 'field' (the value's id field) "
@@ -163,6 +172,10 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "the shards in one engine call. Everything buffered is applied at every offset commit anyway.";
     public static final int BATCH_SIZE_DEFAULT = 500;
 
+    /**
+     * An internal knob (tests and benchmarks compare both ways): accepted, left out of the
+     * generated table because a user never needs to turn it off.
+     */
     public static final String APPLY_OVERLAP_CONFIG = "apply.overlap";
     public static final String APPLY_OVERLAP_DOC = "Apply full batches on a background thread while the task fetches and "
             + "converts the next records: at most one batch in flight per task, and a commit waits for it, so offsets are "
@@ -217,6 +230,7 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public VectorSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
+        warnDeprecated(props);
         List<Problem> problems = problems(props);
         if (!problems.isEmpty()) {
             StringBuilder message = new StringBuilder("Invalid JadeVectorDB sink configuration:");
@@ -241,10 +255,8 @@ public final class VectorSinkConfig extends AbstractConfig {
                 GROUP_STORAGE, ++order, Width.SHORT, "Expected vectors per shard");
 
         order = 0;
-        def.define(DATABASE_ROUTING_CONFIG, Type.STRING, DATABASE_ROUTING_DEFAULT, choice(DatabaseRouting.values()),
-                Importance.HIGH, DATABASE_ROUTING_DOC, GROUP_ROUTING, ++order, Width.SHORT, "Database routing");
-        def.define(DATABASE_FIELD_CONFIG, Type.STRING, DATABASE_FIELD_DEFAULT, new ConfigDef.NonEmptyString(),
-                Importance.MEDIUM, DATABASE_FIELD_DOC, GROUP_ROUTING, ++order, Width.MEDIUM, "Database field");
+        def.define(DATABASE_FIELD_CONFIG, Type.STRING, DATABASE_FIELD_DEFAULT, null,
+                Importance.HIGH, DATABASE_FIELD_DOC, GROUP_ROUTING, ++order, Width.MEDIUM, "Database field");
         def.define(DATABASE_TOPIC_TEMPLATE_CONFIG, Type.STRING, DATABASE_TOPIC_TEMPLATE_DEFAULT,
                 new ConfigDef.NonEmptyString(), Importance.MEDIUM, DATABASE_TOPIC_TEMPLATE_DOC, GROUP_ROUTING, ++order,
                 Width.MEDIUM, "Database topic template");
@@ -280,8 +292,6 @@ public final class VectorSinkConfig extends AbstractConfig {
                 Importance.MEDIUM, BATCH_SIZE_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Batch size");
         def.define(BUFFER_MAX_BYTES_CONFIG, Type.LONG, BUFFER_MAX_BYTES_DEFAULT, Range.atLeast(1024),
                 Importance.LOW, BUFFER_MAX_BYTES_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Buffer bound (bytes)");
-        def.define(APPLY_OVERLAP_CONFIG, Type.BOOLEAN, APPLY_OVERLAP_DEFAULT, Importance.LOW, APPLY_OVERLAP_DOC,
-                GROUP_BATCHING, ++order, Width.SHORT, "Apply in the background");
 
         order = 0;
         def.define(REPLAY_FROM_EARLIEST_CONFIG, Type.BOOLEAN, REPLAY_FROM_EARLIEST_DEFAULT, null,
@@ -295,12 +305,26 @@ public final class VectorSinkConfig extends AbstractConfig {
                 Importance.LOW, IO_RETRY_BACKOFF_MS_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "I/O retry backoff");
         def.define(IO_RETRY_TIMEOUT_MS_CONFIG, Type.LONG, IO_RETRY_TIMEOUT_MS_DEFAULT, Range.atLeast(0),
                 Importance.LOW, IO_RETRY_TIMEOUT_MS_DOC, GROUP_RECOVERY, ++order, Width.SHORT, "I/O retry timeout");
+
+        // Accepted and validated, but not offered: ConfigDocs leaves internal keys out of the table.
+        def.defineInternal(APPLY_OVERLAP_CONFIG, Type.BOOLEAN, APPLY_OVERLAP_DEFAULT, null, Importance.LOW,
+                APPLY_OVERLAP_DOC);
+        def.defineInternal(DATABASE_ROUTING_CONFIG, Type.STRING, DATABASE_ROUTING_DEFAULT,
+                choice(DatabaseRouting.values()), Importance.LOW, DATABASE_ROUTING_DOC);
         return def;
     }
 
     /** The config value of an enum constant: {@code FIRST_RECORD -> first-record}. */
     static String configValue(Enum<?> constant) {
         return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * A setting as messages spell it, {@code nan.policy=allow}: the one way to name a key with a
+     * value in an error, a log line or a fix, so that neither is ever a literal.
+     */
+    static String setting(String key, Object value) {
+        return key + "=" + (value instanceof Enum<?> constant ? configValue(constant) : String.valueOf(value));
     }
 
     private static ConfigDef.ValidString choice(Enum<?>[] values) {
@@ -332,6 +356,14 @@ public final class VectorSinkConfig extends AbstractConfig {
                         + "at a directory (it is created when absent)"));
             }
         }
+        String routing = props.get(DATABASE_ROUTING_CONFIG);
+        String databaseField = props.get(DATABASE_FIELD_CONFIG);
+        if (configValue(DatabaseRouting.FIELD).equals(routing) && databaseField != null && databaseField.isEmpty()) {
+            problems.add(new Problem(DATABASE_ROUTING_CONFIG, setting(DATABASE_ROUTING_CONFIG, DatabaseRouting.FIELD)
+                    + " (deprecated) asks for a database field, but " + DATABASE_FIELD_CONFIG + " is empty (no field); "
+                    + "fix: remove " + DATABASE_ROUTING_CONFIG + " and set " + DATABASE_FIELD_CONFIG
+                    + " to the field's name, or leave it empty to route every record by " + DATABASE_TOPIC_TEMPLATE_CONFIG));
+        }
         String policy = props.getOrDefault(DIMENSION_POLICY_CONFIG, DIMENSION_POLICY_DEFAULT);
         String dims = props.getOrDefault(DATABASE_DIMENSIONS_CONFIG, DATABASE_DIMENSIONS_DEFAULT);
         if (configValue(DimensionPolicy.FIXED).equals(policy) && dims.isBlank()) {
@@ -340,6 +372,27 @@ public final class VectorSinkConfig extends AbstractConfig {
                     + DATABASE_DIMENSIONS_CONFIG + " or use " + DIMENSION_POLICY_CONFIG + " = first-record"));
         }
         return problems;
+    }
+
+    /**
+     * Logs a WARN for each deprecated key that is set, naming the key, what to write instead and
+     * that it will be removed. The key still works exactly as before.
+     */
+    private static void warnDeprecated(Map<String, String> props) {
+        String routing = props.get(DATABASE_ROUTING_CONFIG);
+        if (routing == null) {
+            return;
+        }
+        String instead = configValue(DatabaseRouting.TOPIC).equals(routing)
+                ? setting(DATABASE_FIELD_CONFIG, "") + " (empty: every record goes to " + DATABASE_TOPIC_TEMPLATE_CONFIG + ")"
+                : "nothing (" + DATABASE_FIELD_CONFIG + " alone reads the field, else " + DATABASE_TOPIC_TEMPLATE_CONFIG + ")";
+        log.warn("{} is deprecated and will be removed in a future release; instead of {} write {}", DATABASE_ROUTING_CONFIG,
+                setting(DATABASE_ROUTING_CONFIG, routing), instead);
+        String field = props.get(DATABASE_FIELD_CONFIG);
+        if (configValue(DatabaseRouting.TOPIC).equals(routing) && field != null && !field.isEmpty()) {
+            log.warn("{}={} is ignored because {} routes every record by {}", DATABASE_FIELD_CONFIG, field,
+                    setting(DATABASE_ROUTING_CONFIG, routing), DATABASE_TOPIC_TEMPLATE_CONFIG);
+        }
     }
 
     /**
@@ -416,12 +469,15 @@ public final class VectorSinkConfig extends AbstractConfig {
         return getBoolean(APPLY_OVERLAP_CONFIG);
     }
 
-    public DatabaseRouting databaseRouting() {
-        return parse(DatabaseRouting.class, getString(DATABASE_ROUTING_CONFIG));
-    }
-
-    public String databaseField() {
-        return getString(DATABASE_FIELD_CONFIG);
+    /**
+     * The field a record's database is read from, or empty when every record goes to
+     * {@link #databaseTopicTemplate()} ({@code database.field=}, or the deprecated
+     * {@code database.routing=topic}).
+     */
+    public Optional<String> databaseField() {
+        String field = getString(DATABASE_FIELD_CONFIG);
+        boolean topicRouting = parse(DatabaseRouting.class, getString(DATABASE_ROUTING_CONFIG)) == DatabaseRouting.TOPIC;
+        return topicRouting || field.isEmpty() ? Optional.empty() : Optional.of(field);
     }
 
     public String databaseTopicTemplate() {

@@ -36,9 +36,10 @@ public class VectorSinkConnector extends SinkConnector {
     public void start(Map<String, String> props) {
         VectorSinkConfig config = new VectorSinkConfig(props);
         this.props = Map.copyOf(props);
-        log.info("JadeVectorDB sink {} starting: data.dir={}, database.routing={}, id.source={}",
-                version(), config.dataDir(), config.getString(VectorSinkConfig.DATABASE_ROUTING_CONFIG),
-                config.getString(VectorSinkConfig.ID_SOURCE_CONFIG));
+        log.info("JadeVectorDB sink {} starting: {}, {}, {}", version(),
+                VectorSinkConfig.setting(VectorSinkConfig.DATA_DIR_CONFIG, config.dataDir()),
+                VectorSinkConfig.setting(VectorSinkConfig.DATABASE_FIELD_CONFIG, config.databaseField().orElse("")),
+                VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, config.idSource()));
     }
 
     @Override

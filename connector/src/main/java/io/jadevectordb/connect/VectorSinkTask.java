@@ -20,7 +20,6 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.VectorStore;
 
 /**
@@ -47,7 +46,7 @@ public class VectorSinkTask extends SinkTask {
     private BatchApplier applier;
     private ApplyPipeline pipeline;
     private CommitCoordinator coordinator;
-    private IoFailures ioFailures;
+    private IoRetryWindow retryWindow;
     private SinkMetrics metrics;
     private final ResumeCheck resumeCheck = new ResumeCheck();
     private RestoreProgress restores;
@@ -76,11 +75,11 @@ public class VectorSinkTask extends SinkTask {
         buffers = new PartitionBuffers(config.batchSize());
         catalog = new DatabaseCatalog(store, config);
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
-        applier = new BatchApplier(store, buffers, catalog, errant, config.updateMissingPolicy(), metrics);
-        ioFailures = new IoFailures(config.ioRetryTimeoutMs(), metrics);
+        applier = new BatchApplier(store, buffers, catalog, errant, metrics);
+        retryWindow = new IoRetryWindow(config.ioRetryTimeoutMs(), metrics);
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
-        coordinator = new CommitCoordinator(store, buffers, applier, pipeline, ioFailures, errant, metrics);
+        coordinator = new CommitCoordinator(store, buffers, applier, pipeline, retryWindow, errant, metrics);
         restores = new RestoreProgress(RestoreProgress.consumerLag(props.getOrDefault("name", "")), System::currentTimeMillis,
                 metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
@@ -177,11 +176,8 @@ public class VectorSinkTask extends SinkTask {
                 Optional<RoutedMutation> routed = mapper.map(record);
                 if (routed.isPresent() && catalog.prepare(routed.get())) {
                     buffers.add(routed.get());
-                } else if (routed.isPresent() && rejectsUpdateOfMissing(routed.get())) {
-                    errant.reject(record, new InvalidRecordException(position, config.idField(),
-                            routed.get().mutation().id(), "UPDATE of an id in database '" + routed.get().database()
-                                    + "', which does not exist", "send STORE to create it, or set "
-                                    + VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG + "=upsert or ignore"));
+                } else if (routed.isPresent() && catalog.rejectsUpdateOfMissing(routed.get())) {
+                    errant.reject(record, catalog.updateOfMissingId(routed.get(), false));
                     buffers.markSeen(position);
                 } else {
                     metrics.skipped();
@@ -191,7 +187,7 @@ public class VectorSinkTask extends SinkTask {
                 errant.reject(record, e);
                 buffers.markSeen(position);
             } catch (IOException e) {
-                throw ioFailures.handle(e, "preparing the database of the record at " + position);
+                throw retryWindow.handle(e, "preparing the database of the record at " + position);
             }
         }
         applyWhatIsDue();
@@ -221,11 +217,6 @@ public class VectorSinkTask extends SinkTask {
                 + "there ({}=rebuild)", tp, first.offset(), store.root(), VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG);
     }
 
-    private boolean rejectsUpdateOfMissing(RoutedMutation routed) {
-        return routed.mutation().op() == Mutation.Op.UPDATE
-                && config.updateMissingPolicy() == VectorSinkConfig.UpdateMissingPolicy.REJECT;
-    }
-
     private void applyWhatIsDue() {
         try {
             // The batch in flight leaves the buffers first, so the due batches below are new ones.
@@ -250,10 +241,10 @@ public class VectorSinkTask extends SinkTask {
             // background proves nothing, and resetting here would make a lasting failure
             // (a shard that stays locked, a disk that stays full) retry forever.
             if (applied) {
-                ioFailures.succeeded();
+                retryWindow.succeeded();
             }
         } catch (IOException e) {
-            RuntimeException outcome = ioFailures.handle(e, "applying buffered mutations to " + store.root());
+            RuntimeException outcome = retryWindow.handle(e, "applying buffered mutations to " + store.root());
             if (outcome instanceof RetriableException) {
                 pauseUnderMemoryPressure();
                 context.timeout(config.ioRetryBackoffMs());

@@ -55,11 +55,11 @@ class BatchApplierTest {
     /** A batch applier over a real store, as the task builds it, with no dead letter queue (tolerance decides). */
     static BatchApplier applier(VectorStore store, PartitionBuffers buffers, Path dataDir, UpdateMissingPolicy policy,
                                 String tolerance) {
-        DatabaseCatalog catalog = new DatabaseCatalog(store,
-                new VectorSinkConfig(Map.of(VectorSinkConfig.DATA_DIR_CONFIG, dataDir.toString())));
+        DatabaseCatalog catalog = new DatabaseCatalog(store, new VectorSinkConfig(Map.of(VectorSinkConfig.DATA_DIR_CONFIG,
+                dataDir.toString(), VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG, VectorSinkConfig.configValue(policy))));
         ErrantRecordRouter errant = new ErrantRecordRouter(Map.of("errors.tolerance", tolerance), null,
                 SinkMetrics.none());
-        return new BatchApplier(store, buffers, catalog, errant, policy, SinkMetrics.none());
+        return new BatchApplier(store, buffers, catalog, errant, SinkMetrics.none());
     }
 
     private void buffer(String database, Mutation mutation) {

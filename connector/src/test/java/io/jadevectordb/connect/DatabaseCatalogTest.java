@@ -100,6 +100,46 @@ class DatabaseCatalogTest {
     }
 
     @Test
+    void anEngineErrorNamesItsFieldAndValueOnceAndKeepsTheEnginesReason() throws Exception {
+        DatabaseCatalog catalog = catalog();
+        catalog.prepare(store("docs", "a", 1, 2, 3));
+
+        assertThatThrownBy(() -> catalog.prepare(store("docs", "b", 1, 2)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining(": field 'vector' = float[2]: database 'docs' has dimension 3")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("vector = float[2]"));
+    }
+
+    @Test
+    void anUpdateOfAMissingIdIsOneMessageNamingTheConfiguredIdFieldAndTheFix() {
+        DatabaseCatalog catalog = catalog(VectorSinkConfig.ID_FIELD_CONFIG, "doc_id");
+        RoutedMutation update = new RoutedMutation("docs", Mutation.update("ghost", new float[] {1, 2}, 7),
+                new KafkaPosition(new TopicPartition("vectors", 1), 7), null);
+
+        InvalidRecordException inDatabase = catalog.updateOfMissingId(update, true);
+        InvalidRecordException noDatabase = catalog.updateOfMissingId(update, false);
+
+        assertThat(inDatabase.field()).isEqualTo("doc_id");
+        assertThat(inDatabase.getMessage()).isEqualTo("topic vectors partition 1 offset 7: field 'doc_id' = 'ghost': "
+                + "UPDATE of an id that database 'docs' does not hold; fix: send STORE to create it, or set "
+                + "update.missing.policy=upsert or ignore");
+        assertThat(noDatabase.getMessage()).isEqualTo(inDatabase.getMessage().replace("does not hold;",
+                "does not hold (the database does not exist);"));
+    }
+
+    @Test
+    void onlyRejectRejectsAnUpdateOfAMissingId() {
+        RoutedMutation update = new RoutedMutation("docs", Mutation.update("ghost", new float[] {1, 2}, 7),
+                new KafkaPosition(new TopicPartition("vectors", 1), 7), null);
+        RoutedMutation delete = new RoutedMutation("docs", Mutation.delete("ghost", 8),
+                new KafkaPosition(new TopicPartition("vectors", 1), 8), null);
+
+        assertThat(catalog().rejectsUpdateOfMissing(update)).isTrue();
+        assertThat(catalog().rejectsUpdateOfMissing(delete)).isFalse();
+        assertThat(catalog(VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG, "ignore").rejectsUpdateOfMissing(update)).isFalse();
+    }
+
+    @Test
     void hostileDatabaseNamesAreBadRecordsAndCreateNothingOutsideTheRoot() throws Exception {
         DatabaseCatalog catalog = catalog();
 

@@ -31,7 +31,7 @@ class PartitionBuffersTest {
         buffers.add(store(P0, "b", "y", 1));
         buffers.add(delete(P0, "a", "x", 2));
 
-        var groups = buffers.pendingByDatabase(P0);
+        var groups = buffers.pendingByDatabase(P0, buffers.pendingCount(P0));
 
         assertThat(groups.keySet()).containsExactly("a", "b");
         assertThat(groups.get("a")).extracting(m -> m.mutation().op())
@@ -70,7 +70,7 @@ class PartitionBuffersTest {
         buffers.add(store(P1, "a", "y", 0));
         long both = buffers.bufferedBytes();
 
-        buffers.applied(P0);
+        buffers.applied(P0, buffers.pendingCount(P0));
 
         assertThat(both).isPositive();
         assertThat(buffers.bufferedBytes()).isEqualTo(both / 2);

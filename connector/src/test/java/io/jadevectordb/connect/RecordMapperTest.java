@@ -250,6 +250,31 @@ class RecordMapperTest {
     }
 
     @Test
+    void anEmptyDatabaseFieldRoutesEveryRecordByTheTemplateAsTheDeprecatedTopicRoutingDid() {
+        SinkRecord named = record(Map.of("database", "in-key"), struct("elsewhere", "a", null, List.of(1f)));
+        String[] template = {VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, "emb-${topic}"};
+
+        RoutedMutation byNewKey = mapper(VectorSinkConfig.DATABASE_FIELD_CONFIG, "", template[0], template[1])
+                .map(named).orElseThrow();
+        RoutedMutation byOldKey = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic", template[0], template[1])
+                .map(named).orElseThrow();
+
+        assertThat(byNewKey.database()).isEqualTo("emb-vectors");
+        assertThat(byOldKey.database()).isEqualTo("emb-vectors");
+    }
+
+    @Test
+    void theDeprecatedFieldRoutingReadsTheFieldAsTheDefaultDoes() {
+        SinkRecord named = record("a", struct("articles", "a", null, List.of(1f)));
+        SinkRecord unnamed = record("a", struct(null, "a", null, List.of(1f)));
+        RecordMapper old = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "field");
+
+        assertThat(old.map(named).orElseThrow().database()).isEqualTo(mapper().map(named).orElseThrow().database())
+                .isEqualTo("articles");
+        assertThat(old.map(unnamed).orElseThrow().database()).isEqualTo("vectors");
+    }
+
+    @Test
     void topicRoutingIgnoresTheDatabaseField() {
         RoutedMutation routed = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic")
                 .map(record(null, struct("elsewhere", "a", null, List.of(1f)))).orElseThrow();

@@ -3,6 +3,9 @@ package io.jadevectordb.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -121,6 +124,73 @@ class VectorSinkConfigTest {
         assertThatThrownBy(() -> new VectorSinkConfig(props))
                 .hasMessageContaining("articles=768")
                 .hasMessageContaining("<database>:<dimension>");
+    }
+
+    /** What {@code new VectorSinkConfig(props)} logs to stderr (slf4j-simple writes to the current System.err). */
+    private static String logOf(Map<String, String> props) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            new VectorSinkConfig(props);
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theDeprecatedRoutingKeyWarnsNamingItselfTheNewFormAndItsRemoval() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic");
+
+        assertThat(logOf(props)).contains("WARN", "database.routing is deprecated and will be removed",
+                "instead of database.routing=topic write database.field= (empty");
+        assertThat(new VectorSinkConfig(props).databaseField()).isEmpty();
+    }
+
+    @Test
+    void withoutDeprecatedKeysNothingIsWarned() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATABASE_FIELD_CONFIG, "");
+
+        assertThat(logOf(props)).doesNotContain("deprecated");
+        assertThat(new VectorSinkConfig(props).databaseField()).isEmpty();
+    }
+
+    @Test
+    void oldTopicRoutingWithADatabaseFieldStillIgnoresTheFieldAndSaysSo() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic");
+        props.put(VectorSinkConfig.DATABASE_FIELD_CONFIG, "db");
+
+        assertThat(logOf(props)).contains("database.field=db is ignored because database.routing=topic");
+        assertThat(new VectorSinkConfig(props).databaseField()).isEmpty();
+    }
+
+    @Test
+    void oldFieldRoutingWithAnEmptyDatabaseFieldFailsValidationNamingBoth() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "field");
+        props.put(VectorSinkConfig.DATABASE_FIELD_CONFIG, "");
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("database.routing=field").hasMessageContaining("database.field is empty")
+                .hasMessageContaining("fix:");
+        assertThat(new VectorSinkConnector().validate(props).configValues())
+                .filteredOn(v -> !v.errorMessages().isEmpty()).extracting(ConfigValue::name)
+                .containsExactly(VectorSinkConfig.DATABASE_ROUTING_CONFIG);
+    }
+
+    @Test
+    void applyOverlapIsAcceptedButLeftOutOfTheTableAsAreDeprecatedKeys() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.APPLY_OVERLAP_CONFIG, "false");
+
+        assertThat(new VectorSinkConfig(props).applyOverlap()).isFalse();
+        assertThat(ConfigDocs.table(VectorSinkConfig.CONFIG_DEF))
+                .doesNotContain(VectorSinkConfig.APPLY_OVERLAP_CONFIG, VectorSinkConfig.DATABASE_ROUTING_CONFIG)
+                .contains("`" + VectorSinkConfig.DATABASE_FIELD_CONFIG + "`");
     }
 
     @Test

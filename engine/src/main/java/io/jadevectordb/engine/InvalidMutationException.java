@@ -10,11 +10,13 @@ public class InvalidMutationException extends IllegalArgumentException {
 
     private final String field;
     private final String value;
+    private final String reason;
 
     public InvalidMutationException(String field, String value, String message) {
         super(field + " = " + value + ": " + message);
         this.field = field;
         this.value = value;
+        this.reason = message;
     }
 
     public String field() {
@@ -23,5 +25,10 @@ public class InvalidMutationException extends IllegalArgumentException {
 
     public String value() {
         return value;
+    }
+
+    /** What is wrong (and the engine-level fix), without the {@code field = value: } the message starts with. */
+    public String reason() {
+        return reason;
     }
 }

@@ -97,7 +97,7 @@ class SmallHeapWorkerTest {
         config.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
         config.put("value.converter.schemas.enable", "true");
         config.put("data.dir", dataDir.toString());
-        config.put("database.routing", "topic");
+        config.put("database.field", ""); // every record to database.topic.template: the topic
         config.put("id.source", "key");
         config.put("buffer.max.bytes", Long.toString(24L << 20));
         config.put("update.missing.policy", "reject");

@@ -224,7 +224,7 @@ public final class PipelineBenchmark {
         Map<String, String> c = connectorConfig("fastpath", registry);
         c.put("topics", "scale");
         c.put("data.dir", work.resolve("data-scale").toString());
-        c.put("database.routing", "field");
+        c.put("database.field", "database");
         c.put("max.open.shards", System.getProperty("bench.scale.maxOpenShards", "100"));
         String heap = System.getProperty("bench.scale.workerHeap", "256m");
         try (BenchWorker worker = BenchWorker.start(work.resolve("connect-scale"), broker.bootstrapServers(), plugins, heap,

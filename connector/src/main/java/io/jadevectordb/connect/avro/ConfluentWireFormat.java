@@ -42,18 +42,4 @@ public final class ConfluentWireFormat {
         return ((value[1] & 0xff) << 24) | ((value[2] & 0xff) << 16)
                 | ((value[3] & 0xff) << 8) | (value[4] & 0xff);
     }
-
-    /**
-     * Writes the 5-byte header for a schema id into the start of {@code target}.
-     *
-     * @param schemaId the registry's schema id
-     * @param target at least {@link #HEADER_LENGTH} bytes
-     */
-    public static void writeHeader(int schemaId, byte[] target) {
-        target[0] = MAGIC_BYTE;
-        target[1] = (byte) (schemaId >>> 24);
-        target[2] = (byte) (schemaId >>> 16);
-        target[3] = (byte) (schemaId >>> 8);
-        target[4] = (byte) schemaId;
-    }
 }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code errors.retry.timeout} is spent, and a registry problem must stall the pipeline (set
  * {@code errors.retry.timeout=-1}), not divert healthy records.
  */
-public final class SchemaRegistryClient {
+final class SchemaRegistryClient {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,7 +74,7 @@ public final class SchemaRegistryClient {
             } catch (IOException e) {
                 lastUnreachable = new RetriableException(String.format(
                         "topic %s, schema id %d: schema registry %s is unreachable (%s); check that it "
-                                + "runs and that schema.registry.url is right", topic, id, uri, e), e);
+                                + "runs and that %s is right", topic, id, uri, e, VectorMutationAvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG), e);
                 log.warn("{}", lastUnreachable.getMessage());
                 continue;
             } catch (InterruptedException e) {
@@ -101,18 +101,18 @@ public final class SchemaRegistryClient {
         String where = String.format("topic %s, schema id %d (%s)", topic, id, uri);
         if (status == 404 && !isUnknownSchemaError(response.body())) {
             throw new RetriableException(where + ": HTTP 404 without the Confluent error code 40403: "
-                    + "schema.registry.url does not serve the Confluent-compatible API (Apicurio 2.x: "
+                    + VectorMutationAvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG + " does not serve the Confluent-compatible API (Apicurio 2.x: "
                     + "http://host:port/apis/ccompat/v7); fix the URL");
         }
         if (status == 404) {
             throw new DataException(where + ": the registry has no schema with this id; the record was "
                     + "produced against another registry, or its schema was deleted; point "
-                    + "schema.registry.url at the producer's registry (Apicurio: .../apis/ccompat/v7, "
+                    + VectorMutationAvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG + " at the producer's registry (Apicurio: .../apis/ccompat/v7, "
                     + "ids are contentIds)");
         }
         if (status == 401 || status == 403) {
             throw new RetriableException(where + ": the registry refused access (HTTP " + status
-                    + "); set basic.auth.user.info to valid credentials");
+                    + "); set " + VectorMutationAvroConverterConfig.BASIC_AUTH_USER_INFO_CONFIG + " to valid credentials");
         }
         if (status != 200) {
             throw new RetriableException(where + ": the registry answered HTTP " + status + ": " + abbreviate(response.body()));
@@ -130,8 +130,8 @@ public final class SchemaRegistryClient {
             }
             JsonNode schema = body.get("schema");
             if (schema == null || !schema.isTextual()) {
-                throw new DataException(where + ": response has no 'schema' string; is schema.registry.url "
-                        + "a Confluent-compatible API? Body: " + abbreviate(response.body()));
+                throw new DataException(where + ": response has no 'schema' string; is " + VectorMutationAvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG
+                        + " a Confluent-compatible API? Body: " + abbreviate(response.body()));
             }
             return new Schema.Parser().parse(schema.asText());
         } catch (IOException | SchemaParseException e) {

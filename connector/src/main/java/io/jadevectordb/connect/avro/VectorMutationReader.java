@@ -33,7 +33,7 @@ import org.apache.kafka.connect.errors.DataException;
  *
  * <p>One instance per writer schema; instances are immutable and thread-safe.
  */
-public final class VectorMutationReader {
+final class VectorMutationReader {
 
     /** What to do with one writer field, in writer order. */
     private record Step(String canonicalField, Schema writerType) {
@@ -74,9 +74,10 @@ public final class VectorMutationReader {
             if (writer.getField(required) == null) {
                 throw new DataException(String.format(
                         "%s: writer schema %s has no field '%s', which this converter requires "
-                                + "(converter setting required.fields=%s); add the field as in "
-                                + "schemas/vector_mutation.avsc, or drop it from required.fields",
-                        description, writer.getFullName(), required, String.join(",", requiredFields)));
+                                + "(converter setting %s=%s); add the field as in "
+                                + "schemas/vector_mutation.avsc, or drop it from %s",
+                        description, writer.getFullName(), required, VectorMutationAvroConverterConfig.REQUIRED_FIELDS_CONFIG,
+                        String.join(",", requiredFields), VectorMutationAvroConverterConfig.REQUIRED_FIELDS_CONFIG));
             }
         }
         List<Schema.Field> projected = new ArrayList<>();

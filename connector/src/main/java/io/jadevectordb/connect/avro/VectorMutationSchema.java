@@ -20,7 +20,7 @@ import org.apache.kafka.connect.data.SchemaBuilder;
  * At most one of {@value #VECTOR} and {@value #VECTOR_BYTES} is set. The Avro wire contract that
  * maps onto this is {@code schemas/vector_mutation.avsc}; see {@code docs/schemas.md}.
  */
-public final class VectorMutationSchema {
+final class VectorMutationSchema {
 
     /** Field name of the target database. */
     public static final String DATABASE = "database";

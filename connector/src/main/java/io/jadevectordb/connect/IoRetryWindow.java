@@ -11,21 +11,22 @@ import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.ShardFailedException;
 
 /**
+ * The retry window of I/O problems: opened by the first failure, closed by the next success.
  * Turns an I/O problem into what Connect should do: a {@link RetriableException} while
- * retrying can help and the retry window ({@code io.retry.timeout.ms}) is open (a shard locked
+ * retrying can help and the window ({@code io.retry.timeout.ms}) is open (a shard locked
  * by another writer, a full disk), or a task failure ({@link ConnectException}) for a failed
  * force, a corrupt shard, or a problem that outlasted the window. I/O problems never go to the
  * dead letter queue: the records are fine, the disk is not.
  */
-final class IoFailures {
+final class IoRetryWindow {
 
-    private static final Logger log = LoggerFactory.getLogger(IoFailures.class);
+    private static final Logger log = LoggerFactory.getLogger(IoRetryWindow.class);
 
     private final long timeoutMs;
     private final SinkMetrics metrics;
     private long firstFailureMs = -1;
 
-    IoFailures(long timeoutMs, SinkMetrics metrics) {
+    IoRetryWindow(long timeoutMs, SinkMetrics metrics) {
         this.timeoutMs = timeoutMs;
         this.metrics = metrics;
     }

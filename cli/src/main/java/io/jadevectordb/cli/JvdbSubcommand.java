@@ -11,8 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** What every subcommand shares: the store, its writers, progress on a terminal. */
-abstract class StoreCommand implements Callable<Integer> {
+/** The base of every jvdb subcommand: what they share: the store, its writers, progress on a terminal. */
+abstract class JvdbSubcommand implements Callable<Integer> {
 
     @ParentCommand
     Jvdb app;

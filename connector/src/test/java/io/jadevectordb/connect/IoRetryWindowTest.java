@@ -13,30 +13,30 @@ import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.ShardFailedException;
 import io.jadevectordb.engine.ShardLockedException;
 
-class IoFailuresTest {
+class IoRetryWindowTest {
 
     @Test
     void aLockedShardIsRetriableWhileTheWindowIsOpen() {
-        IoFailures failures = new IoFailures(3_600_000, SinkMetrics.none());
+        IoRetryWindow window = new IoRetryWindow(3_600_000, SinkMetrics.none());
 
-        RuntimeException outcome = failures.handle(new ShardLockedException(Path.of("/d/db/t-0.jvdb")), "applying");
+        RuntimeException outcome = window.handle(new ShardLockedException(Path.of("/d/db/t-0.jvdb")), "applying");
 
         assertThat(outcome).isInstanceOf(RetriableException.class).hasMessageContaining("locked by another writer");
     }
 
     @Test
     void aFullDiskIsRetriableWhileTheWindowIsOpen() {
-        IoFailures failures = new IoFailures(3_600_000, SinkMetrics.none());
+        IoRetryWindow window = new IoRetryWindow(3_600_000, SinkMetrics.none());
 
-        assertThat(failures.handle(new IOException("No space left on device"), "applying"))
+        assertThat(window.handle(new IOException("No space left on device"), "applying"))
                 .isInstanceOf(RetriableException.class);
     }
 
     @Test
     void aFailedForceFailsTheTaskAtOnce() {
-        IoFailures failures = new IoFailures(3_600_000, SinkMetrics.none());
+        IoRetryWindow window = new IoRetryWindow(3_600_000, SinkMetrics.none());
 
-        RuntimeException outcome = failures.handle(new ShardFailedException("fsync failed", null), "commit of t-0");
+        RuntimeException outcome = window.handle(new ShardFailedException("fsync failed", null), "commit of t-0");
 
         assertThat(outcome).isInstanceOf(ConnectException.class).isNotInstanceOf(RetriableException.class)
                 .hasMessageContaining("commit of t-0").hasMessageContaining("replays from the shards' last checkpoint");
@@ -44,17 +44,17 @@ class IoFailuresTest {
 
     @Test
     void aCorruptShardFailsTheTaskAtOnce() {
-        IoFailures failures = new IoFailures(3_600_000, SinkMetrics.none());
+        IoRetryWindow window = new IoRetryWindow(3_600_000, SinkMetrics.none());
 
-        assertThat(failures.handle(new CorruptShardException("bad magic"), "open"))
+        assertThat(window.handle(new CorruptShardException("bad magic"), "open"))
                 .isNotInstanceOf(RetriableException.class);
     }
 
     @Test
     void aRetriableProblemOutlastingTheWindowFailsTheTaskNamingTheKey() {
-        IoFailures failures = new IoFailures(0, SinkMetrics.none());
+        IoRetryWindow window = new IoRetryWindow(0, SinkMetrics.none());
 
-        RuntimeException outcome = failures.handle(new IOException("No space left on device"), "applying");
+        RuntimeException outcome = window.handle(new IOException("No space left on device"), "applying");
 
         assertThat(outcome).isNotInstanceOf(RetriableException.class).hasMessageContaining("io.retry.timeout.ms=0")
                 .hasMessageContaining("free disk space");
