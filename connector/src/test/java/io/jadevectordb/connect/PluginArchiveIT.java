@@ -3,18 +3,15 @@ package io.jadevectordb.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 import org.apache.kafka.connect.runtime.isolation.PluginClassLoader;
@@ -25,6 +22,8 @@ import org.apache.kafka.connect.runtime.isolation.ServiceLoaderScanner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.testkit.PluginArchive;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -34,29 +33,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 class PluginArchiveIT {
 
-    /** The archive: named by failsafe's configuration, else the one in target/ (a run from an IDE after package). */
-    private static Path archive() throws IOException {
-        String path = System.getProperty("plugin.archive");
-        if (path != null) {
-            return Paths.get(path);
-        }
-        try (var found = Files.list(Paths.get("target"))) {
-            return found.filter(p -> p.getFileName().toString().endsWith("-plugin.zip")).findFirst()
-                    .orElseThrow(() -> new IOException("no target/*-plugin.zip: this test checks the packaged "
-                            + "archive; run it with mvn verify (the archive is built in the package phase)"));
-        }
-    }
-
-    private static List<String> entries(ZipFile zip) {
-        List<String> names = new ArrayList<>();
-        zip.stream().map(ZipEntry::getName).forEach(names::add);
-        return names;
-    }
-
     @Test
     void archiveHasTheConnectComponentLayout() throws IOException {
-        try (ZipFile zip = new ZipFile(archive().toFile())) {
-            List<String> names = entries(zip);
+        try (ZipFile zip = new ZipFile(PluginArchive.path().toFile())) {
+            List<String> names = PluginArchive.entries(zip);
             String base = names.get(0).substring(0, names.get(0).indexOf('/') + 1);
 
             assertThat(names).contains(base + "manifest.json", base + "doc/connector.md",
@@ -74,7 +54,7 @@ class PluginArchiveIT {
     @Test
     void serviceLoaderDiscoveryFindsTheSinkInTheUnpackedArchiveInItsOwnClassLoader(@TempDir Path pluginPath)
             throws IOException {
-        Path location = unzip(archive(), pluginPath);
+        Path location = PluginArchive.unzip(PluginArchive.path(), pluginPath);
         // What a worker with plugin.path=<pluginPath> and plugin.discovery=service_load does with
         // this location: an isolated PluginClassLoader over lib/*.jar, then ServiceLoader scanning.
         PluginSource source = PluginUtils.isolatedPluginSource(location, PluginArchiveIT.class.getClassLoader(),
@@ -92,36 +72,12 @@ class PluginArchiveIT {
                 .contains("io.jadevectordb.connect.avro.VectorMutationAvroConverter");
     }
 
-    private static Path unzip(Path zipFile, Path into) throws IOException {
-        Path top = null;
-        try (ZipFile zip = new ZipFile(zipFile.toFile())) {
-            for (ZipEntry entry : entries(zip).stream().map(zip::getEntry).toList()) {
-                Path target = into.resolve(entry.getName()).normalize();
-                if (!target.startsWith(into)) {
-                    throw new IOException("archive entry " + entry.getName() + " escapes the target directory");
-                }
-                if (entry.isDirectory()) {
-                    Files.createDirectories(target);
-                    if (top == null) {
-                        top = target;
-                    }
-                } else {
-                    Files.createDirectories(target.getParent());
-                    try (InputStream in = zip.getInputStream(entry)) {
-                        Files.copy(in, target);
-                    }
-                }
-            }
-        }
-        return top;
-    }
-
     @Test
     void libHoldsNoKafkaOrLoggingBindingClassesAndRegistersTheConnector() throws IOException {
         List<String> classes = new ArrayList<>();
         String services = null;
-        try (ZipFile zip = new ZipFile(archive().toFile())) {
-            for (String name : entries(zip)) {
+        try (ZipFile zip = new ZipFile(PluginArchive.path().toFile())) {
+            for (String name : PluginArchive.entries(zip)) {
                 if (!name.contains("/lib/") || !name.endsWith(".jar")) {
                     continue;
                 }

@@ -16,7 +16,13 @@ import java.util.Random;
  */
 public final class Workload {
 
-    private final SinkCluster cluster;
+    /** Where the mutations go: one record to an explicit partition, sent synchronously; a null value is a tombstone. */
+    @FunctionalInterface
+    public interface Producer {
+        void send(String topic, int partition, String key, String value);
+    }
+
+    private final Producer producer;
     private final String topic;
     private final int partitions;
     private final Random random;
@@ -27,7 +33,12 @@ public final class Workload {
     private final long seed;
 
     public Workload(SinkCluster cluster, String topic, int partitions, long seed, Map<String, Integer> dimensions) {
-        this.cluster = cluster;
+        this(cluster::produce, topic, partitions, seed, dimensions);
+    }
+
+    /** A workload sent through {@code producer} (a broker outside the test JVM, say). */
+    public Workload(Producer producer, String topic, int partitions, long seed, Map<String, Integer> dimensions) {
+        this.producer = producer;
         this.topic = topic;
         this.partitions = partitions;
         this.seed = seed;
@@ -58,16 +69,16 @@ public final class Workload {
             float[] vector = VectorRecords.vector(id, version, dim);
             int roll = random.nextInt(10);
             if (roll < 5) {
-                cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, vector, random.nextBoolean()));
+                producer.send(topic, partition, key(db, id), withSchema(db, id, null, vector, random.nextBoolean()));
                 expected.store(db, id, vector);
             } else if (roll < 7 && expected.contains(db, id)) {
-                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "UPDATE", vector, false));
+                producer.send(topic, partition, key(db, id), withSchema(db, id, "UPDATE", vector, false));
                 expected.update(db, id, vector);
             } else if (roll < 9) {
-                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "DELETE", null, false));
+                producer.send(topic, partition, key(db, id), withSchema(db, id, "DELETE", null, false));
                 expected.delete(db, id);
             } else {
-                cluster.produce(topic, partition, key(db, id), null);
+                producer.send(topic, partition, key(db, id), null);
                 expected.delete(db, id);
             }
         }
