@@ -1,8 +1,9 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.key;
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
-import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.key;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,9 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.ExpectedState;
-import io.jadevectordb.connect.testkit.SinkCluster;
-import io.jadevectordb.connect.testkit.Workload;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.connect.fixtures.Workload;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
@@ -81,7 +82,7 @@ class VectorSinkRecoveryTest {
         cluster.awaitCommitted(connector, topic, 3);
         cluster.stopConnector(connector);
 
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -108,7 +109,7 @@ class VectorSinkRecoveryTest {
         cluster.awaitCommitted(connector, topic, 4);
         cluster.stopConnector(connector);
 
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -135,7 +136,7 @@ class VectorSinkRecoveryTest {
         cluster.stopConnector(connector);
 
         assertThat(workload.expected().liveCount()).isPositive();
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -178,7 +179,7 @@ class VectorSinkRecoveryTest {
         cluster.stopConnector(connector);
 
         assertThat(pausedAfterDrain).as("partitions still paused once everything is durable").isZero();
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         assertThat(cluster.connect().kafka().endOffset(new TopicPartition("locked-dlq", 0)))
                 .as("records in the dead letter queue").isZero();
         cluster.deleteConnector(connector);
@@ -334,7 +335,7 @@ class VectorSinkRecoveryTest {
 
         assertThat(cluster.committedOffsets(connector, topic)).as("offsets after the refused resets")
                 .isEqualTo(Map.of(0, 5L));
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 

@@ -2,6 +2,7 @@ package io.jadevectordb.quickstart;
 
 import io.jadevectordb.cli.Jvdb;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.Progress;
 import io.jadevectordb.testkit.TopicState;
@@ -98,14 +99,14 @@ public final class Quickstart {
             String dataDir = pipeline.dataDir().toString();
             jvdb(out, "--data-dir", dataDir, "stats");
             int faults = jvdb(out, "--data-dir", dataDir, "verify");
-            Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
+            ExpectedState expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
                     pipeline.schema());
             float[] query = null;
             StoreReader reader = StoreReader.open(pipeline.dataDir());
             for (String name : databases.keySet()) {
                 Map<String, float[]> actual = new HashMap<>();
                 reader.scan(name, actual::put);
-                Map<String, float[]> want = expected.getOrDefault(name, Map.of());
+                Map<String, float[]> want = expected.database(name).live();
                 long same = want.entrySet().stream().filter(e -> Arrays.equals(e.getValue(), actual.get(e.getKey()))).count();
                 boolean exact = same == want.size() && actual.size() == want.size();
                 out.printf("  %s matches the state computed from its topic: %s (%,d of %,d ids bit-exact, %,d on disk)%n", name,
