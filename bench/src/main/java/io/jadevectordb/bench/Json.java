@@ -1,69 +1,58 @@
 package io.jadevectordb.bench;
 
-import java.util.List;
-import java.util.Map;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 
-/** Just enough JSON for result rows: maps, lists, strings and numbers (NaN written as null). */
+/**
+ * Result files as pretty JSON, through Jackson: doubles to four significant digits (a
+ * measurement has no more), NaN and infinities as null (JSON has neither).
+ */
 public final class Json {
+
+    private static final ObjectWriter WRITER = new ObjectMapper()
+            .registerModule(new SimpleModule().addSerializer(Double.class, new FourDigits()))
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .writer(new DefaultPrettyPrinter()
+                    .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                            .withArrayEmptySeparator("").withObjectEmptySeparator(""))
+                    .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE));
 
     private Json() {
     }
 
+    /** {@code value} (maps, lists, strings, numbers, booleans) as a JSON document ending in a newline. */
     public static String write(Object value) {
-        StringBuilder out = new StringBuilder();
-        write(value, out, "");
-        return out.append('\n').toString();
-    }
-
-    private static void write(Object value, StringBuilder out, String indent) {
-        if (value == null) {
-            out.append("null");
-        } else if (value instanceof Map<?, ?> map) {
-            out.append("{");
-            String sep = "\n";
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                out.append(sep).append(indent).append("  ");
-                string(e.getKey().toString(), out);
-                out.append(": ");
-                write(e.getValue(), out, indent + "  ");
-                sep = ",\n";
-            }
-            out.append(map.isEmpty() ? "}" : "\n" + indent + "}");
-        } else if (value instanceof List<?> list) {
-            out.append("[");
-            String sep = "\n";
-            for (Object item : list) {
-                out.append(sep).append(indent).append("  ");
-                write(item, out, indent + "  ");
-                sep = ",\n";
-            }
-            out.append(list.isEmpty() ? "]" : "\n" + indent + "]");
-        } else if (value instanceof Double d) {
-            out.append(d.isNaN() || d.isInfinite() ? "null"
-                    : new java.math.BigDecimal(d).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString());
-        } else if (value instanceof Number || value instanceof Boolean) {
-            out.append(value);
-        } else {
-            string(value.toString(), out);
+        try {
+            return WRITER.writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static void string(String s, StringBuilder out) {
-        out.append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+    private static final class FourDigits extends StdSerializer<Double> {
+        FourDigits() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double value, JsonGenerator out, SerializerProvider provider) throws IOException {
+            if (value.isNaN() || value.isInfinite()) {
+                out.writeNull();
+            } else {
+                out.writeNumber(new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros());
             }
         }
-        out.append('"');
     }
 }

@@ -7,8 +7,10 @@ import java.io.PrintWriter;
  * return. Drawn only when a terminal is attached; piped or redirected, it writes nothing, so
  * scripts see only results and errors. It redraws when the whole percentage changes, so a
  * long scan costs at most a hundred writes.
+ *
+ * <p>Public for the quickstart, which shows its streaming and committing the same way.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
 
     private static final int WIDTH = 30;
 
@@ -21,9 +23,12 @@ final class Progress implements AutoCloseable {
     private boolean drawn;
 
     /**
-     * @param total units of work, or 0 when unknown (then only the count is shown)
+     * @param err     where the bar goes
+     * @param enabled draw at all (a terminal is attached)
+     * @param label   what is being done, shown before the bar
+     * @param total   units of work, or 0 when unknown (then only the count is shown)
      */
-    Progress(PrintWriter err, boolean enabled, String label, long total) {
+    public Progress(PrintWriter err, boolean enabled, String label, long total) {
         this.err = err;
         this.enabled = enabled;
         this.label = label;
@@ -31,8 +36,15 @@ final class Progress implements AutoCloseable {
         draw(false);
     }
 
-    void advance(long units) {
+    /** {@code units} more are done. */
+    public void advance(long units) {
         done += units;
+        draw(false);
+    }
+
+    /** {@code done} units are done in all (for work whose progress is read, not counted). */
+    public void update(long done) {
+        this.done = done;
         draw(false);
     }
 

@@ -1,6 +1,7 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,11 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -27,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
-import io.jadevectordb.connect.testkit.ExpectedState;
-import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.connect.fixtures.SinkCluster;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /**
@@ -103,7 +102,6 @@ class AvroEndToEndTest {
         Random random = new Random(seed);
         System.out.println(connector + " seed " + seed);
         ExpectedState expected = new ExpectedState();
-        Set<String> live = new HashSet<>();
 
         for (int i = 0; i < 120; i++) {
             String id = "doc-" + random.nextInt(40);
@@ -114,28 +112,25 @@ class AvroEndToEndTest {
             float[] v = vector(id, i, dimension);
             int roll = random.nextInt(10);
             byte[] value;
-            if (roll < 5 || !live.contains(id)) {
+            if (roll < 5 || !expected.contains(topic, id)) {
                 value = avro(schemaId, schema, database, id, "STORE", v, random.nextBoolean());
                 expected.store(topic, id, v);
-                live.add(id);
             } else if (roll < 7) {
                 value = avro(schemaId, schema, database, id, "UPDATE", v, random.nextBoolean());
                 expected.update(topic, id, v);
             } else if (roll < 9) {
                 value = avro(schemaId, schema, database, id, "DELETE", null, false);
                 expected.delete(topic, id);
-                live.remove(id);
             } else {
                 value = null;
                 expected.delete(topic, id);
-                live.remove(id);
             }
             cluster.produce(topic, partition, key, value);
         }
         cluster.awaitCommitted(connector, topic, partitions);
         cluster.stopConnector(connector);
 
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 

@@ -1,8 +1,8 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.key;
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
-import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.VectorRecords.key;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.connect.fixtures.SinkCluster;
 
 /**
  * The product's promise, checked directly: at every {@code preCommit} return, every record

@@ -1,5 +1,6 @@
 package io.jadevectordb.connect;
 
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -47,10 +48,10 @@ import org.testcontainers.utility.MountableFile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.jadevectordb.connect.testkit.ConnectRest;
-import io.jadevectordb.connect.testkit.PluginArchive;
-import io.jadevectordb.connect.testkit.SinkCluster;
-import io.jadevectordb.connect.testkit.Workload;
+import io.jadevectordb.connect.fixtures.ConnectRest;
+import io.jadevectordb.connect.fixtures.PluginArchive;
+import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.connect.fixtures.Workload;
 import io.jadevectordb.engine.ShardReport;
 import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreReader;
@@ -229,7 +230,7 @@ class ContainerDeploymentIT {
             }
         }
         assertThat(workload.expected().liveCount()).as("the workload leaves live ids").isPositive();
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
     }
 
     private static void send(String topic, int partition, String key, String value) {

@@ -1,8 +1,9 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.key;
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
-import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.VectorRecords.key;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -15,8 +16,8 @@ import java.util.stream.Stream;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
 
-import io.jadevectordb.connect.testkit.ExpectedState;
-import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.connect.fixtures.SinkCluster;
 
 /**
  * Offset resets through the REST API (KIP-875) carried out on a running Connect worker: a
@@ -53,7 +54,7 @@ final class OffsetResetScenario {
         cluster.awaitCommitted(connector, topic, 2);
         cluster.stopConnector(connector);
 
-        expected("a2", "a3", "b0", "b1").assertMatches(dataDir);
+        assertStoreMatches(expected("a2", "a3", "b0", "b1"), dataDir);
         assertNoResetPending(dataDir);
 
         cluster.resetOffsets(connector);
@@ -64,7 +65,7 @@ final class OffsetResetScenario {
         cluster.awaitCommitted(connector, topic, 2);
         cluster.stopConnector(connector);
 
-        expected("a0", "a1", "a2", "a3", "a4", "b0", "b1").assertMatches(dataDir);
+        assertStoreMatches(expected("a0", "a1", "a2", "a3", "a4", "b0", "b1"), dataDir);
         assertNoResetPending(dataDir);
         cluster.deleteConnector(connector);
     }

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.connect.fixtures.SinkCluster;
 
 /**
  * On a standalone worker (one box: the worker that handles REST requests holds the shards),

@@ -22,7 +22,7 @@ import org.apache.kafka.connect.runtime.isolation.ServiceLoaderScanner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.PluginArchive;
+import io.jadevectordb.connect.fixtures.PluginArchive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -20,7 +20,7 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.VectorRecords;
+import io.jadevectordb.connect.fixtures.VectorRecords;
 
 /**
  * The teeth of {@link CommitInvariantTest}'s check, kept proven on every run and in a second:

@@ -1,8 +1,9 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.key;
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
-import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.key;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.ExpectedState;
-import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.connect.fixtures.SinkCluster;
 
 /**
  * A checkpoint never passes a rejected record that has not been dealt with: its dead letter
@@ -96,7 +97,7 @@ class RejectedRecordCheckpointTest {
         assertThat(deadLetters).as("dead letters after the restart").isEqualTo(1);
         ConsumerRecord<byte[], byte[]> letter = cluster.consume(dlq, 1).get(0);
         assertThat(header(letter, "__connect.errors.offset")).isEqualTo("1");
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 

@@ -1,9 +1,10 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.key;
-import static io.jadevectordb.connect.testkit.VectorRecords.schemaless;
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
-import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.key;
+import static io.jadevectordb.connect.fixtures.VectorRecords.schemaless;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.ExpectedState;
-import io.jadevectordb.connect.testkit.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.connect.fixtures.SinkCluster;
 
 /**
  * The sink in a real Connect worker against a real broker: mutation streams in every input
@@ -92,7 +93,7 @@ class VectorSinkEndToEndTest {
         Set<String> metricNames = pluginMetricAttributes(connector);
         cluster.stopConnector(connector);
 
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         assertThat(dataDir.resolve("articles").resolve(topic + "-0.jvdb")).exists();
         assertThat(metricNames).contains("records-applied-store-total", "records-applied-delete-total", "io-retries-total",
                 "commit-latency-avg-ms", "force-latency-max-ms", "open-shards");
@@ -127,7 +128,7 @@ class VectorSinkEndToEndTest {
         cluster.awaitCommitted(connector, topic, 2);
         cluster.stopConnector(connector);
 
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -178,7 +179,7 @@ class VectorSinkEndToEndTest {
         try (Stream<Path> siblings = Files.list(root)) {
             assertThat(siblings.map(p -> p.getFileName().toString())).containsExactly("data");
         }
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 

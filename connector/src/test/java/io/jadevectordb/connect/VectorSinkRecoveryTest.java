@@ -1,8 +1,9 @@
 package io.jadevectordb.connect;
 
-import static io.jadevectordb.connect.testkit.VectorRecords.key;
-import static io.jadevectordb.connect.testkit.VectorRecords.vector;
-import static io.jadevectordb.connect.testkit.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.VectorRecords.key;
+import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,9 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.testkit.ExpectedState;
-import io.jadevectordb.connect.testkit.SinkCluster;
-import io.jadevectordb.connect.testkit.Workload;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.connect.fixtures.Workload;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
@@ -81,7 +82,7 @@ class VectorSinkRecoveryTest {
         cluster.awaitCommitted(connector, topic, 3);
         cluster.stopConnector(connector);
 
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -108,7 +109,7 @@ class VectorSinkRecoveryTest {
         cluster.awaitCommitted(connector, topic, 4);
         cluster.stopConnector(connector);
 
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -137,7 +138,7 @@ class VectorSinkRecoveryTest {
         cluster.stopConnector(connector);
 
         assertThat(workload.expected().liveCount()).isPositive();
-        workload.expected().assertMatches(dataDir);
+        assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -180,7 +181,7 @@ class VectorSinkRecoveryTest {
         cluster.stopConnector(connector);
 
         assertThat(pausedAfterDrain).as("partitions still paused once everything is durable").isZero();
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         assertThat(cluster.connect().kafka().endOffset(new TopicPartition("locked-dlq", 0)))
                 .as("records in the dead letter queue").isZero();
         cluster.deleteConnector(connector);
@@ -306,7 +307,7 @@ class VectorSinkRecoveryTest {
             cluster.awaitRunning(connector, 1);
         }
         cluster.stopConnector(connector);
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
 
         // Dropping the idle database stays dropped: the resume point is past everything that fed it.
         try (VectorStore store = VectorStore.open(dataDir, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
@@ -356,7 +357,7 @@ class VectorSinkRecoveryTest {
         ExpectedState expected = new ExpectedState();
         expected.store("alpha", "new-0", vector("new-0", 0, 8));
         expected.store("alpha", "new-1", vector("new-1", 0, 8));
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 
@@ -432,7 +433,7 @@ class VectorSinkRecoveryTest {
         cluster.awaitRunning(connector, 1);
         cluster.awaitCommitted(connector, topic, 1);
         cluster.stopConnector(connector);
-        expected.assertMatches(dataDir);
+        assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
 

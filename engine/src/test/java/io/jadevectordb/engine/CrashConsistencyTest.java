@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -52,7 +54,7 @@ class CrashConsistencyTest {
     private int runScenario(Random random, long seed, int scenario, int imageCount) throws Exception {
         Path scenarioDir = dir.resolve("s" + scenario);
         CrashScenario crash = CrashScenario.write(scenarioDir, random, options, 300, 80);
-        Model model = crash.model();
+        ExpectedDatabase model = crash.model();
         int checked = 0;
         for (int image = 0; image < imageCount; image++) {
             Path file = scenarioDir.resolve("image-0.jvdb");
@@ -62,8 +64,8 @@ class CrashConsistencyTest {
                 long from = recovered.checkpoint().sourceOffset();
                 assertThat(from).as(context).isIn(crash.committedOffset(), crash.lastOffset());
                 crash.replayAfter(from, recovered);
-                assertThat(Model.comparable(Model.visible(recovered))).as(context)
-                        .isEqualTo(Model.comparable(model.live()));
+                assertThat(ShardContents.comparable(ShardContents.visible(recovered))).as(context)
+                        .isEqualTo(ShardContents.comparable(model.live()));
                 assertThat(recovered.stats().liveCount()).as(context).isEqualTo(model.live().size());
             }
             checked++;

@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed,
                 offset = apply(shard, mutations, Mutation.store("id-" + i, Vectors.random(random, dimension), offset));
             }
             for (int i = random.nextInt(60); i > 0; i--) {
-                offset = apply(shard, mutations, Model.randomMutation(random, idSpace, dimension, offset));
+                offset = apply(shard, mutations, Mutations.random(random, idSpace, dimension, offset));
             }
             long committedOffset = offset - 1;
             shard.commit(committedOffset);
@@ -55,7 +57,7 @@ record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed,
             int phaseTwo = 1 + random.nextInt(80);
             for (int i = 0; i < phaseTwo; i++) {
                 Mutation m = i < newIds ? Mutation.store("new-" + i, Vectors.random(random, dimension), offset)
-                        : Model.randomMutation(random, idSpace, dimension, offset);
+                        : Mutations.random(random, idSpace, dimension, offset);
                 offset = apply(shard, mutations, m);
             }
             if (crashDuringCommit) {
@@ -77,10 +79,8 @@ record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed,
     }
 
     /** The model's state after every mutation. */
-    Model model() {
-        Model model = new Model();
-        mutations.forEach(model::apply);
-        return model;
+    ExpectedDatabase model() {
+        return Mutations.expectedAfter(mutations.stream());
     }
 
     /** Applies the mutations after {@code checkpoint} to a recovered shard, as replay from the source would. */

@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +65,7 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
         int rounds = 2 + random.nextInt(8);
         for (int round = 0; round < rounds; round++) {
             for (int i = 1 + random.nextInt(30); i > 0; i--) {
-                run.apply(Model.randomMutation(random, idSpace, dimension, run.nextOffset()));
+                run.apply(Mutations.random(random, idSpace, dimension, run.nextOffset()));
             }
             int choice = random.nextInt(10);
             if (choice < 7 || round == rounds - 1 && choice < 9) {
@@ -75,7 +77,7 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
                     boolean commitDuring = random.nextBoolean();
                     run.compactOnline(() -> {
                         for (int i = 0; i < during; i++) {
-                            run.apply(Model.randomMutation(random, idSpace, dimension, run.nextOffset()));
+                            run.apply(Mutations.random(random, idSpace, dimension, run.nextOffset()));
                             if (commitDuring && i == during / 2) {
                                 run.commit();
                             }
@@ -97,7 +99,7 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
         private final List<Mutation> source = new ArrayList<>();
         private final List<Mutation.Outcome> outcomes = new ArrayList<>();
         private final List<DurablePoint> points = new ArrayList<>();
-        private final Model model = new Model();
+        private final ExpectedDatabase model = new ExpectedDatabase();
         private ShardUnderTest.Handle shard;
 
         private Recorder(ShardUnderTest target, Path dir, int dimension, RecordingFileIO io) throws IOException {
@@ -130,7 +132,7 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
             source.add(m);
             Mutation.Outcome outcome = shard.apply(m);
             outcomes.add(outcome);
-            model.apply(m);
+            Mutations.applyTo(model, m);
             return outcome;
         }
 

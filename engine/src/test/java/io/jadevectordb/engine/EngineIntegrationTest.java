@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -163,17 +165,17 @@ class EngineIntegrationTest {
     @Test
     void thousandInterleavedOperationsMatchTheModelAfterRestart() throws Exception {
         Random random = new Random(1000);
-        Model model = new Model();
+        ExpectedDatabase model = new ExpectedDatabase();
         try (VectorStore store = VectorStore.open(root, options)) {
             Database db = store.createDatabase("mixed", 24);
             for (int i = 0; i < 1000; i++) {
-                Mutation m = Model.randomMutation(random, 150, 24, i);
+                Mutation m = Mutations.random(random, 150, 24, i);
                 switch (m.op()) {
                     case STORE -> db.store(m.id(), m.vector());
                     case UPDATE -> db.update(m.id(), m.vector());
                     case DELETE -> db.delete(m.id());
                 }
-                model.apply(m);
+                Mutations.applyTo(model, m);
                 if (i % 97 == 0) {
                     db.commit();
                 }
@@ -183,7 +185,7 @@ class EngineIntegrationTest {
         try (VectorStore store = VectorStore.open(root, options)) {
             Map<String, float[]> visible = new HashMap<>();
             store.database("mixed").orElseThrow().scan(visible::put);
-            assertThat(Model.comparable(visible)).isEqualTo(Model.comparable(model.live()));
+            assertThat(ShardContents.comparable(visible)).isEqualTo(ShardContents.comparable(model.live()));
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +43,7 @@ class LogShardTest {
     private static Map<String, List<Float>> visible(LogShard shard) {
         Map<String, float[]> state = new HashMap<>();
         shard.scan(state::put);
-        return Model.comparable(state);
+        return ShardContents.comparable(state);
     }
 
     @Test
@@ -93,21 +95,21 @@ class LogShardTest {
         for (StoreOptions with : List.of(options, snapshotOften)) {
             Files.deleteIfExists(file());
             IndexSnapshot.delete(with.fileIO(), file());
-            Model committed = new Model();
+            ExpectedDatabase committed = new ExpectedDatabase();
             Map<String, List<Float>> expected;
             long offset = 0;
             try (LogShard shard = open(16, with)) {
                 for (int round = 0; round < 5; round++) {
                     for (int i = 0; i < 200; i++) {
-                        Mutation m = Model.randomMutation(random, 150, 16, offset++);
+                        Mutation m = Mutations.random(random, 150, 16, offset++);
                         shard.apply(m, id(m.id()));
-                        committed.apply(m);
+                        Mutations.applyTo(committed, m);
                     }
                     shard.commit(offset - 1);
                 }
-                expected = Model.comparable(committed.live());
+                expected = ShardContents.comparable(committed.live());
                 for (int i = 0; i < 100; i++) {
-                    Mutation m = Model.randomMutation(random, 150, 16, offset++);
+                    Mutation m = Mutations.random(random, 150, 16, offset++);
                     shard.apply(m, id(m.id()));
                 }
                 shard.releaseQuietly();
@@ -159,7 +161,7 @@ class LogShardTest {
 
     @Test
     void compactionKeepsTheStateAndTombstonesAndReclaimsSupersededRecords() throws Exception {
-        Model model = new Model();
+        ExpectedDatabase model = new ExpectedDatabase();
         long offset = 0;
         long before;
         try (LogShard shard = open(32)) {
@@ -168,7 +170,7 @@ class LogShardTest {
                     Mutation m = round % 3 == 2 && i % 4 == 0 ? Mutation.delete("id-" + i, offset++)
                             : Mutation.store("id-" + i, Vectors.of(32, offset), offset++);
                     shard.apply(m, id(m.id()));
-                    model.apply(m);
+                    Mutations.applyTo(model, m);
                 }
             }
             shard.commit(offset - 1);
@@ -177,16 +179,16 @@ class LogShardTest {
             shard.compact();
             assertThat(shard.stats().logBytes()).isLessThan(before / 5);
             assertThat(shard.stats().garbageBytes()).isZero();
-            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(visible(shard)).isEqualTo(ShardContents.comparable(model.live()));
             // A tombstone keeps its offset: replaying an older store of a deleted id is a no-op.
             assertThat(shard.apply(Mutation.store("id-0", Vectors.of(32, 1), 5), id("id-0"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
             shard.apply(Mutation.store("new", Vectors.of(32, 7), offset), id("new"));
-            model.apply(Mutation.store("new", Vectors.of(32, 7), offset));
+            model.store("new", Vectors.of(32, 7));
             shard.commit(offset);
             shard.releaseQuietly();
         }
         try (LogShard shard = open(32)) {
-            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(visible(shard)).isEqualTo(ShardContents.comparable(model.live()));
             assertThat(shard.checkpoint().sourceOffset()).isEqualTo(offset);
         }
     }
@@ -219,15 +221,15 @@ class LogShardTest {
 
     @Test
     void writesDuringACompactionsCopyAreCarriedIntoTheNewFileCommittedOrNot() throws Exception {
-        Model committed = new Model();
-        Model applied = new Model();
+        ExpectedDatabase committed = new ExpectedDatabase();
+        ExpectedDatabase applied = new ExpectedDatabase();
         long[] offset = {0};
         try (LogShard shard = open(8)) {
             for (; offset[0] < 300; offset[0]++) {
                 Mutation m = Mutation.store("id-" + offset[0] % 50, Vectors.of(8, offset[0]), offset[0]);
                 shard.apply(m, id(m.id()));
-                committed.apply(m);
-                applied.apply(m);
+                Mutations.applyTo(committed, m);
+                Mutations.applyTo(applied, m);
             }
             shard.commit(offset[0] - 1);
             boolean compacted = shard.compact(() -> {
@@ -237,9 +239,9 @@ class LogShardTest {
                         Mutation m = i % 5 == 0 ? Mutation.delete("id-" + i, offset[0])
                                 : Mutation.store("late-" + i, Vectors.of(8, offset[0]), offset[0]);
                         shard.apply(m, id(m.id()));
-                        applied.apply(m);
+                        Mutations.applyTo(applied, m);
                         if (i < 30) {
-                            committed.apply(m);
+                            Mutations.applyTo(committed, m);
                         }
                         if (i == 29) {
                             shard.commit(offset[0]);
@@ -250,12 +252,12 @@ class LogShardTest {
                 }
             });
             assertThat(compacted).isTrue();
-            assertThat(visible(shard)).isEqualTo(Model.comparable(applied.live()));
+            assertThat(visible(shard)).isEqualTo(ShardContents.comparable(applied.live()));
             assertThat(shard.stats().logBytes()).isLessThan(300L * LogFormat.recordLength(32, 6));
             shard.releaseQuietly(); // a crash: the uncommitted tail is gone, the commit made during the copy is not
         }
         try (LogShard shard = open(8)) {
-            assertThat(visible(shard)).isEqualTo(Model.comparable(committed.live()));
+            assertThat(visible(shard)).isEqualTo(ShardContents.comparable(committed.live()));
             assertThat(shard.checkpoint().sourceOffset()).isEqualTo(300 + 29);
         }
     }
@@ -365,16 +367,17 @@ class LogShardTest {
 
     @Test
     void aGrowthMovesEntriesOverTheNextMutationsWhileEveryIdStaysReadableAndWritable() throws Exception {
-        Model model = new Model();
+        ExpectedDatabase model = new ExpectedDatabase();
         long offset = 0;
         try (LogShard shard = open(4)) {
             for (; offset < 48; offset++) { // 48 ids fill a 64-entry table to its load limit
                 Mutation m = Mutation.store("id-" + offset, Vectors.of(4, offset), offset);
                 shard.apply(m, id(m.id()));
-                model.apply(m);
+                Mutations.applyTo(model, m);
             }
             shard.apply(Mutation.store("new", Vectors.of(4, 100), offset), id("new"));
-            model.apply(Mutation.store("new", Vectors.of(4, 100), offset++));
+            model.store("new", Vectors.of(4, 100));
+            offset++;
             assertThat(shard.index().growing()).as("the growth has started and moves entries over later mutations").isTrue();
             for (int i = 0; i < 48; i++) {
                 assertThat(shard.get(id("id-" + i))).as("id-%d during the growth", i).containsExactly(Vectors.of(4, i));
@@ -384,18 +387,18 @@ class LogShardTest {
                 Mutation m = i % 2 == 0 ? Mutation.update("id-" + i, Vectors.of(4, 1000 + i), offset++)
                         : Mutation.delete("id-" + i, offset++);
                 assertThat(shard.apply(m, id(m.id()))).isEqualTo(Mutation.Outcome.APPLIED);
-                model.apply(m);
+                Mutations.applyTo(model, m);
                 assertThat(shard.apply(Mutation.store("id-" + i, Vectors.of(4, 9), i), id("id-" + i)))
                         .isEqualTo(Mutation.Outcome.SKIPPED_STALE);
             }
             assertThat(shard.stats().liveCount()).isEqualTo(model.live().size());
             shard.commit(offset - 1);
-            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(visible(shard)).isEqualTo(ShardContents.comparable(model.live()));
             assertThat(shard.index().growing()).as("a scan completes the growth").isFalse();
             shard.releaseQuietly();
         }
         try (LogShard shard = open(4)) {
-            assertThat(visible(shard)).isEqualTo(Model.comparable(model.live()));
+            assertThat(visible(shard)).isEqualTo(ShardContents.comparable(model.live()));
             assertThat(shard.stats().deletedCount()).isEqualTo(model.deleted().size()).isPositive();
         }
     }

@@ -140,7 +140,7 @@ class ShardCrashTest {
         java.util.Random random = new java.util.Random(seed);
         CrashWorkload.Recorder run = CrashWorkload.Recorder.startWithoutForces(v1, Files.createDirectories(dir.resolve("run")), 4);
         for (int i = 0; i < 40; i++) {
-            run.apply(Model.randomMutation(random, 30, 4, run.nextOffset()));
+            run.apply(Mutations.random(random, 30, 4, run.nextOffset()));
         }
         run.commit();
         CrashWorkload workload = run.crash();

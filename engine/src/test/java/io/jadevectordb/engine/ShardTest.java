@@ -284,7 +284,7 @@ class ShardTest {
         try (Shard recovered = open(4)) {
             assertThat(recovered.wasRecovered()).isTrue();
             assertThat(recovered.get(id("a"))).as("torn vector, awaiting replay").isNull();
-            assertThat(Model.visible(recovered)).isEmpty();
+            assertThat(ShardContents.visible(recovered)).isEmpty();
             assertThat(recovered.apply(Mutation.update("a", Vectors.of(4, 2), 1), id("a"))).isEqualTo(Mutation.Outcome.APPLIED);
             assertThat(recovered.get(id("a"))).containsExactly(Vectors.of(4, 2));
         }

@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -53,7 +55,7 @@ class StoreModelProperties {
                     List<Mutation> batch = new ArrayList<>();
                     int n = 1 + random.nextInt(30);
                     for (int i = 0; i < n; i++) {
-                        Mutation m = Model.randomMutation(random, 40, dimension, logs.get(p).size() + i);
+                        Mutation m = Mutations.random(random, 40, dimension, logs.get(p).size() + i);
                         batch.add(new Mutation(m.op(), db + ":" + p + ":" + m.id(), m.vector(), m.sourceOffset()));
                     }
                     store.apply(db, source, batch);
@@ -101,17 +103,12 @@ class StoreModelProperties {
 
     private void assertMatchesModel(VectorStore store, String[] databases, List<List<Mutation>> logs, long seed) throws Exception {
         for (String db : databases) {
-            Model model = new Model();
-            for (List<Mutation> log : logs) {
-                for (Mutation m : log) {
-                    if (db.equals(dbOfMutation.get(m))) {
-                        model.apply(m);
-                    }
-                }
-            }
+            ExpectedDatabase model = Mutations.expectedAfter(logs.stream().flatMap(List::stream)
+                    .filter(m -> db.equals(dbOfMutation.get(m))));
             Map<String, float[]> visible = new HashMap<>();
             store.database(db).orElseThrow().scan(visible::put);
-            assertThat(Model.comparable(visible)).as("database %s, seed %d", db, seed).isEqualTo(Model.comparable(model.live()));
+            assertThat(ShardContents.comparable(visible)).as("database %s, seed %d", db, seed)
+                    .isEqualTo(ShardContents.comparable(model.live()));
         }
     }
 }

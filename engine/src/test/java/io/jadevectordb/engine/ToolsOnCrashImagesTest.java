@@ -68,7 +68,8 @@ class ToolsOnCrashImagesTest {
                 Map<String, float[]> seen = new HashMap<>();
                 assertThat(view.scan((id, v) -> assertThat(seen.put(id, v)).as(context + ": %s seen twice", id).isNull()))
                         .as(context).isZero();
-                assertThat(Model.comparable(seen)).as(context).isEqualTo(Model.comparable(crash.modelThrough(checkpoint)));
+                assertThat(ShardContents.comparable(seen)).as(context)
+                        .isEqualTo(ShardContents.comparable(crash.modelThrough(checkpoint)));
             }
 
             ShardCompactor.Result result = ShardCompactor.compact(NAME, file, options);
@@ -81,7 +82,7 @@ class ToolsOnCrashImagesTest {
                 Map<String, float[]> state = new HashMap<>();
                 reopened.scan(state::put);
                 Map<String, float[]> expected = crash.modelThrough(crash.lastOffset);
-                assertThat(Model.comparable(state)).as(context).isEqualTo(Model.comparable(expected));
+                assertThat(ShardContents.comparable(state)).as(context).isEqualTo(ShardContents.comparable(expected));
             }
         }
         return imageCount;
@@ -112,14 +113,14 @@ class ToolsOnCrashImagesTest {
             LogShard shard = LogShard.openForWrite("crash/live-0.jvdb", live, dimension, 16, options);
             try {
                 for (int i = random.nextInt(40); i > 0; i--) {
-                    offset = apply(shard, mutations, Model.randomMutation(random, idSpace, dimension, offset));
+                    offset = apply(shard, mutations, Mutations.random(random, idSpace, dimension, offset));
                 }
                 long committedOffset = offset - 1;
                 shard.commit(committedOffset);
                 byte[] committed = Files.readAllBytes(live);
                 byte[] snapshot = Files.readAllBytes(IndexSnapshot.fileOf(live));
                 for (int i = 1 + random.nextInt(80); i > 0; i--) {
-                    offset = apply(shard, mutations, Model.randomMutation(random, idSpace, dimension, offset));
+                    offset = apply(shard, mutations, Mutations.random(random, idSpace, dimension, offset));
                 }
                 if (crashDuringCommit) {
                     shard.commit(offset - 1);
@@ -139,9 +140,7 @@ class ToolsOnCrashImagesTest {
 
         /** The model after every mutation up to {@code offset}. */
         Map<String, float[]> modelThrough(long offset) {
-            Model model = new Model();
-            mutations.stream().filter(m -> m.sourceOffset() <= offset).forEach(model::apply);
-            return model.live();
+            return Mutations.expectedAfter(mutations.stream().filter(m -> m.sourceOffset() <= offset)).live();
         }
 
         void replayAfter(long checkpoint, LogShard shard) throws IOException {

@@ -35,7 +35,7 @@ final class V1ShardUnderTest implements ShardUnderTest {
 
             @Override
             public Map<String, float[]> scan() {
-                return Model.visible(shard);
+                return ShardContents.visible(shard);
             }
 
             @Override

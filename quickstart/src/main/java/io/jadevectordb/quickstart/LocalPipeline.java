@@ -1,11 +1,11 @@
 package io.jadevectordb.quickstart;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jadevectordb.testkit.ApicurioRegistry;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 import io.jadevectordb.testkit.LocalConnectWorker;
 import io.jadevectordb.testkit.LocalKafkaBroker;
 import io.jadevectordb.testkit.MutationWorkload;
+import io.jadevectordb.testkit.PipelineConfig;
 import io.jadevectordb.testkit.SinkProgress;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,8 +23,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The whole pipeline on one machine with real parts, each its own process on 127.0.0.1: a
@@ -36,8 +34,6 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** The connector's name. */
     public static final String CONNECTOR = "jadevectordb-sink";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path workDir;
     private final Map<String, Integer> databases;
@@ -139,25 +135,13 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** The connector config: {@code config/jadevectordb-sink.json} with this pipeline's topics, registry and data dir. */
     public Map<String, String> connectorConfig(int tasks) throws IOException {
-        Map<String, String> config = new LinkedHashMap<>();
-        var document = JSON.readTree(Layout.connectorJson().toFile());
-        document.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
-        config.put("tasks.max", Integer.toString(tasks));
-        config.put("topics", String.join(",", databases.keySet()));
-        config.put("data.dir", dataDir().toString());
-        config.put("value.converter.schema.registry.url", registryUrl);
-        return config;
+        return PipelineConfig.sinkConnector(Layout.connectorJson(), Map.of(), databases.keySet(), tasks, dataDir(), registryUrl);
     }
 
     /** A producer of Avro values in Confluent wire format, keyed by id, idempotent and ordered. */
     public KafkaProducer<String, byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        return PipelineConfig.producer(bootstrapServers,
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, "5", ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
     }
 
     /** Serialises and sends one workload item. */

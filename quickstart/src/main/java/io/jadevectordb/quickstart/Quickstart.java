@@ -1,11 +1,13 @@
 package io.jadevectordb.quickstart;
 
 import io.jadevectordb.cli.Jvdb;
+import io.jadevectordb.cli.Progress;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.MutationWorkload;
-import io.jadevectordb.testkit.Progress;
 import io.jadevectordb.testkit.TopicState;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,11 +28,21 @@ public final class Quickstart {
     private static int jvdb(PrintStream out, String... args) {
         java.io.StringWriter text = new java.io.StringWriter();
         var commandLine = Jvdb.commandLine(new Jvdb(false));
-        commandLine.setOut(new java.io.PrintWriter(text, true));
-        commandLine.setErr(new java.io.PrintWriter(text, true));
+        commandLine.setOut(new PrintWriter(text, true));
+        commandLine.setErr(new PrintWriter(text, true));
         int exit = commandLine.execute(args);
         text.toString().lines().forEach(line -> out.println("    " + line));
         return exit;
+    }
+
+    /** jvdb's bar, drawn when a terminal is attached; piped, only the summary line shows. */
+    private static Progress progress(PrintStream out, String label, long total) {
+        return new Progress(new PrintWriter(out), System.console() != null, "  " + label, total);
+    }
+
+    private static void summary(PrintStream out, String label, long count, long startNanos) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        out.printf("  %s: %,d in %.1f s (%,.0f/s)%n", label, count, seconds, seconds > 0 ? count / seconds : 0);
     }
 
     public static void main(String[] args) throws Exception {
@@ -72,40 +84,44 @@ public final class Quickstart {
 
             out.println("[2/5] Streaming " + options.records() + " vector mutations (Avro, Confluent wire format)");
             MutationWorkload workload = new MutationWorkload(pipeline.schema(), databases, (int) Math.max(100, options.records() / 4), 42);
-            Progress progress = new Progress(out, "produced", options.records());
-            try (KafkaProducer<String, byte[]> producer = pipeline.producer()) {
+            long started = System.nanoTime();
+            try (Progress progress = progress(out, "produced", options.records());
+                 KafkaProducer<String, byte[]> producer = pipeline.producer()) {
                 for (long i = 1; i <= options.records(); i++) {
                     pipeline.send(producer, workload.next());
                     progress.update(i);
                 }
                 producer.flush();
             }
-            progress.done(options.records());
+            summary(out, "produced", options.records(), started);
 
             out.println("[3/5] Waiting until the sink has committed every offset (committed = durable on disk)");
-            Progress applied = new Progress(out, "committed", options.records());
-            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-            long lag;
-            while ((lag = pipeline.lag()) > 0 && System.nanoTime() < deadline) {
-                applied.update(options.records() - lag);
-                Thread.sleep(200);
+            started = System.nanoTime();
+            try (Progress applied = progress(out, "committed", options.records())) {
+                long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                long lag;
+                while ((lag = pipeline.lag()) > 0 && System.nanoTime() < deadline) {
+                    applied.update(options.records() - lag);
+                    Thread.sleep(200);
+                }
+                pipeline.awaitCaughtUp(Duration.ofSeconds(30));
+                applied.update(options.records());
             }
-            pipeline.awaitCaughtUp(Duration.ofSeconds(30));
-            applied.done(options.records());
+            summary(out, "committed", options.records(), started);
             pipeline.worker().stop();
 
             out.println("[4/5] What landed in " + pipeline.dataDir() + " (jvdb stats, jvdb verify)");
             String dataDir = pipeline.dataDir().toString();
             jvdb(out, "--data-dir", dataDir, "stats");
             int faults = jvdb(out, "--data-dir", dataDir, "verify");
-            Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
+            ExpectedState expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
                     pipeline.schema());
             float[] query = null;
             StoreReader reader = StoreReader.open(pipeline.dataDir());
             for (String name : databases.keySet()) {
                 Map<String, float[]> actual = new HashMap<>();
                 reader.scan(name, actual::put);
-                Map<String, float[]> want = expected.getOrDefault(name, Map.of());
+                Map<String, float[]> want = expected.database(name).live();
                 long same = want.entrySet().stream().filter(e -> Arrays.equals(e.getValue(), actual.get(e.getKey()))).count();
                 boolean exact = same == want.size() && actual.size() == want.size();
                 out.printf("  %s matches the state computed from its topic: %s (%,d of %,d ids bit-exact, %,d on disk)%n", name,

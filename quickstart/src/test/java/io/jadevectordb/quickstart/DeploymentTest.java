@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jadevectordb.cli.Jvdb;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.oracle.ExpectedDatabase;
+import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.TopicState;
 import java.io.PrintStream;
@@ -97,7 +99,7 @@ class DeploymentTest {
             }
             producing.get(10, TimeUnit.MINUTES);
             pipeline.awaitCaughtUp(Duration.ofMinutes(5));
-            Map<String, Map<String, float[]>> expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
+            ExpectedState expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
                     pipeline.schema());
             awaitLive(replicaDir, expected, Duration.ofMinutes(5));
             pipeline.worker().stop();
@@ -113,15 +115,15 @@ class DeploymentTest {
     private static final String REPLICA = "jadevectordb-replica";
 
     /** Waits until every database of the replica holds as many live ids as the topics say (its commits lag the main connector's). */
-    private static void awaitLive(Path dir, Map<String, Map<String, float[]>> expected, Duration timeout) throws Exception {
+    private static void awaitLive(Path dir, ExpectedState expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             boolean done = Files.isDirectory(dir);
             if (done) {
                 StoreReader reader = StoreReader.open(dir);
-                for (Map.Entry<String, Map<String, float[]>> db : expected.entrySet()) {
+                for (Map.Entry<String, ExpectedDatabase> db : expected.databases().entrySet()) {
                     done &= reader.databaseNames().contains(db.getKey())
-                            && reader.stats(db.getKey()).liveCount() == db.getValue().size();
+                            && reader.stats(db.getKey()).liveCount() == db.getValue().live().size();
                 }
             }
             if (done || System.nanoTime() > deadline) {
@@ -132,7 +134,7 @@ class DeploymentTest {
     }
 
     /** Checks a data directory the way an operator would: jvdb's read-only reader and its verify command. */
-    private static void checkStore(Path dataDir, Map<String, Integer> databases, Map<String, Map<String, float[]>> expected,
+    private static void checkStore(Path dataDir, Map<String, Integer> databases, ExpectedState expected,
                                    long seed) throws Exception {
         StoreReader reader = StoreReader.open(dataDir);
         assertThat(reader.databaseNames()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(databases.keySet());
@@ -147,7 +149,7 @@ class DeploymentTest {
             Map<String, float[]> actual = new HashMap<>();
             StoreReader.ScanResult scanned = reader.scan(name, actual::put);
             assertThat(scanned.unreadable()).isZero();
-            Map<String, float[]> want = expected.get(name);
+            Map<String, float[]> want = expected.database(name).live();
             assertThat(want).as("the workload leaves live ids in %s", name).isNotEmpty();
             assertThat(new TreeMap<>(actual).keySet()).as("ids of %s in %s (seed %d): none lost, none resurrected", name, dataDir,
                     seed)

@@ -1,15 +1,15 @@
 package io.jadevectordb.testkit;
 
+import io.jadevectordb.oracle.ExpectedDatabase;
+import io.jadevectordb.oracle.ExpectedState;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -23,27 +23,27 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The state the topics describe, computed from the topics themselves: every record read back
- * with a plain consumer, decoded, and applied in partition order with the sink's semantics
- * (database = topic, STORE upserts, UPDATE replaces a live id, DELETE and tombstones delete).
+ * with a plain consumer, decoded, and applied in partition order to the shared oracle
+ * ({@link ExpectedState}; database = topic, tombstones delete, as the shipped config says).
  */
 public final class TopicState {
 
     private TopicState() {
     }
 
-    /** database -> id -> vector, of everything in {@code topics} up to their end offsets now. */
-    public static Map<String, Map<String, float[]>> read(String bootstrapServers, Collection<String> topics, Schema schema) {
+    /** The expected state of everything in {@code topics} up to their end offsets now; every topic is a database. */
+    public static ExpectedState read(String bootstrapServers, Collection<String> topics, Schema schema) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        Map<String, Map<String, float[]>> state = new TreeMap<>();
+        ExpectedState state = new ExpectedState();
         GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(schema);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
                 consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-                state.put(topic, new HashMap<>());
+                state.database(topic);
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -53,16 +53,16 @@ public final class TopicState {
                     if (record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))) {
                         continue;
                     }
-                    apply(state.get(record.topic()), record, reader);
+                    apply(state.database(record.topic()), record, reader);
                 }
             }
         }
         return state;
     }
 
-    private static void apply(Map<String, float[]> db, ConsumerRecord<String, byte[]> record, GenericDatumReader<GenericRecord> reader) {
+    private static void apply(ExpectedDatabase db, ConsumerRecord<String, byte[]> record, GenericDatumReader<GenericRecord> reader) {
         if (record.value() == null) {
-            db.remove(record.key());
+            db.delete(record.key());
             return;
         }
         GenericRecord value;
@@ -75,9 +75,9 @@ public final class TopicState {
         String id = value.get("id").toString();
         String op = value.get("op").toString();
         switch (op) {
-            case "DELETE" -> db.remove(id);
-            case "UPDATE" -> db.computeIfPresent(id, (k, v) -> vector(value));
-            default -> db.put(id, vector(value));
+            case "DELETE" -> db.delete(id);
+            case "UPDATE" -> db.update(id, vector(value));
+            default -> db.store(id, vector(value));
         }
     }
 

@@ -1,11 +1,11 @@
 package io.jadevectordb.bench.e2e;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jadevectordb.bench.Json;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.testkit.ApicurioRegistry;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 import io.jadevectordb.testkit.LocalKafkaBroker;
+import io.jadevectordb.testkit.PipelineConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,8 +36,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The whole pipeline on loopback, every configuration over the same topic and the same records
@@ -61,7 +59,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class PipelineBenchmark {
 
     private static final String TOPIC = "vectors";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int records;
     private final int dimension;
@@ -177,12 +174,6 @@ public final class PipelineBenchmark {
         Schema schema = new Schema.Parser().parse(Files.readString(repo.resolve("schemas/vector_mutation.avsc")));
         int schemaId = new ConfluentAvroProducer(registry.confluentApiUrl()).register(topic + "-value", schema);
         long valueBytes = 0;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(1 << 20));
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
         SplittableRandom random = new SplittableRandom(2026);
         List<List<Float>> distinct = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
@@ -193,7 +184,9 @@ public final class PipelineBenchmark {
             distinct.add(v);
         }
         long t = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, "10",
+                ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(1 << 20), ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
+        try (KafkaProducer<String, byte[]> producer = PipelineConfig.producer(bootstrap, tuning)) {
             for (int i = 0; i < count; i++) {
                 GenericRecord r = new GenericData.Record(schema);
                 String id = "doc-" + i;
@@ -236,37 +229,35 @@ public final class PipelineBenchmark {
     }
 
     private Map<String, String> connectorConfig(String config, ApicurioRegistry registry) throws IOException {
-        Map<String, String> c = new LinkedHashMap<>();
         if (config.equals("noop")) {
+            Map<String, String> c = new LinkedHashMap<>();
             c.put("connector.class", "io.jadevectordb.bench.e2e.noop.NoopSinkConnector");
             c.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
             c.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        } else {
-            // The shipped connector config, as a user would deploy it.
-            JSON.readTree(repo.resolve("config/jadevectordb-sink.json").toFile()).path("config").properties()
-                    .forEach(e -> c.put(e.getKey(), e.getValue().asText()));
-            // -Dbench.e2e.sinkOverrides=key=value,key=value: our sink's settings on top of the shipped ones.
-            for (String kv : System.getProperty("bench.e2e.sinkOverrides", "").split(",")) {
-                if (kv.contains("=")) {
-                    c.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
-                }
-            }
-            c.put("data.dir", work.resolve("data-" + config).toString());
-            c.put("value.converter.schema.registry.url", registry.confluentApiUrl());
-            if (config.equals("struct")) {
-                c.remove("value.converter.schema.registry.url");
-                c.put("value.converter", "io.apicurio.registry.utils.converter.AvroConverter");
-                c.put("value.converter.apicurio.registry.url", registry.registryV2Url());
-                c.put("value.converter.apicurio.registry.as-confluent", "true");
-                c.put("value.converter.apicurio.registry.use-id", "contentId");
-                c.put("value.converter.apicurio.registry.headers.enabled", "false");
-            } else if (!config.equals("fastpath")) {
-                throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
-                        + "'; use noop, struct, fastpath, consumer");
+            c.put("tasks.max", "1");
+            c.put("topics", TOPIC);
+            return c;
+        }
+        // -Dbench.e2e.sinkOverrides=key=value,key=value: our sink's settings on top of the shipped ones.
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (String kv : System.getProperty("bench.e2e.sinkOverrides", "").split(",")) {
+            if (kv.contains("=")) {
+                overrides.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
             }
         }
-        c.put("tasks.max", "1");
-        c.put("topics", TOPIC);
+        Map<String, String> c = PipelineConfig.sinkConnector(repo.resolve("config/jadevectordb-sink.json"), overrides, List.of(TOPIC),
+                1, work.resolve("data-" + config), registry.confluentApiUrl());
+        if (config.equals("struct")) {
+            c.remove("value.converter.schema.registry.url");
+            c.put("value.converter", "io.apicurio.registry.utils.converter.AvroConverter");
+            c.put("value.converter.apicurio.registry.url", registry.registryV2Url());
+            c.put("value.converter.apicurio.registry.as-confluent", "true");
+            c.put("value.converter.apicurio.registry.use-id", "contentId");
+            c.put("value.converter.apicurio.registry.headers.enabled", "false");
+        } else if (!config.equals("fastpath")) {
+            throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
+                    + "'; use noop, struct, fastpath, consumer");
+        }
         return c;
     }
 

@@ -8,7 +8,7 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.apicurio.registry.utils.converter.AvroConverter;
-import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
+import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -6,7 +6,7 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jadevectordb.connect.testkit.ApicurioRegistryExtension;
+import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,0 +1,34 @@
+package io.jadevectordb.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** What a shard shows, in a form that compares readably with the oracle's. */
+final class ShardContents {
+
+    private ShardContents() {
+    }
+
+    /** A sorted copy with vectors as lists, for readable comparison failures. */
+    static Map<String, List<Float>> comparable(Map<String, float[]> state) {
+        Map<String, List<Float>> out = new TreeMap<>();
+        state.forEach((k, v) -> {
+            List<Float> list = new ArrayList<>(v.length);
+            for (float f : v) {
+                list.add(f);
+            }
+            out.put(k, list);
+        });
+        return out;
+    }
+
+    /** Everything visible in a shard, via scan. */
+    static Map<String, float[]> visible(Shard shard) {
+        Map<String, float[]> state = new HashMap<>();
+        shard.scan(state::put);
+        return state;
+    }
+}
