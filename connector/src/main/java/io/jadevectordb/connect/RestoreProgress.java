@@ -57,6 +57,15 @@ final class RestoreProgress {
 
     /** The records-lag of the consumer of {@code connector}'s tasks in this worker, over JMX. */
     static Lag consumerLag(String connector) {
+        return consumerMetric(connector, "records-lag");
+    }
+
+    /**
+     * A per-partition metric of the connector's task consumers, read from the worker's JMX
+     * ({@code records-lag}: records to the end offset; {@code records-lead}: records since the
+     * log start offset); negative when not known.
+     */
+    static Lag consumerMetric(String connector, String attribute) {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         String clientPrefix = "connector-consumer-" + connector + "-";
         return partition -> {
@@ -65,14 +74,14 @@ final class RestoreProgress {
                         + partition.topic() + ",partition=" + partition.partition());
                 for (ObjectName name : server.queryNames(pattern, null)) {
                     if (name.getKeyProperty("client-id").startsWith(clientPrefix)) {
-                        Object value = server.getAttribute(name, "records-lag");
+                        Object value = server.getAttribute(name, attribute);
                         if (value instanceof Number n && !Double.isNaN(n.doubleValue())) {
                             return n.longValue();
                         }
                     }
                 }
             } catch (Exception e) {
-                // Metrics are best effort: progress is still logged, without the records left.
+                // Metrics are best effort: callers say what they cannot tell without them.
             }
             return -1;
         };

@@ -48,7 +48,7 @@ public class VectorSinkTask extends SinkTask {
     private CommitCoordinator coordinator;
     private IoRetryWindow retryWindow;
     private SinkMetrics metrics;
-    private final ResumeCheck resumeCheck = new ResumeCheck();
+    private ResumeCheck resumeCheck;
     private RestoreProgress restores;
     private OffsetResetJournal resets;
     /** Read by the metrics thread too. */
@@ -80,6 +80,7 @@ public class VectorSinkTask extends SinkTask {
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
         coordinator = new CommitCoordinator(store, buffers, applier, pipeline, retryWindow, errant, metrics);
+        resumeCheck = new ResumeCheck(RestoreProgress.consumerMetric(props.getOrDefault("name", ""), "records-lead"));
         restores = new RestoreProgress(RestoreProgress.consumerLag(props.getOrDefault("name", "")), System::currentTimeMillis,
                 metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
@@ -162,12 +163,12 @@ public class VectorSinkTask extends SinkTask {
     @Override
     public void put(Collection<SinkRecord> records) {
         coordinator.throwPendingFailure();
+        for (KafkaPosition first : resumeCheck.check(records, config.dataDir().toString(),
+                config.recreatedTopicBehavior() == VectorSinkConfig.RecreatedTopicBehavior.REBUILD)) {
+            rebuildRecreated(first);
+        }
         for (SinkRecord record : records) {
             KafkaPosition position = KafkaPosition.of(record);
-            if (resumeCheck.check(position, config.dataDir().toString(),
-                    config.recreatedTopicBehavior() == VectorSinkConfig.RecreatedTopicBehavior.REBUILD)) {
-                rebuildRecreated(position);
-            }
             restores.delivered(position.partition(), position.offset());
             if (!buffers.isNew(position)) {
                 continue; // redelivered after a RetriableException or a rewind: already handled
@@ -195,9 +196,10 @@ public class VectorSinkTask extends SinkTask {
     }
 
     /**
-     * The partition's offsets started again below its checkpoint (a recreated topic) and
-     * {@code recreated.topic.behavior=rebuild}: drops its local state so that it is rebuilt from
-     * {@code first}, its first record since the resume (nothing of it is buffered yet).
+     * The partition's log no longer holds what its checkpoint assumes (a recreated topic, or
+     * records deleted before they were applied) and {@code recreated.topic.behavior=rebuild}:
+     * drops its local state so that it is rebuilt from {@code first}, its first record since the
+     * resume (nothing of it is buffered yet).
      */
     private void rebuildRecreated(KafkaPosition first) {
         TopicPartition tp = first.partition();
@@ -212,9 +214,10 @@ public class VectorSinkTask extends SinkTask {
         buffers.close(tp);
         buffers.open(tp, -1);
         restores.started(tp);
-        log.warn("{}: its first record since the resume, at offset {}, lies at or below the shard checkpoint: the topic "
-                + "was recreated or its log replaced; dropped the partition's local state in {} and rebuilding it from "
-                + "there ({}=rebuild)", tp, first.offset(), store.root(), VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG);
+        log.warn("{}: its log no longer holds what its shard checkpoint assumes (recreated, replaced, or records deleted "
+                + "before they were applied; first record since the resume at offset {}): dropped the partition's local "
+                + "state in {} and rebuilding it from there ({}=rebuild)", tp, first.offset(), store.root(),
+                VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG);
     }
 
     private void applyWhatIsDue() {

@@ -11,10 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
@@ -120,7 +123,7 @@ class VectorSinkRecoveryTest {
         Path dataDir = tmp.resolve("replay");
         cluster.createTopic(topic, 2);
         Workload workload = workload(topic, 2);
-        Map<String, String> props = new java.util.HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        Map<String, String> props = new HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
         props.put(VectorSinkConfig.OFFSETS_RESET_CONFIG, "local"); // one worker: it holds the shards
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
@@ -361,6 +364,36 @@ class VectorSinkRecoveryTest {
         cluster.deleteConnector(connector);
     }
 
+    @Test
+    void aLogWhoseStartMovedPastTheCheckpointFailsTheTaskNamingTheDeletedRecords() throws Exception {
+        String topic = "truncated";
+        String connector = "sink-truncated";
+        Path dataDir = tmp.resolve("truncated");
+        cluster.createTopic(topic, 1);
+        cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        cluster.awaitRunning(connector, 1);
+        for (int i = 0; i < 10; i++) {
+            String id = "id-" + i;
+            cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
+            if (i == 4) {
+                cluster.awaitCommitted(connector, topic, 1); // shard checkpoint: offset 4
+                cluster.stopConnector(connector);
+            }
+        }
+        // Retention (here DeleteRecords) removes offsets 5..7, which the sink never applied.
+        try (Admin admin = cluster.connect().kafka().createAdminClient()) {
+            admin.deleteRecords(Map.of(new TopicPartition(topic, 0),
+                    RecordsToDelete.beforeOffset(8))).all().get();
+        }
+        cluster.connect().resumeConnector(connector);
+
+        String trace = cluster.awaitFailedTaskTrace(connector);
+
+        assertThat(trace).contains("truncated-0 resumed after its shard checkpoint 4", "its log now starts at offset 8",
+                "records 5..7 were deleted");
+        cluster.deleteConnector(connector);
+    }
+
     /**
      * Feeds five records (shard checkpoint 4) through the sink, stops it, deletes and recreates
      * the topic with one record (offset 0), and resumes the sink.
@@ -368,7 +401,7 @@ class VectorSinkRecoveryTest {
     private static void recreateUnderTheSink(String topic, String connector, Path dataDir, Map<String, String> extra)
             throws Exception {
         cluster.createTopic(topic, 1);
-        Map<String, String> props = new java.util.HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        Map<String, String> props = new HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
         props.putAll(extra);
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);

@@ -81,6 +81,14 @@ final class BenchWorker implements AutoCloseable {
         worker.putConnector(name, config);
     }
 
+    void stopConnector(String name) throws IOException, InterruptedException {
+        worker.stopConnector(name);
+    }
+
+    void resumeConnector(String name) throws IOException, InterruptedException {
+        worker.resumeConnector(name);
+    }
+
     void deleteConnector(String name) throws IOException, InterruptedException {
         worker.deleteConnector(name);
     }

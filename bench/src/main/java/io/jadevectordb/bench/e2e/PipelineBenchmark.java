@@ -47,7 +47,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *   <li>{@code noop}: a do-nothing sink with {@code ByteArrayConverter}, the Connect ceiling;</li>
  *   <li>{@code struct}: our sink fed Structs by Apicurio's {@code AvroConverter} (the general path);</li>
  *   <li>{@code fastpath}: our sink with {@code VectorMutationAvroConverter};</li>
- *   <li>{@code consumer}: a plain {@code KafkaConsumer} in the harness reading the topic.</li>
+ *   <li>{@code consumer}: a plain {@code KafkaConsumer} in the harness reading the topic;</li>
+ *   <li>{@code rebuild}: a partition rebuilt by replay, as on a worker it moved to or after its
+ *   local state was lost: the fast-path sink loads the topic (not measured), is stopped, its
+ *   {@code data.dir} emptied, and resumed; the replay from the earliest offset is measured (not
+ *   quite the same thing as {@code fastpath} on a fresh connector: here the consumer group has
+ *   committed offsets at the end and the task seeks back, as a moved partition does).</li>
  * </ol>
  * Throughput is measured from the first record the task received to the last (read from
  * Connect's {@code sink-record-send-total} over JMX every 50 ms), so worker and group start-up
@@ -78,7 +83,7 @@ public final class PipelineBenchmark {
     }
 
     private void runAll(Path results) throws Exception {
-        List<String> configs = List.of(System.getProperty("bench.e2e.configs", "noop,struct,fastpath,consumer,scale").split(","));
+        List<String> configs = List.of(System.getProperty("bench.e2e.configs", "noop,struct,fastpath,rebuild,consumer,scale").split(","));
         deleteTree(work);
         Files.createDirectories(work);
         if (System.getProperty("apicurio.registry.home") == null) {
@@ -108,6 +113,7 @@ public final class PipelineBenchmark {
                         continue;
                     }
                     Map<String, Object> row = c.equals("consumer") ? rawConsumer(broker.bootstrapServers())
+                            : c.equals("rebuild") ? rebuild(worker, registry)
                             : runConnector(worker, "bench-" + c, c, connectorConfig(c, registry));
                     row.put("worker_heap_max_mb", c.equals("consumer") ? null : heapMb(heap));
                     rows.add(row);
@@ -254,9 +260,9 @@ public final class PipelineBenchmark {
             c.put("value.converter.apicurio.registry.as-confluent", "true");
             c.put("value.converter.apicurio.registry.use-id", "contentId");
             c.put("value.converter.apicurio.registry.headers.enabled", "false");
-        } else if (!config.equals("fastpath")) {
+        } else if (!config.equals("fastpath") && !config.equals("rebuild")) {
             throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
-                    + "'; use noop, struct, fastpath, consumer");
+                    + "'; use noop, struct, fastpath, consumer, rebuild, scale");
         }
         return c;
     }
@@ -266,6 +272,37 @@ public final class PipelineBenchmark {
         worker.gc();
         long created = System.nanoTime();
         worker.putConnector(name, connectorConfig);
+        return measure(worker, name, config, created);
+    }
+
+    /**
+     * A partition rebuilt by replay: the fast-path sink loads the topic first (not measured),
+     * then it is stopped (its consumer group keeps the committed offsets at the end), its
+     * {@code data.dir} is emptied, and it is resumed: its task finds no local state and replays
+     * the partition from the earliest offset, which is measured.
+     */
+    private Map<String, Object> rebuild(BenchWorker worker, ApicurioRegistry registry) throws Exception {
+        String name = "bench-rebuild";
+        System.out.println("  rebuild: loading the topic first (not reported)");
+        worker.putConnector(name, connectorConfig("rebuild", registry));
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
+        while (worker.metric(name, "sink-record-send-total") < records) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("connector " + name + " did not load the topic in time: " + worker.taskState(name));
+            }
+            Thread.sleep(100);
+        }
+        Thread.sleep(Long.parseLong(System.getProperty("bench.e2e.commitMs", "2000")) + 500); // a commit at the end
+        worker.stopConnector(name);
+        deleteTree(work.resolve("data-rebuild"));
+        worker.gc();
+        long resumed = System.nanoTime();
+        worker.resumeConnector(name);
+        return measure(worker, name, "rebuild", resumed);
+    }
+
+    /** Measures a connector created (or resumed) at {@code created} until its task has received every record. */
+    private Map<String, Object> measure(BenchWorker worker, String name, String config, long created) throws Exception {
         long deadline = created + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
         long firstAt = 0;
         double firstCount = 0;
@@ -415,6 +452,7 @@ public final class PipelineBenchmark {
             case "struct" -> "our sink, Apicurio AvroConverter -> Struct (general path)";
             case "fastpath" -> "our sink, VectorMutationAvroConverter (fast path)";
             case "consumer" -> "plain KafkaConsumer<byte[], byte[]> in the harness, no Connect";
+            case "rebuild" -> "our sink (fast path) rebuilding the partition by replay: stopped, data.dir emptied, resumed";
             default -> config;
         };
     }
