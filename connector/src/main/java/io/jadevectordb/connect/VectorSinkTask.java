@@ -145,8 +145,7 @@ public class VectorSinkTask extends SinkTask {
         try {
             OptionalLong reset = resets.pending(tp);
             if (reset.isPresent()) {
-                store.dropSource(KafkaPosition.source(tp));
-                store.resume(KafkaPosition.source(tp)); // from nothing: every mutation from here on is applied
+                dropLocalState(tp);
                 resets.done(tp);
                 log.warn("{}: offset reset through the REST API: dropped its local state in {}; replaying from {}", tp,
                         store.root(), reset.getAsLong() == OffsetResetJournal.EARLIEST_OFFSET ? "the earliest offset"
@@ -158,6 +157,15 @@ public class VectorSinkTask extends SinkTask {
                     + resets.directory() + ": " + e.getMessage() + "; fix the cause and restart the task (the reset "
                     + "is kept until it is carried out)", e);
         }
+    }
+
+    /**
+     * Drops the partition's shards in every database: it starts again from nothing, and every
+     * mutation of it from here on is applied.
+     */
+    private void dropLocalState(TopicPartition tp) throws IOException {
+        store.dropSource(KafkaPosition.source(tp));
+        store.resume(KafkaPosition.source(tp));
     }
 
     @Override
@@ -204,8 +212,7 @@ public class VectorSinkTask extends SinkTask {
     private void rebuildRecreated(KafkaPosition first) {
         TopicPartition tp = first.partition();
         try {
-            store.dropSource(KafkaPosition.source(tp));
-            store.resume(KafkaPosition.source(tp));
+            dropLocalState(tp);
         } catch (IOException e) {
             throw new ConnectException("JadeVectorDB sink: " + tp + ": cannot drop its local state in " + store.root()
                     + " to rebuild it from the recreated topic (" + VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG
