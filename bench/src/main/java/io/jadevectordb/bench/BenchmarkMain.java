@@ -1,13 +1,12 @@
 package io.jadevectordb.bench;
 
-import io.jadevectordb.testkit.ApicurioRegistry;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
+
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -15,6 +14,8 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+
+import io.jadevectordb.testkit.ApicurioRegistry;
 
 /**
  * Entry point of {@code mvn -Pbench verify}: runs the suites named by {@code bench.suite}

@@ -1,10 +1,5 @@
 package io.jadevectordb.bench;
 
-import io.apicurio.registry.utils.converter.AvroConverter;
-import io.jadevectordb.connect.avro.ConfluentWireFormat;
-import io.jadevectordb.connect.avro.VectorMutationAvroConverter;
-import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
+import io.apicurio.registry.utils.converter.AvroConverter;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -33,6 +30,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+
+import io.jadevectordb.connect.avro.ConfluentWireFormat;
+import io.jadevectordb.connect.avro.VectorMutationAvroConverter;
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /**
  * Records per second through one value converter, one thread: the fast path

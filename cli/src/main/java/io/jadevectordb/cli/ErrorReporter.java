@@ -1,16 +1,18 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.DatabaseNotFoundException;
-import io.jadevectordb.engine.InvalidMutationException;
-import io.jadevectordb.engine.ShardLockedException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+
+import io.jadevectordb.engine.DatabaseNotFoundException;
+import io.jadevectordb.engine.InvalidMutationException;
+import io.jadevectordb.engine.ShardLockedException;
 
 /**
  * Turns an exception that ends a command into one line on stderr and an exit code: the

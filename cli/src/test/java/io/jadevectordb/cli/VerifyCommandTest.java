@@ -2,15 +2,15 @@ package io.jadevectordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.VectorStore;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.VectorStore;
 
 class VerifyCommandTest {
 

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * A checkpoint never passes a rejected record that has not been dealt with: its dead letter

@@ -10,12 +10,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
-import org.apache.kafka.common.config.ConfigValue;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.common.config.ConfigValue;
+import org.junit.jupiter.api.Test;
 
 /** The ready-to-use configs in config/ are valid and say the same thing in both forms. */
 class ShippedConfigTest {

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
@@ -27,8 +26,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * The sink in a real Connect worker against a real broker: mutation streams in every input

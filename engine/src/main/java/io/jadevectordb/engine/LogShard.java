@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,7 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

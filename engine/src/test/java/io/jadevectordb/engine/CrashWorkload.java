@@ -1,7 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
  * A run of a shard under recording, with everything the checks need: the source (every

@@ -1,7 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,8 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 class LogShardTest {
 

@@ -2,18 +2,19 @@ package io.jadevectordb.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.ShardProblem.Severity;
-import io.jadevectordb.engine.ShardReport.CheckpointCopy;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.ShardProblem.Severity;
+import io.jadevectordb.engine.ShardReport.CheckpointCopy;
 
 /** Each check of the format 2 verifier, shown to fire on a file damaged by hand. */
 class ShardVerifierTest {

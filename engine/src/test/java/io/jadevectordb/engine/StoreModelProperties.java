@@ -1,7 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -13,9 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
  * Random operation sequences with random reopens against the in-memory model: the visible

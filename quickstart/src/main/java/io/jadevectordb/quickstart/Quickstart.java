@@ -1,11 +1,5 @@
 package io.jadevectordb.quickstart;
 
-import io.jadevectordb.cli.Jvdb;
-import io.jadevectordb.cli.Progress;
-import io.jadevectordb.engine.StoreReader;
-import io.jadevectordb.oracle.ExpectedState;
-import io.jadevectordb.testkit.MutationWorkload;
-import io.jadevectordb.testkit.TopicState;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -13,7 +7,15 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
 import org.apache.kafka.clients.producer.KafkaProducer;
+
+import io.jadevectordb.cli.Jvdb;
+import io.jadevectordb.cli.Progress;
+import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.testkit.MutationWorkload;
+import io.jadevectordb.testkit.TopicState;
 
 /**
  * The README's "run" command: the whole pipeline locally with real parts, a stream of

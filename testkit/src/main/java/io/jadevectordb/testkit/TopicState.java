@@ -1,7 +1,5 @@
 package io.jadevectordb.testkit;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-import io.jadevectordb.oracle.ExpectedState;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -10,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -20,6 +19,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * The state the topics describe, computed from the topics themselves: every record read back

@@ -1,7 +1,5 @@
 package io.jadevectordb.bench.e2e;
 
-import io.jadevectordb.testkit.JavaProcess;
-import io.jadevectordb.testkit.LocalConnectWorker;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.MemoryUsage;
@@ -17,6 +15,9 @@ import javax.management.openmbean.CompositeData;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
+
+import io.jadevectordb.testkit.JavaProcess;
+import io.jadevectordb.testkit.LocalConnectWorker;
 
 /**
  * The test kit's distributed Connect worker, started with a chosen heap and a JMX port on

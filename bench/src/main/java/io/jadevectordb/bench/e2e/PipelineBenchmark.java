@@ -1,11 +1,5 @@
 package io.jadevectordb.bench.e2e;
 
-import io.jadevectordb.bench.Json;
-import io.jadevectordb.engine.StoreReader;
-import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
-import io.jadevectordb.testkit.LocalKafkaBroker;
-import io.jadevectordb.testkit.PipelineConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -36,6 +31,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import io.jadevectordb.bench.Json;
+import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.LocalKafkaBroker;
+import io.jadevectordb.testkit.PipelineConfig;
 
 /**
  * The whole pipeline on loopback, every configuration over the same topic and the same records

@@ -6,13 +6,12 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.Map;
 import java.util.ServiceLoader;
+
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -22,6 +21,9 @@ import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.storage.Converter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /** The converter against a real Apicurio Registry, through its Confluent-compatible API. */
 class VectorMutationAvroConverterTest {
