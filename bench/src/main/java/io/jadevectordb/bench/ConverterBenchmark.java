@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -109,7 +110,7 @@ public class ConverterBenchmark {
         // Both converters must agree before either is timed.
         float[] a = toFloats((Struct) apicurio.toConnectData(TOPIC, arrayValues[0]).value());
         float[] b = toFloats((Struct) fast.toConnectData(TOPIC, arrayValues[0]).value());
-        if (!java.util.Arrays.equals(a, b) || a.length != dimension) {
+        if (!Arrays.equals(a, b) || a.length != dimension) {
             throw new IllegalStateException("converters disagree on the benchmark records");
         }
     }

@@ -20,7 +20,7 @@ import io.jadevectordb.engine.ShardLockedException;
  */
 final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ErrorReporter.class);
+    private static final Logger log = LoggerFactory.getLogger(ErrorReporter.class);
 
     @Override
     public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
@@ -38,7 +38,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
         }
         commandLine.getErr().println("jvdb " + commandLine.getCommandName() + ": " + message);
         commandLine.getErr().flush();
-        LOG.debug("{} failed", commandLine.getCommandName(), cause);
+        log.debug("{} failed", commandLine.getCommandName(), cause);
         return code;
     }
 

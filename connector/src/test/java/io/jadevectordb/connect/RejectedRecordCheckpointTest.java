@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.test.TestUtils;
@@ -91,7 +92,7 @@ class RejectedRecordCheckpointTest {
         cluster.produce(topic, 0, key("alpha", "c"), withSchema("alpha", "c", "STORE", vector("c", 0, 8), false));
         expected.store("alpha", "c", vector("c", 0, 8));
         cluster.awaitCommitted(connector, topic, 1);
-        long deadLetters = cluster.connect().kafka().endOffset(new org.apache.kafka.common.TopicPartition(dlq, 0));
+        long deadLetters = cluster.connect().kafka().endOffset(new TopicPartition(dlq, 0));
         cluster.stopConnector(connector);
 
         assertThat(deadLetters).as("dead letters after the restart").isEqualTo(1);

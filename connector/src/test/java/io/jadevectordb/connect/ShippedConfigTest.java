@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -54,7 +55,7 @@ class ShippedConfigTest {
         assertThat(json.get("name").asText()).isEqualTo(name);
         assertThat(config).isEqualTo(props);
         assertThat(new VectorSinkConnector().validate(config).configValues()).extracting(ConfigValue::errorMessages)
-                .allMatch(java.util.List::isEmpty);
+                .allMatch(List::isEmpty);
     }
 
     @Test

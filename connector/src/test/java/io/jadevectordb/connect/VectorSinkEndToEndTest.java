@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.management.MBeanServer;
@@ -213,7 +214,7 @@ class VectorSinkEndToEndTest {
     /** Attribute names of the MBeans the worker registered for the connector's plugin metrics. */
     private static Set<String> pluginMetricAttributes(String connector) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        Set<String> names = new java.util.TreeSet<>();
+        Set<String> names = new TreeSet<>();
         for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:*"), null)) {
             if (connector.equals(name.getKeyProperty("connector")) && name.getKeyProperty("task") != null) {
                 for (var attribute : server.getMBeanInfo(name).getAttributes()) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -120,7 +121,7 @@ class VectorSinkRecoveryTest {
         Path dataDir = tmp.resolve("replay");
         cluster.createTopic(topic, 2);
         Workload workload = workload(topic, 2);
-        Map<String, String> props = new java.util.HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        Map<String, String> props = new HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
         props.put(VectorSinkConfig.OFFSETS_RESET_CONFIG, "local"); // one worker: it holds the shards
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
@@ -368,7 +369,7 @@ class VectorSinkRecoveryTest {
     private static void recreateUnderTheSink(String topic, String connector, Path dataDir, Map<String, String> extra)
             throws Exception {
         cluster.createTopic(topic, 1);
-        Map<String, String> props = new java.util.HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
+        Map<String, String> props = new HashMap<>(SinkCluster.sinkProps(topic, dataDir.toString(), true));
         props.putAll(extra);
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Compactor implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+    private static final Logger log = LoggerFactory.getLogger(Compactor.class);
 
     private final ExecutorService executor;
     /** Shards queued or being compacted, so a busy shard is not queued twice. */
@@ -42,7 +42,7 @@ final class Compactor implements Closeable {
                 shard.compact();
             } catch (IOException | RuntimeException e) {
                 if (shard.isOpen()) {
-                    LOG.warn("shard {}: background compaction failed ({}); the shard keeps its file", shard.name(), e.getMessage(), e);
+                    log.warn("shard {}: background compaction failed ({}); the shard keeps its file", shard.name(), e.getMessage(), e);
                 }
             } finally {
                 queued.remove(shard);
@@ -56,7 +56,7 @@ final class Compactor implements Closeable {
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                LOG.warn("the background compactor did not stop within 60 s");
+                log.warn("the background compactor did not stop within 60 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

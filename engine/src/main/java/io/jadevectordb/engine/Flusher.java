@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Flusher implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
+    private static final Logger log = LoggerFactory.getLogger(Flusher.class);
 
     private final ScheduledExecutorService executor;
 
@@ -31,7 +31,7 @@ final class Flusher implements Closeable {
             try {
                 store.forceOpenShards();
             } catch (RuntimeException e) {
-                LOG.error("background flush of store {} failed", store.root(), e);
+                log.error("background flush of store {} failed", store.root(), e);
             }
         }, millis, millis, TimeUnit.MILLISECONDS);
     }

@@ -1,6 +1,7 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,7 +158,7 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
                 try {
                     during.run();
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 swapStart[0] = recording.mark();
             });

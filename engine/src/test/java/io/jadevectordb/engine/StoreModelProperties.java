@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -86,7 +87,7 @@ class StoreModelProperties {
     }
 
     /** Which database each logged mutation was routed to. */
-    private final Map<Mutation, String> dbOfMutation = new java.util.IdentityHashMap<>();
+    private final Map<Mutation, String> dbOfMutation = new IdentityHashMap<>();
 
     private void replay(VectorStore store, SourcePartition source, List<Mutation> log) throws Exception {
         long from = store.checkpoint(source).orElse(-1) + 1;

@@ -2,6 +2,7 @@ package io.jadevectordb.quickstart;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,7 +29,7 @@ public final class Quickstart {
 
     /** Runs a jvdb command in-process, its output indented under the quickstart's. */
     private static int jvdb(PrintStream out, String... args) {
-        java.io.StringWriter text = new java.io.StringWriter();
+        StringWriter text = new StringWriter();
         var commandLine = Jvdb.commandLine(new Jvdb(false));
         commandLine.setOut(new PrintWriter(text, true));
         commandLine.setErr(new PrintWriter(text, true));

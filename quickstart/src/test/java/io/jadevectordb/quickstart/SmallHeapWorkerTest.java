@@ -23,6 +23,7 @@ import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.testkit.JavaProcess;
 import io.jadevectordb.testkit.LocalConnectWorker;
 import io.jadevectordb.testkit.LocalKafkaBroker;
 import io.jadevectordb.testkit.SinkProgress;
@@ -54,7 +55,7 @@ class SmallHeapWorkerTest {
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(tmp.resolve("kafka"));
              LocalConnectWorker worker = LocalConnectWorker.start(tmp.resolve("connect"), broker.bootstrapServers(),
                      Layout.pluginPath(), Map.of(), List.of("-Xmx160m", "-XX:+ExitOnOutOfMemoryError"),
-                     io.jadevectordb.testkit.JavaProcess.kafkaClasspath());
+                     JavaProcess.kafkaClasspath());
              KafkaProducer<String, String> producer = producer(broker.bootstrapServers())) {
             broker.createTopic(TOPIC, 1);
             worker.putConnector(CONNECTOR, connectorConfig(dataDir));

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -71,7 +72,7 @@ public final class ConfluentAvroProducer {
      */
     public static byte[] serialize(int schemaId, Schema schema, GenericRecord record) {
         byte[] body = avroBinary(schema, record);
-        return java.nio.ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(schemaId).put(body).array();
+        return ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(schemaId).put(body).array();
     }
 
     /** Plain Avro binary of {@code record} (no wire-format header). */

@@ -1,5 +1,6 @@
 package io.jadevectordb.testkit;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -71,7 +72,7 @@ public final class TopicState {
         try {
             byte[] bytes = record.value();
             value = reader.read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("undecodable record " + record.topic() + "-" + record.partition() + "@" + record.offset(), e);
         }
         String id = value.get("id").toString();

@@ -10,6 +10,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import java.util.SplittableRandom;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -33,6 +36,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import io.jadevectordb.bench.Json;
+import io.jadevectordb.bench.e2e.noop.NoopSinkConnector;
+import io.jadevectordb.bench.e2e.noop.NoopSinkTask;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.testkit.ApicurioRegistry;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
@@ -437,8 +442,7 @@ public final class PipelineBenchmark {
         Path noop = Files.createDirectories(plugins.resolve("bench-noop-sink"));
         try (OutputStream file = Files.newOutputStream(noop.resolve("bench-noop-sink.jar"));
              JarOutputStream jar = new JarOutputStream(file)) {
-            for (Class<?> type : List.of(io.jadevectordb.bench.e2e.noop.NoopSinkConnector.class,
-                    io.jadevectordb.bench.e2e.noop.NoopSinkTask.class)) {
+            for (Class<?> type : List.of(NoopSinkConnector.class, NoopSinkTask.class)) {
                 String entry = type.getName().replace('.', '/') + ".class";
                 jar.putNextEntry(new JarEntry(entry));
                 try (var in = type.getClassLoader().getResourceAsStream(entry)) {
@@ -447,7 +451,7 @@ public final class PipelineBenchmark {
                 jar.closeEntry();
             }
             jar.putNextEntry(new JarEntry("META-INF/services/org.apache.kafka.connect.sink.SinkConnector"));
-            jar.write((io.jadevectordb.bench.e2e.noop.NoopSinkConnector.class.getName() + "\n").getBytes());
+            jar.write((NoopSinkConnector.class.getName() + "\n").getBytes());
             jar.closeEntry();
         }
         Path apicurio = Files.createDirectories(plugins.resolve("apicurio-avro-converter"));
@@ -464,8 +468,8 @@ public final class PipelineBenchmark {
     }
 
     private static void unzip(Path archive, Path into) throws IOException {
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(archive))) {
-            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
+            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
                 Path target = into.resolve(e.getName()).normalize();
                 if (!target.startsWith(into)) {
                     throw new IOException(archive + ": entry " + e.getName() + " escapes the target directory");
@@ -485,7 +489,7 @@ public final class PipelineBenchmark {
             return;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -69,7 +70,7 @@ public class AccessBenchmark {
         map = new HashMap<>();
         EngineData.load(store, "articles", ids, vectors, map);
         // Fixed pseudo-random batches of ids, the same for both sides.
-        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        SplittableRandom random = new SplittableRandom(11);
         for (int b = 0; b < 1024; b++) {
             List<String> some = new ArrayList<>(BATCH_GET);
             for (int i = 0; i < BATCH_GET; i++) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.ServiceLoader;
 
@@ -63,7 +64,7 @@ class VectorMutationAvroConverterTest {
         byte[] value = ConfluentAvroProducer.serialize(id, schema, mutation(schema, "db", "k", "STORE", new float[] {1f, 2f}, null));
         VectorMutationAvroConverter converter = converter(REGISTRY.registry().confluentApiUrl());
         converter.toConnectData("first-topic", value);
-        byte[] truncated = java.util.Arrays.copyOf(value, value.length - 2);
+        byte[] truncated = Arrays.copyOf(value, value.length - 2);
 
         assertThatThrownBy(() -> converter.toConnectData("second-topic", truncated))
                 .isInstanceOf(DataException.class)
