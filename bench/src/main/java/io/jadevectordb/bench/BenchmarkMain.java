@@ -1,13 +1,12 @@
 package io.jadevectordb.bench;
 
-import io.jadevectordb.testkit.ApicurioRegistry;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
+
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -15,6 +14,12 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+
+import io.jadevectordb.bench.e2e.PipelineBenchmark;
+import io.jadevectordb.bench.engine.EngineBenchmarks;
+import io.jadevectordb.bench.engine.EngineScaleRun;
+import io.jadevectordb.bench.engine.SpaceAmplificationRun;
+import io.jadevectordb.testkit.ApicurioRegistry;
 
 /**
  * Entry point of {@code mvn -Pbench verify}: runs the suites named by {@code bench.suite}
@@ -46,10 +51,10 @@ public final class BenchmarkMain {
                         run(results.resolve("converter.json"), registry.baseUrl());
                     }
                 }
-                case "engine" -> io.jadevectordb.bench.engine.EngineBenchmarks.run(results);
-                case "engine-scale" -> io.jadevectordb.bench.engine.EngineScaleRun.run(results);
-                case "engine-space" -> io.jadevectordb.bench.engine.SpaceAmplificationRun.run(results);
-                case "e2e" -> io.jadevectordb.bench.e2e.PipelineBenchmark.run(results);
+                case "engine" -> EngineBenchmarks.run(results);
+                case "engine-scale" -> EngineScaleRun.run(results);
+                case "engine-space" -> SpaceAmplificationRun.run(results);
+                case "e2e" -> PipelineBenchmark.run(results);
                 default -> throw new IllegalArgumentException("bench.suite: unknown suite '" + suite
                         + "'; use converter, engine, engine-scale, engine-space or e2e (comma-separated)");
             }

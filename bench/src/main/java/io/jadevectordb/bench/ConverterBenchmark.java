@@ -1,20 +1,18 @@
 package io.jadevectordb.bench;
 
-import io.apicurio.registry.utils.converter.AvroConverter;
-import io.jadevectordb.connect.avro.ConfluentWireFormat;
-import io.jadevectordb.connect.avro.VectorMutationAvroConverter;
-import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
+import io.apicurio.registry.utils.converter.AvroConverter;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -33,6 +31,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+
+import io.jadevectordb.connect.avro.ConfluentWireFormat;
+import io.jadevectordb.connect.avro.VectorMutationAvroConverter;
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /**
  * Records per second through one value converter, one thread: the fast path
@@ -107,7 +110,7 @@ public class ConverterBenchmark {
         // Both converters must agree before either is timed.
         float[] a = toFloats((Struct) apicurio.toConnectData(TOPIC, arrayValues[0]).value());
         float[] b = toFloats((Struct) fast.toConnectData(TOPIC, arrayValues[0]).value());
-        if (!java.util.Arrays.equals(a, b) || a.length != dimension) {
+        if (!Arrays.equals(a, b) || a.length != dimension) {
             throw new IllegalStateException("converters disagree on the benchmark records");
         }
     }

@@ -1,14 +1,16 @@
 package io.jadevectordb.cli;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
 import io.jadevectordb.engine.ShardCompactor;
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code jvdb compact DATABASE}: rewrites each shard's log without its superseded records. */
 @Command(name = "compact", mixinStandardHelpOptions = true, description = {"WRITE: rewrite each shard of a database with only the newest record "

@@ -1,10 +1,11 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.StoreReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Path;
+
+import io.jadevectordb.engine.StoreReader;
 
 /** Streams every live vector of a database as JSON Lines, shard by shard, with progress. */
 final class DatabaseExport {

@@ -1,14 +1,16 @@
 package io.jadevectordb.cli;
 
+import java.time.Duration;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import io.jadevectordb.engine.DatabaseNotFoundException;
 import io.jadevectordb.engine.DatabaseStats;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.engine.VectorStore;
-import java.time.Duration;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jvdb drop DATABASE --yes}: deletes a database directory. */
 @Command(name = "drop", mixinStandardHelpOptions = true, description = {"WRITE: delete a database and all its shard files, for good. Needs --yes.",

@@ -1,8 +1,9 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.StoreReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb dump DATABASE}: every live vector to stdout as JSON Lines. */
 @Command(name = "dump", mixinStandardHelpOptions = true, description = {"Write every live vector to stdout as JSON Lines: {\"id\":...,\"vector\":[...]} "

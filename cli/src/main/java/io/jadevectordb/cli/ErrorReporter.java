@@ -1,16 +1,18 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.DatabaseNotFoundException;
-import io.jadevectordb.engine.InvalidMutationException;
-import io.jadevectordb.engine.ShardLockedException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+
+import io.jadevectordb.engine.DatabaseNotFoundException;
+import io.jadevectordb.engine.InvalidMutationException;
+import io.jadevectordb.engine.ShardLockedException;
 
 /**
  * Turns an exception that ends a command into one line on stderr and an exit code: the
@@ -18,7 +20,7 @@ import picocli.CommandLine;
  */
 final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ErrorReporter.class);
+    private static final Logger log = LoggerFactory.getLogger(ErrorReporter.class);
 
     @Override
     public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
@@ -36,7 +38,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
         }
         commandLine.getErr().println("jvdb " + commandLine.getCommandName() + ": " + message);
         commandLine.getErr().flush();
-        LOG.debug("{} failed", commandLine.getCommandName(), cause);
+        log.debug("{} failed", commandLine.getCommandName(), cause);
         return code;
     }
 

@@ -1,6 +1,5 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.StoreReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +7,12 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb export DATABASE --out FILE}: as dump, into a file that appears only when complete. */
 @Command(name = "export", mixinStandardHelpOptions = true, description = {"Write every live vector to a JSON Lines file (read-only for the store).",

@@ -2,6 +2,7 @@ package io.jadevectordb.cli;
 
 import java.io.StringWriter;
 import java.util.Optional;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

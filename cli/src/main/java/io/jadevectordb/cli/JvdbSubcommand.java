@@ -1,15 +1,17 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.StoreReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import io.jadevectordb.engine.StoreReader;
 
 /** The base of every jvdb subcommand: what they share: the store, its writers, progress on a terminal. */
 abstract class JvdbSubcommand implements Callable<Integer> {

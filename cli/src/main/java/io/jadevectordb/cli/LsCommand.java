@@ -1,10 +1,12 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.StoreReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
 import picocli.CommandLine.Command;
+
+import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb ls}: databases and their shard files. */
 @Command(name = "ls", mixinStandardHelpOptions = true, description = "List databases (name, dimension) and their shard files (read-only).")

@@ -1,14 +1,16 @@
 package io.jadevectordb.cli;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.ShardMigrator;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code jvdb migrate [DATABASE...]}: upgrades every format 1 shard to format 2 in place. */
 @Command(name = "migrate", mixinStandardHelpOptions = true, description = {"WRITE: upgrade every format 1 shard of the databases (default: "

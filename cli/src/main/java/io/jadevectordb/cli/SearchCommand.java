@@ -1,11 +1,13 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.StoreReader;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb search DATABASE --vector ... --k N --metric M}: exact top-k by a full scan. */
 @Command(name = "search", mixinStandardHelpOptions = true, description = {"Exact top-k nearest vectors by a brute-force scan of every live vector (read-only).",

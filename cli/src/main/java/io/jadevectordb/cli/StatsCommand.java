@@ -1,12 +1,14 @@
 package io.jadevectordb.cli;
 
-import io.jadevectordb.engine.DatabaseStats;
-import io.jadevectordb.engine.ShardStats;
-import io.jadevectordb.engine.StoreReader;
 import java.util.List;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import io.jadevectordb.engine.DatabaseStats;
+import io.jadevectordb.engine.ShardStats;
+import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb stats}: per-database and per-shard figures from the shards' header pages. */
 @Command(name = "stats", mixinStandardHelpOptions = true, description = {"Dimension, live and deleted counts, log and garbage bytes, index "

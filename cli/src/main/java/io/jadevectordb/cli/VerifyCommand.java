@@ -1,17 +1,19 @@
 package io.jadevectordb.cli;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import io.jadevectordb.engine.ShardProblem;
 import io.jadevectordb.engine.ShardReport;
 import io.jadevectordb.engine.ShardVerifier;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jvdb verify [DATABASE...]}: checks every shard; exit 1 on any fault. */
 @Command(name = "verify", mixinStandardHelpOptions = true, description = {"Check every shard: header and its checksum, both checkpoint copies, every "

@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
 import picocli.CommandLine;
 
 /** Runs {@code jvdb} in-process against a data directory, capturing stdout, stderr and the exit code. */

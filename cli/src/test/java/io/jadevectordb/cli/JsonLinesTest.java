@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringWriter;
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 
 class JsonLinesTest {

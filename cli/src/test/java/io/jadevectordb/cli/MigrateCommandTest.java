@@ -2,15 +2,17 @@ package io.jadevectordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.FormatOneShards;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.FormatOneShards;
 
 /** {@code jvdb migrate} on format 1 shards written by the format 1 writer. */
 class MigrateCommandTest {

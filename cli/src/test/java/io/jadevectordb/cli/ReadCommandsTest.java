@@ -2,8 +2,6 @@ package io.jadevectordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.VectorStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +11,12 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.VectorStore;
 
 /** ls, stats, get, dump and export against a real store. */
 class ReadCommandsTest {

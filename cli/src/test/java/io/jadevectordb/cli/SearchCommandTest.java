@@ -8,11 +8,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Collectors;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** search against a brute-force reference computed here in double precision. */
 class SearchCommandTest {
@@ -57,7 +59,7 @@ class SearchCommandTest {
     @EnumSource(Metric.class)
     void returnsTheExactTopKOfEveryMetric(Metric metric) throws Exception {
         Map<String, float[]> live = TestStore.write(root, "articles", DIMENSION, 600, SEED);
-        float[] query = TestStore.random(new java.util.Random(SEED + 1), DIMENSION);
+        float[] query = TestStore.random(new Random(SEED + 1), DIMENSION);
         List<Map.Entry<String, Double>> expected = live.entrySet().stream()
                 .map(e -> Map.entry(e.getKey(), reference(metric, query, e.getValue())))
                 .sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))

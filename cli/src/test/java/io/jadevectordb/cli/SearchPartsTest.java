@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 
 /** The pieces of search: unrolled kernels and the bounded heap. */

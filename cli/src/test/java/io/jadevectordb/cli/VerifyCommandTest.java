@@ -2,15 +2,16 @@ package io.jadevectordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.VectorStore;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.VectorStore;
 
 class VerifyCommandTest {
 
@@ -80,7 +81,7 @@ class VerifyCommandTest {
     void aShardOpenByAWriterPassesWithNotes() throws Exception {
         TestStore.write(root, "articles", 8, 40, 1);
         // Applied (and forced by the background flusher), never committed: verify does not look past the committed log end.
-        try (VectorStore writer = VectorStore.open(root, TestStore.OPTIONS.withFlushInterval(java.time.Duration.ofMillis(20)))) {
+        try (VectorStore writer = VectorStore.open(root, TestStore.OPTIONS.withFlushInterval(Duration.ofMillis(20)))) {
             writer.apply("articles", TestStore.P0, List.of(Mutation.store("new", new float[8], 500), Mutation.delete("id-2", 501)));
             Cli.Run run = Cli.run(root, "verify");
             assertThat(run.code()).isZero();

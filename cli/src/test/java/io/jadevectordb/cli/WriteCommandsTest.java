@@ -2,14 +2,16 @@ package io.jadevectordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.VectorStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.VectorStore;
 
 /** compact and drop: explicit, and refused while a writer holds a lock. */
 class WriteCommandsTest {

@@ -1,5 +1,11 @@
 package io.jadevectordb.connect;
 
+import static io.jadevectordb.connect.VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.DIMENSION_POLICY_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.NAN_POLICY_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG;
+import static io.jadevectordb.connect.VectorSinkConfig.configValue;
+
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -11,12 +17,6 @@ import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.InvalidMutationException;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.VectorStore;
-
-import static io.jadevectordb.connect.VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG;
-import static io.jadevectordb.connect.VectorSinkConfig.DIMENSION_POLICY_CONFIG;
-import static io.jadevectordb.connect.VectorSinkConfig.NAN_POLICY_CONFIG;
-import static io.jadevectordb.connect.VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG;
-import static io.jadevectordb.connect.VectorSinkConfig.configValue;
 
 /**
  * Finds or creates the database a mutation goes to, giving a new database its dimension by the

@@ -2,7 +2,6 @@ package io.jadevectordb.connect;
 
 import java.lang.management.ManagementFactory;
 import java.util.Map;
-
 import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;

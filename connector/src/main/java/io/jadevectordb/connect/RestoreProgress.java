@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,6 +2,7 @@ package io.jadevectordb.connect;
 
 import java.util.LinkedHashMap;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -63,7 +64,7 @@ final class SinkMetrics {
     }
 
     /** Registers the records left of a partition being rebuilt by replay, as gauge {@code restore-records-left}. */
-    void restoring(TopicPartition partition, java.util.function.LongSupplier recordsLeft) {
+    void restoring(TopicPartition partition, LongSupplier recordsLeft) {
         if (pluginMetrics == null) {
             return;
         }

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -20,6 +22,7 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
 
 /**
@@ -35,7 +38,7 @@ public class VectorSinkTask extends SinkTask {
 
     private static final Logger log = LoggerFactory.getLogger(VectorSinkTask.class);
     /** Numbers the background apply threads of the tasks in this worker. */
-    private static final java.util.concurrent.atomic.AtomicInteger PIPELINES = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger PIPELINES = new AtomicInteger();
 
     private VectorSinkConfig config;
     private VectorStore store;
@@ -52,7 +55,7 @@ public class VectorSinkTask extends SinkTask {
     private RestoreProgress restores;
     private OffsetResetJournal resets;
     /** Read by the metrics thread too. */
-    private final Set<TopicPartition> pausedForMemory = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<TopicPartition> pausedForMemory = ConcurrentHashMap.newKeySet();
 
     @Override
     public String version() {
@@ -333,7 +336,7 @@ public class VectorSinkTask extends SinkTask {
     }
 
     /** The options the store is opened with (for subclasses that observe its I/O, such as tests). */
-    protected io.jadevectordb.engine.StoreOptions storeOptions(VectorSinkConfig config) throws IOException {
+    protected StoreOptions storeOptions(VectorSinkConfig config) throws IOException {
         return config.storeOptions();
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -24,11 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -38,7 +39,7 @@ class ErrantRecordRouterTest {
 
     @Test
     void offsetsWaitForDeadLetterWritesAndAFailedWriteStopsTheCommit() {
-        java.util.concurrent.CompletableFuture<Void> written = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Void> written = new CompletableFuture<>();
         ErrantRecordRouter router = new ErrantRecordRouter(Map.of("errors.tolerance", "all"), (r, e) -> written,
                 SinkMetrics.none());
         router.reject(record, error);

@@ -1,9 +1,9 @@
 package io.jadevectordb.connect;
 
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static io.jadevectordb.connect.fixtures.VectorRecords.key;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
 import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
-import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
 
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * Offset resets through the REST API (KIP-875) carried out on a running Connect worker: a

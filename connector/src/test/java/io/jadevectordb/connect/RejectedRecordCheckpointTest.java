@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.test.TestUtils;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * A checkpoint never passes a rejected record that has not been dealt with: its dead letter
@@ -91,7 +92,7 @@ class RejectedRecordCheckpointTest {
         cluster.produce(topic, 0, key("alpha", "c"), withSchema("alpha", "c", "STORE", vector("c", 0, 8), false));
         expected.store("alpha", "c", vector("c", 0, 8));
         cluster.awaitCommitted(connector, topic, 1);
-        long deadLetters = cluster.connect().kafka().endOffset(new org.apache.kafka.common.TopicPartition(dlq, 0));
+        long deadLetters = cluster.connect().kafka().endOffset(new TopicPartition(dlq, 0));
         cluster.stopConnector(connector);
 
         assertThat(deadLetters).as("dead letters after the restart").isEqualTo(1);

@@ -10,6 +10,7 @@ import javax.management.AttributeList;
 import javax.management.DynamicMBean;
 import javax.management.MBeanInfo;
 import javax.management.ObjectName;
+
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 

@@ -7,15 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
-import org.apache.kafka.common.config.ConfigValue;
-import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.common.config.ConfigValue;
+import org.junit.jupiter.api.Test;
 
 /** The ready-to-use configs in config/ are valid and say the same thing in both forms. */
 class ShippedConfigTest {
@@ -55,7 +55,7 @@ class ShippedConfigTest {
         assertThat(json.get("name").asText()).isEqualTo(name);
         assertThat(config).isEqualTo(props);
         assertThat(new VectorSinkConnector().validate(config).configValues()).extracting(ConfigValue::errorMessages)
-                .allMatch(java.util.List::isEmpty);
+                .allMatch(List::isEmpty);
     }
 
     @Test

@@ -14,9 +14,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
@@ -27,8 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * The sink in a real Connect worker against a real broker: mutation streams in every input
@@ -214,7 +214,7 @@ class VectorSinkEndToEndTest {
     /** Attribute names of the MBeans the worker registered for the connector's plugin metrics. */
     private static Set<String> pluginMetricAttributes(String connector) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        Set<String> names = new java.util.TreeSet<>();
+        Set<String> names = new TreeSet<>();
         for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:*"), null)) {
             if (connector.equals(name.getKeyProperty("connector")) && name.getKeyProperty("task") != null) {
                 for (var attribute : server.getMBeanInfo(name).getAttributes()) {

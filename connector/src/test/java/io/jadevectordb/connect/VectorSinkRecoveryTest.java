@@ -1,9 +1,9 @@
 package io.jadevectordb.connect;
 
+import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static io.jadevectordb.connect.fixtures.VectorRecords.key;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
 import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
-import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,12 +27,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.connect.fixtures.SinkCluster;
 import io.jadevectordb.connect.fixtures.Workload;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * Restarts, rebalances and lost local state in the middle of a stream: whatever happens, the

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Compactor implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+    private static final Logger log = LoggerFactory.getLogger(Compactor.class);
 
     private final ExecutorService executor;
     /** Shards queued or being compacted, so a busy shard is not queued twice. */
@@ -41,7 +42,7 @@ final class Compactor implements Closeable {
                 shard.compact();
             } catch (IOException | RuntimeException e) {
                 if (shard.isOpen()) {
-                    LOG.warn("shard {}: background compaction failed ({}); the shard keeps its file", shard.name(), e.getMessage(), e);
+                    log.warn("shard {}: background compaction failed ({}); the shard keeps its file", shard.name(), e.getMessage(), e);
                 }
             } finally {
                 queued.remove(shard);
@@ -55,7 +56,7 @@ final class Compactor implements Closeable {
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                LOG.warn("the background compactor did not stop within 60 s");
+                log.warn("the background compactor did not stop within 60 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,10 +1,14 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -12,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
 /**
@@ -53,10 +59,10 @@ public final class Database {
     }
 
     /** Shards of this database the store opened, by key; possibly closed since (reads check). */
-    private final java.util.concurrent.ConcurrentHashMap<String, LogShard> openShards = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LogShard> openShards = new ConcurrentHashMap<>();
 
     /** Shard files as last listed, the directory's modification time then, and when it was last compared. */
-    private record ShardList(List<ShardRef> refs, java.nio.file.attribute.FileTime modified, long checkedAt) {
+    private record ShardList(List<ShardRef> refs, FileTime modified, long checkedAt) {
     }
 
     private volatile ShardList cachedShards;
@@ -82,19 +88,19 @@ public final class Database {
         String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
         FileIO io = store.options().fileIO();
         // Through the seam, like the shards, so a crash test's images hold the metadata a power loss leaves.
-        Path tmp = directory.resolve(META_FILE + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current()
+        Path tmp = directory.resolve(META_FILE + "." + Long.toUnsignedString(ThreadLocalRandom.current()
                 .nextLong()) + ".tmp");
         // Opened before the try: a clash of random names must not pass for a racing creator below.
-        var channel = io.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+        var channel = io.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             try (channel) {
-                ShardFiles.writeFully(channel, java.nio.ByteBuffer.wrap(meta.getBytes(StandardCharsets.UTF_8)), 0);
+                ShardFiles.writeFully(channel, ByteBuffer.wrap(meta.getBytes(StandardCharsets.UTF_8)), 0);
                 channel.force(true);
             }
             // A link fails if the name exists: of two racing creators exactly one wins, whole.
             io.createLink(directory.resolve(META_FILE), tmp);
             ShardFiles.fsyncDirectory(io, directory);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
+        } catch (FileAlreadyExistsException raced) {
             // another writer created it first; its metadata is loaded below
         } finally {
             io.deleteIfExists(tmp);
@@ -175,9 +181,8 @@ public final class Database {
         Files.createDirectories(marks);
         try {
             // Through the seam (an empty file: its name is the record), so crash images hold it as a power loss would.
-            store.options().fileIO().open(mark, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE).close();
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            store.options().fileIO().open(mark, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        } catch (FileAlreadyExistsException raced) {
             return;
         }
         ShardFiles.fsyncDirectory(store.options().fileIO(), marks);
@@ -248,7 +253,7 @@ public final class Database {
         if (cached != null && now - cached.checkedAt() < RECHECK_NANOS) {
             return cached.refs();
         }
-        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(directory);
+        FileTime modified = Files.getLastModifiedTime(directory);
         if (cached != null && modified.equals(cached.modified())) {
             cachedShards = new ShardList(cached.refs(), modified, now);
             return cached.refs();

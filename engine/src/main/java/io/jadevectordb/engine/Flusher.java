@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Flusher implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
+    private static final Logger log = LoggerFactory.getLogger(Flusher.class);
 
     private final ScheduledExecutorService executor;
 
@@ -30,7 +31,7 @@ final class Flusher implements Closeable {
             try {
                 store.forceOpenShards();
             } catch (RuntimeException e) {
-                LOG.error("background flush of store {} failed", store.root(), e);
+                log.error("background flush of store {} failed", store.root(), e);
             }
         }, millis, millis, TimeUnit.MILLISECONDS);
     }

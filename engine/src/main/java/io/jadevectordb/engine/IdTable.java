@@ -6,8 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.Random;
 import java.util.zip.CRC32C;
 
 /**
@@ -43,7 +46,7 @@ final class IdTable implements Closeable {
     private static final int CHUNK_SHIFT = 25;
     private static final long CHUNK_MASK = (1L << CHUNK_SHIFT) - 1;
 
-    private static final java.util.Random SCRATCH_IDS = new java.security.SecureRandom();
+    private static final Random SCRATCH_IDS = new SecureRandom();
     /** A writable memory file system for scratch files ({@code /dev/shm} on Linux), or null. */
     private static final Path MEMORY_SCRATCH = memoryScratch();
 
@@ -57,7 +60,7 @@ final class IdTable implements Closeable {
             return false;
         }
         try {
-            return java.nio.file.Files.getFileStore(MEMORY_SCRATCH).getUsableSpace() >= 2 * bytes;
+            return Files.getFileStore(MEMORY_SCRATCH).getUsableSpace() >= 2 * bytes;
         } catch (IOException e) {
             return false;
         }
@@ -65,7 +68,7 @@ final class IdTable implements Closeable {
 
     private static Path memoryScratch() {
         Path shm = Path.of("/dev/shm");
-        return java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm : null;
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : null;
     }
 
     private final long capacity;

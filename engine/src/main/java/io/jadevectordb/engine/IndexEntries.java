@@ -1,5 +1,6 @@
 package io.jadevectordb.engine;
 
+import java.io.IOException;
 import java.util.Arrays;
 
 /** A list of index entries held in parallel arrays, used to rebuild a table in a new file. */
@@ -70,7 +71,7 @@ final class IndexEntries {
      * Writes every entry into an (empty) table, in the order of their home positions: then the
      * held entries of each flush lie close together and go out in a few large writes.
      */
-    void writeTo(ShardIndex index) throws java.io.IOException {
+    void writeTo(ShardIndex index) throws IOException {
         int mask = index.capacity() - 1;
         long[] order = new long[size];
         for (int i = 0; i < size; i++) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long deletedCount, long entryHighWater, long garbageBytes) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(IndexSnapshot.class);
+    private static final Logger log = LoggerFactory.getLogger(IndexSnapshot.class);
     static final int MAGIC = 0x4A56_4958; // "JVIX"
     static final short VERSION = 1;
     static final int HEADER_SIZE = 4096;
@@ -109,7 +110,7 @@ record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long delete
         try {
             channel = io.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (NoSuchFileException e) {
-            LOG.debug("shard {}: no index snapshot; reading the whole log", name);
+            log.debug("shard {}: no index snapshot; reading the whole log", name);
             return null;
         } catch (AccessDeniedException e) {
             channel = io.open(file, StandardOpenOption.READ);
@@ -119,7 +120,7 @@ record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long delete
             IndexSnapshotHeader header = IndexSnapshotHeader.read(c);
             String problem = problem(header, logId, logEnd);
             if (problem != null) {
-                LOG.warn("shard {}: ignoring index snapshot {}: {}; reading the whole log instead", name, file, problem);
+                log.warn("shard {}: ignoring index snapshot {}: {}; reading the whole log instead", name, file, problem);
                 return null;
             }
             IdTable table = IdTable.map(c, HEADER_SIZE, header.capacity(), mode);

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LogCompaction {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LogCompaction.class);
+    private static final Logger log = LoggerFactory.getLogger(LogCompaction.class);
     private static final int BUFFER_BYTES = 1 << 20;
 
     /** Compaction stopped before the new file replaced the old one: nothing changed. */
@@ -109,7 +110,7 @@ final class LogCompaction {
                 }
                 shard.adoptCompacted(compacted, index, next, append + shift);
                 adopted = true;
-                LOG.info("shard {}: compacted the log from {} to {} bytes ({} live, {} deleted; {} bytes written meanwhile) in {} ms",
+                log.info("shard {}: compacted the log from {} to {} bytes ({} live, {} deleted; {} bytes written meanwhile) in {} ms",
                         name, viewEnd, next.logEnd(), index.liveCount(), index.deletedCount(), append - viewEnd,
                         (System.nanoTime() - started) / 1_000_000);
                 return true;

@@ -7,15 +7,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LogShard implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LogShard.class);
+    private static final Logger log = LoggerFactory.getLogger(LogShard.class);
     private static final SecureRandom LOG_IDS = new SecureRandom();
 
     private final String name;
@@ -54,7 +57,7 @@ final class LogShard implements Closeable {
     private long appliedThrough;
     /** After a failed automatic compaction, the log end before which it is not tried again. */
     private long compactionRetryAt;
-    private final java.util.concurrent.atomic.AtomicBoolean compacting = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean compacting = new AtomicBoolean();
     private boolean recovered;
     private boolean failed;
     private boolean closed;
@@ -150,7 +153,7 @@ final class LogShard implements Closeable {
         appliedThrough = checkpoint.sourceOffset();
         recovered = !checkpoint.clean();
         if (recovered) {
-            LOG.info("shard {}: opened after an unclean shutdown at checkpoint generation {} (source offset {}, log end {}): "
+            log.info("shard {}: opened after an unclean shutdown at checkpoint generation {} (source offset {}, log end {}): "
                             + "{} live, {} deleted; the index snapshot covered the log to {}, {} records after it read in {} ms",
                     name, checkpoint.generation(), checkpoint.sourceOffset(), checkpoint.logEnd(), index.liveCount(),
                     index.deletedCount(), loaded.snapshotEnd(), loaded.recordsRead(), (System.nanoTime() - started) / 1_000_000);
@@ -161,7 +164,7 @@ final class LogShard implements Closeable {
 
     /** Scratch files live for an instant (created, mapped, deleted); a crash in that instant leaves one. */
     private void deleteScratchLeftovers() throws IOException {
-        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(path.getParent(),
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(path.getParent(),
                 IdTable.scratchPrefix(path) + "*")) {
             for (Path leftover : leftovers) {
                 io.deleteIfExists(leftover);
@@ -189,7 +192,7 @@ final class LogShard implements Closeable {
                 io.deleteIfExists(tmp);
             }
         }
-        LOG.debug("shard {}: created (format 2, dimension {}, max id bytes {})", name, dimension, maxIdBytes);
+        log.debug("shard {}: created (format 2, dimension {}, max id bytes {})", name, dimension, maxIdBytes);
     }
 
     /**
@@ -580,7 +583,7 @@ final class LogShard implements Closeable {
     /** A failed force is fatal: close without trusting anything unforced; recovery is reopen plus replay. */
     private ShardFailedException fail(String what, Throwable cause) {
         failed = true;
-        LOG.error("shard {}: {}; closing the shard, it must be reopened and its source replayed from checkpoint offset {}",
+        log.error("shard {}: {}; closing the shard, it must be reopened and its source replayed from checkpoint offset {}",
                 name, what, checkpoint.sourceOffset(), cause);
         releaseQuietly();
         return new ShardFailedException("shard " + name + ": " + what + " (" + cause.getMessage()
@@ -704,14 +707,14 @@ final class LogShard implements Closeable {
                 file.close();
             }
         } catch (IOException e) {
-            LOG.warn("shard {}: closing the mapping failed", name, e);
+            log.warn("shard {}: closing the mapping failed", name, e);
         }
         try {
             if (writerLock != null) {
                 writerLock.close();
             }
         } catch (IOException e) {
-            LOG.warn("shard {}: releasing the lock failed", name, e);
+            log.warn("shard {}: releasing the lock failed", name, e);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.engine.ShardProblem.Severity;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,6 +7,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.CRC32C;
+
+import io.jadevectordb.engine.ShardProblem.Severity;
 
 /**
  * The verifier's pass over a version 2 shard's committed log: every record from the first to

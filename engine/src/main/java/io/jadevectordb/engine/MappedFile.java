@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class MappedFile implements Closeable {
     private final int chunkShift;
     private MappedByteBuffer[] chunks;
     /** Per chunk, a little-endian float view of it (positions of floats are 4-byte aligned). */
-    private java.nio.FloatBuffer[] floatViews = new java.nio.FloatBuffer[0];
+    private FloatBuffer[] floatViews = new FloatBuffer[0];
     private long length;
     /** Per chunk, the dirty byte range [lo, hi) relative to the chunk, or lo > hi when clean. */
     private int[] dirtyLo;
@@ -123,7 +124,7 @@ final class MappedFile implements Closeable {
             dirtyHi[i] = 0;
         }
         chunks = next;
-        java.nio.FloatBuffer[] views = Arrays.copyOf(floatViews, count);
+        FloatBuffer[] views = Arrays.copyOf(floatViews, count);
         for (int i = Math.min(keep, floatViews.length); i < count; i++) {
             views[i] = next[i].duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         }
@@ -426,7 +427,7 @@ final class MappedFile implements Closeable {
             unmap(chunk);
         }
         chunks = new MappedByteBuffer[0];
-        floatViews = new java.nio.FloatBuffer[0];
+        floatViews = new FloatBuffer[0];
         channel.close();
     }
 

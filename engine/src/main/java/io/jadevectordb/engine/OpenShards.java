@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OpenShards {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OpenShards.class);
+    private static final Logger log = LoggerFactory.getLogger(OpenShards.class);
     private static final long UNPIN_TIMEOUT_SECONDS = 30;
 
     /** An open shard and how many callers are using it right now. */
@@ -294,7 +295,7 @@ final class OpenShards {
             try {
                 handle.shard.close();
             } catch (IOException e) {
-                LOG.error("shard {}: closing on eviction failed; the next commit of source {} will fail",
+                log.error("shard {}: closing on eviction failed; the next commit of source {} will fail",
                         handle.shard.name(), handle.source, e);
             }
             if (handle.shard.isFailed()) {

@@ -5,14 +5,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Shard implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
+    private static final Logger log = LoggerFactory.getLogger(Shard.class);
 
     private final String name;
     private final Path path;
@@ -55,7 +57,7 @@ final class Shard implements Closeable {
     private boolean recovered;
     /** Reused to build a slot's bytes (guarded by the write lock). */
     private ByteBuffer slotBuffer;
-    private java.nio.FloatBuffer slotFloats;
+    private FloatBuffer slotFloats;
     private final CRC32C slotCrc = new CRC32C();
     private boolean failed;
     private boolean closed;
@@ -145,7 +147,7 @@ final class Shard implements Closeable {
             Path tmp = ShardFiles.temporary(path);
             ShardFiles.createShardFile(options.fileIO(), tmp, fresh, Checkpoint.initial(), fresh.dataOffset(), options.preallocator());
             ShardFiles.replace(options.fileIO(), tmp, path);
-            LOG.debug("shard {}: created (dimension {}, max id bytes {})", name, dimension, maxIdBytes);
+            log.debug("shard {}: created (dimension {}, max id bytes {})", name, dimension, maxIdBytes);
         }
         file = MappedFile.open(options.fileIO(), path, false, options.mapChunkBytes());
         readHeader(dimension);
@@ -158,7 +160,7 @@ final class Shard implements Closeable {
             liveCount = kept.size() - deletedCount;
             rebuild(kept.capacityFor(index.capacity()), kept, checkpoint.sourceOffset());
             recovered = true;
-            LOG.info("shard {}: recovered after unclean shutdown at checkpoint generation {} (source offset {}): "
+            log.info("shard {}: recovered after unclean shutdown at checkpoint generation {} (source offset {}): "
                             + "kept {} entries, discarded {} written after the checkpoint or torn, {} to be rewritten by replay",
                     name, from.generation(), from.sourceOffset(), kept.size(), result.discarded(), result.needReplay());
         }
@@ -386,7 +388,7 @@ final class Shard implements Closeable {
     private void growIndex(int newCapacity) throws IOException {
         // The checkpoint offset stays: only a commit of the source says what the whole source has applied.
         rebuild(newCapacity, IndexEntries.of(index), checkpoint.sourceOffset());
-        LOG.debug("shard {}: index grown to {} entries ({} live, {} deleted)", name, newCapacity, liveCount, deletedCount);
+        log.debug("shard {}: index grown to {} entries ({} live, {} deleted)", name, newCapacity, liveCount, deletedCount);
     }
 
     /**
@@ -552,7 +554,7 @@ final class Shard implements Closeable {
     /** A failed force is fatal: close without trusting anything unforced; recovery is reopen plus replay. */
     private ShardFailedException fail(String what, Throwable cause) {
         failed = true;
-        LOG.error("shard {}: {}; closing the shard, it must be reopened and its source replayed from checkpoint offset {}",
+        log.error("shard {}: {}; closing the shard, it must be reopened and its source replayed from checkpoint offset {}",
                 name, what, checkpoint.sourceOffset(), cause);
         releaseQuietly();
         return new ShardFailedException("shard " + name + ": " + what + " (" + cause.getMessage()
@@ -653,14 +655,14 @@ final class Shard implements Closeable {
                 file.close();
             }
         } catch (IOException e) {
-            LOG.warn("shard {}: closing the mapping failed", name, e);
+            log.warn("shard {}: closing the mapping failed", name, e);
         }
         try {
             if (writerLock != null) {
                 writerLock.close();
             }
         } catch (IOException e) {
-            LOG.warn("shard {}: releasing the lock failed", name, e);
+            log.warn("shard {}: releasing the lock failed", name, e);
         }
     }
 

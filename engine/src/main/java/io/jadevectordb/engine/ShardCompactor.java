@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardCompactor {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ShardCompactor.class);
+    private static final Logger log = LoggerFactory.getLogger(ShardCompactor.class);
 
     /**
      * What a compaction did.
@@ -88,7 +89,7 @@ public final class ShardCompactor {
         Result result = new Result(name, file, bytesBefore, Files.size(file), before.logBytes(), after.logBytes(),
                 after.liveCount(), after.deletedCount(), before.garbageBytes(), after.checkpointOffset(), !shardFile.clean(),
                 shardFile.version() == 1);
-        LOG.info("shard {}: compacted offline from {} to {} bytes ({} live, {} tombstones kept, {} bytes of superseded records "
+        log.info("shard {}: compacted offline from {} to {} bytes ({} live, {} tombstones kept, {} bytes of superseded records "
                         + "dropped, checkpoint offset {} unchanged)", name, result.bytesBefore(), result.bytesAfter(),
                 result.liveCount(), result.deletedKept(), result.garbageReclaimed(), result.sourceOffset());
         return result;

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ShardMigration {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ShardMigration.class);
+    private static final Logger log = LoggerFactory.getLogger(ShardMigration.class);
 
     private ShardMigration() {
     }
@@ -99,7 +100,7 @@ final class ShardMigration {
                 io.deleteIfExists(tmp);
             }
         }
-        LOG.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,
+        log.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,
                 left == 0 ? "" : ", " + left + " vectors torn at the last crash left for replay", (System.nanoTime() - started) / 1_000_000);
     }
 }

@@ -1,6 +1,7 @@
 package io.jadevectordb.engine;
 
 import java.io.IOException;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ShardRecovery {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ShardRecovery.class);
+    private static final Logger log = LoggerFactory.getLogger(ShardRecovery.class);
 
     /** Kept entries and figures for the log. */
     record Result(IndexEntries kept, long discarded, long needReplay) {
@@ -77,7 +78,7 @@ final class ShardRecovery {
             kept.add(index.hashAt(p), slot, flag, offset, payloadCrc);
         }
         if (suspect > 0) {
-            LOG.warn("shard {}: {} index entries (first at position {}) fail their checksum but point below the checkpointed "
+            log.warn("shard {}: {} index entries (first at position {}) fail their checksum but point below the checkpointed "
                     + "high-water mark {}: possible media corruption; those ids are dropped and come back only if the source "
                     + "replays a later write of them; run jvdb verify on a copy and consider replaying the partition from the "
                     + "start", name, suspect, firstSuspect, highWater);

@@ -1,7 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.engine.ShardProblem.Severity;
-import io.jadevectordb.engine.ShardReport.CheckpointCopy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,6 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
+import io.jadevectordb.engine.ShardProblem.Severity;
+import io.jadevectordb.engine.ShardReport.CheckpointCopy;
 
 /**
  * Checks one version 2 shard file and its index snapshot without locking or modifying them

@@ -1,6 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.engine.ShardProblem.Severity;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -9,6 +8,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+
+import io.jadevectordb.engine.ShardProblem.Severity;
 
 /**
  * The verifier's checks of a version 2 shard's index snapshot ({@code <shard>.index}): its

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SnapshotWriter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
+    private static final Logger log = LoggerFactory.getLogger(SnapshotWriter.class);
     /** Tables of at least this many entries (32 MiB) are written in the background. */
     static final long BACKGROUND_ENTRIES = 1L << 20;
     private static final ExecutorService BACKGROUND = Executors.newSingleThreadExecutor(runnable -> {
@@ -89,7 +90,7 @@ final class SnapshotWriter {
             table.copyInto(spare);
             copy = spare;
         } catch (IOException e) {
-            LOG.warn("shard {}: cannot copy the index for its snapshot ({}); writing it at once instead", name, e.getMessage());
+            log.warn("shard {}: cannot copy the index for its snapshot ({}); writing it at once instead", name, e.getMessage());
             writeFrom(id, table, end, live, deleted, highWater, garbage);
             return;
         }
@@ -105,7 +106,7 @@ final class SnapshotWriter {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("shard {}: writing the index snapshot failed ({}); the next open reads more of the log instead",
+            log.warn("shard {}: writing the index snapshot failed ({}); the next open reads more of the log instead",
                     name, e.getMessage(), e);
         }
     }
@@ -134,7 +135,7 @@ final class SnapshotWriter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
-            LOG.warn("shard {}: background index snapshot failed", name, e.getCause());
+            log.warn("shard {}: background index snapshot failed", name, e.getCause());
         }
         inFlight = null;
     }

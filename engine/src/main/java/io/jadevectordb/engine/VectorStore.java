@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class VectorStore implements Closeable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(VectorStore.class);
+    private static final Logger log = LoggerFactory.getLogger(VectorStore.class);
 
     private final Path root;
     private final StoreOptions options;
@@ -108,7 +109,7 @@ public final class VectorStore implements Closeable {
                         + "; send vectors of that dimension or use another database");
             }
             databases.put(name, database);
-            LOG.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
+            log.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
             return database;
         });
     }
@@ -173,7 +174,7 @@ public final class VectorStore implements Closeable {
             }
             ShardFiles.fsyncDirectory(options.fileIO(), root);
             databases.remove(name);
-            LOG.info("database {}: deleted {}", name, dir);
+            log.info("database {}: deleted {}", name, dir);
             return true;
         });
     }
@@ -217,7 +218,7 @@ public final class VectorStore implements Closeable {
                     if (Files.isDirectory(dir.resolve(Database.SOURCES_DIR))) {
                         ShardFiles.fsyncDirectory(options.fileIO(), dir.resolve(Database.SOURCES_DIR));
                     }
-                    LOG.info("database {}: dropped the local state of source {} ({})", name, source, shard);
+                    log.info("database {}: dropped the local state of source {} ({})", name, source, shard);
                 }
             }
         });
@@ -285,7 +286,7 @@ public final class VectorStore implements Closeable {
                 } else if (Files.exists(path)) {
                     return LogShard.checkpointOffset(name + "/" + source.shardFileName(), path);
                 } else if (database(name).map(db -> db.hasFed(source)).orElse(false)) {
-                    LOG.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
+                    log.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
                             name, source, path);
                     return -1L;
                 }
@@ -354,7 +355,7 @@ public final class VectorStore implements Closeable {
                     idle.add(key(name, source));
                 }
             } catch (IOException e) {
-                LOG.warn("source {}: cannot list the databases to move idle shards up to offset {} ({})", source, offset,
+                log.warn("source {}: cannot list the databases to move idle shards up to offset {} ({})", source, offset,
                         e.getMessage());
             }
         }
@@ -378,7 +379,7 @@ public final class VectorStore implements Closeable {
                     shard.close(true); // the source is being given up: nobody keeps this shard current either
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.warn("shard {}: could not move its checkpoint up to offset {} of source {} ({}); "
+                log.warn("shard {}: could not move its checkpoint up to offset {} of source {} ({}); "
                         + "resuming the source will replay a little more", key, offset, source, e.getMessage());
             }
         }
@@ -433,7 +434,7 @@ public final class VectorStore implements Closeable {
                 try {
                     handle.shard.forceDirty();
                 } catch (IOException e) {
-                    LOG.error("shard {}: background force failed", handle.shard.name(), e);
+                    log.error("shard {}: background force failed", handle.shard.name(), e);
                 }
             }
         } finally {

@@ -1,8 +1,7 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
  * A run of a shard under recording, with everything the checks need: the source (every
@@ -157,7 +158,7 @@ record CrashWorkload(Recording recording, List<Mutation> source, List<Mutation.O
                 try {
                     during.run();
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 swapStart[0] = recording.mark();
             });

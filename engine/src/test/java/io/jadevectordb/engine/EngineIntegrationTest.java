@@ -1,7 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -15,8 +13,11 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /** The seed's integration scenarios, through the public API, across real restarts. */
 class EngineIntegrationTest {

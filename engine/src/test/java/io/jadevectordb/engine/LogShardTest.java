@@ -1,20 +1,24 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 class LogShardTest {
 
@@ -152,7 +156,7 @@ class LogShardTest {
             shard.commit(0);
             shard.releaseQuietly();
         }
-        Files.copy(saved, IndexSnapshot.fileOf(file()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(saved, IndexSnapshot.fileOf(file()), StandardCopyOption.REPLACE_EXISTING);
         try (LogShard shard = open(4)) {
             assertThat(shard.get(id("a"))).isNull();
             assertThat(shard.get(id("b"))).containsExactly(Vectors.of(4, 2));
@@ -247,8 +251,8 @@ class LogShardTest {
                             shard.commit(offset[0]);
                         }
                     }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             });
             assertThat(compacted).isTrue();

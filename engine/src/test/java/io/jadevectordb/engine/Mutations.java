@@ -1,8 +1,9 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
 import java.util.Random;
 import java.util.stream.Stream;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /** Engine mutations in tests: random streams, and what they do to the shared oracle. */
 final class Mutations {

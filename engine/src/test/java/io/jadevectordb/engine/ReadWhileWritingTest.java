@@ -2,12 +2,17 @@ package io.jadevectordb.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +35,7 @@ class ReadWhileWritingTest {
     /** Every component of the vector written at offset {@code o} is {@code o}: a mix of two writes shows. */
     private static float[] uniform(long offset) {
         float[] v = new float[DIMENSION];
-        java.util.Arrays.fill(v, offset);
+        Arrays.fill(v, offset);
         return v;
     }
 
@@ -57,7 +62,7 @@ class ReadWhileWritingTest {
                     // Keeps writing until the reader has done its rounds, so reads overlap writes.
                     // Batches of 1 to 7: a batch writes its vectors, then its entries, when it ends.
                     while (o < MUTATIONS || (rounds.get() < READ_ROUNDS && !readerFailed.get())) {
-                        List<Mutation> batch = new java.util.ArrayList<>();
+                        List<Mutation> batch = new ArrayList<>();
                         for (long end = o + 1 + o % 7; o < end; o++) {
                             String id = "k-" + (o * 7919 % IDS);
                             batch.add(o % 5 == 0 ? Mutation.delete(id, o) : Mutation.store(id, uniform(o), o));
@@ -70,8 +75,8 @@ class ReadWhileWritingTest {
                         store.apply("db", source, batch);
                     }
                     store.commit(source, o - 1);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 } finally {
                     done.set(true);
                 }

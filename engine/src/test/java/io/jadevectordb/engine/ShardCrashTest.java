@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +71,7 @@ class ShardCrashTest {
     @Test
     void findsLostCommitsWhenFormatTwoForcesNothing() throws Exception {
         long seed = seed();
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         CrashWorkload.Recorder run = CrashWorkload.Recorder.startWithoutForces(v2, Files.createDirectories(dir.resolve("run")), 4);
         for (int i = 0; i < 40; i++) {
             run.apply(Mutation.store("id-" + i, Vectors.random(random, 4), run.nextOffset()));
@@ -114,7 +116,7 @@ class ShardCrashTest {
     @Test
     void v1KeepsExactlyItsLastCommitWhenItOnlyAppends() throws Exception {
         long seed = seed();
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         int dimension = 1 + random.nextInt(16);
         CrashWorkload.Recorder run = CrashWorkload.Recorder.start(v1, Files.createDirectories(dir.resolve("run")), dimension);
         int id = 0;
@@ -137,7 +139,7 @@ class ShardCrashTest {
     @Test
     void findsLostCommitsWhenTheEngineForcesNothing() throws Exception {
         long seed = seed();
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         CrashWorkload.Recorder run = CrashWorkload.Recorder.startWithoutForces(v1, Files.createDirectories(dir.resolve("run")), 4);
         for (int i = 0; i < 40; i++) {
             run.apply(Mutations.random(random, 30, 4, run.nextOffset()));

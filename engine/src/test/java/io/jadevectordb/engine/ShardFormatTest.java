@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +35,7 @@ class ShardFormatTest {
     void headerLayoutMatchesTheSpecification() throws Exception {
         byte[] bytes = Files.readAllBytes(committedShard());
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        assertThat(new String(bytes, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("JVDB");
+        assertThat(new String(bytes, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("JVDB");
         assertThat(ByteBuffer.wrap(bytes).getInt(0)).isEqualTo(0x4A564442);
         assertThat(b.getShort(4)).isEqualTo((short) 1);
         assertThat(b.getInt(8)).isEqualTo(768);
@@ -52,7 +55,7 @@ class ShardFormatTest {
         // The slot: vector at the data offset, 64-byte aligned, then id length and id.
         assertThat(b.getFloat(8192)).isEqualTo(Vectors.of(768, 17)[0]);
         assertThat(b.getShort(8192 + 768 * 4)).isEqualTo((short) 6);
-        assertThat(new String(bytes, 8192 + 768 * 4 + 2, 6, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("doc-17");
+        assertThat(new String(bytes, 8192 + 768 * 4 + 2, 6, StandardCharsets.UTF_8)).isEqualTo("doc-17");
     }
 
     @Test
@@ -79,7 +82,7 @@ class ShardFormatTest {
     void refusesATruncatedHeader() throws Exception {
         Path file = committedShard();
         byte[] bytes = Files.readAllBytes(file);
-        Files.write(file, java.util.Arrays.copyOf(bytes, 100));
+        Files.write(file, Arrays.copyOf(bytes, 100));
         assertThatThrownBy(() -> Shard.openForWrite("db/f-0.jvdb", file, 768, 128, options))
                 .isInstanceOf(CorruptShardException.class).hasMessageContaining("truncated");
     }
@@ -109,7 +112,7 @@ class ShardFormatTest {
     void refusesATruncatedDataRegion() throws Exception {
         Path file = committedShard();
         byte[] bytes = Files.readAllBytes(file);
-        Files.write(file, java.util.Arrays.copyOf(bytes, 8192 + 100));
+        Files.write(file, Arrays.copyOf(bytes, 8192 + 100));
         assertThatThrownBy(() -> Shard.openForWrite("db/f-0.jvdb", file, 768, 128, options))
                 .isInstanceOf(CorruptShardException.class).hasMessageContaining("truncated data region");
     }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +48,7 @@ class ShardTest {
     void oneBatchThatRewritesItsOwnIdsAppliesEveryStepInOrderAcrossIndexGrowth() throws Exception {
         // Inside a batch the new vectors and entries are held back and written when it ends; later
         // mutations of the same batch must still see them, also across an index growth.
-        java.util.List<Mutation> batch = new java.util.ArrayList<>();
+        List<Mutation> batch = new ArrayList<>();
         long o = 0;
         for (int i = 0; i < 400; i++) {
             batch.add(Mutation.store("id-" + i, Vectors.of(8, i), o++));
@@ -60,7 +63,7 @@ class ShardTest {
             }
         }
         try (Shard shard = open(8)) {
-            java.util.List<Mutation.Outcome> outcomes = shard.applyAll(batch, m -> id(m.id()));
+            List<Mutation.Outcome> outcomes = shard.applyAll(batch, m -> id(m.id()));
             assertThat(outcomes).containsOnly(Mutation.Outcome.APPLIED);
             assertThat(shard.stats().indexCapacity()).isGreaterThan(ShardFormat.MIN_INDEX_CAPACITY);
             shard.commit(o - 1);
@@ -83,7 +86,7 @@ class ShardTest {
     void indexEntriesReachTheFileWhenTooManyAreHeldAndAtEveryForceNotAtEveryBatch() throws Exception {
         int count = ShardIndex.MAX_PENDING + 1000;
         try (Shard shard = open(2)) {
-            java.util.List<Mutation> batch = new java.util.ArrayList<>();
+            List<Mutation> batch = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 batch.add(Mutation.store("id-" + i, Vectors.of(2, i), i));
                 if (batch.size() == 1000 || i == count - 1) {

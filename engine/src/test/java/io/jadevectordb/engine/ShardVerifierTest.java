@@ -2,18 +2,21 @@ package io.jadevectordb.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.ShardProblem.Severity;
-import io.jadevectordb.engine.ShardReport.CheckpointCopy;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.ShardProblem.Severity;
+import io.jadevectordb.engine.ShardReport.CheckpointCopy;
 
 /** Each check of the format 2 verifier, shown to fire on a file damaged by hand. */
 class ShardVerifierTest {
@@ -180,7 +183,7 @@ class ShardVerifierTest {
     void aTruncatedLogIsAFault() throws Exception {
         cleanShard();
         long end = LogBytes.load(file()).checkpoint().logEnd();
-        try (FileChannel channel = FileChannel.open(file(), java.nio.file.StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file(), StandardOpenOption.WRITE)) {
             channel.truncate(end - 8);
         }
         assertThat(faultTexts(verify())).singleElement().asString().contains("truncated").contains("log end " + end);
@@ -221,7 +224,7 @@ class ShardVerifierTest {
         cleanShard();
         LogBytes s = LogBytes.snapshotOf(file());
         int at = s.entryOf("e");
-        java.util.Arrays.fill(s.bytes, at, at + IdTable.ENTRY_SIZE, (byte) 0);
+        Arrays.fill(s.bytes, at, at + IdTable.ENTRY_SIZE, (byte) 0);
         s.fixSnapshotChecksums();
         s.save();
         assertThat(faultTexts(verify())).anySatisfy(f -> assertThat(f).contains("id 'e'").contains("is missing from the snapshot"));

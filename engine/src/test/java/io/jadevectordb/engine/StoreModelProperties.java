@@ -1,7 +1,5 @@
 package io.jadevectordb.engine;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -9,13 +7,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
  * Random operation sequences with random reopens against the in-memory model: the visible
@@ -85,7 +87,7 @@ class StoreModelProperties {
     }
 
     /** Which database each logged mutation was routed to. */
-    private final Map<Mutation, String> dbOfMutation = new java.util.IdentityHashMap<>();
+    private final Map<Mutation, String> dbOfMutation = new IdentityHashMap<>();
 
     private void replay(VectorStore store, SourcePartition source, List<Mutation> log) throws Exception {
         long from = store.checkpoint(source).orElse(-1) + 1;

@@ -3,14 +3,25 @@ package io.jadevectordb.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -227,7 +238,7 @@ class VectorStoreTest {
             try (VectorStore reader = VectorStore.open(root, options)) {
                 Database db = reader.database("a").orElseThrow();
                 assertThat(db.get("x")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2, 3));
-                Map<String, float[]> all = new java.util.HashMap<>();
+                Map<String, float[]> all = new HashMap<>();
                 db.scan(all::put);
                 assertThat(all).containsOnlyKeys("x");
                 assertThat(db.stats().liveCount()).isEqualTo(1);
@@ -263,8 +274,8 @@ class VectorStoreTest {
         for (int round = 0; round < 20; round++) {
             String name = "race" + round;
             try (VectorStore first = VectorStore.open(root, options); VectorStore second = VectorStore.open(root, options)) {
-                java.util.concurrent.CompletableFuture<Object> a = java.util.concurrent.CompletableFuture.supplyAsync(() -> create(first, name, 8));
-                java.util.concurrent.CompletableFuture<Object> b = java.util.concurrent.CompletableFuture.supplyAsync(() -> create(second, name, 16));
+                CompletableFuture<Object> a = CompletableFuture.supplyAsync(() -> create(first, name, 8));
+                CompletableFuture<Object> b = CompletableFuture.supplyAsync(() -> create(second, name, 16));
                 Object ra = a.get();
                 Object rb = b.get();
                 int onDisk;
@@ -381,7 +392,7 @@ class VectorStoreTest {
     @Test
     void releaseClosesEveryShardOfTheSourceWhenClosingOneFailsAndReportsEachFailure() throws Exception {
         SourcePartition source = new SourcePartition("vectors", 0);
-        java.util.concurrent.atomic.AtomicBoolean diskGone = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean diskGone = new AtomicBoolean();
         FileIO io = new FailingForceFileIO(path -> diskGone.get() && path.getFileName().toString().startsWith("vectors-0.jvdb"));
         try (VectorStore store = VectorStore.open(root, options.withFileIO(io))) {
             store.createDatabase("a", 2);
@@ -420,7 +431,7 @@ class VectorStoreTest {
             Database a = store.createDatabase("a", 2);
             store.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
             OpenShards.Handle inUse = store.acquire(a, source);
-            java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<Void> release = new CompletableFuture<>();
             Thread releasing = new Thread(() -> {
                 try {
                     store.release(source);
@@ -449,20 +460,20 @@ class VectorStoreTest {
      */
     @Test
     void anOpenShardIsWrittenReadAndCommittedWhileAnotherShardIsBeingOpened() throws Exception {
-        java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch opening = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicBoolean gaveUp = new AtomicBoolean();
         FileIO io = new ForwardingFileIO() {
             @Override
-            public java.nio.channels.FileChannel open(Path path, java.nio.file.OpenOption... openOptions) throws java.io.IOException {
+            public FileChannel open(Path path, OpenOption... openOptions) throws IOException {
                 if (path.getFileName().toString().startsWith("vectors-1.jvdb") && armed.compareAndSet(true, false)) {
                     opening.countDown();
                     try {
                         // Bounded, so that a store whose open blocks everything fails this test instead of hanging.
-                        gaveUp.set(!proceed.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                        gaveUp.set(!proceed.await(30, TimeUnit.SECONDS));
                     } catch (InterruptedException e) {
-                        throw new java.io.InterruptedIOException();
+                        throw new InterruptedIOException();
                     }
                 }
                 return super.open(path, openOptions);
@@ -472,16 +483,16 @@ class VectorStoreTest {
             Database db = store.createDatabase("a", 2);
             db.store("x", new float[] {1, 2});
             armed.set(true);
-            java.util.concurrent.CompletableFuture<List<Mutation.Outcome>> other = java.util.concurrent.CompletableFuture
+            CompletableFuture<List<Mutation.Outcome>> other = CompletableFuture
                     .supplyAsync(() -> {
                         try {
                             return store.apply("a", new SourcePartition("vectors", 1),
                                     List.of(Mutation.store("y", new float[] {3, 4}, 0)));
-                        } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
                         }
                     });
-            assertThat(opening.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the other shard began to open").isTrue();
+            assertThat(opening.await(30, TimeUnit.SECONDS)).as("the other shard began to open").isTrue();
 
             db.store("x", new float[] {5, 6});
             db.commit();

@@ -1,12 +1,5 @@
 package io.jadevectordb.quickstart;
 
-import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
-import io.jadevectordb.testkit.LocalConnectWorker;
-import io.jadevectordb.testkit.LocalKafkaBroker;
-import io.jadevectordb.testkit.MutationWorkload;
-import io.jadevectordb.testkit.PipelineConfig;
-import io.jadevectordb.testkit.SinkProgress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -16,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -23,6 +17,14 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.LocalConnectWorker;
+import io.jadevectordb.testkit.LocalKafkaBroker;
+import io.jadevectordb.testkit.MutationWorkload;
+import io.jadevectordb.testkit.PipelineConfig;
+import io.jadevectordb.testkit.SinkProgress;
 
 /**
  * The whole pipeline on one machine with real parts, each its own process on 127.0.0.1: a

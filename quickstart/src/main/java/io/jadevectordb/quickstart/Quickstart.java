@@ -1,19 +1,22 @@
 package io.jadevectordb.quickstart;
 
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+
 import io.jadevectordb.cli.Jvdb;
 import io.jadevectordb.cli.Progress;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.TopicState;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
  * The README's "run" command: the whole pipeline locally with real parts, a stream of
@@ -26,7 +29,7 @@ public final class Quickstart {
 
     /** Runs a jvdb command in-process, its output indented under the quickstart's. */
     private static int jvdb(PrintStream out, String... args) {
-        java.io.StringWriter text = new java.io.StringWriter();
+        StringWriter text = new StringWriter();
         var commandLine = Jvdb.commandLine(new Jvdb(false));
         commandLine.setOut(new PrintWriter(text, true));
         commandLine.setErr(new PrintWriter(text, true));

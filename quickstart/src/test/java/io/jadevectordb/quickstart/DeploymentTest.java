@@ -2,12 +2,6 @@ package io.jadevectordb.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.cli.Jvdb;
-import io.jadevectordb.engine.StoreReader;
-import io.jadevectordb.oracle.ExpectedDatabase;
-import io.jadevectordb.oracle.ExpectedState;
-import io.jadevectordb.testkit.MutationWorkload;
-import io.jadevectordb.testkit.TopicState;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,9 +17,17 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+
+import io.jadevectordb.cli.Jvdb;
+import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.oracle.ExpectedDatabase;
+import io.jadevectordb.oracle.ExpectedState;
+import io.jadevectordb.testkit.MutationWorkload;
+import io.jadevectordb.testkit.TopicState;
 
 /**
  * The product's promise as users deploy it: a broker, a schema registry and a distributed

@@ -2,14 +2,6 @@ package io.jadevectordb.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.SourcePartition;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
-import io.jadevectordb.testkit.JavaProcess;
-import io.jadevectordb.testkit.LocalConnectWorker;
-import io.jadevectordb.testkit.LocalKafkaBroker;
-import io.jadevectordb.testkit.SinkProgress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -25,6 +18,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.testkit.JavaProcess;
+import io.jadevectordb.testkit.LocalConnectWorker;
+import io.jadevectordb.testkit.LocalKafkaBroker;
+import io.jadevectordb.testkit.SinkProgress;
 
 /**
  * {@code buffer.max.bytes} holds in a real worker with a small heap. The shard is locked by

@@ -1,8 +1,10 @@
 package io.jadevectordb.testkit;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -69,10 +71,10 @@ public final class JavaProcess implements AutoCloseable {
      * that must load the connector from {@code plugin.path} only.
      */
     public static String kafkaClasspath() {
-        return Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.contains("jadevectordb") && !entry.endsWith("/classes")
                         && !entry.endsWith("/test-classes"))
-                .collect(Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     private static String childLogConfig() throws IOException {
@@ -146,7 +148,7 @@ public final class JavaProcess implements AutoCloseable {
 
     /** A free TCP port on 127.0.0.1. */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {

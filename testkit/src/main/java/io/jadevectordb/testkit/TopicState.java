@@ -1,7 +1,6 @@
 package io.jadevectordb.testkit;
 
-import io.jadevectordb.oracle.ExpectedDatabase;
-import io.jadevectordb.oracle.ExpectedState;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -10,6 +9,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -20,6 +20,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+
+import io.jadevectordb.oracle.ExpectedDatabase;
+import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * The state the topics describe, computed from the topics themselves: every record read back
@@ -69,7 +72,7 @@ public final class TopicState {
         try {
             byte[] bytes = record.value();
             value = reader.read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("undecodable record " + record.topic() + "-" + record.partition() + "@" + record.offset(), e);
         }
         String id = value.get("id").toString();

@@ -1,22 +1,25 @@
 package io.jadevectordb.bench.e2e;
 
-import io.jadevectordb.testkit.JavaProcess;
-import io.jadevectordb.testkit.LocalConnectWorker;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.management.AttributeNotFoundException;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
+
+import io.jadevectordb.testkit.JavaProcess;
+import io.jadevectordb.testkit.LocalConnectWorker;
 
 /**
  * The test kit's distributed Connect worker, started with a chosen heap and a JMX port on
@@ -48,7 +51,7 @@ final class BenchWorker implements AutoCloseable {
                 .filter(e -> !e.contains("slf4j-simple") && !e.contains("jmh") && !e.contains("jopt-simple")
                         && !e.contains("commons-math3") && !e.contains("apicurio"))
                 .collect(Collectors.joining(File.pathSeparator));
-        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx" + heap, "-Xms" + heap,
+        List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, "-Xms" + heap,
                 "-Dcom.sun.management.jmxremote.port=" + jmxPort, "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
                 "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
                 "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false"));
@@ -113,7 +116,7 @@ final class BenchWorker implements AutoCloseable {
                     if (value instanceof Number n) {
                         return n.doubleValue();
                     }
-                } catch (javax.management.AttributeNotFoundException notHere) {
+                } catch (AttributeNotFoundException notHere) {
                     // another MBean of the connector has it
                 }
             }

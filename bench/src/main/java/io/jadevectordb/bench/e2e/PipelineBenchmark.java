@@ -1,11 +1,5 @@
 package io.jadevectordb.bench.e2e;
 
-import io.jadevectordb.bench.Json;
-import io.jadevectordb.engine.StoreReader;
-import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
-import io.jadevectordb.testkit.LocalKafkaBroker;
-import io.jadevectordb.testkit.PipelineConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +10,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +19,9 @@ import java.util.SplittableRandom;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -36,6 +34,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import io.jadevectordb.bench.Json;
+import io.jadevectordb.bench.e2e.noop.NoopSinkConnector;
+import io.jadevectordb.bench.e2e.noop.NoopSinkTask;
+import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
+import io.jadevectordb.testkit.LocalKafkaBroker;
+import io.jadevectordb.testkit.PipelineConfig;
 
 /**
  * The whole pipeline on loopback, every configuration over the same topic and the same records
@@ -473,8 +480,7 @@ public final class PipelineBenchmark {
         Path noop = Files.createDirectories(plugins.resolve("bench-noop-sink"));
         try (OutputStream file = Files.newOutputStream(noop.resolve("bench-noop-sink.jar"));
              JarOutputStream jar = new JarOutputStream(file)) {
-            for (Class<?> type : List.of(io.jadevectordb.bench.e2e.noop.NoopSinkConnector.class,
-                    io.jadevectordb.bench.e2e.noop.NoopSinkTask.class)) {
+            for (Class<?> type : List.of(NoopSinkConnector.class, NoopSinkTask.class)) {
                 String entry = type.getName().replace('.', '/') + ".class";
                 jar.putNextEntry(new JarEntry(entry));
                 try (var in = type.getClassLoader().getResourceAsStream(entry)) {
@@ -483,7 +489,7 @@ public final class PipelineBenchmark {
                 jar.closeEntry();
             }
             jar.putNextEntry(new JarEntry("META-INF/services/org.apache.kafka.connect.sink.SinkConnector"));
-            jar.write((io.jadevectordb.bench.e2e.noop.NoopSinkConnector.class.getName() + "\n").getBytes());
+            jar.write((NoopSinkConnector.class.getName() + "\n").getBytes());
             jar.closeEntry();
         }
         Path apicurio = Files.createDirectories(plugins.resolve("apicurio-avro-converter"));
@@ -500,8 +506,8 @@ public final class PipelineBenchmark {
     }
 
     private static void unzip(Path archive, Path into) throws IOException {
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(archive))) {
-            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
+            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
                 Path target = into.resolve(e.getName()).normalize();
                 if (!target.startsWith(into)) {
                     throw new IOException(archive + ": entry " + e.getName() + " escapes the target directory");
@@ -521,7 +527,7 @@ public final class PipelineBenchmark {
             return;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

@@ -1,9 +1,5 @@
 package io.jadevectordb.bench.engine;
 
-import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -26,6 +24,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+
+import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * The seed's "persistent vs in-memory" comparison, in operations per second: store, retrieve by
@@ -67,7 +70,7 @@ public class AccessBenchmark {
         map = new HashMap<>();
         EngineData.load(store, "articles", ids, vectors, map);
         // Fixed pseudo-random batches of ids, the same for both sides.
-        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        SplittableRandom random = new SplittableRandom(11);
         for (int b = 0; b < 1024; b++) {
             List<String> some = new ArrayList<>(BATCH_GET);
             for (int i = 0; i < BATCH_GET; i++) {

@@ -1,15 +1,12 @@
 package io.jadevectordb.bench.engine;
 
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.SourcePartition;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -20,6 +17,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * Latency of {@link VectorStore#commit} against the bytes dirtied since the last commit, with

@@ -1,8 +1,5 @@
 package io.jadevectordb.bench.engine;
 
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.SourcePartition;
-import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * What the engine benchmarks share: deterministic vectors and ids, and scratch directories

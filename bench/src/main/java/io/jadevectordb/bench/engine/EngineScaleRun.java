@@ -1,12 +1,5 @@
 package io.jadevectordb.bench.engine;
 
-import io.jadevectordb.bench.Json;
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.ShardReport;
-import io.jadevectordb.engine.SourcePartition;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.StoreReader;
-import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -23,6 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+
+import io.jadevectordb.bench.Json;
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.ShardReport;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * The engine at scale, outside JMH (one pass is minutes long): loads {@code count} new vectors of

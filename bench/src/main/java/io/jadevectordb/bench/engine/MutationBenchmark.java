@@ -1,8 +1,5 @@
 package io.jadevectordb.bench.engine;
 
-import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -21,6 +19,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
+
+import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * Update in place, soft delete and scan over every id of a store of {@code bench.engine.vectors}

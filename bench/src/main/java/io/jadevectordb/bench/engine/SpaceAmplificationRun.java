@@ -1,12 +1,5 @@
 package io.jadevectordb.bench.engine;
 
-import io.jadevectordb.bench.Json;
-import io.jadevectordb.engine.DatabaseStats;
-import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.ShardStats;
-import io.jadevectordb.engine.SourcePartition;
-import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.VectorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+
+import io.jadevectordb.bench.Json;
+import io.jadevectordb.engine.DatabaseStats;
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.ShardStats;
+import io.jadevectordb.engine.SourcePartition;
+import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.VectorStore;
 
 /**
  * Space amplification of format 2 under a steady mix: {@code bench.space.mutations} mutations

@@ -1,6 +1,7 @@
 package io.jadevectordb.connect.avro;
 
 import java.util.List;
+
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 

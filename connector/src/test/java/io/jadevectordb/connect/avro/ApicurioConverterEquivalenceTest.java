@@ -7,19 +7,21 @@ import static io.jadevectordb.connect.avro.AvroFixtures.littleEndian;
 import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.apicurio.registry.utils.converter.AvroConverter;
-import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
+import io.apicurio.registry.utils.converter.AvroConverter;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /**
  * The same Confluent-wire-format bytes through Apicurio's own {@code AvroConverter} (the general

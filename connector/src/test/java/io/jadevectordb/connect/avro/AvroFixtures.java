@@ -1,7 +1,5 @@
 package io.jadevectordb.connect.avro;
 
-import io.jadevectordb.testkit.ConfluentAvroProducer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,9 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /** Schemas, records and float packing shared by the Avro tests. */
 final class AvroFixtures {

@@ -7,13 +7,15 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.util.Map;
+
 import org.apache.avro.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
+
+import io.jadevectordb.testkit.ApicurioRegistry;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /** The schema cache, observed the real way: by stopping the registry. */
 class SchemaCacheTest {

@@ -6,13 +6,13 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.ServiceLoader;
+
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -22,6 +22,9 @@ import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.storage.Converter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
+import io.jadevectordb.testkit.ConfluentAvroProducer;
 
 /** The converter against a real Apicurio Registry, through its Confluent-compatible API. */
 class VectorMutationAvroConverterTest {
@@ -61,7 +64,7 @@ class VectorMutationAvroConverterTest {
         byte[] value = ConfluentAvroProducer.serialize(id, schema, mutation(schema, "db", "k", "STORE", new float[] {1f, 2f}, null));
         VectorMutationAvroConverter converter = converter(REGISTRY.registry().confluentApiUrl());
         converter.toConnectData("first-topic", value);
-        byte[] truncated = java.util.Arrays.copyOf(value, value.length - 2);
+        byte[] truncated = Arrays.copyOf(value, value.length - 2);
 
         assertThatThrownBy(() -> converter.toConnectData("second-topic", truncated))
                 .isInstanceOf(DataException.class)

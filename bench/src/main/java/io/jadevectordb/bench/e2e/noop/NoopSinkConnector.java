@@ -3,6 +3,7 @@ package io.jadevectordb.bench.e2e.noop;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;

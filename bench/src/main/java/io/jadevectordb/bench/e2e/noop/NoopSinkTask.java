@@ -2,6 +2,7 @@ package io.jadevectordb.bench.e2e.noop;
 
 import java.util.Collection;
 import java.util.Map;
+
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
