@@ -29,7 +29,8 @@ final class DatabaseCatalog {
     private static final String DATABASE_FIELD = "database";
 
     private final VectorStore store;
-    private final DimensionPolicy policy;
+    /** What a database not listed gets: a dimension, 0 for its first vector's length, -1 for none (rejected). */
+    private final int unlistedDimension;
     private final Map<String, Integer> fixedDimensions;
     private final boolean allowNonFinite;
     private final UpdateMissingPolicy updateMissingPolicy;
@@ -37,7 +38,7 @@ final class DatabaseCatalog {
 
     DatabaseCatalog(VectorStore store, VectorSinkConfig config) {
         this.store = store;
-        this.policy = config.dimensionPolicy();
+        this.unlistedDimension = config.unlistedDimension();
         this.fixedDimensions = config.databaseDimensions();
         this.allowNonFinite = config.storeOptions().allowNonFinite();
         this.updateMissingPolicy = config.updateMissingPolicy();
@@ -79,14 +80,15 @@ final class DatabaseCatalog {
         if (fixed != null) {
             return fixed;
         }
-        if (policy == DimensionPolicy.FIXED) {
+        if (unlistedDimension < 0) {
             throw new InvalidRecordException(routed.position(), DATABASE_FIELD, routed.database(),
-                    VectorSinkConfig.setting(DIMENSION_POLICY_CONFIG, DimensionPolicy.FIXED)
-                            + " and the database is not listed in " + DATABASE_DIMENSIONS_CONFIG,
+                    "the database is not listed in " + DATABASE_DIMENSIONS_CONFIG + ", which rejects others ('"
+                            + VectorSinkConfig.ANY_DATABASE + ":reject', or the deprecated "
+                            + VectorSinkConfig.setting(DIMENSION_POLICY_CONFIG, DimensionPolicy.FIXED) + ")",
                     "add '" + routed.database() + ":<dimension>' to " + DATABASE_DIMENSIONS_CONFIG
                             + ", or route the record elsewhere");
         }
-        return routed.mutation().vector().length;
+        return unlistedDimension > 0 ? unlistedDimension : routed.mutation().vector().length;
     }
 
     /** The engine's data error, placed at the record's Kafka position with the connector-level fix. */

@@ -39,7 +39,7 @@ public final class VectorSinkConfig extends AbstractConfig {
     /** Values of {@link #ID_SOURCE_CONFIG}. */
     public enum IdSource { FIELD, KEY }
 
-    /** Values of {@link #DIMENSION_POLICY_CONFIG}. */
+    /** Values of the deprecated {@link #DIMENSION_POLICY_CONFIG}. */
     public enum DimensionPolicy { FIRST_RECORD, FIXED }
 
     /** Values of {@link #NAN_POLICY_CONFIG}. */
@@ -140,16 +140,25 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "float32 bytes (base64 in schemaless JSON). A STORE or UPDATE carries exactly one of vector.field and this.";
     public static final String VECTOR_BYTES_FIELD_DEFAULT = "vector_bytes";
 
+    /**
+     * Deprecated: {@code fixed} is the entry {@code *:reject} of {@link #DATABASE_DIMENSIONS_CONFIG},
+     * {@code first-record} is what an unlisted database gets without a {@code *} entry.
+     */
     public static final String DIMENSION_POLICY_CONFIG = "dimension.policy";
-    public static final String DIMENSION_POLICY_DOC = "How a new database gets its dimension: 'first-record' (the "
-            + "length of the first vector stored into it, unless database.dimensions names it) or 'fixed' (only "
-            + "databases listed in database.dimensions are accepted; records for others are bad records).";
+    public static final String DIMENSION_POLICY_DOC = "Deprecated, use a '*' entry in database.dimensions: "
+            + "'first-record' (the default) is no '*' entry, 'fixed' is '*:reject'.";
     public static final String DIMENSION_POLICY_DEFAULT = "first-record";
 
     public static final String DATABASE_DIMENSIONS_CONFIG = "database.dimensions";
-    public static final String DATABASE_DIMENSIONS_DOC = "Fixed dimensions per database, as a list of "
-            + "'<database>:<dimension>', e.g. 'articles:768,images:512'. Vectors of another length are bad records.";
+    public static final String DATABASE_DIMENSIONS_DOC = "Dimensions of databases, as a list of "
+            + "'<database>:<dimension>', e.g. 'articles:768,images:512'; vectors of another length are bad records. "
+            + "One entry '*:<what>' says what a database not listed gets when a record creates it: '*:first-record' "
+            + "(the default) the length of its first vector, '*:<dimension>' that dimension, '*:reject' nothing: "
+            + "records for it are bad records.";
     public static final String DATABASE_DIMENSIONS_DEFAULT = "";
+    /** The {@link #DATABASE_DIMENSIONS_CONFIG} entry name for every database not listed. */
+    public static final String ANY_DATABASE = "*";
+    private static final String REJECT = "reject";
 
     public static final String NAN_POLICY_CONFIG = "nan.policy";
     public static final String NAN_POLICY_DOC = "'reject': a vector with a NaN or infinite component is a bad record; "
@@ -279,8 +288,6 @@ public final class VectorSinkConfig extends AbstractConfig {
                 Width.SHORT, "Tombstone behavior");
 
         order = 0;
-        def.define(DIMENSION_POLICY_CONFIG, Type.STRING, DIMENSION_POLICY_DEFAULT, choice(DimensionPolicy.values()),
-                Importance.HIGH, DIMENSION_POLICY_DOC, GROUP_VECTORS, ++order, Width.SHORT, "Dimension policy");
         def.define(DATABASE_DIMENSIONS_CONFIG, Type.LIST, DATABASE_DIMENSIONS_DEFAULT, new DimensionListValidator(),
                 Importance.MEDIUM, DATABASE_DIMENSIONS_DOC, GROUP_VECTORS, ++order, Width.LONG, "Database dimensions");
         def.define(NAN_POLICY_CONFIG, Type.STRING, NAN_POLICY_DEFAULT, choice(NanPolicy.values()),
@@ -313,6 +320,8 @@ public final class VectorSinkConfig extends AbstractConfig {
                 APPLY_OVERLAP_DOC);
         def.defineInternal(DATABASE_ROUTING_CONFIG, Type.STRING, DATABASE_ROUTING_DEFAULT,
                 choice(DatabaseRouting.values()), Importance.LOW, DATABASE_ROUTING_DOC);
+        def.defineInternal(DIMENSION_POLICY_CONFIG, Type.STRING, DIMENSION_POLICY_DEFAULT, choice(DimensionPolicy.values()),
+                Importance.LOW, DIMENSION_POLICY_DOC);
         return def;
     }
 
@@ -366,12 +375,28 @@ public final class VectorSinkConfig extends AbstractConfig {
                     + "fix: remove " + DATABASE_ROUTING_CONFIG + " and set " + DATABASE_FIELD_CONFIG
                     + " to the field's name, or leave it empty to route every record by " + DATABASE_TOPIC_TEMPLATE_CONFIG));
         }
-        String policy = props.getOrDefault(DIMENSION_POLICY_CONFIG, DIMENSION_POLICY_DEFAULT);
-        String dims = props.getOrDefault(DATABASE_DIMENSIONS_CONFIG, DATABASE_DIMENSIONS_DEFAULT);
-        if (configValue(DimensionPolicy.FIXED).equals(policy) && dims.isBlank()) {
-            problems.add(new Problem(DIMENSION_POLICY_CONFIG, DIMENSION_POLICY_CONFIG + " = fixed but " + DATABASE_DIMENSIONS_CONFIG + " is empty, so "
-                    + "every record would be rejected; fix: list '<database>:<dimension>' pairs in "
-                    + DATABASE_DIMENSIONS_CONFIG + " or use " + DIMENSION_POLICY_CONFIG + " = first-record"));
+        String policy = props.get(DIMENSION_POLICY_CONFIG);
+        Map<String, Integer> dims;
+        try {
+            dims = parseDimensions(DATABASE_DIMENSIONS_CONFIG, List.of(
+                    props.getOrDefault(DATABASE_DIMENSIONS_CONFIG, DATABASE_DIMENSIONS_DEFAULT).split(",")));
+        } catch (ConfigException e) {
+            return problems; // the key's validator reports it
+        }
+        Integer any = dims.get(ANY_DATABASE);
+        if (policy != null && any != null) {
+            problems.add(new Problem(DIMENSION_POLICY_CONFIG, setting(DIMENSION_POLICY_CONFIG, policy) + " (deprecated) "
+                    + "and the entry '" + ANY_DATABASE + ":" + anyValue(any) + "' of " + DATABASE_DIMENSIONS_CONFIG
+                    + " both say what an unlisted database gets; fix: remove " + DIMENSION_POLICY_CONFIG));
+        }
+        boolean rejectsUnlisted = configValue(DimensionPolicy.FIXED).equals(policy) || Integer.valueOf(-1).equals(any);
+        if (rejectsUnlisted && dims.keySet().stream().allMatch(ANY_DATABASE::equals)) {
+            String key = any == null ? DIMENSION_POLICY_CONFIG : DATABASE_DIMENSIONS_CONFIG;
+            problems.add(new Problem(key, (any == null ? setting(DIMENSION_POLICY_CONFIG, DimensionPolicy.FIXED)
+                    : DATABASE_DIMENSIONS_CONFIG + " = '" + ANY_DATABASE + ":" + REJECT + "'") + " but no database is "
+                    + "listed in " + DATABASE_DIMENSIONS_CONFIG + ", so every record would be rejected; fix: list "
+                    + "'<database>:<dimension>' pairs in " + DATABASE_DIMENSIONS_CONFIG + ", or accept new databases "
+                    + "with '" + ANY_DATABASE + ":first-record'"));
         }
         return problems;
     }
@@ -381,6 +406,15 @@ public final class VectorSinkConfig extends AbstractConfig {
      * that it will be removed. The key still works exactly as before.
      */
     private static void warnDeprecated(Map<String, String> props) {
+        String policy = props.get(DIMENSION_POLICY_CONFIG);
+        if (policy != null) {
+            log.warn("{} is deprecated and will be removed in a future release; instead of {} write {}",
+                    DIMENSION_POLICY_CONFIG, setting(DIMENSION_POLICY_CONFIG, policy),
+                    configValue(DimensionPolicy.FIXED).equals(policy)
+                            ? "the entry '" + ANY_DATABASE + ":" + REJECT + "' in " + DATABASE_DIMENSIONS_CONFIG
+                            : "nothing (a database not listed in " + DATABASE_DIMENSIONS_CONFIG + " takes the length of "
+                                    + "its first vector)");
+        }
         String routing = props.get(DATABASE_ROUTING_CONFIG);
         if (routing == null) {
             return;
@@ -420,10 +454,16 @@ public final class VectorSinkConfig extends AbstractConfig {
 
         @Override
         public String toString() {
-            return "list of <database>:<dimension> (dimension >= 1)";
+            return "list of <database>:<dimension> (dimension >= 1), and at most one *:first-record, *:<dimension> or "
+                    + "*:reject";
         }
     }
 
+    /**
+     * The {@code <database>:<dimension>} entries of {@link #DATABASE_DIMENSIONS_CONFIG}; the
+     * {@code *} entry, if any, under {@link #ANY_DATABASE} as its dimension, 0 for
+     * {@code first-record} or -1 for {@code reject}.
+     */
     static Map<String, Integer> parseDimensions(String key, List<String> entries) {
         Map<String, Integer> result = new LinkedHashMap<>();
         for (String entry : entries) {
@@ -432,19 +472,27 @@ public final class VectorSinkConfig extends AbstractConfig {
                 continue;
             }
             int colon = trimmed.lastIndexOf(':');
-            String fix = "; fix: write entries as <database>:<dimension>, e.g. articles:768";
+            String fix = "; fix: write entries as <database>:<dimension>, e.g. articles:768, and at most one "
+                    + "*:first-record, *:<dimension> or *:reject for the databases not listed";
             if (colon <= 0 || colon == trimmed.length() - 1) {
                 throw new ConfigException(key, entry, "entry is not <database>:<dimension>" + fix);
             }
             String database = trimmed.substring(0, colon).trim();
+            String value = trimmed.substring(colon + 1).trim();
             int dimension;
-            try {
-                dimension = Integer.parseInt(trimmed.substring(colon + 1).trim());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(key, entry, "dimension is not an integer" + fix);
-            }
-            if (dimension < 1) {
-                throw new ConfigException(key, entry, "dimension must be >= 1" + fix);
+            if (database.equals(ANY_DATABASE) && value.equals(configValue(DimensionPolicy.FIRST_RECORD))) {
+                dimension = 0;
+            } else if (database.equals(ANY_DATABASE) && value.equals(REJECT)) {
+                dimension = -1;
+            } else {
+                try {
+                    dimension = Integer.parseInt(value);
+                } catch (NumberFormatException e) {
+                    throw new ConfigException(key, entry, "dimension is not an integer" + fix);
+                }
+                if (dimension < 1) {
+                    throw new ConfigException(key, entry, "dimension must be >= 1" + fix);
+                }
             }
             if (result.put(database, dimension) != null) {
                 throw new ConfigException(key, entry, "database '" + database + "' is listed twice; fix: keep one entry");
@@ -510,13 +558,31 @@ public final class VectorSinkConfig extends AbstractConfig {
         return parse(TombstoneBehavior.class, getString(TOMBSTONE_BEHAVIOR_CONFIG));
     }
 
-    public DimensionPolicy dimensionPolicy() {
-        return parse(DimensionPolicy.class, getString(DIMENSION_POLICY_CONFIG));
+    /**
+     * The dimensions of the databases listed in {@link #DATABASE_DIMENSIONS_CONFIG}, in
+     * configuration order (without the {@code *} entry).
+     */
+    public Map<String, Integer> databaseDimensions() {
+        Map<String, Integer> dims = parseDimensions(DATABASE_DIMENSIONS_CONFIG, getList(DATABASE_DIMENSIONS_CONFIG));
+        dims.remove(ANY_DATABASE);
+        return Collections.unmodifiableMap(dims);
     }
 
-    /** Configured dimensions by database name, in configuration order. */
-    public Map<String, Integer> databaseDimensions() {
-        return Collections.unmodifiableMap(parseDimensions(DATABASE_DIMENSIONS_CONFIG, getList(DATABASE_DIMENSIONS_CONFIG)));
+    /**
+     * What a database not listed in {@link #DATABASE_DIMENSIONS_CONFIG} gets when a record creates
+     * it: a dimension, 0 for the length of its first vector, or -1 when it is rejected (the
+     * {@code *} entry, else the deprecated {@link #DIMENSION_POLICY_CONFIG}).
+     */
+    public int unlistedDimension() {
+        Integer any = parseDimensions(DATABASE_DIMENSIONS_CONFIG, getList(DATABASE_DIMENSIONS_CONFIG)).get(ANY_DATABASE);
+        if (any != null) {
+            return any;
+        }
+        return parse(DimensionPolicy.class, getString(DIMENSION_POLICY_CONFIG)) == DimensionPolicy.FIXED ? -1 : 0;
+    }
+
+    private static String anyValue(int unlisted) {
+        return unlisted > 0 ? Integer.toString(unlisted) : unlisted == 0 ? configValue(DimensionPolicy.FIRST_RECORD) : REJECT;
     }
 
     public NanPolicy nanPolicy() {

@@ -92,6 +92,29 @@ class DatabaseCatalogTest {
     }
 
     @Test
+    void aStarRejectEntryRejectsUnlistedDatabasesAsTheDeprecatedFixedPolicyDid() throws Exception {
+        DatabaseCatalog catalog = catalog(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "docs:2,*:reject");
+
+        assertThat(catalog.prepare(store("docs", "a", 1, 2))).isTrue();
+        assertThatThrownBy(() -> catalog.prepare(store("other", "a", 1, 2)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("not listed in database.dimensions, which rejects others")
+                .hasMessageContaining("add 'other:<dimension>' to database.dimensions");
+        assertThat(store.databaseNames()).containsExactly("docs");
+    }
+
+    @Test
+    void aStarDimensionEntryGivesUnlistedDatabasesThatDimension() throws Exception {
+        DatabaseCatalog catalog = catalog(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "*:3");
+
+        assertThat(catalog.prepare(store("fresh", "a", 1, 2, 3))).isTrue();
+        assertThat(store.database("fresh").orElseThrow().dimension()).isEqualTo(3);
+        assertThatThrownBy(() -> catalog.prepare(store("other", "a", 1, 2)))
+                .as("a first vector of another length does not set the dimension")
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("dimension 3");
+    }
+
+    @Test
     void aNonFiniteComponentIsABadRecordPointingAtNanPolicy() {
         assertThatThrownBy(() -> catalog().prepare(store("docs", "a", 1, Float.NaN)))
                 .isInstanceOf(InvalidRecordException.class)

@@ -17,7 +17,6 @@ import org.apache.kafka.common.config.ConfigValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.connect.VectorSinkConfig.DimensionPolicy;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.engine.StoreOptions;
 
@@ -37,7 +36,7 @@ class VectorSinkConfigTest {
         VectorSinkConfig config = new VectorSinkConfig(minimal());
 
         assertThat(config.dataDir()).isEqualTo(dir.resolve("data"));
-        assertThat(config.dimensionPolicy()).isEqualTo(DimensionPolicy.FIRST_RECORD);
+        assertThat(config.unlistedDimension()).as("a new database takes its first vector's length").isZero();
         assertThat(config.updateMissingPolicy()).isEqualTo(UpdateMissingPolicy.REJECT);
         assertThat(config.batchSize()).isEqualTo(VectorSinkConfig.BATCH_SIZE_DEFAULT);
         assertThat(config.replayFromEarliest()).isTrue();
@@ -107,13 +106,56 @@ class VectorSinkConfigTest {
     }
 
     @Test
-    void fixedPolicyWithoutDimensionsIsRejected() {
+    void rejectingUnlistedDatabasesWithoutListingAnyIsRefusedEitherWay() {
         Map<String, String> props = minimal();
         props.put(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "fixed");
-
         assertThatThrownBy(() -> new VectorSinkConfig(props))
-                .hasMessageContaining("database.dimensions is empty")
+                .hasMessageContaining("dimension.policy=fixed but no database is listed in database.dimensions")
                 .hasMessageContaining("fix:");
+
+        props.remove(VectorSinkConfig.DIMENSION_POLICY_CONFIG);
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "*:reject");
+        assertThatThrownBy(() -> new VectorSinkConfig(props))
+                .hasMessageContaining("database.dimensions = '*:reject' but no database is listed").hasMessageContaining("fix:");
+    }
+
+    @Test
+    void theStarEntrySaysWhatUnlistedDatabasesGet() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "articles:768, *:reject");
+        VectorSinkConfig config = new VectorSinkConfig(props);
+        assertThat(config.databaseDimensions()).containsExactly(Map.entry("articles", 768));
+        assertThat(config.unlistedDimension()).isEqualTo(-1);
+
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "*:384");
+        assertThat(new VectorSinkConfig(props).unlistedDimension()).isEqualTo(384);
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "*:first-record");
+        assertThat(new VectorSinkConfig(props).unlistedDimension()).isZero();
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "*:sometimes");
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).hasMessageContaining("*:sometimes")
+                .hasMessageContaining("*:reject for the databases not listed");
+    }
+
+    @Test
+    void theDeprecatedDimensionPolicyStillWorksAndWarnsNamingTheNewForm() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "fixed");
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "articles:768");
+
+        assertThat(logOf(props)).contains("WARN", "dimension.policy is deprecated and will be removed",
+                "instead of dimension.policy=fixed write the entry '*:reject' in database.dimensions");
+        assertThat(new VectorSinkConfig(props).unlistedDimension()).isEqualTo(-1);
+    }
+
+    @Test
+    void theDeprecatedDimensionPolicyBesideAStarEntryFailsNamingBoth() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.DIMENSION_POLICY_CONFIG, "first-record");
+        props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "articles:768,*:reject");
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("dimension.policy=first-record (deprecated) and the entry '*:reject' of "
+                        + "database.dimensions").hasMessageContaining("fix: remove dimension.policy");
     }
 
     @Test
@@ -189,7 +231,8 @@ class VectorSinkConfigTest {
 
         assertThat(new VectorSinkConfig(props).applyOverlap()).isFalse();
         assertThat(ConfigDocs.table(VectorSinkConfig.CONFIG_DEF))
-                .doesNotContain(VectorSinkConfig.APPLY_OVERLAP_CONFIG, VectorSinkConfig.DATABASE_ROUTING_CONFIG)
+                .doesNotContain(VectorSinkConfig.APPLY_OVERLAP_CONFIG, VectorSinkConfig.DATABASE_ROUTING_CONFIG,
+                        VectorSinkConfig.DIMENSION_POLICY_CONFIG)
                 .contains("`" + VectorSinkConfig.DATABASE_FIELD_CONFIG + "`");
     }
 
