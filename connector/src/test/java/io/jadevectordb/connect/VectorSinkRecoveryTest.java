@@ -192,40 +192,30 @@ class VectorSinkRecoveryTest {
 
     @Test
     void aShardLockedBeyondTheRetryTimeoutFailsTheTaskNamingTheProblem() throws Exception {
-        String topic = "locked-long";
-        String connector = "sink-locked-long";
-        Path dataDir = tmp.resolve("locked-long");
-        cluster.createTopic(topic, 1);
-        Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
-        props.put("io.retry.timeout.ms", "0");
-        VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
-        try {
-            cluster.configure(connector, props);
-            cluster.awaitRunning(connector, 1);
-            for (int i = 0; i < 8; i++) {
-                String id = "held-" + i;
-                cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
-            }
+        String trace = traceOfATaskOnALockedShard("locked-long", Map.of("io.retry.timeout.ms", "0"));
 
-            String trace = cluster.awaitFailedTaskTrace(connector);
-
-            assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=0", "alpha/locked-long-0.jvdb");
-        } finally {
-            otherWriter.close();
-        }
-        cluster.deleteConnector(connector);
+        assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=0", "alpha/locked-long-0.jvdb");
     }
 
     @Test
     void aShardLockedBeyondTheRetryTimeoutFailsTheTaskWhileFullBatchesApplyInTheBackground() throws Exception {
-        String topic = "locked-overlap";
-        String connector = "sink-locked-overlap";
-        Path dataDir = tmp.resolve("locked-overlap");
+        // apply.overlap: full batches (batch.size=7) go to the background apply
+        String trace = traceOfATaskOnALockedShard("locked-overlap", Map.of("apply.overlap", "true",
+                "io.retry.timeout.ms", "2000", "io.retry.backoff.ms", "100"));
+
+        assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=2000", "alpha/locked-overlap-0.jvdb");
+    }
+
+    /**
+     * Runs the sink on a one-partition topic whose shard of database alpha another writer holds,
+     * feeds it 8 records, and returns the trace of the task once it failed.
+     */
+    private static String traceOfATaskOnALockedShard(String topic, Map<String, String> overrides) throws Exception {
+        String connector = "sink-" + topic;
+        Path dataDir = tmp.resolve(topic);
         cluster.createTopic(topic, 1);
         Map<String, String> props = SinkCluster.sinkProps(topic, dataDir.toString(), true);
-        props.put("apply.overlap", "true"); // full batches (batch.size=7) go to the background apply
-        props.put("io.retry.timeout.ms", "2000");
-        props.put("io.retry.backoff.ms", "100");
+        props.putAll(overrides);
         VectorStore otherWriter = holdShard(dataDir, "alpha", topic);
         try {
             cluster.configure(connector, props);
@@ -234,14 +224,11 @@ class VectorSinkRecoveryTest {
                 String id = "held-" + i;
                 cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
             }
-
-            String trace = cluster.awaitFailedTaskTrace(connector);
-
-            assertThat(trace).contains("locked by another writer", "io.retry.timeout.ms=2000", "alpha/locked-overlap-0.jvdb");
+            return cluster.awaitFailedTaskTrace(connector);
         } finally {
             otherWriter.close();
+            cluster.deleteConnector(connector);
         }
-        cluster.deleteConnector(connector);
     }
 
     @Test

@@ -99,6 +99,15 @@ record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed,
      * still be old) only after every data page.
      */
     byte[] crashImage(Random random) {
+        return crashImage(committed, dirty, crashDuringCommit, random);
+    }
+
+    /**
+     * {@link #crashImage(Random)} for any file: {@code committed} as of its last force,
+     * {@code dirty} as the page cache held it when the power went. Page 0 holds the
+     * checkpoint, which a commit writes only after forcing every other page.
+     */
+    static byte[] crashImage(byte[] committed, byte[] dirty, boolean crashDuringCommit, Random random) {
         byte[] image = Arrays.copyOf(committed, dirty.length);
         boolean headerLands = crashDuringCommit && random.nextInt(3) == 0;
         for (int page = 0; page * PAGE < dirty.length; page++) {

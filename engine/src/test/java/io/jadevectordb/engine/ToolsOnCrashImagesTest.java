@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ToolsOnCrashImagesTest {
 
     private static final int IMAGES = Integer.getInteger("jvdb.tools.crash.images", 200);
-    private static final int PAGE = 4096;
-    private static final int SECTOR = 512;
     private static final String NAME = "crash/image-0.jvdb";
 
     @TempDir
@@ -159,31 +156,7 @@ class ToolsOnCrashImagesTest {
          * every record page, since a commit forces the records before it writes the checkpoint.
          */
         byte[] crashImage(Random random) {
-            byte[] image = Arrays.copyOf(committed, dirty.length);
-            boolean headerLands = crashDuringCommit && random.nextInt(3) == 0;
-            for (int page = 0; page * PAGE < dirty.length; page++) {
-                int from = page * PAGE;
-                int to = Math.min(dirty.length, from + PAGE);
-                if (Arrays.equals(image, from, to, dirty, from, to)) {
-                    continue;
-                }
-                int choice = random.nextInt(4);
-                if (page == 0) {
-                    choice = headerLands ? random.nextInt(2) : 3;
-                } else if (headerLands) {
-                    choice = 0;
-                }
-                if (choice == 0) {
-                    System.arraycopy(dirty, from, image, from, to - from);
-                } else if (choice == 1) {
-                    for (int sector = from; sector < to; sector += SECTOR) {
-                        if (random.nextBoolean()) {
-                            System.arraycopy(dirty, sector, image, sector, Math.min(SECTOR, to - sector));
-                        }
-                    }
-                }
-            }
-            return image;
+            return CrashScenario.crashImage(committed, dirty, crashDuringCommit, random);
         }
     }
 }
