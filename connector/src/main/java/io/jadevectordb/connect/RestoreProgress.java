@@ -74,7 +74,7 @@ final class RestoreProgress {
                 ObjectName pattern = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,client-id=*,topic="
                         + partition.topic() + ",partition=" + partition.partition());
                 for (ObjectName name : server.queryNames(pattern, null)) {
-                    if (name.getKeyProperty("client-id").startsWith(clientPrefix)) {
+                    if (isTaskConsumerOf(name.getKeyProperty("client-id"), clientPrefix)) {
                         Object value = server.getAttribute(name, attribute);
                         if (value instanceof Number n && !Double.isNaN(n.doubleValue())) {
                             return n.longValue();
@@ -86,6 +86,22 @@ final class RestoreProgress {
             }
             return -1;
         };
+    }
+
+    /**
+     * Whether {@code clientId} is {@code connector-consumer-<connector>-<task number>}: a prefix
+     * alone would also match a connector whose name extends this one's ({@code sink-replica}).
+     */
+    private static boolean isTaskConsumerOf(String clientId, String clientPrefix) {
+        if (clientId == null || !clientId.startsWith(clientPrefix) || clientId.length() == clientPrefix.length()) {
+            return false;
+        }
+        for (int i = clientPrefix.length(); i < clientId.length(); i++) {
+            if (!Character.isDigit(clientId.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code partition} has no local state here: everything delivered from now on rebuilds it. */

@@ -75,6 +75,21 @@ class RestoreProgressTest {
         }
     }
 
+    @Test
+    void aConnectorWhoseNameExtendsThisOnesIsNotMistakenForIt() throws Exception {
+        // "restore-test-replica" starts with "restore-test-": its consumer reads the same partition in the same worker.
+        ObjectName replica = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,"
+                + "client-id=connector-consumer-restore-test-replica-0,topic=vectors,partition=3");
+        var server = ManagementFactory.getPlatformMBeanServer();
+        server.registerMBean(new Lag(7), replica);
+        try {
+            assertThat(RestoreProgress.consumerLag("restore-test").recordsLeft(p3)).isEqualTo(-1);
+            assertThat(RestoreProgress.consumerLag("restore-test-replica").recordsLeft(p3)).isEqualTo(7);
+        } finally {
+            server.unregisterMBean(replica);
+        }
+    }
+
     /** A consumer metric MBean as Kafka's JmxReporter registers it: one attribute per metric. */
     private static final class Lag implements DynamicMBean {
         private final double value;
