@@ -6,16 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
-import java.util.Random;
 import java.util.zip.CRC32C;
 
 /**
  * The entries of a version 2 shard's hash index, off the Java heap: {@code capacity} entries of
- * 32 bytes in private (copy-on-write) memory mappings, chunked so tables beyond 2 GiB work.
+ * 32 bytes off the Java heap, chunked so tables beyond 2 GiB work.
  *
  * <pre>
  * offset size field
@@ -26,12 +22,13 @@ import java.util.zip.CRC32C;
  *  28     4  length of that record
  * </pre>
  *
- * <p>Private mappings cost no heap and no direct-memory budget, so a {@code -Xmx256m} worker
- * can hold tens of millions of ids. A table is either a private view of an index snapshot
- * (opening is O(1); pages are copied only when written) or fresh memory: a private view of a
- * sparse scratch file that is deleted at once. Writes to a private mapping never reach the
- * file, so a sparse scratch file cannot turn a full disk into a SIGBUS. Not thread-safe: the
- * owning shard serialises access.
+ * <p>A table is either a private (copy-on-write) view of an index snapshot, a file whose blocks
+ * exist (opening is O(1); pages are copied into process memory only when written), or fresh
+ * anonymous memory ({@link #allocate}: direct buffers, counted against the JVM's direct memory
+ * limit and refused with an {@link IOException} beyond it). Never a file in a memory file
+ * system ({@code /dev/shm}): its pages are allocated at fault time, outside the process's RSS,
+ * and a full one raises a SIGBUS in the middle of an index update. Not thread-safe: the owning
+ * shard serialises access.
  */
 final class IdTable implements Closeable {
 
@@ -46,36 +43,11 @@ final class IdTable implements Closeable {
     private static final int CHUNK_SHIFT = 25;
     private static final long CHUNK_MASK = (1L << CHUNK_SHIFT) - 1;
 
-    private static final Random SCRATCH_IDS = new SecureRandom();
-    /** A writable memory file system for scratch files ({@code /dev/shm} on Linux), or null. */
-    private static final Path MEMORY_SCRATCH = memoryScratch();
-
-    /**
-     * Whether the memory file system has room for the whole table twice over: a small one (a
-     * container's default 64 MiB {@code /dev/shm}) must not be where a read of a hole could
-     * need a page it does not have.
-     */
-    private static boolean memoryScratchHolds(long bytes) {
-        if (MEMORY_SCRATCH == null) {
-            return false;
-        }
-        try {
-            return Files.getFileStore(MEMORY_SCRATCH).getUsableSpace() >= 2 * bytes;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static Path memoryScratch() {
-        Path shm = Path.of("/dev/shm");
-        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : null;
-    }
-
     private final long capacity;
-    private final MappedByteBuffer[] chunks;
+    private final ByteBuffer[] chunks;
     private final boolean writable;
 
-    private IdTable(long capacity, MappedByteBuffer[] chunks, boolean writable) {
+    private IdTable(long capacity, ByteBuffer[] chunks, boolean writable) {
         this.capacity = capacity;
         this.chunks = chunks;
         this.writable = writable;
@@ -90,34 +62,57 @@ final class IdTable implements Closeable {
         return capacity;
     }
 
-    /** The prefix of scratch file names next to {@code near} (an open deletes leftovers of a crash). */
+    /**
+     * The prefix of the scratch files older versions made next to {@code near} for fresh tables
+     * (an open deletes those a crash left).
+     */
     static String scratchPrefix(Path near) {
         return near.getFileName() + ".scratch-";
     }
 
     /**
-     * A zeroed table, in private memory backed by a scratch file next to {@code near} that is
-     * deleted at once. The name is unique: two threads (a writer growing its index, a compactor
-     * loading one) must never truncate each other's mapped file.
+     * A zeroed table of {@code capacity} entries in anonymous memory (direct buffers, one per
+     * chunk): no file backs it, so nothing can fault it in later and fail with a SIGBUS; the
+     * memory is reserved and zeroed here and counts where it should (the process's RSS and the
+     * JVM's direct memory limit). Refused with an {@link IOException} naming {@code shard} when
+     * that limit or the system cannot provide it.
      */
-    static IdTable allocate(FileIO io, Path near, long capacity) throws IOException {
-        String unique = Long.toHexString(SCRATCH_IDS.nextLong());
-        // A hole of a tmpfs file faults in four times faster than one of a disk file system
-        // (measured: 0.4 s against 1.5 s for 512 MB), which is most of what an index growth
-        // costs; writes to a private mapping are private memory either way. Only with the real
-        // file system: a recording seam in tests keeps every file under its own root.
-        long bytes = capacity * ENTRY_SIZE;
-        Path scratch = io == FileIO.SYSTEM && memoryScratchHolds(bytes)
-                ? MEMORY_SCRATCH.resolve("jvdb-" + ProcessHandle.current().pid() + "-" + unique + ".scratch")
-                : near.resolveSibling(scratchPrefix(near) + unique);
-        try (FileChannel channel = io.open(scratch, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // One byte at the end makes the file long enough to map; the rest stays a hole.
-            channel.write(ByteBuffer.wrap(new byte[1]), bytes - 1);
-            return map(channel, 0, capacity, FileChannel.MapMode.PRIVATE);
+    static IdTable allocate(String shard, long capacity) throws IOException {
+        checkCapacity(capacity);
+        int count = chunkCount(capacity);
+        ByteBuffer[] chunks = new ByteBuffer[count];
+        IdTable table = new IdTable(capacity, chunks, true);
+        long perChunk = 1L << CHUNK_SHIFT;
+        boolean success = false;
+        try {
+            for (int i = 0; i < count; i++) {
+                long entries = Math.min(perChunk, capacity - (long) i * perChunk);
+                chunks[i] = ByteBuffer.allocateDirect((int) (entries * ENTRY_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            success = true;
+            return table;
+        } catch (OutOfMemoryError e) {
+            // The JVM refuses a direct buffer beyond -XX:MaxDirectMemorySize (or when malloc fails):
+            // nothing was touched yet, so this is an ordinary refusal, not a lost JVM.
+            throw new IOException("shard " + shard + ": cannot allocate " + capacity * ENTRY_SIZE + " bytes for an index of "
+                    + capacity + " entries (" + e.getMessage() + "); index memory is direct memory outside the heap: raise"
+                    + " -XX:MaxDirectMemorySize (default: the maximum heap size), or keep fewer or smaller shards open", e);
         } finally {
-            io.deleteIfExists(scratch);
+            if (!success) {
+                table.close();
+            }
         }
+    }
+
+    private static void checkCapacity(long capacity) {
+        if (Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY) {
+            throw new IllegalArgumentException("index capacity must be a power of two >= " + MIN_CAPACITY + ", was " + capacity);
+        }
+    }
+
+    private static int chunkCount(long capacity) {
+        long perChunk = 1L << CHUNK_SHIFT;
+        return (int) ((capacity + perChunk - 1) / perChunk);
     }
 
     /**
@@ -125,12 +120,10 @@ final class IdTable implements Closeable {
      * (writable, changes stay in memory) or read-only.
      */
     static IdTable map(FileChannel channel, long offset, long capacity, FileChannel.MapMode mode) throws IOException {
-        if (Long.bitCount(capacity) != 1 || capacity < MIN_CAPACITY) {
-            throw new IllegalArgumentException("index capacity must be a power of two >= " + MIN_CAPACITY + ", was " + capacity);
-        }
+        checkCapacity(capacity);
         long perChunk = 1L << CHUNK_SHIFT;
-        int count = (int) ((capacity + perChunk - 1) / perChunk);
-        MappedByteBuffer[] chunks = new MappedByteBuffer[count];
+        int count = chunkCount(capacity);
+        ByteBuffer[] chunks = new ByteBuffer[count];
         for (int i = 0; i < count; i++) {
             long entries = Math.min(perChunk, capacity - (long) i * perChunk);
             chunks[i] = channel.map(mode, offset + ((long) i << CHUNK_SHIFT) * ENTRY_SIZE, entries * ENTRY_SIZE);
@@ -208,8 +201,8 @@ final class IdTable implements Closeable {
     }
 
     /** A table of {@code newCapacity} holding every entry of this one (ids keep their records). */
-    IdTable grow(FileIO io, Path near, long newCapacity) throws IOException {
-        IdTable grown = allocate(io, near, newCapacity);
+    IdTable grow(String shard, long newCapacity) throws IOException {
+        IdTable grown = allocate(shard, newCapacity);
         boolean success = false;
         try {
             for (long p = 0; p < capacity; p++) {
@@ -240,7 +233,7 @@ final class IdTable implements Closeable {
     /** Writes every entry, in order, at {@code position} of {@code out}; returns their CRC32C. */
     int writeTo(FileChannel out, long position) throws IOException {
         CRC32C crc = new CRC32C();
-        for (MappedByteBuffer chunk : chunks) {
+        for (ByteBuffer chunk : chunks) {
             ByteBuffer b = chunk.duplicate().clear();
             crc.update(b.duplicate());
             while (b.hasRemaining()) {
@@ -253,7 +246,7 @@ final class IdTable implements Closeable {
     /** CRC32C of every entry, in order (what {@link #writeTo} returns). */
     int crc() {
         CRC32C crc = new CRC32C();
-        for (MappedByteBuffer chunk : chunks) {
+        for (ByteBuffer chunk : chunks) {
             crc.update(chunk.duplicate().clear());
         }
         return (int) crc.getValue();
@@ -267,7 +260,11 @@ final class IdTable implements Closeable {
     @Override
     public void close() {
         for (int i = 0; i < chunks.length; i++) {
-            MappedFile.unmap(chunks[i]);
+            // Mappings and direct buffers alike (a direct buffer is a MappedByteBuffer to the JDK);
+            // anything else is left to the garbage collector.
+            if (chunks[i] instanceof MappedByteBuffer buffer) {
+                MappedFile.unmap(buffer);
+            }
             chunks[i] = null;
         }
     }

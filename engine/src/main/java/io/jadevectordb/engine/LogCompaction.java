@@ -56,7 +56,7 @@ final class LogCompaction {
         long started = System.nanoTime();
         LogView view;
         try {
-            view = LogView.open(name, path, options, path);
+            view = LogView.open(name, path, options);
         } catch (IOException e) {
             throw new FailedException("shard " + name + ": compaction could not read the last commit (" + e.getMessage()
                     + "); nothing changed", e);
@@ -89,7 +89,6 @@ final class LogCompaction {
                 copyRange(shard.file(), viewEnd, append, out, copiedEnd);
                 try (MappedFile tail = MappedFile.open(io, tmp, true, options.mapChunkBytes())) {
                     index.log(tail);
-                    index.scratchNear(path);
                     index.resetGarbage();
                     index.indexRange(copiedEnd, current.logEnd() + shift);
                     next = new LogCheckpoint(current.generation() + 1, current.sourceOffset(), current.logEnd() + shift,

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
@@ -17,9 +16,6 @@ import java.util.zip.CRC32C;
 final class LogIndex implements Closeable {
 
     private final String name;
-    private final FileIO io;
-    /** Scratch files of grown tables are made next to this path. */
-    private Path near;
     private final LogFormat format;
     /** Marks an entry of the old table during a growth (see {@link #find}). */
     static final long IN_OLD = 1L << 62;
@@ -38,11 +34,9 @@ final class LogIndex implements Closeable {
     private byte[] recordBytes = new byte[0];
     private final CRC32C crc = new CRC32C();
 
-    LogIndex(String name, FileIO io, Path near, LogFormat format, IdTable table, MappedFile log, long liveCount,
+    LogIndex(String name, LogFormat format, IdTable table, MappedFile log, long liveCount,
              long deletedCount, long garbageBytes, long entryHighWater) {
         this.name = name;
-        this.io = io;
-        this.near = near;
         this.format = format;
         this.table = table;
         this.log = log;
@@ -77,11 +71,6 @@ final class LogIndex implements Closeable {
 
     void log(MappedFile file) {
         this.log = file;
-    }
-
-    /** Where the scratch files of grown tables go from now on (next to the shard that owns this index). */
-    void scratchNear(Path path) {
-        this.near = path;
     }
 
     long liveCount() {
@@ -201,13 +190,15 @@ final class LogIndex implements Closeable {
      * stay where they are), and incremental: the new table takes inserts at once and the old
      * one's entries move over {@link #SLOTS_PER_STEP} slots per mutation ({@link #step}). The
      * old table is visited at twice the rate inserts can fill the new one, so a growth always
-     * ends before the next is due.
+     * ends before the next is due. A table that cannot be allocated is refused with the index
+     * as it was (nothing is moved before the new table exists).
      */
     void ensureRoomForInsert() throws IOException {
         if (liveCount + deletedCount + 1 > (long) (table.capacity() * IdTable.MAX_LOAD)) {
             finishGrowth();
+            IdTable grown = IdTable.allocate(name, table.capacity() * 2);
             old = table;
-            table = IdTable.allocate(io, near, old.capacity() * 2);
+            table = grown;
             cursor = 0;
         }
     }

@@ -21,10 +21,7 @@ final class LogIndexLoader {
     private LogIndexLoader() {
     }
 
-    /**
-     * @param scratch where fresh tables are made (a sibling path of it; the file is deleted at once)
-     */
-    static Loaded load(String name, FileIO io, Path shard, Path scratch, LogFormat format, MappedFile log,
+    static Loaded load(String name, FileIO io, Path shard, LogFormat format, MappedFile log,
                        LogCheckpoint checkpoint, long expectedVectors) throws IOException {
         IndexSnapshot snapshot = IndexSnapshot.open(io, name, shard, format.logId(), checkpoint.logEnd());
         LogIndex index;
@@ -32,16 +29,16 @@ final class LogIndexLoader {
         if (snapshot != null) {
             IdTable table = snapshot.table();
             if (!table.writable()) {
-                IdTable copy = table.grow(io, scratch, table.capacity());
+                IdTable copy = table.grow(name, table.capacity());
                 table.close();
                 table = copy;
             }
-            index = new LogIndex(name, io, scratch, format, table, log, snapshot.liveCount(), snapshot.deletedCount(),
+            index = new LogIndex(name, format, table, log, snapshot.liveCount(), snapshot.deletedCount(),
                     snapshot.garbageBytes(), snapshot.entryHighWater());
             from = snapshot.coveredEnd();
         } else {
-            IdTable table = IdTable.allocate(io, scratch, IdTable.capacityFor(expectedVectors));
-            index = new LogIndex(name, io, scratch, format, table, log, 0, 0, 0, -1);
+            IdTable table = IdTable.allocate(name, IdTable.capacityFor(expectedVectors));
+            index = new LogIndex(name, format, table, log, 0, 0, 0, -1);
             from = LogFormat.FIRST_RECORD;
         }
         boolean success = false;

@@ -145,7 +145,7 @@ final class LogShard implements Closeable {
                     + "); restore the file from a backup or delete it and replay the source");
         }
         long started = System.nanoTime();
-        LogIndexLoader.Loaded loaded = LogIndexLoader.load(name, io, path, path, format, file, checkpoint,
+        LogIndexLoader.Loaded loaded = LogIndexLoader.load(name, io, path, format, file, checkpoint,
                 options.expectedVectorsPerShard());
         index = loaded.index();
         snapshots.writes(format.logId(), loaded.snapshotEnd());
@@ -162,7 +162,7 @@ final class LogShard implements Closeable {
         writeCheckpoint(checkpoint.sourceOffset(), false);
     }
 
-    /** Scratch files live for an instant (created, mapped, deleted); a crash in that instant leaves one. */
+    /** Older versions made index scratch files that lived for an instant; a crash in that instant left one. */
     private void deleteScratchLeftovers() throws IOException {
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(path.getParent(),
                 IdTable.scratchPrefix(path) + "*")) {

@@ -40,17 +40,8 @@ final class LogView implements Closeable {
         this.snapshotEnd = snapshotEnd;
     }
 
-    /** Opens a view of the shard's last completed commit; its index memory comes from the system's temporary directory. */
+    /** Opens a view of the shard's last completed commit (its index in anonymous memory: nothing is created on disk). */
     static LogView open(String name, Path path, StoreOptions options) throws IOException {
-        return open(name, path, options, Path.of(System.getProperty("java.io.tmpdir")).resolve("jvdb-view-"
-                + ProcessHandle.current().pid()));
-    }
-
-    /**
-     * Opens a view of the shard's last completed commit, making the scratch files of its index
-     * next to {@code scratch} (the shard's writer, compacting, uses its own directory).
-     */
-    static LogView open(String name, Path path, StoreOptions options, Path scratch) throws IOException {
         FileIO io = options.fileIO();
         for (int attempt = 1; ; attempt++) {
             // The header is read before mapping, so the mapping is at least as long as the log end it names.
@@ -70,7 +61,7 @@ final class LogView implements Closeable {
                     throw new CorruptShardException("shard " + name + ": the file kept changing under the reader (" + ATTEMPTS
                             + " attempts); try again");
                 }
-                LogIndexLoader.Loaded loaded = LogIndexLoader.load(name, io, path, scratch, format, file, checkpoint, 0);
+                LogIndexLoader.Loaded loaded = LogIndexLoader.load(name, io, path, format, file, checkpoint, 0);
                 success = true;
                 return new LogView(name, file, format, checkpoint, loaded.index(), loaded.snapshotEnd());
             } finally {

@@ -15,9 +15,8 @@ import io.jadevectordb.engine.ShardProblem.Severity;
  * the checkpoint's log end is checked on its own (length, type, flags, payload and id lengths,
  * checksum), so that a fault names the position of the damaged record, and is then indexed by
  * the engine's own {@link LogIndex#indexRange}, so that the state rebuilt here is the state the
- * next open would build from the log alone. The rebuilt table lives off the heap in a private
- * mapping of a scratch file in {@code java.io.tmpdir} (deleted at once): nothing is created
- * next to the shard, which a writer may own.
+ * next open would build from the log alone. The rebuilt table lives off the heap in anonymous
+ * memory: nothing is created next to the shard, which a writer may own.
  *
  * <p>The walk can stop at an intermediate position (an index snapshot's {@code coveredEnd}) and
  * be resumed; a damaged record ends it, since the records after it cannot be located.
@@ -59,10 +58,8 @@ final class LogWalk implements Closeable {
         // Damaged counts must not size the table: no log holds more ids than it has minimal records.
         long ids = Math.min(checkpoint.liveCount() + checkpoint.deletedCount(),
                 (checkpoint.logEnd() - LogFormat.FIRST_RECORD) / MIN_RECORD);
-        Path scratch = Path.of(System.getProperty("java.io.tmpdir")).resolve("jvdb-verify-" + ProcessHandle.current().pid()
-                + "-" + Long.toHexString(System.nanoTime()));
-        IdTable table = IdTable.allocate(FileIO.SYSTEM, scratch, IdTable.capacityFor(ids));
-        LogIndex index = new LogIndex(name, FileIO.SYSTEM, scratch, format, table, log, 0, 0, 0, -1);
+        IdTable table = IdTable.allocate(name, IdTable.capacityFor(ids));
+        LogIndex index = new LogIndex(name, format, table, log, 0, 0, 0, -1);
         return new LogWalk(file, log, format, checkpoint, index, problems);
     }
 

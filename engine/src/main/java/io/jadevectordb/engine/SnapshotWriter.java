@@ -85,7 +85,7 @@ final class SnapshotWriter {
         try {
             if (spare == null || spare.capacity() != table.capacity()) {
                 release();
-                spare = IdTable.allocate(io, shard, table.capacity());
+                spare = IdTable.allocate(name, table.capacity());
             }
             table.copyInto(spare);
             copy = spare;

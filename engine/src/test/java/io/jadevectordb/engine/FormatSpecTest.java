@@ -110,7 +110,7 @@ class FormatSpecTest {
     @Test
     void anIndexEntryAndASnapshotHeaderAreWhereTheSpecSaysTheyAre() throws Exception {
         Path shard = dir.resolve("s-0.jvdb");
-        try (IdTable table = IdTable.allocate(FileIO.SYSTEM, shard, 64)) {
+        try (IdTable table = IdTable.allocate(shard.toString(), 64)) {
             table.set(5, 0x0102030405060708L, 8192, 77, IdTable.FLAG_OCCUPIED | IdTable.FLAG_DELETED, 40);
             IndexSnapshot.write(FileIO.SYSTEM, shard, 0x55L, table, 8192, 9, 8, 77, 320);
             ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(IndexSnapshot.fileOf(shard))).order(ByteOrder.LITTLE_ENDIAN);
