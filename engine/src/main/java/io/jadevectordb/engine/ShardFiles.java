@@ -26,6 +26,35 @@ final class ShardFiles {
     }
 
     /**
+     * Whether {@code file} is {@code shard} itself or one of the files kept beside it: its
+     * temporary, its index snapshot and that snapshot's temporary, its lock file, and the index
+     * scratch files of older versions. By exact name, never by prefix: a stream may be named
+     * after another's shard file (stream {@code vectors-3.jvdb} feeds {@code vectors-3.jvdb-0.jvdb}).
+     */
+    static boolean isFileOf(Path shard, Path file) {
+        if (!file.getParent().equals(shard.getParent())) {
+            return false;
+        }
+        Path snapshot = IndexSnapshot.fileOf(shard);
+        for (Path own : new Path[] {shard, temporary(shard), snapshot, temporary(snapshot), lockFile(shard)}) {
+            if (file.getFileName().equals(own.getFileName())) {
+                return true;
+            }
+        }
+        String name = file.getFileName().toString();
+        String scratch = IdTable.scratchPrefix(shard);
+        if (name.startsWith(scratch) && name.length() > scratch.length()) {
+            try {
+                Long.parseUnsignedLong(name.substring(scratch.length()), 16);
+                return true;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Writes a new shard file at {@code file}: static header, one checkpoint, an empty index
      * and a data region, all with real blocks, then forces it. The caller renames it into place.
      */

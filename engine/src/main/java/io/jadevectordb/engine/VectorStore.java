@@ -200,8 +200,8 @@ public final class VectorStore implements Closeable {
                 Path shard = dir.resolve(shardName);
                 Path lockFile = ShardFiles.lockFile(shard);
                 List<Path> files = new ArrayList<>();
-                try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, p -> p.getFileName().toString()
-                        .startsWith(shardName) && !p.equals(lockFile))) {
+                try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, p -> ShardFiles.isFileOf(shard, p)
+                        && !p.equals(lockFile))) {
                     stream.forEach(files::add);
                 }
                 boolean dropped = false;

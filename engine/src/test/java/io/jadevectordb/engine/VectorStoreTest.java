@@ -542,6 +542,40 @@ class VectorStoreTest {
     }
 
     @Test
+    void droppingASourceLeavesTheShardOfAStreamNamedAfterItsFile() throws Exception {
+        SourcePartition dropped = new SourcePartition("vectors", 3);
+        // Topic names may contain dots: this source's files all start with "vectors-3.jvdb".
+        SourcePartition kept = new SourcePartition("vectors-3.jvdb", 0);
+        Path keptShard = root.resolve("a").resolve(kept.shardFileName());
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("a", 2);
+            store.apply("a", kept, List.of(Mutation.store("k", new float[] {5, 6}, 9)));
+            store.commit(kept, 9);
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.apply("a", dropped, List.of(Mutation.store("x", new float[] {1, 2}, 4)));
+            store.commit(dropped, 4);
+            store.apply("a", kept, List.of(Mutation.store("k2", new float[] {7, 8}, 10)));
+            store.commit(kept, 10);
+            Path keptIndex = IndexSnapshot.fileOf(keptShard);
+            assertThat(keptIndex).as("the kept shard's index snapshot, written by the clean close").exists();
+
+            store.dropSource(dropped);
+
+            assertThat(keptShard).exists();
+            assertThat(keptIndex).exists();
+            assertThat(ShardFiles.lockFile(keptShard)).as("the lock this store holds on the kept shard").exists();
+            assertThat(store.checkpoint(dropped)).isEqualTo(OptionalLong.empty());
+        }
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(kept)).isEqualTo(OptionalLong.of(10));
+            assertThat(store.database("a").orElseThrow().get("k")).hasValueSatisfying(v -> assertThat(v).containsExactly(5, 6));
+            assertThat(store.database("a").orElseThrow().get("k2")).hasValueSatisfying(v -> assertThat(v).containsExactly(7, 8));
+            assertThat(store.database("a").orElseThrow().get("x")).isEmpty();
+        }
+    }
+
+    @Test
     void droppingASourceIsRefusedWhileAnotherWriterHoldsItsShard() throws Exception {
         SourcePartition source = new SourcePartition("vectors", 0);
         try (VectorStore writer = VectorStore.open(root, options); VectorStore other = VectorStore.open(root, options)) {
