@@ -15,6 +15,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import io.jadevectordb.connect.VectorSinkConfig.IdSource;
 import io.jadevectordb.connect.VectorSinkConfig.TombstoneBehavior;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
+import io.jadevectordb.connect.avro.UndecodableValue;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutation.Op;
 
@@ -65,6 +66,13 @@ final class RecordMapper {
         Object value = record.value();
         if (value == null) {
             return mapTombstone(record, position);
+        }
+        String undecodable = UndecodableValue.reason(value);
+        if (undecodable != null) {
+            // The fast-path converter delivers what it cannot decode, so that its dead letter is
+            // written and awaited like every other rejection (see UndecodableValue).
+            throw new InvalidRecordException(position, "value", new InvalidRecordException.Rendered("<undecodable>"),
+                    undecodable, null);
         }
         if (!(value instanceof Struct) && !(value instanceof Map)) {
             throw new InvalidRecordException(position, "value", describeType(value),

@@ -1,8 +1,11 @@
 package io.jadevectordb.connect;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -31,6 +34,11 @@ final class RestoreProgress {
     /** Records left to the end offset of a partition, or -1 when not known. */
     interface Lag {
         long recordsLeft(TopicPartition partition);
+
+        /** Why {@link #recordsLeft} is not known for {@code partition}, for a warning. */
+        default String whyUnknown(TopicPartition partition) {
+            return "no source of this metric";
+        }
     }
 
     private static final class Rebuild {
@@ -57,51 +65,110 @@ final class RestoreProgress {
     }
 
     /** The records-lag of the consumer of {@code connector}'s tasks in this worker, over JMX. */
-    static Lag consumerLag(String connector) {
-        return consumerMetric(connector, "records-lag");
+    static Lag consumerLag(String connector, String clientIdOverride) {
+        return consumerMetric(connector, clientIdOverride, "records-lag");
     }
 
     /**
      * A per-partition metric of the connector's task consumers, read from the worker's JMX
      * ({@code records-lag}: records to the end offset; {@code records-lead}: records since the
      * log start offset); negative when not known.
+     *
+     * @param connector the connector's name
+     * @param clientIdOverride {@code consumer.override.client.id} of the connector, or null
+     * @param attribute the metric
      */
-    static Lag consumerMetric(String connector, String attribute) {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        String clientPrefix = "connector-consumer-" + connector + "-";
-        return partition -> {
-            try {
-                ObjectName pattern = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,client-id=*,topic="
-                        + partition.topic() + ",partition=" + partition.partition());
-                for (ObjectName name : server.queryNames(pattern, null)) {
-                    if (isTaskConsumerOf(name.getKeyProperty("client-id"), clientPrefix)) {
-                        Object value = server.getAttribute(name, attribute);
-                        if (value instanceof Number n && !Double.isNaN(n.doubleValue())) {
-                            return n.longValue();
-                        }
-                    }
-                }
-            } catch (Exception e) {
-                // Metrics are best effort: callers say what they cannot tell without them.
-            }
-            return -1;
-        };
+    static Lag consumerMetric(String connector, String clientIdOverride, String attribute) {
+        return new ConsumerMetric(connector, clientIdOverride, attribute);
     }
 
     /**
-     * Whether {@code clientId} is {@code connector-consumer-<connector>-<task number>}: a prefix
-     * alone would also match a connector whose name extends this one's ({@code sink-replica}).
+     * One metric of the task consumer that reads a partition. Matched by client id: the task
+     * consumers' {@code connector-consumer-<connector>-<task>} (a prefix alone would also match a
+     * connector whose name extends this one's, {@code sink-replica}), or the connector's
+     * {@code consumer.override.client.id}. Matched by topic as named, or with {@code .} as
+     * {@code _} (workers before Kafka 4.1 tag topics so). Several tasks of one connector in one
+     * worker read different partitions, so the partition tells their consumers apart; a metric
+     * that more than one consumer reports for a partition (or that two topic spellings match) is
+     * not trusted: -1, and {@link #whyUnknown} says so.
      */
-    private static boolean isTaskConsumerOf(String clientId, String clientPrefix) {
-        if (clientId == null || !clientId.startsWith(clientPrefix) || clientId.length() == clientPrefix.length()) {
-            return false;
+    private static final class ConsumerMetric implements Lag {
+        private static final MBeanServer SERVER = ManagementFactory.getPlatformMBeanServer();
+
+        private final String clientPrefix;
+        private final String clientIdOverride;
+        private final String attribute;
+
+        ConsumerMetric(String connector, String clientIdOverride, String attribute) {
+            this.clientPrefix = "connector-consumer-" + connector + "-";
+            this.clientIdOverride = clientIdOverride == null || clientIdOverride.isBlank() ? null : clientIdOverride;
+            this.attribute = attribute;
         }
-        for (int i = clientPrefix.length(); i < clientId.length(); i++) {
-            if (!Character.isDigit(clientId.charAt(i))) {
+
+        @Override
+        public long recordsLeft(TopicPartition partition) {
+            List<Long> values = values(partition);
+            return values.size() == 1 ? values.get(0) : -1;
+        }
+
+        @Override
+        public String whyUnknown(TopicPartition partition) {
+            int found = values(partition).size();
+            String client = clientIdOverride != null ? "client-id=" + clientIdOverride : "client-id=" + clientPrefix + "<task>";
+            return found == 0
+                    ? "no kafka.consumer:type=consumer-fetch-manager-metrics," + client + ",topic=" + partition.topic()
+                            + ",partition=" + partition.partition() + " with a number in '" + attribute + "' (JMX "
+                            + "reporting disabled, metrics not yet recorded, or another client id)"
+                    : found + " consumers report '" + attribute + "' for " + partition + " (" + client + ")";
+        }
+
+        private List<Long> values(TopicPartition partition) {
+            List<Long> values = new ArrayList<>();
+            for (String topicTag : topicTags(partition.topic())) {
+                try {
+                    ObjectName pattern = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,client-id=*,topic="
+                            + ObjectName.quote(topicTag) + ",partition=" + partition.partition());
+                    Set<ObjectName> names = SERVER.queryNames(pattern, null);
+                    // Unquoted tags too: Kafka's JmxReporter quotes only values that need it.
+                    names.addAll(SERVER.queryNames(new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,"
+                            + "client-id=*,topic=" + topicTag + ",partition=" + partition.partition()), null));
+                    for (ObjectName name : names) {
+                        if (isTaskConsumer(name.getKeyProperty("client-id"))) {
+                            Object value = SERVER.getAttribute(name, attribute);
+                            if (value instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                                values.add(n.longValue());
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    // Metrics are best effort: callers say what they cannot tell without them.
+                }
+            }
+            return values;
+        }
+
+        private static List<String> topicTags(String topic) {
+            String legacy = topic.replace('.', '_');
+            return legacy.equals(topic) ? List.of(topic) : List.of(topic, legacy);
+        }
+
+        private boolean isTaskConsumer(String clientId) {
+            if (clientId == null) {
                 return false;
             }
+            if (clientIdOverride != null) {
+                return clientId.equals(clientIdOverride) || clientId.equals(ObjectName.quote(clientIdOverride));
+            }
+            if (!clientId.startsWith(clientPrefix) || clientId.length() == clientPrefix.length()) {
+                return false;
+            }
+            for (int i = clientPrefix.length(); i < clientId.length(); i++) {
+                if (!Character.isDigit(clientId.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return true;
     }
 
     /** {@code partition} has no local state here: everything delivered from now on rebuilds it. */

@@ -39,6 +39,8 @@ public class VectorSinkTask extends SinkTask {
     private static final Logger log = LoggerFactory.getLogger(VectorSinkTask.class);
     /** Numbers the background apply threads of the tasks in this worker. */
     private static final AtomicInteger PIPELINES = new AtomicInteger();
+    /** Connect's key for the client id of the connector's consumers, which its consumer metrics are tagged with. */
+    static final String CONSUMER_CLIENT_ID_OVERRIDE = "consumer.override.client.id";
 
     private VectorSinkConfig config;
     private VectorStore store;
@@ -83,9 +85,10 @@ public class VectorSinkTask extends SinkTask {
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
         coordinator = new CommitCoordinator(store, buffers, applier, pipeline, retryWindow, errant, metrics);
-        resumeCheck = new ResumeCheck(RestoreProgress.consumerMetric(props.getOrDefault("name", ""), "records-lead"));
-        restores = new RestoreProgress(RestoreProgress.consumerLag(props.getOrDefault("name", "")), System::currentTimeMillis,
-                metrics);
+        String clientId = props.get(CONSUMER_CLIENT_ID_OVERRIDE);
+        resumeCheck = new ResumeCheck(RestoreProgress.consumerMetric(props.getOrDefault("name", ""), clientId, "records-lead"));
+        restores = new RestoreProgress(RestoreProgress.consumerLag(props.getOrDefault("name", ""), clientId),
+                System::currentTimeMillis, metrics);
         log.info("JadeVectorDB sink task started on {}", store.root());
     }
 
@@ -204,6 +207,7 @@ public class VectorSinkTask extends SinkTask {
         }
         applyWhatIsDue();
         restores.report();
+        resumeCheck.handled();
     }
 
     /**
@@ -291,7 +295,13 @@ public class VectorSinkTask extends SinkTask {
 
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-        Map<TopicPartition, OffsetAndMetadata> durable = coordinator.commit(currentOffsets.keySet());
+        Map<TopicPartition, OffsetAndMetadata> durable;
+        try {
+            durable = coordinator.commit(currentOffsets.keySet());
+        } catch (RuntimeException e) {
+            resumeCheck.rewound(); // Connect seeks back to its committed offsets after a failed preCommit
+            throw e;
+        }
         resumeWhenDrained();
         return durable;
     }

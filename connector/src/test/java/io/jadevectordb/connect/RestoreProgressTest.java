@@ -65,7 +65,7 @@ class RestoreProgressTest {
         server.registerMBean(new Lag(42), ours);
         server.registerMBean(new Lag(9), other);
         try {
-            RestoreProgress.Lag jmx = RestoreProgress.consumerLag("restore-test");
+            RestoreProgress.Lag jmx = RestoreProgress.consumerLag("restore-test", null);
             assertThat(jmx.recordsLeft(p3)).isEqualTo(42);
             assertThat(jmx.recordsLeft(new TopicPartition("vectors", 4))).as("another connector's consumer").isEqualTo(-1);
             assertThat(jmx.recordsLeft(new TopicPartition("vectors", 5))).as("no consumer metric yet").isEqualTo(-1);
@@ -83,8 +83,8 @@ class RestoreProgressTest {
         var server = ManagementFactory.getPlatformMBeanServer();
         server.registerMBean(new Lag(7), replica);
         try {
-            assertThat(RestoreProgress.consumerLag("restore-test").recordsLeft(p3)).isEqualTo(-1);
-            assertThat(RestoreProgress.consumerLag("restore-test-replica").recordsLeft(p3)).isEqualTo(7);
+            assertThat(RestoreProgress.consumerLag("restore-test", null).recordsLeft(p3)).isEqualTo(-1);
+            assertThat(RestoreProgress.consumerLag("restore-test-replica", null).recordsLeft(p3)).isEqualTo(7);
         } finally {
             server.unregisterMBean(replica);
         }

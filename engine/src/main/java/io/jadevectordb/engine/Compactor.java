@@ -50,16 +50,16 @@ final class Compactor implements Closeable {
         });
     }
 
-    /** Stops compacting: a compaction in its copy is interrupted and leaves its shard as it was. */
+    /**
+     * Stops compacting: a compaction in its copy is interrupted and leaves its shard as it was.
+     * Waits for it to stop, uninterruptibly (an interrupt of the caller is kept for it): the
+     * shards close next, and their locks must not go while a compaction still writes their files.
+     */
     @Override
     public void close() {
         executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                log.warn("the background compactor did not stop within 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!Uninterruptibly.awaitTermination(executor, 60, TimeUnit.SECONDS)) {
+            log.warn("the background compactor did not stop within 60 s");
         }
     }
 }

@@ -343,13 +343,40 @@ public final class Database {
         return ordered;
     }
 
-    /** Visits every live vector of every shard. */
+    /**
+     * Visits every live vector of every shard as of the shard's last commit: what a restart
+     * keeps and what a reader in another process sees; records applied but not committed yet
+     * are not visited ({@link #get} sees them). Each shard is read through a lock-free view
+     * ({@link LogView}), so the visitor runs with no lock of the store or of a shard held: it may
+     * read and write the store, this database included (its writes are not visited).
+     *
+     * @throws CorruptShardException when committed records of a shard fail their checksum
+     *                               (damage), after the intact ones were visited
+     */
     public void scan(BiConsumer<String, float[]> visitor) throws IOException {
         for (ShardRef shard : shards()) {
-            withShard(shard, s -> {
-                s.scan(visitor);
-                return null;
-            });
+            try (LogView view = committedView(shard)) {
+                long unreadable = view.scan(visitor);
+                if (unreadable > 0) {
+                    throw new CorruptShardException("shard " + shard.name() + ": " + unreadable + " committed record(s) fail "
+                            + "their checksum and were not visited; run `jvdb verify`, then restore the file or replay the source");
+                }
+            }
+        }
+    }
+
+    /** A view of a shard's last commit, opened once the store has the shard (which migrates a format 1 file first). */
+    private LogView committedView(ShardRef ref) throws IOException {
+        OpenShards.Handle handle;
+        try {
+            handle = store.acquire(this, ref.source(), ref.key());
+        } catch (ShardLockedException e) {
+            return LogView.open(ref.name(), ref.path(), store.options());
+        }
+        try {
+            return LogView.open(ref.name(), ref.path(), store.options());
+        } finally {
+            store.unpin(handle);
         }
     }
 
@@ -377,8 +404,6 @@ public final class Database {
     private interface ShardView {
         float[] get(byte[] id) throws IOException;
 
-        void scan(BiConsumer<String, float[]> visitor);
-
         ShardStats stats() throws IOException;
     }
 
@@ -402,11 +427,6 @@ public final class Database {
                     }
 
                     @Override
-                    public void scan(BiConsumer<String, float[]> visitor) {
-                        snapshot.scan(visitor);
-                    }
-
-                    @Override
                     public ShardStats stats() throws IOException {
                         return LogShard.statsOf(shardName, path);
                     }
@@ -419,11 +439,6 @@ public final class Database {
                 @Override
                 public float[] get(byte[] id) {
                     return shard.get(id);
-                }
-
-                @Override
-                public void scan(BiConsumer<String, float[]> visitor) {
-                    shard.scan(visitor);
                 }
 
                 @Override

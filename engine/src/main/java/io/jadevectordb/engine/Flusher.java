@@ -36,16 +36,16 @@ final class Flusher implements Closeable {
         }, millis, millis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Stops flushing: lets a force in progress finish (uninterruptibly; an interrupt of the caller
+     * is kept for it). Never interrupts the flusher: an interrupted force throws
+     * {@code ClosedByInterruptException}, closes the shard's channel and fails the shard.
+     */
     @Override
     public void close() {
         executor.shutdown();
-        try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
+        if (!Uninterruptibly.awaitTermination(executor, 30, TimeUnit.SECONDS)) {
+            log.warn("the background flusher did not finish its force within 30 s; closing the shards waits for it");
         }
     }
 }

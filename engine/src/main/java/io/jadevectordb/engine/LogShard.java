@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
@@ -374,16 +376,24 @@ final class LogShard implements Closeable {
         return vector;
     }
 
-    /** Visits every live vector (index order). */
+    /**
+     * Visits every live vector the shard holds, applied or committed (index order): for tests and
+     * tools of small shards, since it copies them all under the lock first and visits with no
+     * lock held (a visitor may then use the store without deadlocking against it, and a growth
+     * cannot free the table it reads). Readers scan a {@link LogView} of the last commit instead
+     * ({@link Database#scan}).
+     */
     void scan(BiConsumer<String, float[]> visitor) {
+        Map<String, float[]> live = new LinkedHashMap<>();
         // The write lock: a scan needs the whole table, so it completes a growth in progress first.
         lock.writeLock().lock();
         try {
             ensureOpen();
-            LogView.scan(index.table(), file, format, visitor);
+            LogView.scan(index.table(), file, format, live::put);
         } finally {
             lock.writeLock().unlock();
         }
+        live.forEach(visitor);
     }
 
     /**
@@ -440,12 +450,12 @@ final class LogShard implements Closeable {
     }
 
     private void writeCheckpoint(long sourceOffset, boolean clean) throws IOException {
-        writeCheckpoint(sourceOffset, clean, false);
+        writeCheckpoint(checkpoint.next(sourceOffset, appendPosition, index.liveCount(), index.deletedCount(), clean,
+                index.entryHighWater(), index.garbageBytes(), false));
     }
 
-    private void writeCheckpoint(long sourceOffset, boolean clean, boolean released) throws IOException {
-        LogCheckpoint next = checkpoint.next(sourceOffset, appendPosition, index.liveCount(), index.deletedCount(), clean,
-                index.entryHighWater(), index.garbageBytes(), released);
+    private void writeCheckpoint(LogCheckpoint next) throws IOException {
+        long sourceOffset = next.sourceOffset();
         byte[] encoded = next.encode();
         try {
             file.putBytes(next.headerOffset(), encoded, 0, encoded.length);
@@ -657,9 +667,16 @@ final class LogShard implements Closeable {
     }
 
     /**
-     * Clean close: forces everything, snapshots the index when the log moved past the last
-     * snapshot, and records a clean checkpoint (at the same source offset), so the next open
-     * reads nothing but the snapshot.
+     * Clean close at the last commit: snapshots the index when the log moved past the last
+     * snapshot, and records a clean checkpoint (the same commit), so the next open reads nothing
+     * but the snapshot. Records applied after the last commit are discarded, not made durable:
+     * only a commit of the source moves what the shard holds, so that after a close, as after a
+     * crash, the shard is exactly its last commit and replaying the source from its checkpoint
+     * gives every mutation its first outcome. Callers commit first (the sink commits a partition
+     * before it releases it); a discard is logged with the offsets to replay.
+     *
+     * <p>Completes its I/O on an interrupted thread too (the flag is restored afterwards), and
+     * returns only after a background snapshot write has ended.
      */
     @Override
     public void close() throws IOException {
@@ -674,30 +691,57 @@ final class LogShard implements Closeable {
     void close(boolean released) throws IOException {
         lock.writeLock().lock();
         try {
-            if (closed) {
-                return;
-            }
-            if (!failed) {
-                forceLocked();
-                if (appendPosition != checkpoint.logEnd()) {
-                    writeCheckpoint(checkpoint.sourceOffset(), false);
-                }
-                snapshots.awaitInFlight();
-                if (snapshots.coveredEnd() != checkpoint.logEnd()) {
-                    snapshotIndex(true);
-                }
-                writeCheckpoint(checkpoint.sourceOffset(), snapshots.coveredEnd() == checkpoint.logEnd(), released);
-            }
-            releaseQuietly();
+            // Connect interrupts a task thread it stops by force; an interrupted channel call would throw and close the channel.
+            Uninterruptibly.run(() -> closeLocked(released));
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    private void closeLocked(boolean released) throws IOException {
+        if (closed) {
+            return;
+        }
+        if (!failed) {
+            snapshots.awaitInFlight();
+            if (appendPosition != checkpoint.logEnd()) {
+                log.warn("shard {}: closing with records applied after its last commit (log bytes {} to {}, source offsets "
+                                + "after {} up to {}): they are discarded, not made durable; the shard reopens at checkpoint offset {} "
+                                + "and replaying the source from offset {} restores them",
+                        name, checkpoint.logEnd(), appendPosition, checkpoint.sourceOffset(), appliedThrough,
+                        checkpoint.sourceOffset(), checkpoint.sourceOffset() + 1);
+            } else if (snapshots.coveredEnd() != checkpoint.logEnd()) {
+                snapshotIndex(true);
+            }
+            // The last commit again, its figures unchanged: nothing after it becomes part of it.
+            writeCheckpoint(checkpoint.next(checkpoint.sourceOffset(), checkpoint.logEnd(), checkpoint.liveCount(),
+                    checkpoint.deletedCount(), snapshots.coveredEnd() == checkpoint.logEnd(), checkpoint.entryHighWater(),
+                    checkpoint.garbageBytes(), released));
+        }
+        releaseQuietly();
+    }
+
+    /**
+     * Whether records were applied after the last commit (a close would discard them), so the
+     * open-shard limit leaves the shard open until its source commits. True, conservatively,
+     * while another thread holds the shard's write lock.
+     */
+    boolean hasUncommitted() {
+        if (!lock.readLock().tryLock()) {
+            return true;
+        }
+        try {
+            return !closed && !failed && appendPosition != checkpoint.logEnd();
+        } finally {
+            lock.readLock().unlock();
         }
     }
 
     /** Releases memory, mapping and lock without forcing anything (a crash, as far as the files can tell). */
     void releaseQuietly() {
         closed = true;
-        // Before the lock goes: a background snapshot must not write into a shard another writer may own next.
+        // Before the lock goes and the copy memory is freed (uninterruptibly): a background snapshot
+        // reads that memory, and must not write into a shard another writer may own next.
         snapshots.close();
         if (index != null) {
             index.close();

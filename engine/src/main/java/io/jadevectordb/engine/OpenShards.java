@@ -28,9 +28,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe, with one private lock. Lock order: the store's lock, then this one, then a
  * shard's lock. Pinning and unpinning take this lock only, so reads and writes of open shards
- * never wait for the store. Eviction closes (forces) a shard under this lock: a shard that is
- * closing is then never seen absent and reopened by the store at the same time, which would
- * put two channels on one locked file in this JVM.
+ * never wait for the store.
+ *
+ * <p>Eviction picks only idle shards whose records are all committed (closing one with
+ * uncommitted records would discard them, see {@link LogShard#close()}): a shard its source
+ * has not committed stays open past the limit until it does. It takes them out of the table
+ * under this lock but closes them outside it (a close writes a checkpoint and may write the
+ * index snapshot: up to seconds at scale), on the thread whose unpin or open went beyond the
+ * limit, so the rest of the store's work goes on meanwhile. Until its close ends such a shard
+ * is <em>closing</em>: reopening, releasing, dropping or deleting it waits for the close, since
+ * its file lock must go first and a second channel on a locked file in this JVM would drop
+ * that lock.
  */
 final class OpenShards {
 
@@ -55,12 +63,14 @@ final class OpenShards {
     private final String store;
     private final int maxOpen;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when a pin goes, for {@link #awaitUnused}. */
+    /** Signalled when a pin goes or an eviction's close ends, for {@link #awaitUnused} and {@link #awaitClosed}. */
     private final Condition unpinned = lock.newCondition();
     /** In access order, least recently used first. A failed shard stays (closed) until reopened. */
     private final LinkedHashMap<String, Handle> open = new LinkedHashMap<>(16, 0.75f, true);
     /** Per source, keys of shards the limit closed since they were last used. */
     private final Map<SourcePartition, Set<String>> evicted = new HashMap<>();
+    /** Shards the limit took out of the table whose close has not ended yet, by key. */
+    private final Map<String, Handle> closing = new HashMap<>();
     /** Sources with a shard that failed (its force did) and closed; their next commit fails. */
     private final Set<SourcePartition> failed = new HashSet<>();
     private boolean closed;
@@ -102,24 +112,51 @@ final class OpenShards {
     }
 
     /**
-     * Adds a shard the store just opened, pinned, and closes the least recently used beyond the
-     * limit. The store opens and adds under its own lock, which keeps {@link #close} out.
+     * Adds a shard the store just opened, pinned. The store opens and adds under its own lock,
+     * which keeps {@link #close} out, then calls {@link #evictBeyondLimit} once it let go of it.
      */
     Handle addPinned(String key, SourcePartition source, LogShard shard) {
         return inLock(lock, () -> {
             Handle handle = new Handle(key, shard, source);
             handle.pins = 1;
             open.put(key, handle);
-            evictBeyondLimit();
             return handle;
         });
     }
 
+    /** Lets go of a pin, then closes what the limit evicts (outside this lock). */
     void unpin(Handle handle) {
         inLock(lock, () -> {
             handle.pins--;
-            evictBeyondLimit();
             unpinned.signalAll();
+        });
+        evictBeyondLimit();
+    }
+
+    /** Whether an eviction is closing the shard under {@code key} now. */
+    boolean isClosing(String key) {
+        return inLock(lock, () -> closing.containsKey(key));
+    }
+
+    /**
+     * Waits until no eviction is closing the shard under {@code key}: then its file lock is
+     * released and it may be opened again. Uninterruptibly: a close ends within the time of a
+     * checkpoint write and an index snapshot.
+     */
+    void awaitClosed(String key) {
+        inLock(lock, () -> {
+            while (closing.containsKey(key)) {
+                unpinned.awaitUninterruptibly();
+            }
+        });
+    }
+
+    /** Waits (uninterruptibly) until every eviction's close in progress has ended: the store is closing. */
+    void awaitEvictions() {
+        inLock(lock, () -> {
+            while (!closing.isEmpty()) {
+                unpinned.awaitUninterruptibly();
+            }
         });
     }
 
@@ -195,7 +232,7 @@ final class OpenShards {
             for (Handle busy = busy(matches); busy != null; busy = busy(matches)) {
                 long left = since + TimeUnit.SECONDS.toNanos(UNPIN_TIMEOUT_SECONDS) - System.nanoTime();
                 if (left <= 0) {
-                    throw new IllegalStateException(what + ": shard " + busy.shard.name() + " is still in use after "
+                    throw new IllegalStateException(what + ": shard " + busy.shard.name() + " is still in use (or closing) after "
                             + UNPIN_TIMEOUT_SECONDS + " s; stop using it first");
                 }
                 try {
@@ -208,9 +245,15 @@ final class OpenShards {
         });
     }
 
+    /** A matching shard in use, or being closed by an eviction (its lock is not released yet); null when none. */
     private Handle busy(Predicate<Handle> matches) {
         for (Handle handle : open.values()) {
             if (handle.pins > 0 && matches.test(handle)) {
+                return handle;
+            }
+        }
+        for (Handle handle : closing.values()) {
+            if (matches.test(handle)) {
                 return handle;
             }
         }
@@ -220,12 +263,17 @@ final class OpenShards {
     /**
      * Closes shards taken out of the table, every one even when closing one fails: returns the
      * first failure with the others suppressed (null when all closed cleanly), and marks the
-     * source of a shard that failed, as eviction does.
+     * source of a shard that failed, as eviction does. A shard of the direct API
+     * ({@link SourcePartition#LOCAL}) is committed first: its writes are their own source, with
+     * nothing to replay them from.
      */
     IOException closeEach(List<Handle> handles, boolean released) {
         IOException failure = null;
         for (Handle handle : handles) {
             try {
+                if (handle.source.equals(SourcePartition.LOCAL) && handle.shard.isOpen()) {
+                    handle.shard.commitApplied();
+                }
                 handle.shard.close(released);
             } catch (IOException e) {
                 if (failure == null) {
@@ -285,25 +333,46 @@ final class OpenShards {
         });
     }
 
-    private void evictBeyondLimit() {
-        for (Iterator<Handle> it = open.values().iterator(); open.size() > maxOpen && it.hasNext(); ) {
+    /**
+     * Closes the least recently used idle, committed shards beyond the limit. The caller holds
+     * none of the store's locks: the closes run on its thread, outside this lock.
+     */
+    void evictBeyondLimit() {
+        for (Handle handle : inLock(lock, this::takeEvictable)) {
+            try {
+                handle.shard.close();
+            } catch (IOException | RuntimeException e) {
+                log.error("shard {}: closing on eviction failed; the next commit of source {} will fail",
+                        handle.shard.name(), handle.source, e);
+            } finally {
+                inLock(lock, () -> {
+                    closing.remove(handle.key);
+                    if (handle.shard.isFailed()) {
+                        failed.add(handle.source);
+                    } else {
+                        evicted.computeIfAbsent(handle.source, k -> new HashSet<>()).add(handle.key);
+                    }
+                    unpinned.signalAll();
+                });
+            }
+        }
+    }
+
+    /** Takes the shards to evict out of the table, marked closing: idle ones with nothing uncommitted, least recently used first. */
+    private List<Handle> takeEvictable() {
+        List<Handle> taken = new ArrayList<>();
+        int excess = open.size() - maxOpen;
+        for (Iterator<Handle> it = open.values().iterator(); excess > 0 && it.hasNext(); ) {
             Handle handle = it.next();
-            if (handle.pins > 0) {
+            if (handle.pins > 0 || handle.shard.hasUncommitted()) {
                 continue;
             }
             it.remove();
-            try {
-                handle.shard.close();
-            } catch (IOException e) {
-                log.error("shard {}: closing on eviction failed; the next commit of source {} will fail",
-                        handle.shard.name(), handle.source, e);
-            }
-            if (handle.shard.isFailed()) {
-                failed.add(handle.source);
-            } else {
-                evicted.computeIfAbsent(handle.source, k -> new HashSet<>()).add(handle.key);
-            }
+            closing.put(handle.key, handle);
+            taken.add(handle);
+            excess--;
         }
+        return taken;
     }
 
     private void ensureOpen() {

@@ -124,16 +124,19 @@ final class SnapshotWriter {
         }
     }
 
-    /** Waits for a background write, so nothing writes the snapshot files of a shard that is closing or changing hands. */
+    /**
+     * Waits for a background write, so nothing writes the snapshot files of a shard that is
+     * closing or changing hands. Uninterruptibly: the write reads the copy memory that a close
+     * frees next, and the shard's lock must not go while it writes the shard's files (an
+     * interrupt is kept for the caller).
+     */
     void awaitInFlight() {
         Future<?> pending = inFlight;
         if (pending == null) {
             return;
         }
         try {
-            pending.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Uninterruptibly.await(pending);
         } catch (ExecutionException e) {
             log.warn("shard {}: background index snapshot failed", name, e.getCause());
         }

@@ -28,9 +28,12 @@ import org.slf4j.LoggerFactory;
  * A store: a root directory of databases, each a directory of shard files, one per source
  * partition that feeds it.
  *
- * <p>Shards open lazily on first use; at most {@link StoreOptions#maxOpenShards()} stay open,
- * the least recently used beyond that are closed cleanly (forced and checkpointed at the
- * highest offset they applied, so closing never loses applied data).
+ * <p>Shards open lazily on first use; at most {@link StoreOptions#maxOpenShards()} stay open:
+ * beyond that the least recently used idle shards whose records are all committed are closed
+ * (a shard with records its source has not committed stays open until it does). Closing a
+ * shard never changes what it holds: it stays at its last commit, and records applied after
+ * that are discarded (replaying the source restores them), except the direct API's, which
+ * closing commits ({@link Database#commit}).
  *
  * <p>Thread-safe. Lock order: the store's lock, then the open-shard table's
  * ({@link OpenShards}), then a shard's lock, never the reverse. The store's lock (private)
@@ -316,9 +319,16 @@ public final class VectorStore implements Closeable {
 
     /**
      * Closes the shards of {@code source} cleanly (a partition moving elsewhere, or the task
-     * stopping), marking each as released: readers learn that no writer keeps it current.
+     * stopping), marking each as released: readers learn that no writer keeps it current. Each
+     * stays at its last commit: commit the source first (records applied after its last commit
+     * are discarded, and replaying the source restores them). Completes on an interrupted
+     * thread too (the flag is restored).
      */
     public void release(SourcePartition source) throws IOException {
+        Uninterruptibly.run(() -> releaseUninterrupted(source));
+    }
+
+    private void releaseUninterrupted(SourcePartition source) throws IOException {
         IOException failure = inLock(lock, () -> {
             IOException closing = openShards.closeEach(removeUnused(h -> h.source.equals(source), "source " + source), true);
             openShards.clearFailed(source);
@@ -369,6 +379,7 @@ public final class VectorStore implements Closeable {
             try {
                 Optional<Database> db = database(database);
                 Path path = db.isEmpty() ? null : db.get().directory().resolve(source.shardFileName());
+                openShards.awaitClosed(key); // an eviction's close ends (and lets go of the file lock) first
                 if (path == null || !Files.exists(path) || LogShard.checkpointOffset(key, path) >= offset) {
                     continue;
                 }
@@ -405,21 +416,31 @@ public final class VectorStore implements Closeable {
         if (handle != null) {
             return handle;
         }
-        return inLock(lock, () -> {
-            ensureOpen();
-            OpenShards.Handle opened = openShards.pin(key); // another thread may have opened it meanwhile
-            if (opened != null) {
-                return opened;
+        OpenShards.Handle opened = inLock(lock, () -> {
+            while (true) {
+                ensureOpen();
+                OpenShards.Handle pinned = openShards.pin(key); // another thread may have opened it meanwhile
+                if (pinned != null) {
+                    return pinned;
+                }
+                if (!openShards.isClosing(key)) {
+                    break;
+                }
+                // An eviction is closing it: its file lock goes when the close ends. (No eviction of it can
+                // begin once that is seen: only the holder of the store's lock puts it back in the table.)
+                withStoreLockLetGo(() -> openShards.awaitClosed(key));
             }
             openShards.beforeReopen(key, source);
             db.recordSource(source);
             LogShard shard = LogShard.openForWrite(db.name() + "/" + source.shardFileName(),
                     db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
-            opened = openShards.addPinned(key, source, shard);
+            OpenShards.Handle added = openShards.addPinned(key, source, shard);
             db.shardsChanged();
             db.opened(key, shard);
-            return opened;
+            return added;
         });
+        openShards.evictBeyondLimit(); // outside the store's lock: closing an evicted shard may take a while
+        return opened;
     }
 
     void unpin(OpenShards.Handle handle) {
@@ -464,16 +485,21 @@ public final class VectorStore implements Closeable {
             if (removed != null) {
                 return removed;
             }
-            int holds = lock.getHoldCount();
+            withStoreLockLetGo(() -> openShards.awaitUnused(matches, what, since));
+        }
+    }
+
+    /** Runs a wait with the store's lock let go (as a monitor's {@code wait} would), then takes it again. */
+    private void withStoreLockLetGo(Locks.VoidAction<IOException> wait) throws IOException {
+        int holds = lock.getHoldCount();
+        for (int i = 0; i < holds; i++) {
+            lock.unlock();
+        }
+        try {
+            wait.run();
+        } finally {
             for (int i = 0; i < holds; i++) {
-                lock.unlock();
-            }
-            try {
-                openShards.awaitUnused(matches, what, since);
-            } finally {
-                for (int i = 0; i < holds; i++) {
-                    lock.lock();
-                }
+                lock.lock();
             }
         }
     }
@@ -496,9 +522,18 @@ public final class VectorStore implements Closeable {
         }
     }
 
-    /** Forces and cleanly closes every open shard. */
+    /**
+     * Closes every open shard cleanly at its last commit (see {@link #release}: commit first;
+     * the direct API's writes are committed here). Completes its I/O on an interrupted thread
+     * too, as Kafka Connect leaves a task it stops by force, and restores the flag after; it
+     * returns only when no background thread writes the store's files any more.
+     */
     @Override
     public void close() throws IOException {
+        Uninterruptibly.run(this::closeUninterrupted);
+    }
+
+    private void closeUninterrupted() throws IOException {
         if (flusher != null) {
             flusher.close();
         }
@@ -512,7 +547,9 @@ public final class VectorStore implements Closeable {
             for (SourcePartition source : sources) {
                 advanceIdle(source);
             }
-            closeOrThrow(openShards.close(), false);
+            List<OpenShards.Handle> open = openShards.close();
+            openShards.awaitEvictions(); // closes begun by other threads' unpins
+            closeOrThrow(open, false);
         });
     }
 }

@@ -2,6 +2,8 @@ package io.jadevectordb.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,9 +23,10 @@ import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
  * Random operation sequences with random reopens against the in-memory model: the visible
- * state must equal the model's every time, whatever the mix of batches, commits, clean closes
- * and crashes (a crash loses what was not committed; replaying the source from the store's
- * checkpoint must bring it back).
+ * state must equal the model's every time, whatever the mix of batches, commits, evictions,
+ * clean closes and crashes (a close or a crash keeps exactly the last commit; replaying the
+ * source from the store's checkpoint must bring the rest back, and give every mutation after
+ * its shard's checkpoint the outcome it had the first time).
  */
 class StoreModelProperties {
 
@@ -60,20 +63,27 @@ class StoreModelProperties {
                         Mutation m = Mutations.random(random, 40, dimension, logs.get(p).size() + i);
                         batch.add(new Mutation(m.op(), db + ":" + p + ":" + m.id(), m.vector(), m.sourceOffset()));
                     }
-                    store.apply(db, source, batch);
+                    List<Mutation.Outcome> outcomes = store.apply(db, source, batch);
+                    for (int i = 0; i < batch.size(); i++) {
+                        firstOutcomes.put(batch.get(i), outcomes.get(i));
+                    }
                     logs.get(p).addAll(batch);
                     batch.forEach(m -> dbOfMutation.put(m, db));
                 } else if (action < 17) {
                     store.commit(source, logs.get(p).size() - 1);
                 } else if (action < 19) {
+                    // A clean close keeps the last commit only, as a crash does: the source replays the rest.
                     store.close();
                     store = VectorStore.open(root, options);
+                    for (int q = 0; q < partitions; q++) {
+                        replay(store, root, new SourcePartition("topic", q), logs.get(q), seed);
+                    }
                 } else {
                     // Crash: drop every mapping without forcing or checkpointing, then recover by replay.
                     crash(store);
                     store = VectorStore.open(root, options);
                     for (int q = 0; q < partitions; q++) {
-                        replay(store, new SourcePartition("topic", q), logs.get(q));
+                        replay(store, root, new SourcePartition("topic", q), logs.get(q), seed);
                     }
                 }
                 assertMatchesModel(store, databases, logs, seed);
@@ -88,13 +98,37 @@ class StoreModelProperties {
 
     /** Which database each logged mutation was routed to. */
     private final Map<Mutation, String> dbOfMutation = new IdentityHashMap<>();
+    /** The outcome each logged mutation had when it was first applied. */
+    private final Map<Mutation, Mutation.Outcome> firstOutcomes = new IdentityHashMap<>();
 
-    private void replay(VectorStore store, SourcePartition source, List<Mutation> log) throws Exception {
+    /**
+     * Replays the source from the store's checkpoint, as the sink does after a restart. A
+     * mutation after its own shard's checkpoint must have its first outcome (one at or below it
+     * is skipped: the store resumes from the lowest checkpoint of the source's shards).
+     */
+    private void replay(VectorStore store, Path root, SourcePartition source, List<Mutation> log, long seed) throws Exception {
         long from = store.checkpoint(source).orElse(-1) + 1;
+        Map<String, Long> shardCheckpoints = new HashMap<>();
         for (Mutation m : log) {
-            if (m.sourceOffset() >= from) {
-                store.apply(dbOfMutation.get(m), source, List.of(m));
+            if (m.sourceOffset() < from) {
+                continue;
             }
+            String db = dbOfMutation.get(m);
+            long shardCheckpoint = shardCheckpoints.computeIfAbsent(db, d -> checkpointOf(root.resolve(d).resolve(
+                    source.shardFileName())));
+            Mutation.Outcome outcome = store.apply(db, source, List.of(m)).get(0);
+            if (m.sourceOffset() > shardCheckpoint) {
+                assertThat(outcome).as("replayed %s '%s' at offset %d of %s (shard checkpoint %d), seed %d", m.op(), m.id(),
+                        m.sourceOffset(), source, shardCheckpoint, seed).isEqualTo(firstOutcomes.get(m));
+            }
+        }
+    }
+
+    private static long checkpointOf(Path shard) {
+        try {
+            return Files.exists(shard) ? LogShard.checkpointOffset(shard.toString(), shard) : -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -107,10 +141,13 @@ class StoreModelProperties {
         for (String db : databases) {
             ExpectedDatabase model = Mutations.expectedAfter(logs.stream().flatMap(List::stream)
                     .filter(m -> db.equals(dbOfMutation.get(m))));
-            Map<String, float[]> visible = new HashMap<>();
-            store.database(db).orElseThrow().scan(visible::put);
+            // Applied state (a scan shows the last commit only): every live id of the model, and no more.
+            Database database = store.database(db).orElseThrow();
+            Map<String, float[]> visible = database.getAll(model.live().keySet());
             assertThat(ShardContents.comparable(visible)).as("database %s, seed %d", db, seed)
                     .isEqualTo(ShardContents.comparable(model.live()));
+            assertThat(database.stats().liveCount()).as("live ids of database %s, seed %d", db, seed)
+                    .isEqualTo(model.live().size());
         }
     }
 }

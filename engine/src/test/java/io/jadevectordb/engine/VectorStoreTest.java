@@ -44,18 +44,21 @@ class VectorStoreTest {
     }
 
     @Test
-    void evictsTheLeastRecentlyUsedShardBeyondTheLimitWithoutLosingAppliedData() throws Exception {
+    void evictsTheLeastRecentlyUsedCommittedShardBeyondTheLimit() throws Exception {
         SourcePartition source = new SourcePartition("t", 0);
         try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(3))) {
             for (int d = 0; d < 10; d++) {
                 store.createDatabase("db" + d, 4);
                 store.apply("db" + d, source, List.of(Mutation.store("x" + d, Vectors.of(4, d), d)));
+                store.commit(source, d);
                 assertThat(store.openShardCount()).isLessThanOrEqualTo(3);
             }
-            // Evicted shards were closed cleanly: their files say so and hold the data, uncommitted as it was.
+            // Evicted shards were closed cleanly at their last commit (the source's commits while they were open):
+            // their files say so and hold the data.
             ShardStats evicted = LogShard.statsOf("db0/t-0.jvdb", root.resolve("db0/t-0.jvdb"));
             assertThat(evicted.clean()).isTrue();
             assertThat(evicted.liveCount()).isEqualTo(1);
+            assertThat(evicted.checkpointOffset()).isEqualTo(2);
             for (int d = 0; d < 10; d++) {
                 float[] expected = Vectors.of(4, d);
                 assertThat(store.database("db" + d).orElseThrow().get("x" + d))
@@ -302,24 +305,55 @@ class VectorStoreTest {
         }
     }
 
+    /**
+     * Issue 15, finding 9: a shard with records applied after its last commit is not evicted
+     * (the limit waits for its source to commit), and a close leaves it at its last commit, so
+     * that replaying the source gives every mutation after it the outcome of the first run.
+     */
     @Test
-    void closingAShardNeverMovesItsCheckpointPastWhatItsSourceCommitted() throws Exception {
+    void closeAndEvictionKeepExactlyTheLastCommitSoReplayGivesEveryMutationItsFirstOutcome() throws Exception {
         SourcePartition p = new SourcePartition("vectors", 0);
+        List<Mutation> uncommitted = List.of(Mutation.update("k", new float[] {2, 2}, 96),
+                Mutation.store("k97", new float[] {3, 3}, 97), Mutation.delete("k", 98), Mutation.store("k", new float[] {4, 4}, 99),
+                Mutation.store("k100", new float[] {5, 5}, 100));
+        List<Mutation.Outcome> first;
         try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(1))) {
             store.createDatabase("a", 2);
-            store.createDatabase("b", 2);
             store.createDatabase("other", 2);
-            // Offset 95 (for b) is still buffered by the caller while 96..100 (for a) are applied.
-            for (long o = 96; o <= 100; o++) {
-                store.apply("a", p, List.of(Mutation.store("k" + o, new float[] {o, 0}, o)));
-            }
-            // Another source's shard evicts a's: a is closed, forced, and must not claim offset 100.
+            store.apply("a", p, List.of(Mutation.store("k", new float[] {1, 1}, 90)));
+            store.commit(p, 95);
+            first = store.apply("a", p, uncommitted);
+            // Another source's shard goes beyond the limit: a's has uncommitted records, so it stays open.
             store.apply("other", new SourcePartition("else", 0), List.of(Mutation.store("z", new float[] {1, 1}, 0)));
-            assertThat(store.openShardCount()).isEqualTo(1);
+            assertThat(store.openShardCount()).as("the shard with uncommitted records is not evicted").isEqualTo(2);
+            store.commit(new SourcePartition("else", 0), 0);
+            assertThat(LogShard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(95);
         }
+        assertThat(first).containsExactly(Mutation.Outcome.APPLIED, Mutation.Outcome.APPLIED, Mutation.Outcome.APPLIED,
+                Mutation.Outcome.APPLIED, Mutation.Outcome.APPLIED);
         try (VectorStore store = VectorStore.open(root, options)) {
-            assertThat(store.checkpoint(p).orElseThrow()).as("resume must include offset 95").isLessThan(95);
-            assertThat(store.database("a").orElseThrow().get("k100")).as("applied data survived the close").isPresent();
+            assertThat(store.checkpoint(p)).isEqualTo(OptionalLong.of(95));
+            Database a = store.database("a").orElseThrow();
+            assertThat(a.get("k")).as("the last commit's vector").hasValueSatisfying(v -> assertThat(v).containsExactly(1, 1));
+            assertThat(a.get("k100")).as("applied after the last commit: replay restores it").isEmpty();
+            assertThat(store.apply("a", p, uncommitted)).as("replay outcomes").isEqualTo(first);
+            assertThat(a.get("k")).hasValueSatisfying(v -> assertThat(v).containsExactly(4, 4));
+        }
+    }
+
+    @Test
+    void aShardWithUncommittedRecordsIsEvictedOnceItsSourceCommits() throws Exception {
+        SourcePartition p = new SourcePartition("vectors", 0);
+        SourcePartition q = new SourcePartition("vectors", 1);
+        try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(1))) {
+            store.createDatabase("a", 2);
+            store.apply("a", p, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.apply("a", q, List.of(Mutation.store("y", new float[] {3, 4}, 0)));
+            assertThat(store.openShardCount()).isEqualTo(2);
+            store.commit(p, 0);
+            assertThat(store.openShardCount()).as("p's shard, committed and idle, is closed").isEqualTo(1);
+            assertThat(LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).clean()).isTrue();
+            assertThat(store.database("a").orElseThrow().get("x")).isPresent();
         }
     }
 
@@ -504,6 +538,136 @@ class VectorStoreTest {
             assertThat(other.get()).containsExactly(Mutation.Outcome.APPLIED);
             assertThat(store.openShardCount()).isEqualTo(2);
         }
+    }
+
+    /**
+     * Issue 15, finding 8: closing an evicted shard (a checkpoint write and force, and at scale
+     * an index snapshot) happens outside the open-shard table's lock: other shards are written,
+     * read and committed meanwhile, and reopening the shard being closed waits for the close
+     * (its file lock must go first) instead of failing as locked.
+     */
+    @Test
+    void otherShardsAreUsedWhileAnEvictedShardClosesAndReopeningItWaitsForTheClose() throws Exception {
+        CountDownLatch closing = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicBoolean gaveUp = new AtomicBoolean();
+        Path evictedFile = root.resolve("a").resolve("vectors-0.jvdb");
+        FileIO io = new ForwardingFileIO() {
+            @Override
+            public FileChannel open(Path path, OpenOption... openOptions) throws IOException {
+                FileChannel channel = super.open(path, openOptions);
+                if (!path.equals(evictedFile)) {
+                    return channel;
+                }
+                return new ForwardingFileChannel(channel) {
+                    @Override
+                    public void force(boolean metaData) throws IOException {
+                        if (armed.compareAndSet(true, false)) {
+                            closing.countDown();
+                            try {
+                                // Bounded, so that a store that blocks everything fails this test instead of hanging.
+                                gaveUp.set(!proceed.await(30, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                throw new InterruptedIOException();
+                            }
+                        }
+                        super.force(metaData);
+                    }
+                };
+            }
+        };
+        SourcePartition p0 = new SourcePartition("vectors", 0);
+        SourcePartition p1 = new SourcePartition("vectors", 1);
+        SourcePartition p2 = new SourcePartition("vectors", 2);
+        try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(2).withFileIO(io))) {
+            store.createDatabase("a", 2);
+            store.createDatabase("b", 2);
+            store.createDatabase("c", 2);
+            store.apply("a", p0, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.commit(p0, 0);
+            store.apply("b", p1, List.of(Mutation.store("y", new float[] {3, 4}, 0)));
+            store.commit(p1, 0);
+            armed.set(true);
+            CompletableFuture<List<Mutation.Outcome>> evicting = CompletableFuture.supplyAsync(() -> apply(store, "c", p2, 0));
+            assertThat(closing.await(30, TimeUnit.SECONDS)).as("the evicted shard began to close").isTrue();
+
+            store.apply("b", p1, List.of(Mutation.store("y2", new float[] {5, 6}, 1)));
+            store.commit(p1, 1);
+            Optional<float[]> read = store.database("b").orElseThrow().get("y2");
+            CompletableFuture<List<Mutation.Outcome>> reopening = CompletableFuture.supplyAsync(() -> apply(store, "a", p0, 1));
+            boolean closeStillBlocked = !gaveUp.get() && !evicting.isDone();
+
+            proceed.countDown();
+            assertThat(closeStillBlocked).as("the other shard's work was done while the evicted one was closing").isTrue();
+            assertThat(read).hasValueSatisfying(v -> assertThat(v).containsExactly(5, 6));
+            assertThat(evicting.get()).containsExactly(Mutation.Outcome.APPLIED);
+            assertThat(reopening.get()).as("the reopen waited for the close").containsExactly(Mutation.Outcome.APPLIED);
+            store.commit(p0, 1);
+            assertThat(store.database("a").orElseThrow().getAll(List.of("x", "x1"))).containsOnlyKeys("x", "x1");
+        }
+    }
+
+    private static List<Mutation.Outcome> apply(VectorStore store, String database, SourcePartition source, long offset) {
+        try {
+            return store.apply(database, source, List.of(Mutation.store("x" + (offset == 0 ? "" : offset),
+                    new float[] {offset, 1}, offset)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Issue 15, finding 7: a scan visits the last commit of each shard without holding the
+     * shard's lock, so a visitor may write to the store (here to the same database, through a
+     * shard not open yet and through the scanned one, far enough to grow its index) while
+     * another thread reads the checkpoints under the store's lock; the scan sees what was
+     * committed when it began.
+     */
+    @Test
+    void aScanWhoseVisitorWritesToTheSameDatabaseCompletesBesideACheckpointAndAClose() throws Exception {
+        SourcePartition p0 = new SourcePartition("vectors", 0);
+        SourcePartition p1 = new SourcePartition("vectors", 1);
+        VectorStore store = VectorStore.open(root, options);
+        Database db = store.createDatabase("a", 2);
+        for (long o = 0; o < 50; o++) {
+            store.apply("a", p0, List.of(Mutation.store("c" + o, new float[] {o, 0}, o)));
+        }
+        store.commit(p0, 49);
+        store.apply("a", p0, List.of(Mutation.store("uncommitted", new float[] {9, 9}, 50)));
+        CompletableFuture<OptionalLong> checkpoint = new CompletableFuture<>();
+        Thread checkpointing = new Thread(() -> {
+            try {
+                checkpoint.complete(store.checkpoint(p0));
+            } catch (Throwable e) {
+                checkpoint.completeExceptionally(e);
+            }
+        }, "checkpointing");
+        Map<String, float[]> seen = new HashMap<>();
+        // A deadlock detector only: the scan and its writes take milliseconds.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            db.scan((id, vector) -> {
+                if (seen.isEmpty()) {
+                    checkpointing.start();
+                    while (!checkpoint.isDone() && checkpointing.getState() != Thread.State.WAITING) {
+                        Thread.onSpinWait(); // until the checkpoint is read, or waits for a lock the scan holds
+                    }
+                    try {
+                        store.apply("a", p1, List.of(Mutation.store("from-scan", new float[] {1, 1}, 0)));
+                        for (long o = 51; o < 351; o++) {
+                            store.apply("a", p0, List.of(Mutation.store("n" + o, new float[] {o, 1}, o)));
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                seen.put(id, vector);
+            });
+            assertThat(checkpoint.get()).isEqualTo(OptionalLong.of(49));
+            store.close();
+        });
+        assertThat(seen).as("the scan visits the last commit as it was when the scan began").hasSize(50)
+                .allSatisfy((id, v) -> assertThat(id).startsWith("c"));
     }
 
     @Test

@@ -106,7 +106,7 @@ final class SchemaRegistryClient {
                     + "http://host:port/apis/ccompat/v7); fix the URL");
         }
         if (status == 404) {
-            throw new DataException(where + ": the registry has no schema with this id; the record was "
+            throw new UnknownSchemaException(where + ": the registry has no schema with this id; the record was "
                     + "produced against another registry, or its schema was deleted; point "
                     + VectorMutationAvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG + " at the producer's registry (Apicurio: .../apis/ccompat/v7, "
                     + "ids are contentIds)");
@@ -137,6 +137,13 @@ final class SchemaRegistryClient {
             return new Schema.Parser().parse(schema.asText());
         } catch (IOException | SchemaParseException e) {
             throw new DataException(where + ": could not parse the registry's answer as an Avro schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** The registry has no schema with the id (unlike the schema's content, not final: it may be registered yet). */
+    static final class UnknownSchemaException extends DataException {
+        UnknownSchemaException(String message) {
+            super(message);
         }
     }
 

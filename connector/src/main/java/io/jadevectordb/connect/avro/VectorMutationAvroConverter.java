@@ -33,7 +33,15 @@ public final class VectorMutationAvroConverter implements Converter {
 
     private SchemaRegistryClient registry;
     private List<String> requiredFields;
-    private Map<Integer, VectorMutationReader> readers;
+    private Map<Integer, Resolved> readers;
+
+    /**
+     * A writer schema id resolved once: the reader for it, or why it cannot be read (a writer
+     * schema the reader rejects stays rejected: ids are immutable, so fetching it again per record
+     * would only load the registry).
+     */
+    private record Resolved(VectorMutationReader reader, DataException rejection) {
+    }
 
     @Override
     public ConfigDef config() {
@@ -53,7 +61,7 @@ public final class VectorMutationAvroConverter implements Converter {
         int capacity = config.schemaCacheSize();
         this.readers = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Integer, VectorMutationReader> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Integer, Resolved> eldest) {
                 return size() > capacity;
             }
         };
@@ -61,6 +69,13 @@ public final class VectorMutationAvroConverter implements Converter {
                 config.registryUrls(), capacity, requiredFields);
     }
 
+    /**
+     * Decodes one value. A value that cannot be decoded is not thrown but delivered as an
+     * {@link UndecodableValue} carrying the reason, so the sink dead-letters it and waits for
+     * that dead letter before any checkpoint passes it (see {@link UndecodableValue} for why).
+     * Only a registry that cannot be asked (unreachable, refusing, failing) throws, as a
+     * {@link org.apache.kafka.connect.errors.RetriableException}: that is not the record's fault.
+     */
     @Override
     public SchemaAndValue toConnectData(String topic, byte[] value) {
         if (value == null) {
@@ -69,25 +84,51 @@ public final class VectorMutationAvroConverter implements Converter {
         if (registry == null) {
             throw new IllegalStateException("configure() was not called");
         }
-        int schemaId = ConfluentWireFormat.schemaId(topic, value);
-        VectorMutationReader reader = readerFor(topic, schemaId);
-        return new SchemaAndValue(VectorMutationSchema.VALUE, reader.read(topic,
-                value, ConfluentWireFormat.HEADER_LENGTH, value.length - ConfluentWireFormat.HEADER_LENGTH));
+        try {
+            int schemaId = ConfluentWireFormat.schemaId(topic, value);
+            VectorMutationReader reader = readerFor(topic, schemaId);
+            return new SchemaAndValue(VectorMutationSchema.VALUE, reader.read(topic,
+                    value, ConfluentWireFormat.HEADER_LENGTH, value.length - ConfluentWireFormat.HEADER_LENGTH));
+        } catch (DataException e) {
+            return UndecodableValue.of(e.getMessage());
+        }
     }
 
     private VectorMutationReader readerFor(String topic, int schemaId) {
+        Resolved cached;
         synchronized (readers) {
-            VectorMutationReader cached = readers.get(schemaId);
-            if (cached != null) {
-                return cached;
+            cached = readers.get(schemaId);
+        }
+        if (cached == null) {
+            // Outside the lock: a slow registry must not block threads whose schemas are cached.
+            cached = resolve(topic, schemaId);
+            synchronized (readers) {
+                Resolved raced = readers.putIfAbsent(schemaId, cached);
+                cached = raced != null ? raced : cached;
             }
         }
-        // Outside the lock: a slow registry must not block threads whose schemas are cached.
-        VectorMutationReader built = VectorMutationReader.forWriter(
-                topic, schemaId, registry.schemaById(topic, schemaId), requiredFields);
-        synchronized (readers) {
-            VectorMutationReader raced = readers.putIfAbsent(schemaId, built);
-            return raced != null ? raced : built;
+        if (cached.rejection() != null) {
+            // The cached message names the topic of the first record; this one may be another.
+            throw new DataException("topic " + topic + ": " + cached.rejection().getMessage());
+        }
+        return cached.reader();
+    }
+
+    private Resolved resolve(String topic, int schemaId) {
+        org.apache.avro.Schema writer;
+        try {
+            writer = registry.schemaById(topic, schemaId);
+        } catch (SchemaRegistryClient.UnknownSchemaException e) {
+            throw e; // not cached: the id may be registered yet (a registry replica behind its leader)
+        } catch (DataException e) {
+            log.warn("{} (cached: no further record with schema id {} is looked up)", e.getMessage(), schemaId);
+            return new Resolved(null, e);
+        }
+        try {
+            return new Resolved(VectorMutationReader.forWriter(topic, schemaId, writer, requiredFields), null);
+        } catch (DataException e) {
+            log.warn("{} (cached: no further record with schema id {} is looked up)", e.getMessage(), schemaId);
+            return new Resolved(null, e);
         }
     }
 

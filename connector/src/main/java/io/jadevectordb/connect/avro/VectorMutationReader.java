@@ -1,18 +1,11 @@
 package io.jadevectordb.connect.avro;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Resolver;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
@@ -24,20 +17,20 @@ import org.apache.kafka.connect.errors.DataException;
  *
  * <p>Avro does the schema work. The reader schema is the writer's record projected onto the
  * canonical fields; Avro's {@link Resolver} resolves writer against reader once per schema and
- * says, for each writer field in writer order, whether to read it or skip it; skipping is
- * Avro's {@link GenericDatumReader#skip}; primitives come from Avro's {@link BinaryDecoder}.
- * What this class adds is the vector: Avro encodes a float as 4 little-endian IEEE-754 bytes, so
- * each block of an {@code array<float>} is copied into the result with one
- * {@link BinaryDecoder#readFixed} call instead of a {@code readFloat()} per element (which,
- * through a {@code ResolvingDecoder}, measured no faster than boxing; see docs/benchmarks.md).
- * NaN payloads survive because no float is ever materialized.
+ * says, for each writer field in writer order, whether to read it or skip it. The bytes are read
+ * by {@link AvroPayload}, which checks every length, block count and index a payload claims
+ * against the bytes that remain before it allocates or loops (Avro's own decoder allocates a
+ * claimed length first: a few hostile bytes would be an {@code OutOfMemoryError}). The vector:
+ * Avro encodes a float as 4 little-endian IEEE-754 bytes, so each block of an
+ * {@code array<float>} is copied into the result at once instead of a {@code readFloat()} per
+ * element (see docs/benchmarks.md). NaN payloads survive because no float is ever materialized.
  *
  * <p>One instance per writer schema; instances are immutable and thread-safe.
  */
 final class VectorMutationReader {
 
     /** What to do with one writer field, in writer order. */
-    private record Step(String canonicalField, Schema writerType) {
+    private record Step(String writerField, String canonicalField, Schema writerType) {
         boolean skip() {
             return canonicalField == null;
         }
@@ -110,8 +103,8 @@ final class VectorMutationReader {
                         + writer.getFields().get(i).name() + ": " + action);
             }
             steps[i] = action.type == Resolver.Action.Type.SKIP
-                    ? new Step(null, action.writer)
-                    : new Step(adjust.readerOrder[read++].name(), action.writer);
+                    ? new Step(writer.getFields().get(i).name(), null, action.writer)
+                    : new Step(writer.getFields().get(i).name(), adjust.readerOrder[read++].name(), action.writer);
         }
         return new VectorMutationReader(schemaId, reader, steps);
     }
@@ -182,99 +175,41 @@ final class VectorMutationReader {
      */
     public Struct read(String topic, byte[] data, int offset, int length) {
         Struct value = new Struct(VectorMutationSchema.VALUE);
-        String field = null;
-        try {
-            BinaryDecoder in = DecoderFactory.get().binaryDecoder(data, offset, length, null);
-            byte[] vectorBytes = null;
-            byte[] floatsAsBytes = null;
-            for (Step step : steps) {
-                if (step.skip()) {
-                    GenericDatumReader.skip(step.writerType(), in);
-                    continue;
-                }
-                field = step.canonicalField();
-                Schema type = step.writerType();
-                if (type.getType() == Schema.Type.UNION) {
-                    type = type.getTypes().get(in.readIndex());
-                }
-                switch (type.getType()) {
-                    case NULL -> in.readNull();
-                    case STRING -> value.put(field, in.readString());
-                    case ENUM -> value.put(field, type.getEnumSymbols().get(in.readEnum()));
-                    case ARRAY -> floatsAsBytes = readFloats(topic, in, length);
-                    case BYTES -> vectorBytes = toArray(in.readBytes(null));
-                    default -> throw new IllegalStateException("unchecked type " + type);
-                }
+        AvroPayload in = new AvroPayload(where(topic, schemaId), data, offset, length);
+        byte[] vectorBytes = null;
+        byte[] floatsAsBytes = null;
+        for (Step step : steps) {
+            if (step.skip()) {
+                in.skip(step.writerType(), step.writerField());
+                continue;
             }
-            field = null;
-            if (!in.isEnd()) {
-                throw new DataException(String.format(
-                        "%s: %d bytes left over after the last field; the value was not written with "
-                                + "this schema id (check the producer's registry and subject)",
-                        where(topic, schemaId), remaining(in)));
+            String field = step.canonicalField();
+            Schema type = step.writerType();
+            if (type.getType() == Schema.Type.UNION) {
+                type = type.getTypes().get(in.readIndex(field, type.getTypes().size(), "union branch"));
             }
-            if (floatsAsBytes != null && vectorBytes != null) {
-                throw new DataException(String.format(
-                        "%s: both 'vector' and 'vector_bytes' are set; a producer must set exactly one",
-                        where(topic, schemaId)));
+            switch (type.getType()) {
+                case NULL -> { }
+                case STRING -> value.put(field, in.readString(field));
+                case ENUM -> value.put(field, type.getEnumSymbols().get(
+                        in.readIndex(field, type.getEnumSymbols().size(), "enum symbol")));
+                case ARRAY -> floatsAsBytes = in.readFloatArray(field);
+                case BYTES -> vectorBytes = in.readBytes(field);
+                default -> throw new IllegalStateException("unchecked type " + type);
             }
-            value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
-            return value;
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | UnsupportedOperationException e) {
+        }
+        if (in.remaining() > 0) {
             throw new DataException(String.format(
-                    "%s: Avro payload of %d bytes does not decode%s: %s; the value is truncated or "
-                            + "was written with a different schema than its schema id says",
-                    where(topic, schemaId), length, field == null ? "" : " at field '" + field + "'", e), e);
+                    "%s: %d bytes left over after the last field; the value was not written with "
+                            + "this schema id (check the producer's registry and subject)",
+                    where(topic, schemaId), in.remaining()));
         }
-    }
-
-    /**
-     * Reads an Avro {@code array<float>} as packed little-endian float32: Avro's own block
-     * framing ({@link BinaryDecoder#readArrayStart}, {@link BinaryDecoder#arrayNext}), and one
-     * bulk copy per block, since Avro's float encoding already is little-endian IEEE-754.
-     */
-    private byte[] readFloats(String topic, BinaryDecoder in, int payloadLength) throws IOException {
-        int maxFloats = payloadLength / Float.BYTES;
-        long blockCount = in.readArrayStart();
-        byte[] out = new byte[(int) Math.min(Math.max(blockCount, 0), maxFloats) * Float.BYTES];
-        int pos = 0;
-        while (blockCount > 0) {
-            if (blockCount > maxFloats - pos / Float.BYTES) {
-                throw new DataException(String.format(
-                        "%s: field 'vector' claims %d more floats but the payload has only %d bytes; "
-                                + "the value is corrupt or truncated", where(topic, schemaId), blockCount, payloadLength));
-            }
-            int bytes = (int) blockCount * Float.BYTES;
-            if (pos + bytes > out.length) {
-                out = Arrays.copyOf(out, pos + bytes);
-            }
-            in.readFixed(out, pos, bytes);
-            pos += bytes;
-            blockCount = in.arrayNext();
+        if (floatsAsBytes != null && vectorBytes != null) {
+            throw new DataException(String.format(
+                    "%s: both 'vector' and 'vector_bytes' are set; a producer must set exactly one",
+                    where(topic, schemaId)));
         }
-        return pos == out.length ? out : Arrays.copyOf(out, pos);
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
-                && buffer.remaining() == buffer.array().length) {
-            return buffer.array();
-        }
-        byte[] copy = new byte[buffer.remaining()];
-        buffer.get(copy);
-        return copy;
-    }
-
-    private static int remaining(BinaryDecoder in) {
-        try {
-            int n = 0;
-            while (!in.isEnd()) {
-                in.skipFixed(1);
-                n++;
-            }
-            return n;
-        } catch (IOException e) {
-            return -1;
-        }
+        value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
+        return value;
     }
 }

@@ -10,6 +10,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
@@ -45,5 +48,27 @@ class SchemaCacheTest {
                 .as("cache size 1: the first schema was evicted, so decoding it needs the (stopped) registry")
                 .isInstanceOf(RetriableException.class)
                 .hasMessageContaining("unreachable");
+    }
+
+    @Test
+    void aWriterSchemaTheReaderRejectsIsCachedAsRejectedNotFetchedPerRecord() throws Exception {
+        Schema noId = new Schema.Parser().parse("""
+                {"type":"record","name":"Anonymous","fields":[{"name":"vector","type":{"type":"array","items":"float"}}]}""");
+        GenericRecord r = new GenericData.Record(noId);
+        r.put("vector", AvroFixtures.boxed(new float[] {1f}));
+        VectorMutationAvroConverter converter = new VectorMutationAvroConverter();
+        byte[] value;
+        try (ApicurioRegistry registry = ApicurioRegistry.start()) {
+            int id = new ConfluentAvroProducer(registry.confluentApiUrl()).register("rejected-value", noId);
+            value = ConfluentAvroProducer.serialize(id, noId, r);
+            converter.configure(Map.of("schema.registry.url", registry.confluentApiUrl()), false);
+            assertThat(UndecodableValue.reason(converter.toConnectData("rejected", value).value())).contains("no field 'id'");
+        }
+
+        // The registry is gone: a second look-up would be a RetriableException ("unreachable").
+        SchemaAndValue again = converter.toConnectData("rejected", value);
+
+        assertThat(UndecodableValue.reason(again.value())).as("the same record again, with the registry down")
+                .contains("no field 'id'");
     }
 }

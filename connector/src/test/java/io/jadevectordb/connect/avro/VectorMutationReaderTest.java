@@ -179,7 +179,7 @@ class VectorMutationReaderTest {
 
         assertThatThrownBy(() -> reader.read("vectors", million, 0, million.length))
                 .isInstanceOf(DataException.class)
-                .hasMessageContaining("field 'vector' claims 1048576 more floats");
+                .hasMessageContaining("field 'vector' claims 1048576 more items");
         assertThatThrownBy(() -> reader.read("vectors", trillion, 0, trillion.length))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("field 'vector'");

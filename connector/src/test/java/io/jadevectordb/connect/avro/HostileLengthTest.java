@@ -1,0 +1,157 @@
+package io.jadevectordb.connect.avro;
+
+import static io.jadevectordb.connect.avro.AvroFixtures.evolvedSchema;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.apache.avro.Schema;
+import org.apache.kafka.connect.errors.DataException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A payload of a few bytes that claims a huge length in any field, read or skipped, is a data
+ * error naming the field, the claim and the bytes that remain, and nothing of the claimed size
+ * is allocated (measured with the thread's allocation counter, not inferred from the message).
+ */
+class HostileLengthTest {
+
+    /** Far more than a record of a few bytes can justify; small enough not to strain the test JVM. */
+    private static final long CLAIM = 400_000_000L;
+    /** What decoding a 30-byte record may allocate, with room for exception messages and stack traces. */
+    private static final long ALLOWED_BYTES = 1 << 20;
+
+    private static final Schema EVOLVED = evolvedSchema();
+    private static final VectorMutationReader READER = VectorMutationReader.forWriter("vectors", 7, EVOLVED, List.of());
+
+    /**
+     * Writes an {@link AvroFixtures#evolvedSchema()} value field by field in writer order:
+     * tenant, op, id, tags, vector, origin, database, vector_bytes, scores. Each argument is the
+     * field's raw encoding.
+     */
+    private static byte[] evolved(byte[] tenant, byte[] op, byte[] id, byte[] tags, byte[] vector, byte[] origin,
+            byte[] database, byte[] vectorBytes, byte[] scores) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : new byte[][] {tenant, op, id, tags, vector, origin, database, vectorBytes, scores}) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] varint(long value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long n = (value << 1) ^ (value >> 63);
+        while ((n & ~0x7fL) != 0) {
+            out.write((int) ((n & 0x7f) | 0x80));
+            n >>>= 7;
+        }
+        out.write((int) n);
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] string(String s) {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        return concat(varint(utf8.length), utf8);
+    }
+
+    private static final byte[] NULL_BRANCH = varint(0);
+    private static final byte[] SECOND_BRANCH = varint(1);
+    private static final byte[] STORE = varint(0);
+    private static final byte[] EMPTY = varint(0);
+    private static final byte[] HUGE = varint(CLAIM);
+
+    private static byte[] good(String field, byte[] hostile) {
+        return evolved(field.equals("tenant") ? hostile : NULL_BRANCH, STORE, field.equals("id") ? hostile : string("doc"),
+                field.equals("tags") ? hostile : EMPTY, field.equals("vector") ? hostile : NULL_BRANCH,
+                field.equals("origin") ? hostile : NULL_BRANCH, field.equals("database") ? hostile : NULL_BRANCH,
+                field.equals("vector_bytes") ? hostile : concat(SECOND_BRANCH, varint(4), new byte[4]),
+                field.equals("scores") ? hostile : EMPTY);
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    private static void assertRefusedWithoutAllocating(byte[] payload, String field, String claim) {
+        long before = allocatedBytes();
+        Throwable thrown = null;
+        try {
+            READER.read("vectors", payload, 0, payload.length);
+        } catch (Throwable t) {
+            thrown = t;
+        }
+        long allocated = allocatedBytes() - before;
+        assertThat(thrown).as("decoding a hostile '%s'", field).isInstanceOf(DataException.class)
+                .hasMessageContaining("topic vectors, schema id 7")
+                .hasMessageContaining("field '" + field + "' claims " + claim)
+                .hasMessageContaining("bytes remain of the " + payload.length + "-byte Avro payload");
+        assertThat(allocated).as("bytes allocated while refusing a %d-byte payload claiming %s in '%s'", payload.length,
+                claim, field).isLessThan(ALLOWED_BYTES);
+    }
+
+    @Test
+    void theGoodPayloadOfTheseTestsDecodes() {
+        byte[] payload = good("none", null);
+        assertThat(READER.read("vectors", payload, 0, payload.length).getString("id")).isEqualTo("doc");
+    }
+
+    @Test
+    void aStringLengthClaimInAReadFieldIsRefusedBeforeAllocating() {
+        assertRefusedWithoutAllocating(good("id", HUGE), "id", "a string of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(good("database", concat(SECOND_BRANCH, HUGE)), "database",
+                "a string of " + CLAIM + " bytes");
+    }
+
+    @Test
+    void aBytesLengthClaimIsRefusedBeforeAllocating() {
+        assertRefusedWithoutAllocating(good("vector_bytes", concat(SECOND_BRANCH, HUGE)), "vector_bytes",
+                "a bytes value of " + CLAIM + " bytes");
+    }
+
+    @Test
+    void anArrayBlockCountClaimIsRefusedBeforeAllocating() {
+        assertRefusedWithoutAllocating(good("vector", concat(SECOND_BRANCH, HUGE)), "vector",
+                CLAIM + " more items of at least 4 bytes");
+        // A negative count (a block with its byte size): the count is checked before the size is trusted.
+        assertRefusedWithoutAllocating(good("vector", concat(SECOND_BRANCH, varint(-CLAIM), varint(CLAIM * 4))), "vector",
+                CLAIM + " more items of at least 4 bytes");
+    }
+
+    @Test
+    void lengthsInSkippedFieldsAreCheckedToo() {
+        assertRefusedWithoutAllocating(good("tenant", concat(SECOND_BRANCH, HUGE)), "tenant",
+                "a string of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(good("origin", concat(SECOND_BRANCH, HUGE)), "origin.host",
+                "a string of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(good("tags", HUGE), "tags", CLAIM + " more items of at least 1 byte");
+        assertRefusedWithoutAllocating(good("tags", concat(varint(1), string("k"), HUGE)), "tags",
+                "a string of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(good("scores", HUGE), "scores", CLAIM + " more items of at least 1 byte");
+        assertRefusedWithoutAllocating(good("scores", concat(varint(-2), HUGE)), "scores", "a block of " + CLAIM + " bytes");
+    }
+
+    @Test
+    void anOutOfRangeUnionOrEnumIndexIsADataErrorNamingTheField() {
+        assertThatThrownBy(() -> {
+            byte[] payload = evolved(NULL_BRANCH, varint(9), string("doc"), EMPTY, NULL_BRANCH, NULL_BRANCH, NULL_BRANCH,
+                    NULL_BRANCH, EMPTY);
+            READER.read("vectors", payload, 0, payload.length);
+        }).isInstanceOf(DataException.class).hasMessageContaining("field 'op' names enum symbol 9 of 3");
+        assertThatThrownBy(() -> {
+            byte[] payload = good("database", varint(5));
+            READER.read("vectors", payload, 0, payload.length);
+        }).isInstanceOf(DataException.class).hasMessageContaining("field 'database' names union branch 5 of 2");
+    }
+}
