@@ -52,6 +52,8 @@ final class OffsetResetJournal {
     /** Records resets, durably; a null offset is a removal (replay from the earliest offset). */
     void record(Map<TopicPartition, Long> offsets) throws IOException {
         Files.createDirectories(directory);
+        // The directory's own entry in data.dir (always: an earlier call may have crashed before this force).
+        force(directory.getParent());
         Instant now = Instant.now();
         for (Map.Entry<TopicPartition, Long> entry : offsets.entrySet()) {
             Long offset = entry.getValue();
@@ -118,6 +120,10 @@ final class OffsetResetJournal {
     }
 
     private void forceDirectory() throws IOException {
+        force(directory);
+    }
+
+    private static void force(Path directory) throws IOException {
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         }

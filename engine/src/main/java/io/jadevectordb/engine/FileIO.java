@@ -71,6 +71,11 @@ interface FileIO {
     /** Deletes a file if it exists (not yet durable: force the directory). */
     boolean deleteIfExists(Path path) throws IOException;
 
+    /** Creates one directory in an existing parent, as {@link Files#createDirectory} (not yet durable: force the parent). */
+    default void createDirectory(Path directory) throws IOException {
+        Files.createDirectory(directory);
+    }
+
     /** Forces a directory, so entries created, renamed or deleted in it survive a power loss. */
     void fsyncDirectory(Path directory) throws IOException;
 }

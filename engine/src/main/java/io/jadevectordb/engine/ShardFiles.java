@@ -3,8 +3,12 @@ package io.jadevectordb.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * File-level steps shared by shard creation, index growth and metadata files: creating a file
@@ -90,6 +94,29 @@ final class ShardFiles {
     static void replace(FileIO io, Path source, Path target) throws IOException {
         io.move(source, target);
         fsyncDirectory(io, target.getParent());
+    }
+
+    /**
+     * Creates {@code directory} and its missing parents, forcing each new directory's parent so
+     * that its entry survives a power loss: a file forced in a directory whose own entry is lost
+     * is lost with it.
+     */
+    static void createDirectories(FileIO io, Path directory) throws IOException {
+        Deque<Path> missing = new ArrayDeque<>();
+        for (Path p = directory; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        while (!missing.isEmpty()) {
+            Path next = missing.pop();
+            try {
+                io.createDirectory(next);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(next)) {
+                    throw e;
+                }
+            }
+            fsyncDirectory(io, next.getParent());
+        }
     }
 
     /** Forces a directory, so that entries created, renamed or deleted in it survive a power loss. */

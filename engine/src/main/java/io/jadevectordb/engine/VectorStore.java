@@ -69,7 +69,7 @@ public final class VectorStore implements Closeable {
     /** Opens (creating when absent) the store rooted at {@code root}. */
     public static VectorStore open(Path root, StoreOptions options) throws IOException {
         Path absolute = root.toAbsolutePath().normalize();
-        Files.createDirectories(absolute);
+        ShardFiles.createDirectories(options.fileIO(), absolute);
         return new VectorStore(absolute, options);
     }
 

@@ -62,6 +62,14 @@ sealed interface FileOp {
         }
     }
 
+    /** A new, empty directory appeared at {@code path}; what is in it is lost with it if its entry is. */
+    record CreateDirectory(Path path) implements FileOp {
+        @Override
+        public Path directory() {
+            return path.getParent();
+        }
+    }
+
     /** {@code fsync} of a directory returned: every entry change in it before this is durable. */
     record FsyncDirectory(Path directory) implements FileOp {
     }

@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,10 +31,12 @@ import java.util.TreeMap;
  *   <li>its length is its forced length or any length it had after a later write or
  *       truncate; space past the forced length that no chosen version covers reads as zeros.</li>
  * </ul>
- * Per directory, entry changes (create, rename, link, delete) are durable up to the directory's last
- * completed {@code fsync}, plus a random prefix of the later ones, in order (a journaling file
- * system commits metadata in order; it never reorders a rename before an earlier create).
- * Forcing a file does not make its name durable.
+ * Per directory, entry changes (create, rename, link, delete, directory creation) are durable
+ * up to the directory's last completed {@code fsync}, plus a random prefix of the later ones, in
+ * order (a journaling file system commits metadata in order; it never reorders a rename before
+ * an earlier create).
+ * Forcing a file does not make its name durable; a directory whose own entry is lost loses
+ * everything under it.
  *
  * <p>Not modelled: a disk that reorders or loses a <em>forced</em> write, corruption of bytes
  * that were never written, and metadata other than names and lengths (times, permissions).
@@ -177,10 +181,16 @@ final class PowerLossImages {
             }
         }
         Map<Path, Integer> names = new TreeMap<>(recording.baselineNames());
+        Set<Path> lostDirectories = new HashSet<>();
         for (Map.Entry<Path, List<FileOp>> e : changes.entrySet()) {
             List<FileOp> list = e.getValue();
             int durable = lastSync.getOrDefault(e.getKey(), 0);
             int survive = forcedOnly ? durable : durable + random.nextInt(list.size() - durable + 1);
+            for (FileOp op : list.subList(survive, list.size())) {
+                if (op instanceof FileOp.CreateDirectory c) {
+                    lostDirectories.add(c.path());
+                }
+            }
             for (FileOp op : list.subList(0, survive)) {
                 if (op instanceof FileOp.Create c) {
                     names.put(c.path(), c.node());
@@ -194,6 +204,15 @@ final class PowerLossImages {
                 }
             }
         }
+        // A directory whose own entry did not survive takes everything under it along.
+        names.keySet().removeIf(path -> {
+            for (Path parent = path.getParent(); parent != null; parent = parent.getParent()) {
+                if (lostDirectories.contains(parent)) {
+                    return true;
+                }
+            }
+            return false;
+        });
         return names;
     }
 

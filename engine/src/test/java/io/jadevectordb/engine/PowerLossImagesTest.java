@@ -97,6 +97,28 @@ class PowerLossImagesTest {
     }
 
     @Test
+    void aNewDirectoryIsDurableOnlyOnceItsParentIsForcedAndTakesItsFilesAlong() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("rec"));
+        RecordingFileIO io = RecordingFileIO.under(root);
+        io.createDirectory(root.resolve("d"));
+        try (FileChannel c = io.open(root.resolve("d/f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            c.write(filled(10, 7), 0);
+            c.force(true);
+        }
+        io.fsyncDirectory(root.resolve("d"));
+        int fileSynced = io.recording().mark();
+        io.fsyncDirectory(root);
+        PowerLossImages images = new PowerLossImages(io.recording());
+
+        Path lost = dir.resolve("lost");
+        images.materialiseForcedOnly(fileSynced, lost);
+        assertThat(lost.resolve("d/f")).as("the file's entry was forced, but not the directory's own").doesNotExist();
+        Path kept = dir.resolve("kept");
+        images.materialiseForcedOnly(images.size(), kept);
+        assertThat(Files.readAllBytes(kept.resolve("d/f"))).isEqualTo(filled(10, 7).array());
+    }
+
+    @Test
     void theForcedOnlyImageHoldsExactlyWhatWasForced() throws IOException {
         Path root = Files.createDirectories(dir.resolve("rec"));
         RecordingFileIO io = RecordingFileIO.under(root);

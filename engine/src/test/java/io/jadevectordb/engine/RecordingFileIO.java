@@ -12,8 +12,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * A {@link FileIO} that records every write, truncate, force, create, rename, link, delete and
- * directory force under one root directory, in order, per file node (following renames), so
+ * A {@link FileIO} that records every write, truncate, force, create, rename, link, delete,
+ * directory creation and directory force under one root directory, in order, per file node (following renames), so
  * that {@link PowerLossImages} can build what a power loss at any point could leave on disk.
  * This is Lucene's {@code MockDirectoryWrapper} idea (and ALICE's / CrashMonkey's recorded
  * block trace) at the level of the engine's one I/O seam.
@@ -157,6 +157,13 @@ final class RecordingFileIO implements FileIO {
             recording.add(new FileOp.Delete(node, key));
         }
         return deleted;
+    }
+
+    @Override
+    public synchronized void createDirectory(Path directory) throws IOException {
+        Path key = key(directory);
+        Files.createDirectory(key);
+        recording.add(new FileOp.CreateDirectory(key));
     }
 
     @Override
