@@ -64,7 +64,8 @@ final class DatabaseCatalog {
             if (existing.isPresent()) {
                 database = existing.get();
             } else if (mutation.op() == Mutation.Op.STORE) {
-                database = store.createDatabase(name, dimensionOfNew(routed));
+                // Checked before the database exists: a refused record must not fix its dimension.
+                database = store.createDatabase(name, dimensionOfNew(routed), mutation);
             } else {
                 return false;
             }

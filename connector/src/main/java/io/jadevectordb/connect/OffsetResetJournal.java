@@ -4,18 +4,24 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.jadevectordb.engine.SourcePartition;
 
 /**
  * Offset resets accepted through the REST API (KIP-875) and not yet carried out, one file per
@@ -113,6 +119,42 @@ final class OffsetResetJournal {
             forceDirectory();
             log.info("{}: offset reset carried out; removed {}", partition, file(partition));
         }
+    }
+
+    /**
+     * Deletes, durably, the resets of partitions whose topic the connector no longer consumes
+     * (its {@code topics} changed while the reset waited): no task will open them, and a reset
+     * kept for a topic added back months later would drop state nobody meant to drop. Resets of
+     * topics still consumed are kept however old: they were acknowledged, so they are carried out.
+     *
+     * @return the partitions whose reset was discarded
+     */
+    List<TopicPartition> discardUnconsumed(Predicate<String> consumed) throws IOException {
+        List<TopicPartition> discarded = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return discarded;
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+            stream.forEach(files::add);
+        }
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            SourcePartition source = SourcePartition.fromShardFileName(
+                    name.substring(0, name.length() - SUFFIX.length()) + SourcePartition.SHARD_SUFFIX);
+            if (source == null || consumed.test(source.stream())) {
+                continue;
+            }
+            TopicPartition partition = new TopicPartition(source.stream(), source.partition());
+            Files.deleteIfExists(file);
+            discarded.add(partition);
+            log.warn("{}: discarded the offset reset recorded in {}: the connector no longer consumes topic {}", partition,
+                    file, source.stream());
+        }
+        if (!discarded.isEmpty()) {
+            forceDirectory();
+        }
+        return discarded;
     }
 
     private Path file(TopicPartition partition) {

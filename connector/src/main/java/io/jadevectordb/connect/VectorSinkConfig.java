@@ -22,6 +22,9 @@ import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.DatabaseName;
+import io.jadevectordb.engine.InvalidMutationException;
+import io.jadevectordb.engine.ShardFormat;
 import io.jadevectordb.engine.StoreOptions;
 
 /**
@@ -236,12 +239,17 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "fails. I/O problems never go to the dead letter queue.";
     public static final long IO_RETRY_TIMEOUT_MS_DEFAULT = 300_000L;
 
+    /** Connect's own error-handling keys, read for {@link #warnRegistryOutageDeadLetters}. */
+    private static final String ERRORS_TOLERANCE = "errors.tolerance";
+    private static final String ERRORS_RETRY_TIMEOUT = "errors.retry.timeout";
+
     /** The definition: the single source of truth for keys, defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = definition();
 
     public VectorSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
         warnDeprecated(props);
+        warnRegistryOutageDeadLetters(props);
         List<Problem> problems = problems(props);
         if (!problems.isEmpty()) {
             StringBuilder message = new StringBuilder("Invalid JadeVectorDB sink configuration:");
@@ -269,7 +277,7 @@ public final class VectorSinkConfig extends AbstractConfig {
         def.define(DATABASE_FIELD_CONFIG, Type.STRING, DATABASE_FIELD_DEFAULT, null,
                 Importance.HIGH, DATABASE_FIELD_DOC, GROUP_ROUTING, ++order, Width.MEDIUM, "Database field");
         def.define(DATABASE_TOPIC_TEMPLATE_CONFIG, Type.STRING, DATABASE_TOPIC_TEMPLATE_DEFAULT,
-                new ConfigDef.NonEmptyString(), Importance.MEDIUM, DATABASE_TOPIC_TEMPLATE_DOC, GROUP_ROUTING, ++order,
+                new TopicTemplateValidator(), Importance.MEDIUM, DATABASE_TOPIC_TEMPLATE_DOC, GROUP_ROUTING, ++order,
                 Width.MEDIUM, "Database topic template");
         def.define(ID_SOURCE_CONFIG, Type.STRING, ID_SOURCE_DEFAULT, choice(IdSource.values()),
                 Importance.HIGH, ID_SOURCE_DOC, GROUP_ROUTING, ++order, Width.SHORT, "Id source");
@@ -432,12 +440,65 @@ public final class VectorSinkConfig extends AbstractConfig {
     }
 
     /**
+     * Logs a WARN when a schema-registry converter (any Avro converter set on the connector)
+     * runs under {@code errors.tolerance=all} with a finite {@code errors.retry.timeout}: Connect
+     * retries a converter failure only that long, so a registry outage longer than it sends good
+     * records to the dead letter queue (or drops them without one). Not a validation error: a
+     * dead letter queue someone replays may be what the operator wants. A converter set only in
+     * the worker's config is not visible to the connector and is not checked.
+     */
+    private static void warnRegistryOutageDeadLetters(Map<String, String> props) {
+        if (!"all".equals(props.get(ERRORS_TOLERANCE)) || "-1".equals(props.get(ERRORS_RETRY_TIMEOUT))) {
+            return;
+        }
+        for (String key : List.of("value.converter", "key.converter")) {
+            String converter = props.get(key);
+            if (converter != null && converter.contains("Avro")) {
+                log.warn("{}={} with {} and {}={}: a schema registry outage longer than the retry timeout sends good "
+                        + "records to the dead letter queue (or drops them without one); fix: set {} so Connect retries "
+                        + "until the registry is back, or accept it knowingly", key, converter,
+                        setting(ERRORS_TOLERANCE, "all"), ERRORS_RETRY_TIMEOUT,
+                        props.getOrDefault(ERRORS_RETRY_TIMEOUT, "0"), setting(ERRORS_RETRY_TIMEOUT, -1));
+            }
+        }
+    }
+
+    /**
      * A configuration problem found by a cross-key check.
      *
      * @param key     the key to fix
      * @param message what is wrong and the fix
      */
     public record Problem(String key, String message) {
+    }
+
+    /**
+     * Refuses a {@link #DATABASE_TOPIC_TEMPLATE_CONFIG} that makes no valid database name of any
+     * topic: the template with a one-letter topic must pass the engine's {@link DatabaseName}
+     * check (a topic name uses the same alphabet, so each record's name then fails only for
+     * its own topic, as a bad record).
+     */
+    static final class TopicTemplateValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String template = (String) value;
+            if (template == null || template.isEmpty()) {
+                throw new ConfigException(name, template, "must not be empty; fix: give a database name, or '"
+                        + TOPIC_PLACEHOLDER + "' to name each database after its topic");
+            }
+            try {
+                DatabaseName.validate(template.replace(TOPIC_PLACEHOLDER, "t"));
+            } catch (InvalidMutationException e) {
+                throw new ConfigException(name, template, "makes no valid database name (with topic 't': "
+                        + e.getMessage() + "); fix: use letters, digits, '.', '_', '-' around '" + TOPIC_PLACEHOLDER
+                        + "', starting with a letter or digit, at most " + DatabaseName.MAX_LENGTH + " characters in all");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "a valid database name, in which " + TOPIC_PLACEHOLDER + " stands for the topic";
+        }
     }
 
     /** Validates {@code name:dimension} list entries, naming the bad entry and the fix. */
@@ -454,7 +515,8 @@ public final class VectorSinkConfig extends AbstractConfig {
 
         @Override
         public String toString() {
-            return "list of <database>:<dimension> (dimension >= 1), and at most one *:first-record, *:<dimension> or "
+            return "list of <database>:<dimension> (dimension " + ShardFormat.MIN_DIMENSION + ".." + ShardFormat.MAX_DIMENSION
+                    + "), and at most one *:first-record, *:<dimension> or "
                     + "*:reject";
         }
     }
@@ -490,8 +552,17 @@ public final class VectorSinkConfig extends AbstractConfig {
                 } catch (NumberFormatException e) {
                     throw new ConfigException(key, entry, "dimension is not an integer" + fix);
                 }
-                if (dimension < 1) {
-                    throw new ConfigException(key, entry, "dimension must be >= 1" + fix);
+                if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION) {
+                    throw new ConfigException(key, entry, "dimension must be " + ShardFormat.MIN_DIMENSION + ".."
+                            + ShardFormat.MAX_DIMENSION + " (the shard format's limit)" + fix);
+                }
+            }
+            if (!database.equals(ANY_DATABASE)) {
+                try {
+                    DatabaseName.validate(database);
+                } catch (InvalidMutationException e) {
+                    throw new ConfigException(key, entry, "not a valid database name: " + e.getMessage()
+                            + "; fix: list the database under a valid name");
                 }
             }
             if (result.put(database, dimension) != null) {

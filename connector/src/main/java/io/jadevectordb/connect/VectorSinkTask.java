@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoreOwnedException;
 import io.jadevectordb.engine.VectorStore;
 
 /**
@@ -56,6 +57,8 @@ public class VectorSinkTask extends SinkTask {
     private ResumeCheck resumeCheck;
     private RestoreProgress restores;
     private OffsetResetJournal resets;
+    /** Resets (and rebuilds) carried out whose start no durable checkpoint covers yet: their journal entry stays until one does. */
+    private final Map<TopicPartition, Long> resetsToSettle = new HashMap<>();
     /** Read by the metrics thread too. */
     private final Set<TopicPartition> pausedForMemory = ConcurrentHashMap.newKeySet();
 
@@ -67,8 +70,12 @@ public class VectorSinkTask extends SinkTask {
     @Override
     public void start(Map<String, String> props) {
         config = new VectorSinkConfig(props);
+        String connector = props.get("name");
         try {
-            store = VectorStore.open(config.dataDir(), storeOptions(config));
+            // The connector owns its data.dir: sources are keyed by topic and partition, so a second connector would mix in.
+            store = VectorStore.open(config.dataDir(), storeOptions(config), connector == null ? null : "connector " + connector);
+        } catch (StoreOwnedException e) {
+            throw new ConnectException("JadeVectorDB sink: " + e.getMessage() + " (" + VectorSinkConfig.DATA_DIR_CONFIG + ")", e);
         } catch (IOException e) {
             throw new ConnectException("JadeVectorDB sink: cannot open the store at " + config.dataDir() + " ("
                     + VectorSinkConfig.DATA_DIR_CONFIG + "): " + e.getMessage()
@@ -152,7 +159,8 @@ public class VectorSinkTask extends SinkTask {
             OptionalLong reset = resets.pending(tp);
             if (reset.isPresent()) {
                 dropLocalState(tp);
-                resets.done(tp);
+                // Kept until a checkpoint at the new start is durable: a crash before would otherwise replay from 0.
+                resetsToSettle.put(tp, Math.max(0, reset.getAsLong()));
                 log.warn("{}: offset reset through the REST API: dropped its local state in {}; replaying from {}", tp,
                         store.root(), reset.getAsLong() == OffsetResetJournal.EARLIEST_OFFSET ? "the earliest offset"
                                 : "offset " + reset.getAsLong());
@@ -162,6 +170,30 @@ public class VectorSinkTask extends SinkTask {
             throw new ConnectException("JadeVectorDB sink: cannot carry out the offset reset of " + tp + " recorded in "
                     + resets.directory() + ": " + e.getMessage() + "; fix the cause and restart the task (the reset "
                     + "is kept until it is carried out)", e);
+        }
+    }
+
+    /**
+     * Forgets, durably, each reset carried out whose partition now has a durable checkpoint at or
+     * past the reset's start (resuming from it no longer undoes the reset); until then its
+     * journal entry makes every restart drop and replay from the same start again.
+     */
+    private void settleResets(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            Long start = resetsToSettle.get(tp);
+            if (start == null) {
+                continue;
+            }
+            try {
+                OptionalLong checkpoint = store.checkpoint(KafkaPosition.source(tp));
+                if (checkpoint.isPresent() && checkpoint.getAsLong() >= start - 1) {
+                    resets.done(tp);
+                    resetsToSettle.remove(tp);
+                }
+            } catch (IOException e) {
+                log.warn("{}: cannot forget its offset reset to {} in {} yet ({}); the next start carries it out again",
+                        tp, start, resets.directory(), e.getMessage());
+            }
         }
     }
 
@@ -219,7 +251,10 @@ public class VectorSinkTask extends SinkTask {
     private void rebuildRecreated(KafkaPosition first) {
         TopicPartition tp = first.partition();
         try {
+            // Journalled like a reset: a crash before the first commit must not resume from elsewhere.
+            resets.record(Map.of(tp, first.offset()));
             dropLocalState(tp);
+            resetsToSettle.put(tp, first.offset());
         } catch (IOException e) {
             throw new ConnectException("JadeVectorDB sink: " + tp + ": cannot drop its local state in " + store.root()
                     + " to rebuild it from the recreated topic (" + VectorSinkConfig.RECREATED_TOPIC_BEHAVIOR_CONFIG
@@ -302,6 +337,7 @@ public class VectorSinkTask extends SinkTask {
             resumeCheck.rewound(); // Connect seeks back to its committed offsets after a failed preCommit
             throw e;
         }
+        settleResets(durable.keySet());
         resumeWhenDrained();
         return durable;
     }
@@ -316,7 +352,9 @@ public class VectorSinkTask extends SinkTask {
         // Connect ran preCommit for these partitions just before; commit again for anything
         // left (a failed commit simply means the next owner replays from the checkpoint).
         coordinator.commit(partitions);
+        settleResets(partitions);
         for (TopicPartition tp : partitions) {
+            resetsToSettle.remove(tp);
             buffers.close(tp);
             resumeCheck.closed(tp);
             restores.closed(tp);

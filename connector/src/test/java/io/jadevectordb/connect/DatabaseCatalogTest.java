@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
 
@@ -183,5 +185,25 @@ class DatabaseCatalogTest {
 
         assertThat(catalog().prepare(delete)).isFalse();
         assertThat(store.databaseNames()).isEmpty();
+    }
+
+    @Test
+    void aRejectedFirstRecordFixesNoDimensionAndTheGoodRecordsAfterItLand() throws Exception {
+        DatabaseCatalog catalog = catalog();
+        SourcePartition source = new SourcePartition("vectors", 1);
+
+        assertThatThrownBy(() -> catalog.prepare(store("docs", "garbage", 1, Float.NaN, 3)))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("non-finite");
+        assertThatThrownBy(() -> catalog.prepare(store("docs", "x".repeat(500), 1, 2)))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("UTF-8 bytes");
+        assertThat(store.database("docs")).as("a rejected record creates no database").isEmpty();
+
+        RoutedMutation good = store("docs", "good", 1, 2, 3, 4);
+        assertThat(catalog.prepare(good)).isTrue();
+        store.apply("docs", source, List.of(good.mutation()));
+        store.commit(source, 5);
+
+        assertThat(store.database("docs").orElseThrow().dimension()).isEqualTo(4);
+        assertThat(store.database("docs").orElseThrow().get("good")).hasValueSatisfying(v -> assertThat(v).hasSize(4));
     }
 }

@@ -59,4 +59,23 @@ class OffsetResetJournalTest {
                 .hasMessageContaining("vectors-0.reset").hasMessageContaining("vectors-0")
                 .hasMessageContaining("deleting it cancels the reset");
     }
+
+    @Test
+    void resetsOfTopicsTheConnectorNoLongerConsumesAreDiscardedAndTheOthersKept() throws Exception {
+        TopicPartition gone = new TopicPartition("old.topic", 3);
+        OffsetResetJournal journal = new OffsetResetJournal(dataDir);
+        journal.record(Map.of(P0, 7L, gone, 2L));
+
+        assertThat(journal.discardUnconsumed(topic -> topic.equals("vectors"))).containsExactly(gone);
+
+        assertThat(journal.pending(P0)).isEqualTo(OptionalLong.of(7));
+        assertThat(journal.pending(gone)).isEmpty();
+    }
+
+    @Test
+    void discardingWithoutAnyRecordedResetCreatesNothing() throws Exception {
+        OffsetResetJournal journal = new OffsetResetJournal(dataDir);
+        assertThat(journal.discardUnconsumed(topic -> false)).isEmpty();
+        assertThat(journal.directory()).doesNotExist();
+    }
 }

@@ -273,4 +273,62 @@ class VectorSinkConfigTest {
 
         assertThat(values).allMatch(v -> v.errorMessages().isEmpty());
     }
+
+    @Test
+    void aDimensionAboveTheFormatsLimitIsRefusedNamingTheEntryAndTheLimit() {
+        for (String entry : List.of("articles:65537", "*:100000")) {
+            Map<String, String> props = minimal();
+            props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, entry);
+
+            assertThatThrownBy(() -> new VectorSinkConfig(props)).as(entry).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(entry).hasMessageContaining("65536");
+        }
+        Map<String, String> atTheLimit = minimal();
+        atTheLimit.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, "articles:65536");
+        assertThat(new VectorSinkConfig(atTheLimit).databaseDimensions()).containsEntry("articles", 65536);
+    }
+
+    @Test
+    void aDatabaseNameTheEngineWouldRefuseIsRefusedInTheDimensionList() {
+        for (String entry : List.of("../etc:3", "a/b:3", ".hidden:8", "CON:4")) {
+            Map<String, String> props = minimal();
+            props.put(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG, entry);
+
+            assertThatThrownBy(() -> new VectorSinkConfig(props)).as(entry).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG).hasMessageContaining(entry)
+                    .hasMessageContaining("database name");
+        }
+    }
+
+    @Test
+    void aTopicTemplateThatCanNeverMakeAValidDatabaseNameIsRefused() {
+        for (String template : List.of("db/${topic}", ".${topic}", "../${topic}", "x".repeat(128) + "${topic}")) {
+            Map<String, String> props = minimal();
+            props.put(VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, template);
+
+            assertThatThrownBy(() -> new VectorSinkConfig(props)).as(template).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG).hasMessageContaining("fix");
+        }
+        for (String template : List.of("${topic}", "emb-${topic}", "${topic}.v2", "fixed")) {
+            Map<String, String> props = minimal();
+            props.put(VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, template);
+            assertThat(new VectorSinkConfig(props).databaseTopicTemplate()).isEqualTo(template);
+        }
+    }
+
+    @Test
+    void anAvroConverterThatDeadLettersOnARegistryOutageIsWarnedWithTheFix() {
+        Map<String, String> props = minimal();
+        props.put("value.converter", "io.confluent.connect.avro.AvroConverter");
+        props.put("errors.tolerance", "all");
+
+        assertThat(logOf(props)).contains("WARN", "errors.tolerance=all", "errors.retry.timeout",
+                "errors.retry.timeout=-1");
+
+        props.put("errors.retry.timeout", "-1");
+        assertThat(logOf(props)).doesNotContain("errors.retry.timeout=-1");
+        props.put("errors.retry.timeout", "600000");
+        props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        assertThat(logOf(props)).doesNotContain("errors.retry.timeout=-1");
+    }
 }

@@ -109,6 +109,11 @@ public final class Database {
                 + directory.resolve(META_FILE) + " vanished while it was being created"));
     }
 
+    /** Checks {@code first} as a database of that dimension, not yet created, would ({@link #validate}). */
+    static void validateForNew(VectorStore store, Path directory, String name, int dimension, int maxIdBytes, Mutation first) {
+        new Database(store, directory, name, dimension, maxIdBytes).validate(first);
+    }
+
     static Optional<Database> load(VectorStore store, Path directory, String name) throws IOException {
         Path meta = directory.resolve(META_FILE);
         if (!Files.isRegularFile(meta)) {

@@ -66,10 +66,30 @@ public final class VectorStore implements Closeable {
         this.compactor = new Compactor(this);
     }
 
-    /** Opens (creating when absent) the store rooted at {@code root}. */
+    /**
+     * Opens (creating when absent) the store rooted at {@code root}, claiming no ownership: for
+     * readers, tools and programs that are the store's only user.
+     */
     public static VectorStore open(Path root, StoreOptions options) throws IOException {
+        return open(root, options, null);
+    }
+
+    /**
+     * Opens (creating when absent) the store rooted at {@code root} for {@code owner}, the
+     * identity of the one source that writes it (the Kafka sink passes its connector): the
+     * first owner is recorded durably in the store, a store without one is adopted, and an open
+     * by another owner is refused. Sources are keyed by stream and partition across the store,
+     * so two owners in one store would mix their checkpoints and lose records.
+     *
+     * @param owner the owning identity, or null to claim nothing
+     * @throws StoreOwnedException when the store belongs to another owner (the message names both and the fix)
+     */
+    public static VectorStore open(Path root, StoreOptions options, String owner) throws IOException {
         Path absolute = root.toAbsolutePath().normalize();
         ShardFiles.createDirectories(options.fileIO(), absolute);
+        if (owner != null) {
+            StoreOwner.claim(options.fileIO(), absolute, owner);
+        }
         return new VectorStore(absolute, options);
     }
 
@@ -115,6 +135,22 @@ public final class VectorStore implements Closeable {
             log.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
             return database;
         });
+    }
+
+    /**
+     * {@link #createDatabase(String, int)} for the mutation that makes the database: when the
+     * database does not exist yet, {@code first} is checked as the new database would check it
+     * before anything is created, so a record that is refused (a bad id, a non-finite component)
+     * never fixes a database's dimension.
+     *
+     * @throws InvalidMutationException as {@link #createDatabase(String, int)}, or for {@code first}
+     */
+    public Database createDatabase(String name, int dimension, Mutation first) throws IOException {
+        DatabaseName.validate(name);
+        if (database(name).isEmpty() && dimension >= ShardFormat.MIN_DIMENSION && dimension <= ShardFormat.MAX_DIMENSION) {
+            Database.validateForNew(this, root.resolve(name), name, dimension, options.maxIdBytes(), first);
+        }
+        return createDatabase(name, dimension);
     }
 
     /** The database of that name, if it exists. */

@@ -112,7 +112,10 @@ final class VectorMutationReader {
     private static void checkType(String description, String name, Schema declared) {
         Schema type = nonNullBranch(declared);
         boolean ok = switch (name) {
-            case VectorMutationSchema.DATABASE, VectorMutationSchema.ID -> type != null && type.getType() == Schema.Type.STRING;
+            case VectorMutationSchema.DATABASE -> type != null && type.getType() == Schema.Type.STRING;
+            // An int or long id is read as its decimal string, as RecordMapper turns a numeric id into one.
+            case VectorMutationSchema.ID -> type != null && (type.getType() == Schema.Type.STRING
+                    || type.getType() == Schema.Type.INT || type.getType() == Schema.Type.LONG);
             case VectorMutationSchema.OP -> type != null
                     && (type.getType() == Schema.Type.STRING || type.getType() == Schema.Type.ENUM);
             case VectorMutationSchema.VECTOR -> type != null && type.getType() == Schema.Type.ARRAY
@@ -133,6 +136,7 @@ final class VectorMutationReader {
             case VectorMutationSchema.OP -> "the enum Op {STORE, UPDATE, DELETE} or a string";
             case VectorMutationSchema.VECTOR -> "{\"type\":\"array\",\"items\":\"float\"} (float32, not double)";
             case VectorMutationSchema.VECTOR_BYTES -> "bytes (little-endian float32)";
+            case VectorMutationSchema.ID -> "string, int or long";
             default -> "string";
         };
     }
@@ -191,6 +195,8 @@ final class VectorMutationReader {
             switch (type.getType()) {
                 case NULL -> { }
                 case STRING -> value.put(field, in.readString(field));
+                case INT -> value.put(field, Integer.toString(in.readInt(field)));
+                case LONG -> value.put(field, Long.toString(in.readLong(field)));
                 case ENUM -> value.put(field, type.getEnumSymbols().get(
                         in.readIndex(field, type.getEnumSymbols().size(), "enum symbol")));
                 case ARRAY -> floatsAsBytes = in.readFloatArray(field);

@@ -248,4 +248,21 @@ class VectorMutationReaderTest {
         assertThat(reader.readerSchema().getFields()).extracting(Schema.Field::name)
                 .containsExactlyElementsOf(VectorMutationSchema.FIELDS);
     }
+
+    @Test
+    void readsIntAndLongIdsAsTheirDecimalStringAsTheRecordMapperDoes() {
+        for (String type : List.of("\"int\"", "\"long\"", "[\"null\",\"long\"]")) {
+            Schema s = new Schema.Parser().parse("""
+                    {"type":"record","name":"M","fields":[
+                      {"name":"id","type":%s},
+                      {"name":"vector","type":{"type":"array","items":"float"}}]}""".formatted(type));
+            GenericRecord record = new GenericData.Record(s);
+            record.put("id", type.equals("\"int\"") ? (Object) (-42) : (Object) 9_007_199_254_740_993L);
+            record.put("vector", List.of(1.0f));
+
+            Struct v = decode(s, record);
+
+            assertThat(v.getString("id")).as(type).isEqualTo(type.equals("\"int\"") ? "-42" : "9007199254740993");
+        }
+    }
 }
