@@ -17,12 +17,13 @@ import org.slf4j.LoggerFactory;
  * Overlaps applying with fetching: full batches are applied on one background thread while
  * Connect polls and converts the next records on the task thread.
  *
- * <p>At most one apply is in flight. The task thread waits for it before it starts the next one,
- * commits, closes partitions or stops ({@link #finishInFlight}), and then acts on its outcome
+ * <p>At most one apply is in flight. The task thread waits for it before it starts the next one
+ * or commits ({@link #finishInFlight}), and then acts on its outcome
  * itself (dead letters, metrics, the buffer, failures: see {@link BatchApplier#finish}), so the
  * background thread touches nothing but the engine, which is thread-safe. Offsets stay correct
  * without more: a commit first finishes the apply in flight, and the batch stays buffered until
- * it is applied whole.
+ * it is applied whole. Before partitions are closed or the task stops, on failure paths too, the
+ * task waits for it without acting on it ({@link #drain}), so no apply outlives a release.
  */
 final class ApplyPipeline implements AutoCloseable {
 
@@ -89,14 +90,15 @@ final class ApplyPipeline implements AutoCloseable {
         if (running == null) {
             return false;
         }
-        inFlight = null;
         List<BatchApplier.Applied> done;
         try {
             done = running.get();
         } catch (InterruptedException e) {
+            // The apply goes on: it stays in flight, for the next finish or drain to wait for.
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the background apply");
         } catch (ExecutionException e) {
+            inFlight = null;
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
@@ -106,27 +108,50 @@ final class ApplyPipeline implements AutoCloseable {
             }
             throw new IllegalStateException("background apply failed", cause);
         }
+        inFlight = null;
         for (BatchApplier.Applied applied : done) {
             applier.finish(applied);
         }
         return true;
     }
 
-    /** Waits for the apply in flight without acting on it (the task is stopping), then ends the thread. */
-    @Override
-    public void close() {
+    /**
+     * Waits for the apply in flight, if any, without acting on its outcome (its batch stays
+     * buffered): before shards are released or closed, on every path, failures included, so no
+     * apply runs on (or reopens) a shard after its release. An interrupt does not cut the wait
+     * short, since the apply would go on regardless; it is restored when the apply has ended.
+     */
+    void drain() {
         Future<List<BatchApplier.Applied>> running = inFlight;
-        inFlight = null;
-        if (running != null) {
-            try {
-                running.get();
-            } catch (InterruptedException e) {
+        if (running == null) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    running.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    log.warn("the background apply failed while its partitions were closed or the task stopped; its batch "
+                            + "is replayed from the checkpoint", e.getCause());
+                    break;
+                }
+            }
+        } finally {
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                log.warn("the background apply failed while the task stopped; its batch is replayed from the checkpoint",
-                        e.getCause());
             }
         }
+        inFlight = null;
+    }
+
+    /** Waits for the apply in flight without acting on it (the task is stopping, see {@link #drain}), then ends the thread. */
+    @Override
+    public void close() {
+        drain();
         thread.shutdown();
     }
 }

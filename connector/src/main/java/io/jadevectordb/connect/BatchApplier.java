@@ -34,14 +34,16 @@ final class BatchApplier {
     private final PartitionBuffers buffers;
     private final DatabaseCatalog catalog;
     private final ErrantRecordRouter errant;
+    private final IoRetryWindow retryWindow;
     private final SinkMetrics metrics;
 
     BatchApplier(VectorStore store, PartitionBuffers buffers, DatabaseCatalog catalog, ErrantRecordRouter errant,
-                 SinkMetrics metrics) {
+                 IoRetryWindow retryWindow, SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
         this.catalog = catalog;
         this.errant = errant;
+        this.retryWindow = retryWindow;
         this.metrics = metrics;
     }
 
@@ -168,11 +170,15 @@ final class BatchApplier {
      * Acts on what {@link #run} did, on the task thread: dead letters, metrics, and the buffer
      * dropped when the whole batch was applied. After an I/O failure it only throws: the batch
      * stays buffered, applying it again is harmless, and its outcomes (a dead-lettered UPDATE of
-     * a missing id, for one) are acted on once, when it is applied whole.
+     * a missing id, for one) are acted on once, when it is applied whole. A batch applied whole
+     * ends its partition's streak of I/O failures, and only its partition's.
+     *
+     * @throws PartitionIoException the I/O failure that stopped the batch, naming its partition
      */
     void finish(Applied applied) throws IOException {
+        TopicPartition partition = applied.batch().partition();
         if (applied.failure() != null) {
-            throw applied.failure();
+            throw new PartitionIoException(partition, applied.failure());
         }
         for (Group group : applied.groups()) {
             for (int i = 0; i < group.outcomes().size(); i++) {
@@ -195,7 +201,10 @@ final class BatchApplier {
             }
             metrics.batch(group.bytes());
         }
-        buffers.applied(applied.batch().partition(), applied.batch().count());
+        buffers.applied(partition, applied.batch().count());
+        // Only an apply that finished ends the window: starting one proves nothing, and a
+        // success of another partition says nothing of this one's locked shard or full disk.
+        retryWindow.succeeded(partition);
     }
 
     private void onOutcome(RoutedMutation routed, Mutation.Outcome outcome) {

@@ -68,13 +68,11 @@ final class CommitCoordinator {
             return Map.of();
         }
         long start = System.nanoTime();
-        boolean ioFailed = false;
         try {
             // The background apply (if any) ends first; a batch it could not apply is still
             // buffered, and each partition's apply below applies it again.
             pipeline.finishInFlight();
         } catch (IOException e) {
-            ioFailed = true;
             RuntimeException outcome = retryWindow.handle(e, "background apply before a commit");
             if (!(outcome instanceof RetriableException)) {
                 keep(outcome);
@@ -91,7 +89,6 @@ final class CommitCoordinator {
                 applier.applyAll(tp);
                 applied.add(tp);
             } catch (IOException e) {
-                ioFailed = true;
                 onIoFailure(e, tp);
             } catch (ConnectException e) {
                 keep(e);
@@ -112,14 +109,8 @@ final class CommitCoordinator {
             try {
                 commitPartition(tp);
             } catch (IOException e) {
-                ioFailed = true;
                 onIoFailure(e, tp);
             }
-        }
-        if (!ioFailed) {
-            // Only a round in which nothing failed ends a streak: one partition committing
-            // must not reopen the retry window of another whose shard stays locked.
-            retryWindow.succeeded();
         }
         metrics.commitLatency((System.nanoTime() - start) / 1_000_000);
         Map<TopicPartition, OffsetAndMetadata> durable = new HashMap<>();
@@ -128,7 +119,7 @@ final class CommitCoordinator {
     }
 
     private void onIoFailure(IOException e, TopicPartition tp) {
-        RuntimeException outcome = retryWindow.handle(e, "commit of " + tp);
+        RuntimeException outcome = retryWindow.handle(tp, e, "commit");
         if (outcome instanceof RetriableException) {
             log.warn("{}: not committed this time; its Kafka offset stays at the last durable one", tp);
         } else {

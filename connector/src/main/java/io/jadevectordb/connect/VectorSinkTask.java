@@ -87,8 +87,8 @@ public class VectorSinkTask extends SinkTask {
         buffers = new PartitionBuffers(config.batchSize());
         catalog = new DatabaseCatalog(store, config);
         errant = new ErrantRecordRouter(props, errantRecordReporter(), metrics);
-        applier = new BatchApplier(store, buffers, catalog, errant, metrics);
         retryWindow = new IoRetryWindow(config.ioRetryTimeoutMs(), metrics);
+        applier = new BatchApplier(store, buffers, catalog, errant, retryWindow, metrics);
         pipeline = new ApplyPipeline(applier, "jadevectordb-apply-" + props.getOrDefault("name", "sink") + "-"
                 + PIPELINES.incrementAndGet());
         coordinator = new CommitCoordinator(store, buffers, applier, pipeline, retryWindow, errant, metrics);
@@ -234,7 +234,7 @@ public class VectorSinkTask extends SinkTask {
                 errant.reject(record, e);
                 buffers.markSeen(position);
             } catch (IOException e) {
-                throw retryWindow.handle(e, "preparing the database of the record at " + position);
+                throw retryWindow.handle(position.partition(), e, "preparing the database of the record at " + position);
             }
         }
         applyWhatIsDue();
@@ -272,7 +272,7 @@ public class VectorSinkTask extends SinkTask {
     private void applyWhatIsDue() {
         try {
             // The batch in flight leaves the buffers first, so the due batches below are new ones.
-            boolean applied = pipeline.finishInFlight();
+            pipeline.finishInFlight();
             boolean overBound = buffers.bufferedBytes() > config.bufferMaxBytes();
             List<TopicPartition> due = new ArrayList<>();
             for (TopicPartition tp : buffers.withPending()) {
@@ -285,16 +285,10 @@ public class VectorSinkTask extends SinkTask {
                 for (TopicPartition tp : due) {
                     applier.applyAll(tp);
                 }
-                applied |= !due.isEmpty();
             } else {
                 pipeline.start(due);
             }
-            // Only an apply that finished ends the retry window: merely starting one in the
-            // background proves nothing, and resetting here would make a lasting failure
-            // (a shard that stays locked, a disk that stays full) retry forever.
-            if (applied) {
-                retryWindow.succeeded();
-            }
+            // Each batch applied whole ended its own partition's retry window (BatchApplier.finish).
         } catch (IOException e) {
             RuntimeException outcome = retryWindow.handle(e, "applying buffered mutations to " + store.root());
             if (outcome instanceof RetriableException) {
@@ -353,8 +347,11 @@ public class VectorSinkTask extends SinkTask {
         // left (a failed commit simply means the next owner replays from the checkpoint).
         coordinator.commit(partitions);
         settleResets(partitions);
+        // Also when the commit gave up early (the task failed): no apply may run on a released shard.
+        pipeline.drain();
         for (TopicPartition tp : partitions) {
             resetsToSettle.remove(tp);
+            retryWindow.forget(tp);
             buffers.close(tp);
             resumeCheck.closed(tp);
             restores.closed(tp);

@@ -3,9 +3,13 @@ package io.jadevectordb.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -16,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.Preallocator;
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
@@ -94,7 +99,8 @@ class ApplyPipelineTest {
             pipeline.start(List.of(TP));
             buffer(Mutation.store("y", new float[] {2, 2}, 1));
 
-            assertThatThrownBy(pipeline::finishInFlight).isInstanceOf(ShardLockedException.class);
+            assertThatThrownBy(pipeline::finishInFlight).isInstanceOf(PartitionIoException.class)
+                    .hasCauseInstanceOf(ShardLockedException.class);
             assertThat(buffers.pendingCount(TP)).isEqualTo(2);
         }
 
@@ -115,5 +121,59 @@ class ApplyPipelineTest {
         assertThatThrownBy(pipeline::finishInFlight)
                 .isInstanceOf(ConnectException.class)
                 .hasMessageContaining("topic vectors partition 0 offset 0");
+    }
+    @Test
+    void anInterruptedWaitLeavesTheApplyInFlightAndDrainWaitsForItBeforeShardsAreReleased() throws Exception {
+        // Issue 15, finding 18: a task failing or interrupted must not release shards an apply still writes.
+        Path dir = tmp.resolve("gated");
+        AtomicBoolean armed = new AtomicBoolean();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        Preallocator gate = (channel, from, to) -> {
+            if (armed.getAndSet(false)) {
+                entered.countDown();
+                try {
+                    proceed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException("gate");
+                }
+            }
+            Preallocator.ZERO_FILL.extend(channel, from, to);
+        };
+        try (VectorStore gated = VectorStore.open(dir, OPTIONS.withPreallocator(gate))) {
+            gated.createDatabase("a", 2);
+            ApplyPipeline pipeline = new ApplyPipeline(BatchApplierTest.applier(gated, buffers, dir, UpdateMissingPolicy.REJECT,
+                    "none"), "test-apply-gated");
+            try {
+                buffer(Mutation.store("x", new float[] {1, 1}, 0));
+                armed.set(true);
+                pipeline.start(List.of(TP));
+                entered.await(); // the apply is blocked creating the shard
+
+                Thread.currentThread().interrupt(); // Connect cancels the task
+                assertThatThrownBy(pipeline::finishInFlight).isInstanceOf(InterruptedIOException.class);
+                assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+                assertThat(pipeline.hasInFlight()).as("the apply still runs: the task must still wait for it").isTrue();
+
+                Thread taskThread = Thread.currentThread();
+                Thread opener = new Thread(() -> {
+                    while (taskThread.getState() != Thread.State.WAITING) {
+                        Thread.onSpinWait(); // until drain waits
+                    }
+                    proceed.countDown();
+                }, "opener");
+                opener.start();
+                Thread.currentThread().interrupt(); // nor does an interrupt cut the drain short
+                pipeline.drain();
+
+                assertThat(Thread.interrupted()).as("the interrupt is restored").isTrue();
+                assertThat(pipeline.hasInFlight()).isFalse();
+                assertThat(gated.database("a").orElseThrow().get("x")).as("drain returned after the apply ended").isPresent();
+                opener.join();
+            } finally {
+                proceed.countDown();
+                pipeline.close();
+            }
+        }
     }
 }

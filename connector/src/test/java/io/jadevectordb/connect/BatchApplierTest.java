@@ -59,7 +59,8 @@ class BatchApplierTest {
                 dataDir.toString(), VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG, VectorSinkConfig.configValue(policy))));
         ErrantRecordRouter errant = new ErrantRecordRouter(Map.of("errors.tolerance", tolerance), null,
                 SinkMetrics.none());
-        return new BatchApplier(store, buffers, catalog, errant, SinkMetrics.none());
+        return new BatchApplier(store, buffers, catalog, errant, new IoRetryWindow(60_000, SinkMetrics.none()),
+                SinkMetrics.none());
     }
 
     private void buffer(String database, Mutation mutation) {
@@ -110,7 +111,8 @@ class BatchApplierTest {
         try (VectorStore other = VectorStore.open(tmp, OPTIONS)) {
             other.apply("b", new SourcePartition("vectors", 0), List.of());
 
-            assertThatThrownBy(() -> applier.apply(TP)).isInstanceOf(ShardLockedException.class);
+            assertThatThrownBy(() -> applier.apply(TP)).isInstanceOf(PartitionIoException.class)
+                    .hasCauseInstanceOf(ShardLockedException.class).hasMessageStartingWith(TP + ": ");
             assertThat(buffers.pendingCount(TP)).isEqualTo(2);
         }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
@@ -58,5 +59,39 @@ class IoRetryWindowTest {
 
         assertThat(outcome).isNotInstanceOf(RetriableException.class).hasMessageContaining("io.retry.timeout.ms=0")
                 .hasMessageContaining("free disk space");
+    }
+    @Test
+    void aSuccessOfOnePartitionDoesNotReopenTheWindowOfAnotherWhoseShardStaysLocked() {
+        // Issue 15, finding 18: with one shared window, B retried forever while A kept applying.
+        TopicPartition a = new TopicPartition("t", 0);
+        TopicPartition b = new TopicPartition("t", 1);
+        long[] now = {0};
+        IoRetryWindow window = new IoRetryWindow(1_000, SinkMetrics.none(), () -> now[0]);
+        ShardLockedException locked = new ShardLockedException(Path.of("/d/db/t-1.jvdb"));
+        assertThat(window.handle(b, locked, "commit")).isInstanceOf(RetriableException.class);
+
+        now[0] = 600;
+        window.succeeded(a);
+        now[0] = 1_200;
+        RuntimeException outcome = window.handle(b, locked, "commit");
+
+        assertThat(outcome).isNotInstanceOf(RetriableException.class).hasMessageContaining("partition t-1")
+                .hasMessageContaining("/d/db/t-1.jvdb").hasMessageContaining("kept failing for 1200 ms");
+        window.succeeded(b); // B's own success closes B's window
+        assertThat(window.handle(b, locked, "commit")).isInstanceOf(RetriableException.class);
+    }
+
+    @Test
+    void aFailureOfTheBackgroundApplyIsChargedToThePartitionItNames() {
+        TopicPartition b = new TopicPartition("t", 1);
+        long[] now = {0};
+        IoRetryWindow window = new IoRetryWindow(1_000, SinkMetrics.none(), () -> now[0]);
+        ShardLockedException locked = new ShardLockedException(Path.of("/d/db/t-1.jvdb"));
+        window.handle(new PartitionIoException(b, locked), "background apply");
+
+        now[0] = 1_000;
+        RuntimeException outcome = window.handle(b, locked, "commit");
+
+        assertThat(outcome).isNotInstanceOf(RetriableException.class).hasMessageContaining("partition t-1");
     }
 }

@@ -7,16 +7,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,57 +38,6 @@ class PowerLossCheckTest {
     @TempDir
     Path tmp;
 
-    /** A worker's context reduced to what the task uses: it records the seeks of {@code open}. */
-    private static final class RecordingContext implements SinkTaskContext {
-        final Map<String, String> configs;
-        final Map<TopicPartition, Long> seeks = new HashMap<>();
-
-        RecordingContext(Map<String, String> configs) {
-            this.configs = configs;
-        }
-
-        @Override
-        public Map<String, String> configs() {
-            return configs;
-        }
-
-        @Override
-        public void offset(Map<TopicPartition, Long> offsets) {
-            seeks.putAll(offsets);
-        }
-
-        @Override
-        public void offset(TopicPartition tp, long offset) {
-            seeks.put(tp, offset);
-        }
-
-        @Override
-        public void timeout(long timeoutMs) {
-        }
-
-        @Override
-        public Set<TopicPartition> assignment() {
-            return Set.copyOf(PARTITIONS);
-        }
-
-        @Override
-        public void pause(TopicPartition... partitions) {
-        }
-
-        @Override
-        public void resume(TopicPartition... partitions) {
-        }
-
-        @Override
-        public void requestCommit() {
-        }
-
-        @Override
-        public PluginMetrics pluginMetrics() {
-            throw new UnsupportedOperationException("no worker metrics in this test");
-        }
-    }
-
     /** One task's life: start, open both partitions, {@code commits} rounds of put + preCommit, close, stop. */
     private static RecordingContext runTask(Path dataDir, CommitObservation observation, long[] next, int commits) {
         Map<String, String> props = new HashMap<>();
@@ -100,7 +46,7 @@ class PowerLossCheckTest {
         props.put(VectorSinkConfig.DATA_DIR_CONFIG, dataDir.toString());
         props.put("batch.size", "7");
         props.put("flush.interval.ms", "0");
-        RecordingContext context = new RecordingContext(props);
+        RecordingContext context = new RecordingContext(props, PARTITIONS);
         InvariantCheckingSinkTask task = new InvariantCheckingSinkTask();
         task.initialize(context);
         task.start(props);

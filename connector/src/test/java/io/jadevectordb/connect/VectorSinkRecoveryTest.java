@@ -7,9 +7,12 @@ import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.fixtures.SinkCluster;
 import io.jadevectordb.connect.fixtures.Workload;
+import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.engine.VectorStore;
 import io.jadevectordb.oracle.ExpectedState;
 
@@ -108,12 +113,34 @@ class VectorSinkRecoveryTest {
         props.put("tasks.max", "2");
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 2);
+        // Issue 15, finding 15: every partition is assigned again, so every shard is current, also
+        // those of databases its partition has not written since it moved.
+        TestUtils.waitForCondition(() -> releasedShards(dataDir).isEmpty(), 60_000,
+                () -> "shards of assigned partitions still marked released: " + releasedShards(dataDir));
         workload.produce(150);
         cluster.awaitCommitted(connector, topic, 4);
         cluster.stopConnector(connector);
 
         assertStoreMatches(workload.expected(), dataDir);
         cluster.deleteConnector(connector);
+    }
+
+    /** Names of the shards whose header says no writer keeps them current. */
+    private static List<String> releasedShards(Path dataDir) {
+        try {
+            StoreReader reader = StoreReader.open(dataDir);
+            List<String> names = new ArrayList<>();
+            for (String database : reader.databaseNames()) {
+                for (ShardStats shard : reader.stats(database).shards()) {
+                    if (shard.released()) {
+                        names.add(shard.name());
+                    }
+                }
+            }
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

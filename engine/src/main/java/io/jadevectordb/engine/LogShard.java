@@ -667,6 +667,39 @@ final class LogShard implements Closeable {
     }
 
     /**
+     * Records in the header of a shard that is not open whether a writer keeps it current
+     * ({@link LogCheckpoint#released}) without opening it: under its writer lock, the next
+     * checkpoint generation with the same contents and the flag changed goes to the other copy
+     * and is forced, so a torn write leaves the previous copy valid. Nothing else changes.
+     *
+     * @return false when the file is format 1, which has no such flag (it reads as current;
+     *         opening it for writing upgrades it); true when the header now says so
+     * @throws ShardLockedException when a writer holds the shard: it is that writer's to mark
+     */
+    static boolean markReleased(String name, Path path, boolean released, StoreOptions options) throws IOException {
+        try (ShardWriterLock writerLock = ShardWriterLock.acquire(path)) {
+            byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+            if (LogFormat.version(path, page) == 1) {
+                return false;
+            }
+            LogFormat.decode(path, page);
+            LogCheckpoint c = LogCheckpoint.newest(name, page);
+            if (c.released() == released) {
+                return true;
+            }
+            LogCheckpoint next = c.next(c.sourceOffset(), c.logEnd(), c.liveCount(), c.deletedCount(), c.clean(),
+                    c.entryHighWater(), c.garbageBytes(), released);
+            try (FileChannel channel = options.fileIO().open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ShardFiles.writeFully(channel, ByteBuffer.wrap(next.encode()), next.headerOffset());
+                channel.force(false);
+            }
+            log.debug("shard {}: marked {} (checkpoint generation {}, source offset {})", name,
+                    released ? "released" : "current", next.generation(), next.sourceOffset());
+            return true;
+        }
+    }
+
+    /**
      * Clean close at the last commit: snapshots the index when the log moved past the last
      * snapshot, and records a clean checkpoint (the same commit), so the next open reads nothing
      * but the snapshot. Records applied after the last commit are discarded, not made durable:

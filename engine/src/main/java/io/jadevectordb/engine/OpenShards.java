@@ -302,6 +302,11 @@ final class OpenShards {
         return inLock(lock, () -> Set.copyOf(evicted.keySet()));
     }
 
+    /** Whether a shard of {@code source} failed (a force did) since the source was last released. */
+    boolean hasFailed(SourcePartition source) {
+        return inLock(lock, () -> failed.contains(source));
+    }
+
     /** Forgets that a shard of {@code source} failed: the source was released, its next owner replays it. */
     void clearFailed(SourcePartition source) {
         inLock(lock, () -> failed.remove(source));

@@ -346,19 +346,32 @@ public final class VectorStore implements Closeable {
      * That promise lets the store move the checkpoint of the source's idle shards (databases
      * it no longer writes) up to its commits when the source is released or the store closes,
      * so such a database does not hold the resume point back forever.
+     *
+     * <p>From here until {@link #release}, every shard of the source in every database is kept
+     * current, idle ones included: any that an earlier release marked released is marked
+     * current again (in its header, without opening it).
      */
     public OptionalLong resume(SourcePartition source) throws IOException {
         OptionalLong from = checkpoint(source);
-        inLock(lock, () -> resumed.add(source));
+        IOException failure = inLock(lock, () -> {
+            ensureOpen();
+            resumed.add(source);
+            return markEvery(source, false);
+        });
+        if (failure != null) {
+            throw failure;
+        }
         return from;
     }
 
     /**
      * Closes the shards of {@code source} cleanly (a partition moving elsewhere, or the task
-     * stopping), marking each as released: readers learn that no writer keeps it current. Each
-     * stays at its last commit: commit the source first (records applied after its last commit
-     * are discarded, and replaying the source restores them). Completes on an interrupted
-     * thread too (the flag is restored).
+     * stopping), marking each as released: readers learn that no writer keeps it current. Every
+     * shard of the source in every database is marked, also those not open (idle, or closed by
+     * the open-shard limit), which are marked in their header without being opened. Each stays
+     * at its last commit: commit the source first (records applied after its last commit are
+     * discarded, and replaying the source restores them). Completes on an interrupted thread too
+     * (the flag is restored).
      */
     public void release(SourcePartition source) throws IOException {
         Uninterruptibly.run(() -> releaseUninterrupted(source));
@@ -367,14 +380,64 @@ public final class VectorStore implements Closeable {
     private void releaseUninterrupted(SourcePartition source) throws IOException {
         IOException failure = inLock(lock, () -> {
             IOException closing = openShards.closeEach(removeUnused(h -> h.source.equals(source), "source " + source), true);
+            // A file whose force failed is not forced again (the kernel may have dropped its pages, a second fsync can lie).
+            boolean failed = openShards.hasFailed(source);
             openShards.clearFailed(source);
             advanceIdle(source);
             resumed.remove(source);
+            IOException marking = null;
+            if (failed) {
+                log.warn("source {}: a shard of it failed, so its shards that are not open are not marked released; "
+                        + "its next owner replays it from the checkpoint", source);
+            } else {
+                marking = markEvery(source, true);
+            }
+            if (closing == null) {
+                return marking;
+            }
+            if (marking != null) {
+                closing.addSuppressed(marking);
+            }
             return closing;
         });
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * Marks every shard of {@code source} that is not open here released or current (see
+     * {@link LogShard#markReleased}), each even when marking another fails; returns the first
+     * failure with the others suppressed. Under the store's lock, so none is opened meanwhile. A
+     * shard another writer holds is left to it. A format 1 shard has no flag: to be marked
+     * released it is opened (which upgrades it) and closed released.
+     */
+    private IOException markEvery(SourcePartition source, boolean released) throws IOException {
+        IOException failure = null;
+        for (String name : databaseNames()) {
+            String key = key(name, source);
+            Path path = root.resolve(name).resolve(source.shardFileName());
+            if (openShards.get(key) != null || !Files.exists(path)) {
+                continue; // an open shard is current; release closes it released
+            }
+            try {
+                Optional<Database> db = database(name);
+                if (!LogShard.markReleased(key, path, released, options) && released && db.isPresent()) {
+                    LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options).close(true);
+                }
+            } catch (ShardLockedException e) {
+                log.warn("shard {}: another writer holds it, so it is not marked {} for source {} ({})", key,
+                        released ? "released" : "current", source, e.getMessage());
+            } catch (IOException e) {
+                log.error("shard {}: cannot mark it {} for source {}", key, released ? "released" : "current", source, e);
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        return failure;
     }
 
     /**

@@ -144,4 +144,87 @@ class StoreReaderTest {
             assertThat(reader.currentOnly().get("moved", "n")).isPresent();
         }
     }
+    @Test
+    void idleShardsOfAPartitionAreCurrentAgainWhenItIsAssignedBack() throws Exception {
+        // Issue 15, finding 15: a partition that comes back feeds only one of its databases at
+        // first; the other database's shard is the only copy of its ids and must be served.
+        SourcePartition p = new SourcePartition("vectors", 4);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("busy", 3);
+            store.createDatabase("quiet", 3);
+            store.resume(p);
+            store.apply("busy", p, List.of(Mutation.store("b", new float[] {1, 2, 3}, 0)));
+            store.apply("quiet", p, List.of(Mutation.store("q", new float[] {4, 5, 6}, 1)));
+            store.commit(p, 1);
+            store.release(p); // revoked
+        }
+        StoreReader reader = StoreReader.open(root).currentOnly();
+        assertThat(reader.get("quiet", "q")).isEmpty();
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.resume(p); // assigned back: every shard of the partition is kept current again
+
+            assertThat(reader.get("quiet", "q")).hasValueSatisfying(v -> assertThat(v).containsExactly(4, 5, 6));
+            assertThat(reader.get("busy", "b")).isPresent();
+            store.apply("busy", p, List.of(Mutation.store("c", new float[] {7, 8, 9}, 2)));
+            store.commit(p, 2);
+            assertThat(reader.get("quiet", "q")).isPresent(); // idle, still current
+            assertThat(StoreReader.open(root).stats("quiet").shards().get(0).released()).isFalse();
+        }
+    }
+
+    @Test
+    void aShardTheOpenShardLimitClosedIsMarkedReleasedWithItsPartition() throws Exception {
+        // Issue 15, finding 15: the limit closed it at its checkpoint; the partition then moved.
+        SourcePartition p = new SourcePartition("vectors", 5);
+        try (VectorStore store = VectorStore.open(root, options.withMaxOpenShards(1))) {
+            store.createDatabase("first", 3);
+            store.createDatabase("second", 3);
+            store.resume(p);
+            store.apply("first", p, List.of(Mutation.store("f", new float[] {1, 2, 3}, 0)));
+            store.commit(p, 0);
+            store.apply("second", p, List.of(Mutation.store("s", new float[] {4, 5, 6}, 1))); // closes first's shard
+            assertThat(store.openShardCount()).isEqualTo(1);
+
+            store.release(p); // revoked: nobody keeps either shard current now
+        }
+        StoreReader reader = StoreReader.open(root);
+        assertThat(reader.stats("first").shards().get(0).released()).isTrue();
+        assertThat(reader.stats("second").shards().get(0).released()).isTrue();
+        assertThat(reader.currentOnly().get("first", "f")).isEmpty();
+        assertThat(reader.get("first", "f")).isPresent(); // still there for readers that want every shard
+    }
+
+    @Test
+    void releaseMarksShardsItDidNotWriteAndResumeMarksThemWithoutChangingTheirContents() throws Exception {
+        // A partition assigned, then revoked before it wrote anything: its shards are no one's.
+        SourcePartition p = new SourcePartition("vectors", 6);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("kept", 3);
+            store.apply("kept", p, List.of(Mutation.store("k", new float[] {1, 2, 3}, 0)));
+            store.commit(p, 0);
+        }
+        ShardStats before = StoreReader.open(root).stats("kept").shards().get(0);
+        assertThat(before.released()).isFalse();
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.resume(p);
+            store.release(p);
+        }
+        ShardStats released = StoreReader.open(root).stats("kept").shards().get(0);
+        assertThat(released.released()).isTrue();
+        assertThat(released.checkpointOffset()).isEqualTo(before.checkpointOffset());
+        assertThat(released.liveCount()).isEqualTo(before.liveCount());
+        assertThat(released.logBytes()).isEqualTo(before.logBytes());
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.resume(p);
+            assertThat(store.openShardCount()).isZero(); // marked, not opened
+        }
+        assertThat(StoreReader.open(root).currentOnly().get("kept", "k")).isPresent();
+        try (VectorStore store = VectorStore.open(root, options)) {
+            assertThat(store.checkpoint(p)).hasValue(0);
+            store.resume(p);
+            store.apply("kept", p, List.of(Mutation.store("k", new float[] {3, 2, 1}, 1)));
+            store.commit(p, 1);
+        }
+        assertThat(StoreReader.open(root).get("kept", "k")).hasValueSatisfying(v -> assertThat(v).containsExactly(3, 2, 1));
+    }
 }
