@@ -677,12 +677,17 @@ final class LogShard implements Closeable {
      * @throws ShardLockedException when a writer holds the shard: it is that writer's to mark
      */
     static boolean markReleased(String name, Path path, boolean released, StoreOptions options) throws IOException {
+        // Most shards say so already (every open and release passes every database): those cost one read, no lock.
+        byte[] seen = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+        if (LogFormat.version(path, seen) == 1) {
+            return false;
+        }
+        LogFormat.decode(path, seen);
+        if (LogCheckpoint.newest(name, seen).released() == released) {
+            return true;
+        }
         try (ShardWriterLock writerLock = ShardWriterLock.acquire(path)) {
-            byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
-            if (LogFormat.version(path, page) == 1) {
-                return false;
-            }
-            LogFormat.decode(path, page);
+            byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE); // again, now that no writer can change it
             LogCheckpoint c = LogCheckpoint.newest(name, page);
             if (c.released() == released) {
                 return true;

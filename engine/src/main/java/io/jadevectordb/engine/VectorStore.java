@@ -429,11 +429,13 @@ public final class VectorStore implements Closeable {
                 log.warn("shard {}: another writer holds it, so it is not marked {} for source {} ({})", key,
                         released ? "released" : "current", source, e.getMessage());
             } catch (IOException e) {
-                log.error("shard {}: cannot mark it {} for source {}", key, released ? "released" : "current", source, e);
+                IOException named = new IOException("shard " + key + ": cannot mark it " + (released ? "released" : "current")
+                        + " for source " + source + " (" + e.getMessage() + ")", e);
+                log.error("{}", named.getMessage(), e);
                 if (failure == null) {
-                    failure = e;
+                    failure = named;
                 } else {
-                    failure.addSuppressed(e);
+                    failure.addSuppressed(named);
                 }
             }
         }

@@ -453,6 +453,33 @@ class VectorStoreTest {
         }
     }
 
+    @Test
+    void releaseThatCannotMarkAnIdleShardMarksTheOthersAndThrowsNamingIt() throws Exception {
+        // Issue 15, finding 15: an idle shard is marked released in its header; that write can fail too.
+        SourcePartition source = new SourcePartition("vectors", 0);
+        try (VectorStore store = VectorStore.open(root, options)) {
+            store.createDatabase("busy", 2);
+            store.createDatabase("idle", 2);
+            store.apply("busy", source, List.of(Mutation.store("x", new float[] {1, 2}, 0)));
+            store.apply("idle", source, List.of(Mutation.store("y", new float[] {3, 4}, 1)));
+            store.commit(source, 1);
+        }
+        AtomicBoolean diskGone = new AtomicBoolean();
+        FileIO io = new FailingForceFileIO(path -> diskGone.get() && path.startsWith(root.resolve("idle")));
+        try (VectorStore store = VectorStore.open(root, options.withFileIO(io))) {
+            store.resume(source);
+            store.apply("busy", source, List.of(Mutation.store("x", new float[] {5, 6}, 2)));
+            store.commit(source, 2);
+            diskGone.set(true);
+
+            assertThatThrownBy(() -> store.release(source)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("idle/vectors-0.jvdb").hasMessageContaining("cannot mark it released")
+                    .hasMessageContaining("injected");
+            assertThat(store.openShardCount()).isZero();
+            assertThat(LogShard.statsOf("busy/vectors-0.jvdb", root.resolve("busy/vectors-0.jvdb")).released()).isTrue();
+        }
+    }
+
     /**
      * Release waits for a shard in use to be let go; its user may need the store first (here to
      * create a database; a scan whose visitor writes is another), so the wait must not hold the
