@@ -421,6 +421,7 @@ public final class VectorStore implements Closeable {
                 continue; // an open shard is current; release closes it released
             }
             try {
+                openShards.awaitClosed(key); // an eviction's close holds the writer lock until it ends
                 Optional<Database> db = database(name);
                 if (!LogShard.markReleased(key, path, released, options) && released && db.isPresent()) {
                     LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options).close(true);
