@@ -211,12 +211,12 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public static final String RECREATED_TOPIC_BEHAVIOR_CONFIG = "recreated.topic.behavior";
     public static final String RECREATED_TOPIC_BEHAVIOR_DOC = "What a task does when a partition's log no longer "
-            + "holds what its shard checkpoint assumes: the first record it delivers after resuming lies at or below "
-            + "the checkpoint (the topic was deleted and recreated, or its log replaced), or the log now starts past "
-            + "the offset after the checkpoint (records were deleted by retention or DeleteRecords before the sink "
-            + "applied them). 'fail': stop the task with the fix, keeping the old state. 'rebuild': drop the "
-            + "partition's local state (its shard in every database) and rebuild it from the log as it is, starting "
-            + "at that record.";
+            + "holds what its shards assume, in the first batch after a resume or later: its offsets go back below "
+            + "the checkpoint or below what was delivered (the topic was deleted and recreated, or its log replaced), "
+            + "or the log now starts past the offset expected next (records were deleted by retention or "
+            + "DeleteRecords before the sink applied them, also when a running task fell behind retention). 'fail': "
+            + "stop the task with the fix, keeping the old state. 'rebuild': drop the partition's local state (its "
+            + "shard in every database) and rebuild it from the log as it is, starting at that record.";
     public static final String RECREATED_TOPIC_BEHAVIOR_DEFAULT = "fail";
 
     public static final String OFFSETS_RESET_CONFIG = "offsets.reset";

@@ -90,6 +90,59 @@ class RestoreProgressTest {
         }
     }
 
+    @Test
+    void aDottedTopicTaggedWithUnderscoresByAnOlderWorkerIsFound() throws Exception {
+        // Workers before Kafka 4.1 tag topic "my.vectors" as "my_vectors" in consumer metrics.
+        ObjectName legacy = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,"
+                + "client-id=connector-consumer-restore-test-0,topic=my_vectors,partition=3");
+        var server = ManagementFactory.getPlatformMBeanServer();
+        server.registerMBean(new Lag(11), legacy);
+        try {
+            assertThat(RestoreProgress.consumerLag("restore-test", null).recordsLeft(new TopicPartition("my.vectors", 3)))
+                    .isEqualTo(11);
+        } finally {
+            server.unregisterMBean(legacy);
+        }
+    }
+
+    @Test
+    void aConsumerClientIdSetByTheConnectorIsMatched() throws Exception {
+        ObjectName overridden = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,"
+                + "client-id=vectors-reader,topic=vectors,partition=6");
+        var server = ManagementFactory.getPlatformMBeanServer();
+        server.registerMBean(new Lag(5), overridden);
+        try {
+            TopicPartition p6 = new TopicPartition("vectors", 6);
+            assertThat(RestoreProgress.consumerLag("restore-test", "vectors-reader").recordsLeft(p6)).isEqualTo(5);
+            assertThat(RestoreProgress.consumerLag("restore-test", null).recordsLeft(p6)).as("without the override").isEqualTo(-1);
+        } finally {
+            server.unregisterMBean(overridden);
+        }
+    }
+
+    @Test
+    void aPartitionThatTwoTaskConsumersReportIsNotTrustedAndTheReasonSaysSo() throws Exception {
+        // Task 1 took the partition over from task 0 in this worker; task 0's metric is not gone yet.
+        ObjectName task0 = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,"
+                + "client-id=connector-consumer-restore-test-0,topic=vectors,partition=8");
+        ObjectName task1 = new ObjectName("kafka.consumer:type=consumer-fetch-manager-metrics,"
+                + "client-id=connector-consumer-restore-test-1,topic=vectors,partition=8");
+        var server = ManagementFactory.getPlatformMBeanServer();
+        server.registerMBean(new Lag(100), task0);
+        server.registerMBean(new Lag(3), task1);
+        try {
+            TopicPartition p8 = new TopicPartition("vectors", 8);
+            RestoreProgress.Lag jmx = RestoreProgress.consumerLag("restore-test", null);
+            assertThat(jmx.recordsLeft(p8)).isEqualTo(-1);
+            assertThat(jmx.whyUnknown(p8)).contains("2 consumers report 'records-lag' for vectors-8");
+            assertThat(jmx.whyUnknown(new TopicPartition("vectors", 9))).contains("client-id=connector-consumer-restore-test-<task>",
+                    "topic=vectors", "partition=9");
+        } finally {
+            server.unregisterMBean(task0);
+            server.unregisterMBean(task1);
+        }
+    }
+
     /** A consumer metric MBean as Kafka's JmxReporter registers it: one attribute per metric. */
     private static final class Lag implements DynamicMBean {
         private final double value;

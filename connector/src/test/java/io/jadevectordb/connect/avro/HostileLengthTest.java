@@ -143,6 +143,28 @@ class HostileLengthTest {
     }
 
     @Test
+    void deeplyNestedSkippedValuesAreADataErrorNotAStackOverflow() {
+        Schema tree = new Schema.Parser().parse("""
+                {"type":"record","name":"Node","fields":[{"name":"id","type":"string"},
+                 {"name":"child","type":["null","Node"],"default":null}]}""");
+        VectorMutationReader reader = VectorMutationReader.forWriter("vectors", 7, tree, List.of("id"));
+        // id "x", then 200,000 levels of child (branch 1, empty id), then a null child: 400 KB.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(string("x"));
+        for (int i = 0; i < 200_000; i++) {
+            out.writeBytes(SECOND_BRANCH);
+            out.writeBytes(string(""));
+        }
+        out.writeBytes(NULL_BRANCH);
+        byte[] payload = out.toByteArray();
+
+        assertThatThrownBy(() -> reader.read("vectors", payload, 0, payload.length))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("field 'child")
+                .hasMessageContaining("nests deeper than " + AvroPayload.MAX_DEPTH + " levels");
+    }
+
+    @Test
     void anOutOfRangeUnionOrEnumIndexIsADataErrorNamingTheField() {
         assertThatThrownBy(() -> {
             byte[] payload = evolved(NULL_BRANCH, varint(9), string("doc"), EMPTY, NULL_BRANCH, NULL_BRANCH, NULL_BRANCH,
