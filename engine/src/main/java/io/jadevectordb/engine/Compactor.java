@@ -41,7 +41,7 @@ final class Compactor implements Closeable {
             try {
                 shard.compact();
             } catch (IOException | RuntimeException e) {
-                if (shard.isOpen()) {
+                if (!shard.closing()) {
                     log.warn("shard {}: background compaction failed ({}); the shard keeps its file", shard.name(), e.getMessage(), e);
                 }
             } finally {

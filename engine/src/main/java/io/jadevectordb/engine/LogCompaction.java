@@ -68,7 +68,7 @@ final class LogCompaction {
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long copiedEnd;
             try {
-                copiedEnd = copyNewest(view, index, out);
+                copiedEnd = copyNewest(shard, view, index, out);
                 out.force(true);
             } catch (IOException e) {
                 throw new FailedException("shard " + name + ": compaction into " + tmp + " failed (" + e.getMessage()
@@ -132,7 +132,7 @@ final class LogCompaction {
      * Copies the newest record of every id of the view, in index order, to {@code out} from
      * byte 4096 and points the index at the copies; returns the end of the copy.
      */
-    private static long copyNewest(LogView view, LogIndex index, FileChannel out) throws IOException {
+    private static long copyNewest(LogShard shard, LogView view, LogIndex index, FileChannel out) throws IOException {
         IdTable table = index.table();
         MappedFile from = view.file();
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
@@ -146,8 +146,8 @@ final class LogCompaction {
             int length = table.lengthAt(p);
             if (buffer.remaining() < length) {
                 written = drain(out, buffer, written);
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedIOException("compaction of " + view.name() + " interrupted (the store is closing)");
+                if (Thread.currentThread().isInterrupted() || shard.closing()) {
+                    throw new InterruptedIOException("compaction of " + view.name() + " stopped: the shard or the store is closing");
                 }
             }
             from.getBytes(table.positionAt(p), record, 0, length);

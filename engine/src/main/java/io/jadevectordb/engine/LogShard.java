@@ -60,6 +60,8 @@ final class LogShard implements Closeable {
     /** After a failed automatic compaction, the log end before which it is not tried again. */
     private long compactionRetryAt;
     private final AtomicBoolean compacting = new AtomicBoolean();
+    /** Set when the shard begins to close: a compaction's copy stops at its next buffer. */
+    private volatile boolean closing;
     private boolean recovered;
     private boolean failed;
     private boolean closed;
@@ -527,6 +529,9 @@ final class LogShard implements Closeable {
             return false;
         }
         try {
+            if (closing) {
+                return false; // a close began; it waits for a compaction it saw, this one it did not
+            }
             ensureWritable();
             return LogCompaction.run(this, betweenCopyAndSwap);
         } catch (LogCompaction.FailedException e) {
@@ -539,7 +544,36 @@ final class LogShard implements Closeable {
             }
             throw e;
         } finally {
-            compacting.set(false);
+            synchronized (compacting) {
+                compacting.set(false);
+                compacting.notifyAll();
+            }
+        }
+    }
+
+    /** Whether the shard is closing or closed: a compaction in its copy stops (it must not write the shard's files after). */
+    boolean closing() {
+        return closing;
+    }
+
+    /**
+     * Waits, uninterruptibly, until no compaction of this shard runs: it writes the shard's
+     * {@code .tmp} file without the shard's lock, and must not after the lock goes. Called
+     * before the write lock is taken, since a compaction's last step takes it.
+     */
+    private void awaitCompaction() {
+        boolean interrupted = false;
+        synchronized (compacting) {
+            while (compacting.get()) {
+                try {
+                    compacting.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -714,7 +748,8 @@ final class LogShard implements Closeable {
      * before it releases it); a discard is logged with the offsets to replay.
      *
      * <p>Completes its I/O on an interrupted thread too (the flag is restored afterwards), and
-     * returns only after a background snapshot write has ended.
+     * lets go of the lock only after a background snapshot write has ended and a compaction of
+     * the shard has stopped (at its next buffer): neither may write the shard's files after.
      */
     @Override
     public void close() throws IOException {
@@ -727,6 +762,8 @@ final class LogShard implements Closeable {
      * keeps it current.
      */
     void close(boolean released) throws IOException {
+        closing = true;
+        awaitCompaction();
         lock.writeLock().lock();
         try {
             // Connect interrupts a task thread it stops by force; an interrupted channel call would throw and close the channel.
@@ -777,6 +814,7 @@ final class LogShard implements Closeable {
 
     /** Releases memory, mapping and lock without forcing anything (a crash, as far as the files can tell). */
     void releaseQuietly() {
+        closing = true;
         closed = true;
         // Before the lock goes and the copy memory is freed (uninterruptibly): a background snapshot
         // reads that memory, and must not write into a shard another writer may own next.

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kafka Connect interrupts a task thread on a forced shutdown, and the task then closes its
  * store on that thread. The close must still do its I/O, and must never unmap memory or let go
- * of a shard's lock while the background snapshot thread is still writing from that memory
- * into the shard's files.
+ * of a shard's lock while a background thread (an index snapshot, a compaction) is still
+ * reading that memory or writing the shard's files.
  */
 class InterruptedCloseTest {
 
@@ -120,6 +120,86 @@ class InterruptedCloseTest {
                 float[] expected = Vectors.of(8, i);
                 assertThat(db.get("id-" + i)).hasValueSatisfying(v -> assertThat(v).containsExactly(expected));
             }
+        }
+    }
+
+    @Test
+    void closeOnAnInterruptedThreadStopsACompactionWritingTheShardsFilesBeforeItLetsGoOfTheLock() throws Exception {
+        Path file = root.resolve("s-0.jvdb");
+        Path tmp = ShardFiles.temporary(file);
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean(); // creating the shard writes a .tmp file too
+        AtomicBoolean blocked = new AtomicBoolean();
+        FileIO io = new ForwardingFileIO() {
+            @Override
+            public FileChannel open(Path path, OpenOption... options) throws IOException {
+                FileChannel channel = super.open(path, options);
+                if (!path.equals(tmp)) {
+                    return channel;
+                }
+                return new ForwardingFileChannel(channel) {
+                    @Override
+                    public int write(ByteBuffer src, long position) throws IOException {
+                        if (armed.get() && blocked.compareAndSet(false, true)) {
+                            copying.countDown();
+                            try {
+                                proceed.await(60, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                throw new InterruptedIOException();
+                            }
+                        }
+                        return super.write(src, position);
+                    }
+                };
+            }
+        };
+        StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO).withFileIO(io);
+        LogShard shard = LogShard.openForWrite("db/s-0.jvdb", file, 64, 32, options);
+        int ids = 6000; // over 1 MiB of live records: the copy writes more than one buffer
+        for (int i = 0; i < ids; i++) {
+            shard.apply(Mutation.store("id-" + i, Vectors.of(64, i), i), ShardFormat.idBytes("id-" + i));
+        }
+        shard.apply(Mutation.delete("id-0", ids), ShardFormat.idBytes("id-0"));
+        shard.commit(ids);
+        armed.set(true);
+        CompletableFuture<Boolean> compaction = CompletableFuture.supplyAsync(() -> {
+            try {
+                return shard.compact();
+            } catch (IOException e) {
+                return false; // stopped by the close: nothing changed
+            }
+        });
+        assertThat(copying.await(60, TimeUnit.SECONDS)).as("the compaction began to write the shard's .tmp file").isTrue();
+
+        CompletableFuture<Boolean> closed = new CompletableFuture<>();
+        Thread closer = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                shard.close();
+                closed.complete(Thread.currentThread().isInterrupted());
+            } catch (Throwable e) {
+                closed.completeExceptionally(e);
+            }
+        }, "interrupted-closer");
+        closer.start();
+        while (!closed.isDone() && closer.getState() != Thread.State.WAITING) {
+            Thread.onSpinWait(); // until the close waits (for the compaction) or returns
+        }
+        boolean returnedWhileWriting = closed.isDone();
+        proceed.countDown();
+        compaction.get();
+        assertThat(returnedWhileWriting).as("the close returned (its lock let go) while a compaction still wrote " + tmp)
+                .isFalse();
+
+        assertThat(closed.get()).as("the close restored the interrupt flag").isTrue();
+        assertThat(tmp).as("the stopped compaction removed its file before the lock went").doesNotExist();
+        try (LogShard reopened = LogShard.openForWrite("db/s-0.jvdb", file, 64, 32,
+                StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
+            assertThat(reopened.wasRecovered()).isFalse();
+            assertThat(reopened.checkpoint().sourceOffset()).isEqualTo(ids);
+            assertThat(reopened.stats().liveCount()).isEqualTo(ids - 1);
+            assertThat(reopened.get(ShardFormat.idBytes("id-4321"))).containsExactly(Vectors.of(64, 4321));
         }
     }
 }
