@@ -52,6 +52,12 @@ final class LogFormat {
     static final int RECORD_ALIGNMENT = 8;
     static final byte TYPE_STORE = 1;
     static final byte TYPE_DELETE = 2;
+    /**
+     * The source offset of a placeholder: a STORE that only migration writes, for an id whose
+     * committed vector format 1 lost in a crash. The id exists (an update or delete of it
+     * applies) but its vector is never served; any mutation of it replaces the placeholder.
+     */
+    static final long PLACEHOLDER_OFFSET = -1;
 
     private final int dimension;
     private final int maxIdBytes;

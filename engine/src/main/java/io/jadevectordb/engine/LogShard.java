@@ -370,7 +370,7 @@ final class LogShard implements Closeable {
 
     private float[] getLocked(byte[] id) {
         long entry = index.find(id, ShardIndex.hash(id));
-        if (entry < 0 || index.deletedAt(entry)) {
+        if (entry < 0 || index.deletedAt(entry) || index.offsetAt(entry) == LogFormat.PLACEHOLDER_OFFSET) {
             return null;
         }
         float[] vector = new float[format.dimension()];

@@ -104,7 +104,7 @@ final class LogView implements Closeable {
      */
     float[] get(byte[] id) throws CorruptShardException {
         long entry = index.find(id, ShardIndex.hash(id));
-        if (entry < 0 || index.deletedAt(entry)) {
+        if (entry < 0 || index.deletedAt(entry) || index.offsetAt(entry) == LogFormat.PLACEHOLDER_OFFSET) {
             return null;
         }
         long position = index.positionAt(entry);
@@ -153,7 +153,8 @@ final class LogView implements Closeable {
     private static void scan(IdTable table, MappedFile file, LogFormat format, BiConsumer<String, float[]> visitor,
                              EntryFilter filter) {
         for (long p = 0; p < table.capacity(); p++) {
-            if (table.hashAt(p) == 0 || table.deletedAt(p) || !filter.accept(p)) {
+            if (table.hashAt(p) == 0 || table.deletedAt(p) || table.offsetAt(p) == LogFormat.PLACEHOLDER_OFFSET
+                    || !filter.accept(p)) {
                 continue;
             }
             long position = table.positionAt(p);

@@ -19,8 +19,14 @@ import org.slf4j.LoggerFactory;
  * is forced. A crash before the rename leaves the format 1 file, which the next open migrates
  * again; after it, the format 2 file. The caller holds the shard's writer lock.
  *
- * <p>A vector that format 1 recovery found torn (its entry offset -1, hidden until replay
- * rewrites it) has no trustworthy bytes, so it is left out: replay from the checkpoint stores it again.
+ * <p>A shard that was not closed cleanly becomes exactly its last commit. Format 1 wrote in
+ * place, so an id written after that commit has lost its committed vector: either torn by the
+ * crash (recovery marks its entry offset -1) or whole but uncommitted (offset above the
+ * checkpoint). Such an id is neither dropped (format 1 counts it present, so an UPDATE or
+ * DELETE of it on replay applies) nor carried over with a vector no commit holds: it becomes a
+ * {@link LogFormat#PLACEHOLDER_OFFSET placeholder}, a STORE record with source offset -1 and a
+ * zero vector that counts as live but is never served, so that replaying the source from the
+ * checkpoint applies every mutation after it again, with the outcome it had the first time.
  */
 final class ShardMigration {
 
@@ -32,10 +38,12 @@ final class ShardMigration {
     static void migrate(String name, Path path, StoreOptions options) throws IOException {
         FileIO io = options.fileIO();
         long started = System.nanoTime();
+        // Read before the open, which recovers the file and marks it open (unclean) from then on.
+        boolean crashed = !Shard.readCheckpoint(name, path).clean();
         Shard old = Shard.openForMigration(name, path, options);
         Path tmp = ShardFiles.temporary(path);
         long records = 0;
-        long left = 0;
+        long placeholders = 0;
         boolean success = false;
         try {
             ShardFormat v1 = old.format();
@@ -46,6 +54,8 @@ final class ShardMigration {
             ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
             CRC32C crc = new CRC32C();
             float[] vector = new float[v1.dimension()];
+            float[] unknown = new float[v1.dimension()];
+            long committedOffset = old.checkpoint().sourceOffset();
             long live = 0;
             long deleted = 0;
             long highWater = old.checkpoint().entryHighWater();
@@ -57,20 +67,20 @@ final class ShardMigration {
                         continue;
                     }
                     long offset = index.offsetAt(p);
-                    if (offset < 0) {
-                        left++;
-                        continue;
-                    }
+                    boolean placeholder = crashed && (offset < 0 || offset > committedOffset);
                     int slot = index.slotAt(p);
                     long idPosition = v1.idPosition(slot);
                     byte[] id = new byte[Math.min(Short.toUnsignedInt(in.getShort(idPosition)), v1.maxIdBytes())];
                     in.getBytes(idPosition + 2, id, 0, id.length);
-                    boolean isDeleted = (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0;
-                    if (!isDeleted) {
+                    boolean isDeleted = !placeholder && (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0;
+                    if (placeholder) {
+                        offset = LogFormat.PLACEHOLDER_OFFSET;
+                        placeholders++;
+                    } else if (!isDeleted) {
                         in.getFloats(v1.slotPosition(slot), vector);
                     }
                     int length = LogFormat.encodeRecord(record, isDeleted ? LogFormat.TYPE_DELETE : LogFormat.TYPE_STORE, offset,
-                            isDeleted ? null : vector, id, crc);
+                            isDeleted ? null : placeholder ? unknown : vector, id, crc);
                     if (out.remaining() < length) {
                         position = LogCompaction.drain(channel, out, position);
                     }
@@ -101,6 +111,7 @@ final class ShardMigration {
             }
         }
         log.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,
-                left == 0 ? "" : ", " + left + " vectors torn at the last crash left for replay", (System.nanoTime() - started) / 1_000_000);
+                placeholders == 0 ? "" : ", " + placeholders + " of them written after the last commit (or torn by the crash) kept as"
+                        + " placeholders that replay from the checkpoint rewrites", (System.nanoTime() - started) / 1_000_000);
     }
 }
