@@ -84,7 +84,7 @@ public final class Database {
         if (existing.isPresent()) {
             return existing.get();
         }
-        Files.createDirectories(directory);
+        store.options().fileIO().createDirectories(directory);
         String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
         FileIO io = store.options().fileIO();
         // Through the seam, like the shards, so a crash test's images hold the metadata a power loss leaves.
@@ -178,7 +178,7 @@ public final class Database {
         if (Files.exists(mark)) {
             return;
         }
-        Files.createDirectories(marks);
+        store.options().fileIO().createDirectories(marks);
         try {
             // Through the seam (an empty file: its name is the record), so crash images hold it as a power loss would.
             store.options().fileIO().open(mark, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();

@@ -206,8 +206,10 @@ final class LogIndex implements Closeable {
     void ensureRoomForInsert() throws IOException {
         if (liveCount + deletedCount + 1 > (long) (table.capacity() * IdTable.MAX_LOAD)) {
             finishGrowth();
+            // Allocated before the swap: a failed allocation must not leave the table as its own old table.
+            IdTable grown = IdTable.allocate(io, near, table.capacity() * 2);
             old = table;
-            table = IdTable.allocate(io, near, old.capacity() * 2);
+            table = grown;
             cursor = 0;
         }
     }
