@@ -84,7 +84,7 @@ public final class Database {
         if (existing.isPresent()) {
             return existing.get();
         }
-        Files.createDirectories(directory);
+        ShardFiles.createDirectories(store.options().fileIO(), directory);
         String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
         FileIO io = store.options().fileIO();
         // Through the seam, like the shards, so a crash test's images hold the metadata a power loss leaves.
@@ -183,7 +183,7 @@ public final class Database {
         if (Files.exists(mark)) {
             return;
         }
-        Files.createDirectories(marks);
+        ShardFiles.createDirectories(store.options().fileIO(), marks);
         try {
             // Through the seam (an empty file: its name is the record), so crash images hold it as a power loss would.
             store.options().fileIO().open(mark, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();

@@ -8,6 +8,9 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The one seam all store file I/O goes through (shards, database metadata, source markers):
@@ -16,8 +19,9 @@ import java.nio.file.StandardOpenOption;
  * {@link FileChannel#force} on those channels (never by writing or forcing through a mapping),
  * so a test can record every write and every force, in order, and build the images a power
  * loss could leave, as Lucene's {@code MockDirectoryWrapper} does. Mappings are for reading.
- * Outside it, holding no data: directories, the writer's empty {@code .lock} files, and
- * {@link VectorStore#deleteDatabase}'s removal of a whole database directory.
+ * Directory creation, the writer's empty {@code .lock} files and the removal of a whole
+ * database directory pass it too (not recorded: they hold no data), so a test can make any of
+ * them fail or be interrupted.
  */
 interface FileIO {
 
@@ -78,4 +82,23 @@ interface FileIO {
 
     /** Forces a directory, so entries created, renamed or deleted in it survive a power loss. */
     void fsyncDirectory(Path directory) throws IOException;
+
+    /** Opens (creating) a writer's {@code .lock} file, which holds no data, to take an OS lock on it. */
+    default FileChannel openLock(Path lockFile) throws IOException {
+        return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+
+    /** Deletes a directory and everything in it, deepest first (not yet durable: force its parent). */
+    default void deleteDirectory(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        List<Path> entries;
+        try (Stream<Path> walk = Files.walk(directory)) {
+            entries = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path entry : entries) {
+            Files.deleteIfExists(entry);
+        }
+    }
 }

@@ -196,6 +196,7 @@ final class LogIndex implements Closeable {
     void ensureRoomForInsert() throws IOException {
         if (liveCount + deletedCount + 1 > (long) (table.capacity() * IdTable.MAX_LOAD)) {
             finishGrowth();
+            // Allocated before the swap: a failed allocation must not leave the table as its own old table.
             IdTable grown = IdTable.allocate(name, table.capacity() * 2);
             old = table;
             table = grown;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -86,7 +87,7 @@ final class LogShard implements Closeable {
      * @param maxIdBytes used when the file is created
      */
     static LogShard openForWrite(String name, Path path, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
-        LogShard shard = new LogShard(name, path, options, ShardWriterLock.acquire(path));
+        LogShard shard = new LogShard(name, path, options, ShardWriterLock.acquire(options.fileIO(), path));
         boolean success = false;
         try {
             shard.openWritable(dimension, maxIdBytes);
@@ -130,8 +131,13 @@ final class LogShard implements Closeable {
         deleteScratchLeftovers();
         if (!Files.exists(path)) {
             create(dimension, maxIdBytes);
-        } else if (LogFormat.version(path, ShardFiles.readPrefix(path, 64)) == 1) {
-            ShardMigration.migrate(name, path, options);
+        } else {
+            if (LogFormat.version(path, ShardFiles.readPrefix(io, path, 64)) == 1) {
+                ShardMigration.migrate(name, path, options);
+            }
+            // The rename that made this file (creation, compaction) may have failed in its directory force and the
+            // shard been reopened since: its name must be durable before anything is committed through it.
+            io.fsyncDirectory(path.getParent());
         }
         file = MappedFile.open(io, path, false, options.mapChunkBytes());
         byte[] page = new byte[(int) Math.min(LogFormat.PAGE_SIZE, file.length())];
@@ -250,11 +256,19 @@ final class LogShard implements Closeable {
      * applied; an invalid one throws with those before it applied. The batch's records are
      * gathered and written with one {@code pwrite} when it ends; if that write fails the shard
      * fails, since the index already points at them.
+     *
+     * <p>Room for the whole batch is preallocated before any of it is applied, so a full disk
+     * refuses the batch with nothing applied (retry it once space is freed). Any other I/O
+     * failure after a record of the batch was appended fails the shard: a retry would meet
+     * half a batch (other outcomes than the first run's), so recovery is reopen plus replay.
      */
     List<Mutation.Outcome> applyAll(List<Mutation> batch, Shard.IdValidator validator) throws IOException {
         lock.writeLock().lock();
+        long batchStart = -1;
         try {
             ensureWritable();
+            ensureRoom(batchBytes(batch));
+            batchStart = appendPosition;
             List<Mutation.Outcome> outcomes = new ArrayList<>(batch.size());
             try {
                 for (Mutation mutation : batch) {
@@ -268,6 +282,11 @@ final class LogShard implements Closeable {
             return outcomes;
         } catch (UncheckedIOException e) {
             throw fail("write of appended records failed", e.getCause());
+        } catch (IOException e) {
+            if (!failed && batchStart >= 0 && appendPosition != batchStart) {
+                throw fail("applying a batch failed after part of it was appended", e);
+            }
+            throw e;
         } finally {
             lock.writeLock().unlock();
         }
@@ -282,6 +301,15 @@ final class LogShard implements Closeable {
         } catch (IOException | UncheckedIOException e) {
             throw fail("write of appended records failed", e);
         }
+    }
+
+    /** The most log bytes {@code batch} can append: every mutation with the longest id, a STORE a whole vector. */
+    private long batchBytes(List<Mutation> batch) {
+        long bytes = 0;
+        for (Mutation m : batch) {
+            bytes += LogFormat.recordLength(m.op() == Mutation.Op.DELETE ? 0 : format.dimension() * Float.BYTES, format.maxIdBytes());
+        }
+        return bytes;
     }
 
     private Mutation.Outcome applyLocked(Mutation m, byte[] id) throws IOException {
@@ -326,21 +354,34 @@ final class LogShard implements Closeable {
         }
         int length = LogFormat.encodeRecord(buffer, type, sourceOffset, vector, id, recordCrc);
         ensureRoom(length);
-        file.append(appendPosition, buffer);
+        try {
+            file.append(appendPosition, buffer);
+        } catch (IOException e) {
+            throw fail("write of the record at " + appendPosition + " failed", e);
+        }
         appendPosition += length;
         return length;
     }
 
-    private void ensureRoom(int length) throws IOException {
+    /**
+     * Grows the log so that {@code length} more bytes fit. Refused without failing the shard
+     * only when nothing was written: the preallocation failed (a full disk) and the file is cut
+     * back. Gathered records that cannot be written, a map that fails, or a channel closed by an
+     * interrupt fail the shard.
+     */
+    private void ensureRoom(long length) throws IOException {
         if (appendPosition + length <= file.length()) {
             return;
         }
         long grown = ShardFormat.alignUp(Math.max(appendPosition + length, file.length() + options.growthBytes()), LogFormat.PAGE_SIZE);
+        flushAppends(); // a failed write of gathered records fails the shard here, never becomes "cannot grow"
         try {
             file.extend(grown, options.preallocator());
+        } catch (MappedFile.MapFailedException | ClosedChannelException e) {
+            throw fail("growing the log from " + file.length() + " to " + grown + " bytes failed", e);
         } catch (IOException e) {
             throw new IOException("shard " + name + ": cannot grow the log from " + file.length() + " to " + grown
-                    + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing committed is lost", e);
+                    + " bytes (" + e.getMessage() + "); free disk space, then retry: nothing of the batch was applied, nothing committed is lost", e);
         }
     }
 

@@ -105,16 +105,27 @@ final class MappedFile implements Closeable {
         if (keep > 0 && chunks[keep - 1].capacity() != chunkSize) {
             keep--;
         }
-        for (int i = keep; i < count; i++) {
-            long start = (long) i << chunkShift;
-            long size = Math.min(chunkSize, length - start);
-            // Read-only even for a writer: a write through the mapping would bypass the seam (and fail here).
-            MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, start, size);
-            buffer.order(ByteOrder.LITTLE_ENDIAN);
-            if (i < chunks.length) {
-                unmap(chunks[i]);
+        int mapped = keep;
+        try {
+            for (int i = keep; i < count; i++) {
+                long start = (long) i << chunkShift;
+                long size = Math.min(chunkSize, length - start);
+                // Read-only even for a writer: a write through the mapping would bypass the seam (and fail here).
+                MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, start, size);
+                buffer.order(ByteOrder.LITTLE_ENDIAN);
+                next[i] = buffer;
+                mapped = i + 1;
             }
-            next[i] = buffer;
+        } catch (IOException | RuntimeException e) {
+            // Nothing replaced yet: the old chunks, the partial one included, stay mapped and in use.
+            for (int i = keep; i < mapped; i++) {
+                unmap(next[i]);
+            }
+            throw e;
+        }
+        // Only now is the old partial chunk replaced, so a failed map never leaves an unmapped chunk in use.
+        if (keep < chunks.length) {
+            unmap(chunks[keep]);
         }
         int oldCount = dirtyLo.length;
         dirtyLo = Arrays.copyOf(dirtyLo, count);
@@ -146,7 +157,11 @@ final class MappedFile implements Closeable {
         try {
             preallocator.extend(channel, oldLength, newLength);
             length = newLength;
-            map();
+            try {
+                map();
+            } catch (IOException e) {
+                throw new MapFailedException("map of " + path + " grown to " + newLength + " bytes failed (" + e.getMessage() + ")", e);
+            }
             success = true;
         } finally {
             if (!success) {
@@ -157,6 +172,17 @@ final class MappedFile implements Closeable {
                     // the original failure is what the caller needs to see
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #extend} allocated the new space but could not map it: the file is cut back and the
+     * old mapping stays, yet a writer fails rather than retries (DESIGN.md: a failed map of
+     * records fails the shard).
+     */
+    static final class MapFailedException extends IOException {
+        MapFailedException(String message, IOException cause) {
+            super(message, cause);
         }
     }
 
@@ -259,20 +285,21 @@ final class MappedFile implements Closeable {
         stage.put(src);
     }
 
-    /** Writes the gathered appends; a failure leaves them unwritten and must fail the file's owner. */
+    /**
+     * Writes the gathered appends. The buffer is cleared only once every byte is written: a
+     * failure keeps them gathered (the index already points at them) and must fail the file's
+     * owner, never be retried over, so no later force can cover a range that was never written.
+     */
     void flushAppends() throws IOException {
         if (stage == null || stage.position() == 0) {
             return;
         }
-        ByteBuffer pending = stage.flip();
+        ByteBuffer pending = stage.duplicate().flip();
         long position = stageStart;
-        try {
-            while (pending.hasRemaining()) {
-                position += channel.write(pending, position);
-            }
-        } finally {
-            stage.clear();
+        while (pending.hasRemaining()) {
+            position += channel.write(pending, position);
         }
+        stage.clear();
     }
 
     /** Before [position, position + len) is read or overwritten, appends gathered over it are written. */

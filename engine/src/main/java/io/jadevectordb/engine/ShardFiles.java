@@ -81,7 +81,12 @@ final class ShardFiles {
 
     /** Reads up to {@code length} bytes from the start of a file (fewer if it is shorter). */
     static byte[] readPrefix(Path file, int length) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        return readPrefix(FileIO.SYSTEM, file, length);
+    }
+
+    /** {@link #readPrefix(Path, int)}, opening the file through {@code io}. */
+    static byte[] readPrefix(FileIO io, Path file, int length) throws IOException {
+        try (FileChannel channel = io.open(file, StandardOpenOption.READ)) {
             ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(length, channel.size()));
             while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
                 // keep reading

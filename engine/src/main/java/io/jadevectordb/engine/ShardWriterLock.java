@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +48,11 @@ final class ShardWriterLock implements Closeable {
      * @throws ShardLockedException when a writer (this or another process) holds it
      */
     static ShardWriterLock acquire(Path shard) throws IOException {
+        return acquire(FileIO.SYSTEM, shard);
+    }
+
+    /** {@link #acquire(Path)}, opening the lock file through {@code io}. */
+    static ShardWriterLock acquire(FileIO io, Path shard) throws IOException {
         Path lockFile = ShardFiles.lockFile(shard);
         // The shard's directory exists; resolving it makes two spellings of one file one key.
         Path key = lockFile.toAbsolutePath().getParent().toRealPath().resolve(lockFile.getFileName());
@@ -57,7 +61,7 @@ final class ShardWriterLock implements Closeable {
         }
         boolean success = false;
         try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel = io.openLock(lockFile);
             FileLock lock = null;
             try {
                 lock = channel.tryLock();

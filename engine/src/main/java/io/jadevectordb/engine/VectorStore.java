@@ -19,7 +19,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,13 +198,9 @@ public final class VectorStore implements Closeable {
             List<ShardWriterLock> locks = new ArrayList<>();
             try {
                 for (Path shard : Database.shardFiles(dir)) {
-                    locks.add(ShardWriterLock.acquire(shard));
+                    locks.add(ShardWriterLock.acquire(options.fileIO(), shard));
                 }
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                options.fileIO().deleteDirectory(dir);
             } finally {
                 for (ShardWriterLock writerLock : locks) {
                     writerLock.close();

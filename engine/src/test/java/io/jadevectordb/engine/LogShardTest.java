@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -404,6 +407,52 @@ class LogShardTest {
         try (LogShard shard = open(4)) {
             assertThat(visible(shard)).isEqualTo(ShardContents.comparable(model.live()));
             assertThat(shard.stats().deletedCount()).isEqualTo(model.deleted().size()).isPositive();
+        }
+    }
+
+    /**
+     * Issue 15, finding 1: the write of a batch's gathered records fails once (EIO, ENOSPC on an
+     * allocate-on-write file system, an interrupt). It must fail the shard, not be reported as a
+     * retryable "cannot grow" over records the index already points at: a retry then skipped them
+     * as stale, the commit returned, and the reopen met zeros ("record at 4096 ... length 0").
+     */
+    @Test
+    void aFailedWriteOfGatheredRecordsFailsTheShardAndReplayRestoresEveryRecord() throws Exception {
+        boolean[] failNext = {false};
+        FileIO failing = new ForwardingFileIO() {
+            @Override
+            public FileChannel open(Path path, OpenOption... options) throws IOException {
+                return new ForwardingFileChannel(super.open(path, options)) {
+                    @Override
+                    public int write(ByteBuffer src, long position) throws IOException {
+                        if (failNext[0] && position == LogFormat.FIRST_RECORD) {
+                            failNext[0] = false;
+                            throw new IOException("injected: write of gathered records failed (EIO)");
+                        }
+                        return super.write(src, position);
+                    }
+                };
+            }
+        };
+        List<Mutation> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) { // more than the first growth step holds: the batch grows the log
+            batch.add(Mutation.store("k" + i, Vectors.of(8, i), i));
+        }
+        LogShard shard = open(8, options.withFileIO(failing));
+        failNext[0] = true;
+        assertThatThrownBy(() -> shard.applyAll(batch, m -> id(m.id()))).isInstanceOf(ShardFailedException.class)
+                .hasMessageContaining("db/s-0.jvdb").hasMessageContaining("replay");
+        assertThat(shard.isFailed()).isTrue();
+        assertThat(failNext[0]).as("the injected failure was hit").isFalse();
+        try (LogShard reopened = open(8)) {
+            assertThat(reopened.stats().liveCount()).as("nothing was committed").isZero();
+            assertThat(reopened.applyAll(batch, m -> id(m.id()))).containsOnly(Mutation.Outcome.APPLIED);
+            reopened.commit(299);
+        }
+        try (LogShard reopened = open(8)) {
+            assertThat(reopened.stats().liveCount()).isEqualTo(300);
+            assertThat(reopened.get(id("k0"))).containsExactly(Vectors.of(8, 0));
+            assertThat(reopened.get(id("k299"))).containsExactly(Vectors.of(8, 299));
         }
     }
 }
