@@ -108,13 +108,18 @@ class IndexMemoryTest {
         }
     }
 
-    private static Run run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("probe did not finish: " + out);
+    private Run run(List<String> command) throws IOException, InterruptedException {
+        // Output to a file, not a pipe read to its end: a probe that hangs (an index that loops) must fail the test.
+        Path output = Files.createTempFile(dir.getParent(), "probe-", ".out");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("probe did not finish in 300 s: " + Files.readString(output, StandardCharsets.UTF_8));
+            }
+            return new Run(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(output);
         }
-        return new Run(p.exitValue(), out);
     }
 }
