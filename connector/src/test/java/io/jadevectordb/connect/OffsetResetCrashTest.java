@@ -7,16 +7,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,57 +40,6 @@ class OffsetResetCrashTest {
     @TempDir
     Path tmp;
 
-    /** A worker's context reduced to what the task uses: it records the seeks of {@code open}. */
-    private static final class RecordingContext implements SinkTaskContext {
-        final Map<String, String> configs;
-        final Map<TopicPartition, Long> seeks = new HashMap<>();
-
-        RecordingContext(Map<String, String> configs) {
-            this.configs = configs;
-        }
-
-        @Override
-        public Map<String, String> configs() {
-            return configs;
-        }
-
-        @Override
-        public void offset(Map<TopicPartition, Long> offsets) {
-            seeks.putAll(offsets);
-        }
-
-        @Override
-        public void offset(TopicPartition tp, long offset) {
-            seeks.put(tp, offset);
-        }
-
-        @Override
-        public void timeout(long timeoutMs) {
-        }
-
-        @Override
-        public Set<TopicPartition> assignment() {
-            return Set.of(P0, P1);
-        }
-
-        @Override
-        public void pause(TopicPartition... partitions) {
-        }
-
-        @Override
-        public void resume(TopicPartition... partitions) {
-        }
-
-        @Override
-        public void requestCommit() {
-        }
-
-        @Override
-        public PluginMetrics pluginMetrics() {
-            throw new UnsupportedOperationException("no worker metrics in this test");
-        }
-    }
-
     private Map<String, String> props(String... extra) {
         Map<String, String> props = new HashMap<>();
         props.put("name", "resets");
@@ -109,7 +55,7 @@ class OffsetResetCrashTest {
 
     /** A task that opens {@code P0}, is handed {@code records} and commits them when {@code commit}. */
     private RecordingContext runTask(Map<String, String> props, List<SinkRecord> records, boolean commit) {
-        RecordingContext context = new RecordingContext(props);
+        RecordingContext context = new RecordingContext(props, List.of(P0, P1));
         VectorSinkTask task = new VectorSinkTask();
         task.initialize(context);
         task.start(props);
