@@ -761,7 +761,7 @@ final class LogShard implements Closeable {
         if (LogCheckpoint.newest(name, seen).released() == released) {
             return true;
         }
-        try (ShardWriterLock writerLock = ShardWriterLock.acquire(path)) {
+        try (ShardWriterLock writerLock = ShardWriterLock.acquire(options.fileIO(), path)) {
             byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE); // again, now that no writer can change it
             LogCheckpoint c = LogCheckpoint.newest(name, page);
             if (c.released() == released) {

@@ -240,7 +240,7 @@ public final class VectorStore implements Closeable {
                 }
                 boolean dropped = false;
                 if (!files.isEmpty()) {
-                    try (ShardWriterLock writerLock = ShardWriterLock.acquire(shard)) {
+                    try (ShardWriterLock writerLock = ShardWriterLock.acquire(options.fileIO(), shard)) {
                         for (Path file : files) {
                             dropped |= options.fileIO().deleteIfExists(file);
                         }
