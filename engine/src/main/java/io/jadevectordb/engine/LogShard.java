@@ -753,7 +753,7 @@ final class LogShard implements Closeable {
      */
     static boolean markReleased(String name, Path path, boolean released, StoreOptions options) throws IOException {
         // Most shards say so already (every open and release passes every database): those cost one read, no lock.
-        byte[] seen = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+        byte[] seen = ShardFiles.readPrefix(options.fileIO(), path, LogFormat.PAGE_SIZE);
         if (LogFormat.version(path, seen) == 1) {
             return false;
         }
@@ -762,7 +762,7 @@ final class LogShard implements Closeable {
             return true;
         }
         try (ShardWriterLock writerLock = ShardWriterLock.acquire(options.fileIO(), path)) {
-            byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE); // again, now that no writer can change it
+            byte[] page = ShardFiles.readPrefix(options.fileIO(), path, LogFormat.PAGE_SIZE); // again, now that no writer can change it
             LogCheckpoint c = LogCheckpoint.newest(name, page);
             if (c.released() == released) {
                 return true;

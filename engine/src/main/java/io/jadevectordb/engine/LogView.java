@@ -45,7 +45,7 @@ final class LogView implements Closeable {
         FileIO io = options.fileIO();
         for (int attempt = 1; ; attempt++) {
             // The header is read before mapping, so the mapping is at least as long as the log end it names.
-            byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
+            byte[] page = ShardFiles.readPrefix(io, path, LogFormat.PAGE_SIZE);
             LogFormat format = LogFormat.decode(path, page);
             LogCheckpoint checkpoint = LogCheckpoint.newest(name, page);
             MappedFile file = MappedFile.open(io, path, true, options.mapChunkBytes());
