@@ -455,4 +455,35 @@ class LogShardTest {
             assertThat(reopened.get(id("k299"))).containsExactly(Vectors.of(8, 299));
         }
     }
+
+    /**
+     * A full disk refuses a whole batch before any of it is applied, so the retry (the
+     * connector's, once space is freed) gives every mutation its first outcome; a refusal
+     * half way through the batch would make the retry skip the first half as stale.
+     */
+    @Test
+    void diskFullRefusesAWholeBatchWithNothingAppliedAndTheRetryGivesTheFirstOutcomes() throws Exception {
+        boolean[] full = {false};
+        Preallocator preallocator = (channel, oldLength, newLength) -> {
+            if (full[0]) {
+                throw new IOException("injected: No space left on device");
+            }
+            Preallocator.ZERO_FILL.extend(channel, oldLength, newLength);
+        };
+        List<Mutation> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) { // more than the first growth step holds
+            batch.add(i % 3 == 2 ? Mutation.update("k" + (i - 1), Vectors.of(8, -i), i) : Mutation.store("k" + i, Vectors.of(8, i), i));
+        }
+        try (LogShard shard = open(8, options.withPreallocator(preallocator))) {
+            full[0] = true;
+            assertThatThrownBy(() -> shard.applyAll(batch, m -> id(m.id()))).isNotInstanceOf(ShardFailedException.class)
+                    .hasMessageContaining("cannot grow").hasMessageContaining("db/s-0.jvdb");
+            assertThat(shard.isFailed()).isFalse();
+            assertThat(shard.stats().liveCount()).as("nothing of the batch applied").isZero();
+            full[0] = false;
+            assertThat(shard.applyAll(batch, m -> id(m.id()))).containsOnly(Mutation.Outcome.APPLIED);
+            shard.commit(299);
+            assertThat(shard.stats().liveCount()).isEqualTo(200);
+        }
+    }
 }
