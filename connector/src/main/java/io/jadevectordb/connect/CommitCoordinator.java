@@ -82,7 +82,8 @@ final class CommitCoordinator {
         }
         List<TopicPartition> applied = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            if (!buffers.partitions().contains(tp)) {
+            if (!buffers.partitions().contains(tp) || retryWindow.failedForGood(tp)) {
+                // A partition whose shard failed keeps its last durable offset: what it applied since is lost.
                 continue;
             }
             try {
@@ -141,6 +142,9 @@ final class CommitCoordinator {
     }
 
     private void keep(RuntimeException failure) {
+        if (failure == pendingFailure) {
+            return; // the same failure met again (a bad record's, at each step): it is kept already
+        }
         if (pendingFailure == null) {
             pendingFailure = failure;
         } else {

@@ -2,7 +2,9 @@ package io.jadevectordb.connect;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 import org.apache.kafka.common.TopicPartition;
@@ -38,6 +40,14 @@ final class IoRetryWindow {
     private final LongSupplier clock;
     /** Per partition (null: no partition), when its current streak of failures began. */
     private final Map<TopicPartition, Long> firstFailureMs = new HashMap<>();
+    /**
+     * Partitions (null: all) that failed the task for good: their shard was failed and closed, so
+     * what they applied since their last checkpoint is gone, while their buffers hold only what
+     * came after it. Applying those on the reopened shard would meet ids whose STOREs were lost
+     * (a valid UPDATE rejected as a bad record) and a commit would checkpoint over the hole;
+     * nothing more of them is applied or committed by this task, and its replacement replays them.
+     */
+    private final Set<TopicPartition> failedForGood = new HashSet<>();
 
     IoRetryWindow(long timeoutMs, SinkMetrics metrics) {
         this(timeoutMs, metrics, System::currentTimeMillis);
@@ -59,6 +69,11 @@ final class IoRetryWindow {
     void succeeded(TopicPartition partition) {
         firstFailureMs.remove(partition);
         firstFailureMs.remove(null);
+    }
+
+    /** Whether a failure that cannot be retried stopped the task on {@code partition} (or on every partition). */
+    boolean failedForGood(TopicPartition partition) {
+        return failedForGood.contains(partition) || failedForGood.contains(null);
     }
 
     /** Forgets the partition's window: it was revoked, its next owner starts afresh. */
@@ -83,6 +98,7 @@ final class IoRetryWindow {
         IOException io = e instanceof PartitionIoException p ? p.io() : e;
         String where = "JadeVectorDB sink: " + (tp == null ? "" : "partition " + tp + ": ") + what;
         if (isFatal(io)) {
+            failedForGood.add(tp);
             return new ConnectException(where + " failed and cannot be retried: " + io.getMessage()
                     + ". The task stops; restarting it replays from the shards' last checkpoint", io);
         }

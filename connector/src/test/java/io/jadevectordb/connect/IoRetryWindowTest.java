@@ -44,6 +44,20 @@ class IoRetryWindowTest {
     }
 
     @Test
+    void aFailedShardStopsItsPartitionForGoodAndNoOther() {
+        // What applied since its checkpoint went with the failed shard: nothing more of it may be applied or committed.
+        IoRetryWindow window = new IoRetryWindow(3_600_000, SinkMetrics.none());
+        TopicPartition failed = new TopicPartition("t", 0);
+        TopicPartition healthy = new TopicPartition("t", 1);
+
+        window.handle(new PartitionIoException(failed, new ShardFailedException("write failed", null)), "applying");
+        window.handle(new IOException("No space left on device"), "applying"); // retriable: not for good
+
+        assertThat(window.failedForGood(failed)).isTrue();
+        assertThat(window.failedForGood(healthy)).isFalse();
+    }
+
+    @Test
     void aCorruptShardFailsTheTaskAtOnce() {
         IoRetryWindow window = new IoRetryWindow(3_600_000, SinkMetrics.none());
 

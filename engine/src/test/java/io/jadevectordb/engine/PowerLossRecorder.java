@@ -44,6 +44,11 @@ public final class PowerLossRecorder {
         return options.withFileIO(io);
     }
 
+    /** The recording seam itself, for {@link InjectedFault} to put a fault layer in front of. */
+    RecordingFileIO io() {
+        return io;
+    }
+
     /** A crash point "right now": every operation that completed before this call is before it. */
     public int mark() {
         return io.recording().mark();
