@@ -22,9 +22,9 @@ import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.DatabaseName;
 import io.jadevectordb.engine.InvalidMutationException;
-import io.jadevectordb.engine.ShardFormat;
 import io.jadevectordb.engine.StoreOptions;
 
 /**
@@ -515,7 +515,7 @@ public final class VectorSinkConfig extends AbstractConfig {
 
         @Override
         public String toString() {
-            return "list of <database>:<dimension> (dimension " + ShardFormat.MIN_DIMENSION + ".." + ShardFormat.MAX_DIMENSION
+            return "list of <database>:<dimension> (dimension " + Database.MIN_DIMENSION + ".." + Database.MAX_DIMENSION
                     + "), and at most one *:first-record, *:<dimension> or "
                     + "*:reject";
         }
@@ -552,9 +552,9 @@ public final class VectorSinkConfig extends AbstractConfig {
                 } catch (NumberFormatException e) {
                     throw new ConfigException(key, entry, "dimension is not an integer" + fix);
                 }
-                if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION) {
-                    throw new ConfigException(key, entry, "dimension must be " + ShardFormat.MIN_DIMENSION + ".."
-                            + ShardFormat.MAX_DIMENSION + " (the shard format's limit)" + fix);
+                if (dimension < Database.MIN_DIMENSION || dimension > Database.MAX_DIMENSION) {
+                    throw new ConfigException(key, entry, "dimension must be " + Database.MIN_DIMENSION + ".."
+                            + Database.MAX_DIMENSION + " (the shard format's limit)" + fix);
                 }
             }
             if (!database.equals(ANY_DATABASE)) {

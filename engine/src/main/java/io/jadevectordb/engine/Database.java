@@ -31,6 +31,11 @@ import java.util.function.BiConsumer;
  */
 public final class Database {
 
+    /** The smallest dimension a database can have. */
+    public static final int MIN_DIMENSION = 1;
+    /** The largest dimension a database can have: the shard format's limit. */
+    public static final int MAX_DIMENSION = 65536;
+
     /** The metadata file that makes a directory a database. */
     static final String META_FILE = "database.properties";
     /**
@@ -126,7 +131,7 @@ public final class Database {
         try {
             int dimension = Integer.parseInt(p.getProperty("dimension", "").trim());
             int maxIdBytes = Integer.parseInt(p.getProperty("maxIdBytes", "").trim());
-            if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION
+            if (dimension < Database.MIN_DIMENSION || dimension > Database.MAX_DIMENSION
                     || maxIdBytes < 1 || maxIdBytes > StoreOptions.MAX_ID_BYTES_LIMIT) {
                 throw new NumberFormatException("out of range");
             }

@@ -200,7 +200,7 @@ final class LogFormat {
         }
         int dimension = b.getInt(8);
         int maxIdBytes = b.getInt(12);
-        if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION || maxIdBytes < 1
+        if (dimension < Database.MIN_DIMENSION || dimension > Database.MAX_DIMENSION || maxIdBytes < 1
                 || maxIdBytes > StoreOptions.MAX_ID_BYTES_LIMIT) {
             throw new CorruptShardException("shard " + file + ": inconsistent static header (dimension " + dimension
                     + ", max id bytes " + maxIdBytes + "); restore the file from a backup or delete it and replay the source");

@@ -50,8 +50,8 @@ public final class ShardFormat {
     /** The index grows (into a new file) when occupied entries would exceed this share of capacity. */
     public static final double MAX_LOAD = 0.75;
 
-    public static final int MIN_DIMENSION = 1;
-    public static final int MAX_DIMENSION = 65536;
+    public static final int MIN_DIMENSION = Database.MIN_DIMENSION;
+    public static final int MAX_DIMENSION = Database.MAX_DIMENSION;
 
     private final int dimension;
     private final int maxIdBytes;

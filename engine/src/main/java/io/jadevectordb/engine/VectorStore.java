@@ -108,9 +108,9 @@ public final class VectorStore implements Closeable {
      */
     public Database createDatabase(String name, int dimension) throws IOException {
         DatabaseName.validate(name);
-        if (dimension < ShardFormat.MIN_DIMENSION || dimension > ShardFormat.MAX_DIMENSION) {
+        if (dimension < Database.MIN_DIMENSION || dimension > Database.MAX_DIMENSION) {
             throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
-                    + "': a dimension must be " + ShardFormat.MIN_DIMENSION + ".." + ShardFormat.MAX_DIMENSION);
+                    + "': a dimension must be " + Database.MIN_DIMENSION + ".." + Database.MAX_DIMENSION);
         }
         return inLock(lock, () -> {
             ensureOpen();
@@ -146,7 +146,7 @@ public final class VectorStore implements Closeable {
      */
     public Database createDatabase(String name, int dimension, Mutation first) throws IOException {
         DatabaseName.validate(name);
-        if (database(name).isEmpty() && dimension >= ShardFormat.MIN_DIMENSION && dimension <= ShardFormat.MAX_DIMENSION) {
+        if (database(name).isEmpty() && dimension >= Database.MIN_DIMENSION && dimension <= Database.MAX_DIMENSION) {
             Database.validateForNew(this, root.resolve(name), name, dimension, options.maxIdBytes(), first);
         }
         return createDatabase(name, dimension);
