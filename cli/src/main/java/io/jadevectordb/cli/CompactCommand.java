@@ -7,10 +7,10 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import io.jadevectordb.engine.ShardCompactor;
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.verify.OfflineCompaction;
 
 /** {@code jvdb compact DATABASE}: rewrites each shard's log without its superseded records. */
 @Command(name = "compact", mixinStandardHelpOptions = true, description = {"WRITE: rewrite each shard of a database with only the newest record "
@@ -36,7 +36,7 @@ final class CompactCommand extends JvdbSubcommand {
             for (Path shard : shards) {
                 String name = StoreReader.shardName(database, shard);
                 try {
-                    ShardCompactor.Result r = ShardCompactor.compact(name, shard, StoreOptions.defaults());
+                    OfflineCompaction.Result r = OfflineCompaction.compact(name, shard, StoreOptions.defaults());
                     before += r.bytesBefore();
                     after += r.bytesAfter();
                     out().printf("compacted %s: %s -> %s (log %s -> %s; %d live, %d tombstones kept, %s of superseded records "

@@ -9,11 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import io.jadevectordb.engine.ShardProblem;
-import io.jadevectordb.engine.ShardReport;
-import io.jadevectordb.engine.ShardVerifier;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.verify.ShardProblem;
+import io.jadevectordb.engine.verify.ShardReport;
+import io.jadevectordb.engine.verify.ShardVerifier;
 
 /** {@code jvdb verify [DATABASE...]}: checks every shard; exit 1 on any fault. */
 @Command(name = "verify", mixinStandardHelpOptions = true, description = {"Check every shard: header and its checksum, both checkpoint copies, every "

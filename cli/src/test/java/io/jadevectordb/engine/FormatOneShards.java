@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.jadevectordb.engine.io.ShardFiles;
+
 /**
  * Format 1 shard files written with the format 1 writer ({@link Shard}, package-private), for
  * the CLI's migration tests. It lives in the engine's package inside the CLI's test sources:
@@ -45,6 +47,6 @@ public final class FormatOneShards {
 
     /** The format version in a shard file's header. */
     public static int version(Path file) throws Exception {
-        return LogFormat.version(file, ShardFiles.readPrefix(file, 64));
+        return io.jadevectordb.engine.format.ShardFormat.version(file, ShardFiles.readPrefix(file, 64)); // CHECKSTYLE:FQN format 1 and format 2 share this name
     }
 }

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.Preallocator;
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.engine.io.Preallocator;
 
 /** Applying on the background thread, with a real store on disk. */
 class ApplyPipelineTest {

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 
-import io.jadevectordb.engine.PowerLossRecorder;
+import io.jadevectordb.engine.crash.PowerLossRecorder;
 
 /**
  * What the commit-invariant checks know about one data directory: the records a test produced,

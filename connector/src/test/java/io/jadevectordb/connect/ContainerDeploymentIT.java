@@ -51,9 +51,9 @@ import io.jadevectordb.connect.fixtures.ConnectRest;
 import io.jadevectordb.connect.fixtures.PluginArchive;
 import io.jadevectordb.connect.fixtures.SinkCluster;
 import io.jadevectordb.connect.fixtures.Workload;
-import io.jadevectordb.engine.ShardReport;
 import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.verify.ShardReport;
 
 /**
  * The sink deployed on containers, for machines with a Docker engine: an {@code apache/kafka}

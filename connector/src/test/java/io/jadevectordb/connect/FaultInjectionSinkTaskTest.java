@@ -33,12 +33,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.InjectedFault;
 import io.jadevectordb.engine.Mutation.Op;
-import io.jadevectordb.engine.PowerLossRecorder;
 import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.engine.crash.InjectedFault;
+import io.jadevectordb.engine.crash.PowerLossRecorder;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**

@@ -7,8 +7,8 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
-import io.jadevectordb.engine.PowerLossRecorder;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.crash.PowerLossRecorder;
 
 /**
  * The real task, with its store's file I/O recorded, checked at every {@code preCommit} return

@@ -15,9 +15,9 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 
 import io.jadevectordb.engine.Database;
-import io.jadevectordb.engine.PowerLossRecorder;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.engine.crash.PowerLossRecorder;
 
 /**
  * The product's promise judged where it matters, on what a power loss leaves: at a crash point

@@ -20,10 +20,10 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.engine.LockHolder;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.engine.shard.LockHolder;
 
 /** The task driven without a broker through what a worker calls: open, put, preCommit, close, stop. */
 class VectorSinkTaskTest {

@@ -46,11 +46,11 @@ public record Checkpoint(long generation, long sourceOffset, long slotCount, lon
     }
 
     /** Header-page offset this generation is written to. */
-    int headerOffset() {
+    public int headerOffset() {
         return (generation & 1) == 1 ? ShardFormat.CHECKPOINT_A_OFFSET : ShardFormat.CHECKPOINT_B_OFFSET;
     }
 
-    byte[] encode() {
+    public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(0, generation);
         b.putLong(8, sourceOffset);
@@ -86,7 +86,7 @@ public record Checkpoint(long generation, long sourceOffset, long slotCount, lon
      *
      * @throws CorruptShardException when neither copy is valid
      */
-    static Checkpoint newest(String shardName, byte[] headerPage) throws CorruptShardException {
+    public static Checkpoint newest(String shardName, byte[] headerPage) throws CorruptShardException {
         Checkpoint a = decode(headerPage, ShardFormat.CHECKPOINT_A_OFFSET);
         Checkpoint b = decode(headerPage, ShardFormat.CHECKPOINT_B_OFFSET);
         if (a == null && b == null) {

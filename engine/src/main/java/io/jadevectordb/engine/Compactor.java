@@ -11,10 +11,14 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.io.Uninterruptibly;
+import io.jadevectordb.engine.shard.Compaction;
+import io.jadevectordb.engine.shard.Shard;
+
 /**
  * The store's background compactor: one thread that compacts shards a commit found due
- * ({@link LogShard#compactionDue}), one at a time, while their writers keep going
- * ({@link LogCompaction}). A failure is logged and leaves the shard as it was.
+ * ({@link Shard#compactionDue}), one at a time, while their writers keep going
+ * ({@link Compaction}). A failure is logged and leaves the shard as it was.
  */
 final class Compactor implements Closeable {
 
@@ -22,7 +26,7 @@ final class Compactor implements Closeable {
 
     private final ExecutorService executor;
     /** Shards queued or being compacted, so a busy shard is not queued twice. */
-    private final Set<LogShard> queued = ConcurrentHashMap.newKeySet();
+    private final Set<Shard> queued = ConcurrentHashMap.newKeySet();
 
     Compactor(VectorStore store) {
         executor = Executors.newSingleThreadExecutor(runnable -> {
@@ -33,7 +37,7 @@ final class Compactor implements Closeable {
     }
 
     /** Queues {@code shard} for compaction if it is due and not queued already. */
-    void offer(LogShard shard) {
+    void offer(Shard shard) {
         if (!shard.compactionDue() || !queued.add(shard)) {
             return;
         }

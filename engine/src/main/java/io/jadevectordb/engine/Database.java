@@ -20,6 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
+import io.jadevectordb.engine.format.ShardFormat;
+import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.shard.Shard;
+import io.jadevectordb.engine.shard.ShardView;
+
 /**
  * A named database: a directory with a fixed vector dimension, holding one shard file per
  * source partition that feeds it. Reads see the union of its shards (producers key records by
@@ -64,7 +70,7 @@ public final class Database {
     }
 
     /** Shards of this database the store opened, by key; possibly closed since (reads check). */
-    private final ConcurrentHashMap<String, LogShard> openShards = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Shard> openShards = new ConcurrentHashMap<>();
 
     /** Shard files as last listed, the directory's modification time then, and when it was last compared. */
     private record ShardList(List<ShardRef> refs, FileTime modified, long checkedAt) {
@@ -297,7 +303,7 @@ public final class Database {
         byte[] key = validateId(id);
         for (ShardRef shard : shards()) {
             float[] v = getFromOpenShard(shard, key);
-            if (v == LogShard.NOT_OPEN) {
+            if (v == Shard.NOT_OPEN) {
                 v = withShard(shard, s -> s.get(key));
             }
             if (v != null) {
@@ -309,16 +315,16 @@ public final class Database {
 
     /**
      * A read from a shard this store has open, without the store's locks or a pin: the
-     * shard's read lock alone keeps it from closing underneath. {@link LogShard#NOT_OPEN} when
+     * shard's read lock alone keeps it from closing underneath. {@link Shard#NOT_OPEN} when
      * it is not open here (the caller takes the slow path, which opens it).
      */
     private float[] getFromOpenShard(ShardRef ref, byte[] key) {
-        LogShard shard = openShards.get(ref.key());
-        return shard == null ? LogShard.NOT_OPEN : shard.getIfOpen(key);
+        Shard shard = openShards.get(ref.key());
+        return shard == null ? Shard.NOT_OPEN : shard.getIfOpen(key);
     }
 
     /** The store opened a writable shard of this database: reads may use it directly until it closes. */
-    void opened(String key, LogShard shard) {
+    void opened(String key, Shard shard) {
         openShards.put(key, shard);
     }
 
@@ -357,7 +363,7 @@ public final class Database {
      * Visits every live vector of every shard as of the shard's last commit: what a restart
      * keeps and what a reader in another process sees; records applied but not committed yet
      * are not visited ({@link #get} sees them). Each shard is read through a lock-free view
-     * ({@link LogView}), so the visitor runs with no lock of the store or of a shard held: it may
+     * ({@link ShardView}), so the visitor runs with no lock of the store or of a shard held: it may
      * read and write the store, this database included (its writes are not visited).
      *
      * @throws CorruptShardException when committed records of a shard fail their checksum
@@ -365,7 +371,7 @@ public final class Database {
      */
     public void scan(BiConsumer<String, float[]> visitor) throws IOException {
         for (ShardRef shard : shards()) {
-            try (LogView view = committedView(shard)) {
+            try (ShardView view = committedView(shard)) {
                 long unreadable = view.scan(visitor);
                 if (unreadable > 0) {
                     throw new CorruptShardException("shard " + shard.name() + ": " + unreadable + " committed record(s) fail "
@@ -376,15 +382,15 @@ public final class Database {
     }
 
     /** A view of a shard's last commit, opened once the store has the shard (which migrates a format 1 file first). */
-    private LogView committedView(ShardRef ref) throws IOException {
+    private ShardView committedView(ShardRef ref) throws IOException {
         OpenShards.Handle handle;
         try {
             handle = store.acquire(this, ref.source(), ref.key());
         } catch (ShardLockedException e) {
-            return LogView.open(ref.name(), ref.path(), store.options());
+            return ShardView.open(ref.name(), ref.path(), store.options());
         }
         try {
-            return LogView.open(ref.name(), ref.path(), store.options());
+            return ShardView.open(ref.name(), ref.path(), store.options());
         } finally {
             store.unpin(handle);
         }
@@ -397,7 +403,7 @@ public final class Database {
         long deleted = 0;
         long bytes = 0;
         for (ShardRef shard : shards()) {
-            ShardStats s = withShard(shard, ShardView::stats);
+            ShardStats s = withShard(shard, ShardReadout::stats);
             shards.add(s);
             live += s.liveCount();
             deleted += s.deletedCount();
@@ -407,11 +413,11 @@ public final class Database {
     }
 
     private interface ShardFunction<T> {
-        T apply(ShardView shard) throws IOException;
+        T apply(ShardReadout shard) throws IOException;
     }
 
     /** What reads need of a shard, from the store's writable handle or from a lock-free snapshot. */
-    private interface ShardView {
+    private interface ShardReadout {
         float[] get(byte[] id) throws IOException;
 
         ShardStats stats() throws IOException;
@@ -419,7 +425,7 @@ public final class Database {
 
     /**
      * Runs a read on a shard: through the store's writable handle or, when another process's
-     * writer holds the shard, through a {@link LogView}, which checks every record and
+     * writer holds the shard, through a {@link ShardView}, which checks every record and
      * vector it copies, so a concurrent write is never seen half done.
      */
     private <T> T withShard(ShardRef ref, ShardFunction<T> fn) throws IOException {
@@ -429,8 +435,8 @@ public final class Database {
         try {
             handle = store.acquire(this, ref.source(), ref.key());
         } catch (ShardLockedException e) {
-            try (LogView snapshot = LogView.open(shardName, path, store.options())) {
-                return fn.apply(new ShardView() {
+            try (ShardView snapshot = ShardView.open(shardName, path, store.options())) {
+                return fn.apply(new ShardReadout() {
                     @Override
                     public float[] get(byte[] id) throws IOException {
                         return snapshot.get(id);
@@ -438,14 +444,14 @@ public final class Database {
 
                     @Override
                     public ShardStats stats() throws IOException {
-                        return LogShard.statsOf(shardName, path);
+                        return Shard.statsOf(shardName, path);
                     }
                 });
             }
         }
         try {
-            LogShard shard = handle.shard;
-            return fn.apply(new ShardView() {
+            Shard shard = handle.shard;
+            return fn.apply(new ShardReadout() {
                 @Override
                 public float[] get(byte[] id) {
                     return shard.get(id);

@@ -67,7 +67,7 @@ public final class DatabaseName {
     }
 
     /** The name with control characters escaped, safe to put in a message or log line. */
-    static String printable(String s) {
+    public static String printable(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.io.Uninterruptibly;
+
 /**
  * Forces dirty pages of open shards in the background, so that a commit finds little left to
  * force and its latency stays flat. It never writes a checkpoint: only a commit says what is

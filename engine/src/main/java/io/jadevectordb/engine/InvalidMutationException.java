@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+
+
 /**
  * A mutation or name the engine refuses because of its content (a data error, never an I/O
  * error): wrong dimension, NaN, bad id, bad database name. The message names the field, the

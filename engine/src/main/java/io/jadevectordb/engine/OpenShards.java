@@ -1,6 +1,6 @@
 package io.jadevectordb.engine;
 
-import static io.jadevectordb.engine.Locks.inLock;
+import static io.jadevectordb.engine.io.Locks.inLock;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -20,6 +20,8 @@ import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.shard.Shard;
+
 /**
  * A store's open writable shards: a least-recently-used table of at most {@code maxOpen}
  * (keyed {@code database/shard file}), each with a pin count (a pinned shard is in use and is
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * never wait for the store.
  *
  * <p>Eviction picks only idle shards whose records are all committed (closing one with
- * uncommitted records would discard them, see {@link LogShard#close()}): a shard its source
+ * uncommitted records would discard them, see {@link Shard#close()}): a shard its source
  * has not committed stays open past the limit until it does. It takes them out of the table
  * under this lock but closes them outside it (a close writes a checkpoint and may write the
  * index snapshot: up to seconds at scale), on the thread whose unpin or open went beyond the
@@ -48,12 +50,12 @@ final class OpenShards {
     /** An open shard and how many callers are using it right now. */
     static final class Handle {
         final String key;
-        final LogShard shard;
+        final Shard shard;
         final SourcePartition source;
         /** Guarded by the table's lock. */
         private int pins;
 
-        private Handle(String key, LogShard shard, SourcePartition source) {
+        private Handle(String key, Shard shard, SourcePartition source) {
             this.key = key;
             this.shard = shard;
             this.source = source;
@@ -115,7 +117,7 @@ final class OpenShards {
      * Adds a shard the store just opened, pinned. The store opens and adds under its own lock,
      * which keeps {@link #close} out, then calls {@link #evictBeyondLimit} once it let go of it.
      */
-    Handle addPinned(String key, SourcePartition source, LogShard shard) {
+    Handle addPinned(String key, SourcePartition source, Shard shard) {
         return inLock(lock, () -> {
             Handle handle = new Handle(key, shard, source);
             handle.pins = 1;
@@ -193,7 +195,7 @@ final class OpenShards {
     }
 
     /** The shard under {@code key} if the table holds it (perhaps closed by a failure); null otherwise. Not pinned. */
-    LogShard get(String key) {
+    Shard get(String key) {
         return inLock(lock, () -> {
             Handle handle = open.get(key);
             return handle == null ? null : handle.shard;

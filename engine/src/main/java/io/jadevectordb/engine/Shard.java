@@ -18,6 +18,10 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.io.MappedFile;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.shard.ShardWriterLock;
+
 /**
  * One shard file: one mapped file, one writer. Applies mutations, serves reads, and makes its
  * contents durable with {@link #commit(long)}: force the dirty ranges, then write the
@@ -27,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * A second writer, in this or another process, is kept out by an OS lock on a sibling
  * {@code .lock} file (the shard itself is replaced by rename when its index grows).
  */
-final class Shard implements Closeable {
+public final class Shard implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(Shard.class);
 
@@ -77,7 +81,7 @@ final class Shard implements Closeable {
      * @param dimension  the database's dimension; an existing file of another dimension is refused
      * @param maxIdBytes used when the file is created
      */
-    static Shard openForWrite(String name, Path path, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
+    public static Shard openForWrite(String name, Path path, int dimension, int maxIdBytes, StoreOptions options) throws IOException {
         Shard shard = new Shard(name, path, false, options, ShardWriterLock.acquire(path));
         boolean success = false;
         try {
@@ -134,7 +138,7 @@ final class Shard implements Closeable {
     }
 
     /** The newest valid checkpoint of a shard file, read without mapping or locking it. */
-    static Checkpoint readCheckpoint(String name, Path path) throws IOException {
+    public static Checkpoint readCheckpoint(String name, Path path) throws IOException {
         byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
         ShardFormat.decode(path, page, Files.size(path));
         return Checkpoint.newest(name, page);
@@ -205,7 +209,7 @@ final class Shard implements Closeable {
     }
 
     /** True when opening this shard ran crash recovery. */
-    boolean wasRecovered() {
+    public boolean wasRecovered() {
         return recovered;
     }
 
@@ -224,7 +228,7 @@ final class Shard implements Closeable {
     }
 
     /** Applies one validated mutation (see {@link Database#validate}). */
-    Mutation.Outcome apply(Mutation mutation, byte[] id) throws IOException {
+    public Mutation.Outcome apply(Mutation mutation, byte[] id) throws IOException {
         return applyAll(List.of(mutation), m -> id).get(0);
     }
 
@@ -441,7 +445,7 @@ final class Shard implements Closeable {
     }
 
     /** Reads the live vector of an id, or null. */
-    float[] get(byte[] id) {
+    public float[] get(byte[] id) {
         lock.readLock().lock();
         try {
             ensureOpen();
@@ -459,7 +463,7 @@ final class Shard implements Closeable {
     }
 
     /** Visits every live vector (table order). */
-    void scan(BiConsumer<String, float[]> visitor) {
+    public void scan(BiConsumer<String, float[]> visitor) {
         lock.readLock().lock();
         try {
             ensureOpen();
@@ -494,7 +498,7 @@ final class Shard implements Closeable {
      * rebuilding a shard keeps its checkpoint, because a shard alone cannot know whether an
      * earlier mutation of its source, meant for another database, is still waiting to be applied.
      */
-    void commit(long sourceOffset) throws IOException {
+    public void commit(long sourceOffset) throws IOException {
         lock.writeLock().lock();
         try {
             ensureWritable();
@@ -577,7 +581,7 @@ final class Shard implements Closeable {
         }
     }
 
-    Checkpoint checkpoint() {
+    public Checkpoint checkpoint() {
         lock.readLock().lock();
         try {
             return checkpoint;
@@ -586,7 +590,7 @@ final class Shard implements Closeable {
         }
     }
 
-    ShardStats stats() throws IOException {
+    public ShardStats stats() throws IOException {
         lock.readLock().lock();
         try {
             ensureOpen();
@@ -617,7 +621,7 @@ final class Shard implements Closeable {
     }
 
     /** Figures of a shard file that is not open, from its header page alone. */
-    static ShardStats statsOf(String name, Path path) throws IOException {
+    public static ShardStats statsOf(String name, Path path) throws IOException {
         byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
         long size = Files.size(path);
         ShardFormat format = ShardFormat.decode(path, page, size);
@@ -648,7 +652,7 @@ final class Shard implements Closeable {
     }
 
     /** Releases mapping and lock without forcing anything (a crash, as far as the file can tell). */
-    void releaseQuietly() {
+    public void releaseQuietly() {
         closed = true;
         try {
             if (file != null) {

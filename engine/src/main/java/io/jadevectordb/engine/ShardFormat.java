@@ -2,9 +2,7 @@ package io.jadevectordb.engine;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.zip.CRC32C;
 
 /**
  * The JVDB shard file format, version 1. This javadoc is the summary; {@code docs/format.md}
@@ -98,11 +96,11 @@ public final class ShardFormat {
 
     /** {@code value} rounded up to a multiple of {@code alignment}; file positions are longs (files exceed 2 GiB). */
     static long alignUp(long value, long alignment) {
-        return (value + alignment - 1) / alignment * alignment;
+        return io.jadevectordb.engine.format.ShardFormat.alignUp(value, alignment); // CHECKSTYLE:FQN format 1 and format 2 share this name
     }
 
     /** Encodes the 64-byte static header. */
-    byte[] encodeStaticHeader() {
+    public byte[] encodeStaticHeader() {
         ByteBuffer b = ByteBuffer.allocate(STATIC_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.put(0, (byte) 'J').put(1, (byte) 'V').put(2, (byte) 'D').put(3, (byte) 'B');
         b.putShort(4, VERSION);
@@ -123,7 +121,7 @@ public final class ShardFormat {
      * @param header     at least the first 64 bytes of the file
      * @param fileLength the file's length, checked against the layout
      */
-    static ShardFormat decode(Path file, byte[] header, long fileLength) throws CorruptShardException {
+    public static ShardFormat decode(Path file, byte[] header, long fileLength) throws CorruptShardException {
         if (header.length < STATIC_HEADER_SIZE || fileLength < PAGE_SIZE) {
             throw new CorruptShardException("shard " + file + ": truncated header (" + fileLength
                     + " bytes, a JVDB file has at least " + PAGE_SIZE + "); restore the file from a backup or delete it and replay the source");
@@ -167,10 +165,8 @@ public final class ShardFormat {
         return expected;
     }
 
-    static int crc(byte[] bytes, int offset, int length) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, offset, length);
-        return (int) crc.getValue();
+    public static int crc(byte[] bytes, int offset, int length) {
+        return io.jadevectordb.engine.format.ShardFormat.crc(bytes, offset, length); // CHECKSTYLE:FQN format 1 and format 2 share this name
     }
 
     public int dimension() {
@@ -214,7 +210,7 @@ public final class ShardFormat {
     }
 
     /** UTF-8 encoding of an id; ids are compared byte for byte. */
-    static byte[] idBytes(String id) {
-        return id.getBytes(StandardCharsets.UTF_8);
+    public static byte[] idBytes(String id) {
+        return io.jadevectordb.engine.format.ShardFormat.idBytes(id); // CHECKSTYLE:FQN format 1 and format 2 share this name
     }
 }

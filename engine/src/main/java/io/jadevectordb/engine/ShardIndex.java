@@ -3,6 +3,8 @@ package io.jadevectordb.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import io.jadevectordb.engine.io.MappedFile;
+
 /**
  * The open-addressing hash index of a shard file: id -> data slot, with linear probing.
  *
@@ -27,7 +29,7 @@ import java.nio.ByteBuffer;
  * before its vector), before it forces the file, and when {@link #MAX_PENDING} are held. Reads
  * here see held entries.
  */
-final class ShardIndex {
+public final class ShardIndex {
 
     static final int ENTRY_SIZE = 32;
     static final int FLAG_OCCUPIED = 1;
@@ -53,18 +55,8 @@ final class ShardIndex {
     }
 
     /** 64-bit hash of id bytes (FNV-1a, then a murmur3 finaliser); never 0, which marks an empty entry. */
-    static long hash(byte[] id) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : id) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h == 0 ? 1 : h;
+    public static long hash(byte[] id) {
+        return io.jadevectordb.engine.index.ShardIndex.hash(id); // CHECKSTYLE:FQN format 1 and format 2 share this name
     }
 
     int capacity() {

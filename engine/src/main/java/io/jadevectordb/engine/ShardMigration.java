@@ -11,6 +11,12 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.index.IndexSnapshot;
+import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.MappedFile;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.shard.Compaction;
+
 /**
  * Upgrades a format 1 shard file to format 2 in place, crash-safely: the format 1 file is
  * opened (and recovered, if it was not closed cleanly), every id is written as one record of a
@@ -24,19 +30,19 @@ import org.slf4j.LoggerFactory;
  * crash (recovery marks its entry offset -1) or whole but uncommitted (offset above the
  * checkpoint). Such an id is neither dropped (format 1 counts it present, so an UPDATE or
  * DELETE of it on replay applies) nor carried over with a vector no commit holds: it becomes a
- * {@link LogFormat#PLACEHOLDER_OFFSET placeholder}, a STORE record with source offset -1 and a
+ * {@link io.jadevectordb.engine.format.ShardFormat#PLACEHOLDER_OFFSET placeholder}, a STORE record with source offset -1 and a
  * zero vector that counts as live but is never served, so that replaying the source from the
  * checkpoint applies every mutation after it again, with the outcome it had the first time.
  */
-final class ShardMigration {
+public final class ShardMigration {
 
     private static final Logger log = LoggerFactory.getLogger(ShardMigration.class);
 
     private ShardMigration() {
     }
 
-    static void migrate(String name, Path path, StoreOptions options) throws IOException {
-        FileIO io = options.fileIO();
+    public static void migrate(String name, Path path, StoreOptions options) throws IOException {
+        FileIO fileIO = options.fileIO();
         long started = System.nanoTime();
         // Read before the open, which recovers the file and marks it open (unclean) from then on.
         boolean crashed = !Shard.readCheckpoint(name, path).clean();
@@ -49,7 +55,7 @@ final class ShardMigration {
             ShardFormat v1 = old.format();
             ShardIndex index = old.index();
             MappedFile in = old.file();
-            LogFormat format = new LogFormat(v1.dimension(), v1.maxIdBytes(), LogShard.newLogId());
+            io.jadevectordb.engine.format.ShardFormat format = new io.jadevectordb.engine.format.ShardFormat(v1.dimension(), v1.maxIdBytes(), io.jadevectordb.engine.shard.Shard.newLogId()); // CHECKSTYLE:FQN format 1 and format 2 share this name
             ByteBuffer record = ByteBuffer.allocateDirect(format.maxRecordLength()).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
             CRC32C crc = new CRC32C();
@@ -59,9 +65,9 @@ final class ShardMigration {
             long live = 0;
             long deleted = 0;
             long highWater = old.checkpoint().entryHighWater();
-            try (FileChannel channel = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            try (FileChannel channel = fileIO.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                long position = LogFormat.FIRST_RECORD;
+                long position = io.jadevectordb.engine.format.ShardFormat.FIRST_RECORD; // CHECKSTYLE:FQN format 1 and format 2 share this name
                 for (int p = 0; p < index.capacity(); p++) {
                     if (index.hashAt(p) == 0 || (index.flagsAt(p) & ShardIndex.FLAG_OCCUPIED) == 0) {
                         continue;
@@ -74,15 +80,15 @@ final class ShardMigration {
                     in.getBytes(idPosition + 2, id, 0, id.length);
                     boolean isDeleted = !placeholder && (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0;
                     if (placeholder) {
-                        offset = LogFormat.PLACEHOLDER_OFFSET;
+                        offset = io.jadevectordb.engine.format.ShardFormat.PLACEHOLDER_OFFSET; // CHECKSTYLE:FQN format 1 and format 2 share this name
                         placeholders++;
                     } else if (!isDeleted) {
                         in.getFloats(v1.slotPosition(slot), vector);
                     }
-                    int length = LogFormat.encodeRecord(record, isDeleted ? LogFormat.TYPE_DELETE : LogFormat.TYPE_STORE, offset,
+                    int length = io.jadevectordb.engine.format.ShardFormat.encodeRecord(record, isDeleted ? io.jadevectordb.engine.format.ShardFormat.TYPE_DELETE : io.jadevectordb.engine.format.ShardFormat.TYPE_STORE, offset, // CHECKSTYLE:FQN format 1 and format 2 share this name
                             isDeleted ? null : placeholder ? unknown : vector, id, crc);
                     if (out.remaining() < length) {
-                        position = LogCompaction.drain(channel, out, position);
+                        position = Compaction.drain(channel, out, position);
                     }
                     out.put(record);
                     highWater = Math.max(highWater, offset);
@@ -93,21 +99,21 @@ final class ShardMigration {
                         live++;
                     }
                 }
-                long end = LogCompaction.drain(channel, out, position);
-                LogCheckpoint checkpoint = new LogCheckpoint(old.checkpoint().generation() + 1, old.checkpoint().sourceOffset(),
+                long end = Compaction.drain(channel, out, position);
+                io.jadevectordb.engine.format.Checkpoint checkpoint = new io.jadevectordb.engine.format.Checkpoint(old.checkpoint().generation() + 1, old.checkpoint().sourceOffset(), // CHECKSTYLE:FQN format 1 and format 2 share this name
                         end, live, deleted, false, highWater, 0, false);
-                LogShard.writeHeaderPage(channel, format, checkpoint);
+                io.jadevectordb.engine.shard.Shard.writeHeaderPage(channel, format, checkpoint); // CHECKSTYLE:FQN format 1 and format 2 share this name
                 channel.force(true);
             }
             old.releaseQuietly();
-            IndexSnapshot.delete(io, path);
-            io.move(tmp, path);
-            io.fsyncDirectory(path.getParent());
+            IndexSnapshot.delete(fileIO, path);
+            fileIO.move(tmp, path);
+            fileIO.fsyncDirectory(path.getParent());
             success = true;
         } finally {
             old.releaseQuietly();
             if (!success) {
-                io.deleteIfExists(tmp);
+                fileIO.deleteIfExists(tmp);
             }
         }
         log.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,

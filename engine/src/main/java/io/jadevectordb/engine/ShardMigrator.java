@@ -5,9 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
+import io.jadevectordb.engine.format.ShardFile;
+import io.jadevectordb.engine.format.ShardFormat;
+import io.jadevectordb.engine.shard.Shard;
+
 /**
  * Upgrades one format 1 shard file to format 2 in place (what {@code jvdb migrate} runs), by
- * opening it as its writer would ({@link LogShard#openForWrite}: it takes the writer lock,
+ * opening it as its writer would ({@link Shard#openForWrite}: it takes the writer lock,
  * recovers a file left by a crash, and migrates it crash-safely, see {@link ShardMigration})
  * and closing it cleanly, which writes the new file's index snapshot. A format 2 file is left
  * alone and not opened. Refuses with {@link ShardLockedException} while a writer holds the shard.
@@ -55,13 +59,13 @@ public final class ShardMigrator {
         }
         ShardFile before = ShardFile.read(name, file);
         long bytesBefore = Files.size(file);
-        if (before.version() == LogFormat.VERSION) {
-            ShardStats s = LogShard.statsOf(name, file);
+        if (before.version() == ShardFormat.VERSION) {
+            ShardStats s = Shard.statsOf(name, file);
             return new Result(name, file, Outcome.ALREADY_CURRENT, bytesBefore, bytesBefore, s.liveCount(), s.deletedCount(),
                     s.checkpointOffset(), false);
         }
         ShardStats after;
-        try (LogShard shard = LogShard.openForWrite(name, file, before.dimension(), before.maxIdBytes(), options)) {
+        try (Shard shard = Shard.openForWrite(name, file, before.dimension(), before.maxIdBytes(), options)) {
             after = shard.stats();
         }
         return new Result(name, file, Outcome.MIGRATED, bytesBefore, Files.size(file), after.liveCount(), after.deletedCount(),

@@ -5,6 +5,8 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.io.MappedFile;
+
 /**
  * What opening a shard after an unclean shutdown does.
  *

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
 
+import io.jadevectordb.engine.io.MappedFile;
+
 /**
  * A read-only, lock-free view of one shard file for tools, safe while a writer in another
  * process appends to it.

@@ -3,6 +3,10 @@ package io.jadevectordb.engine;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.jadevectordb.engine.index.SnapshotWriter;
+import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.Preallocator;
+
 /**
  * Settings of a {@link VectorStore}. Immutable; start from {@link #defaults()} and derive with
  * the {@code with*} methods.
@@ -155,7 +159,7 @@ public final class StoreOptions {
     }
 
     /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
-    StoreOptions withFileIO(FileIO io) {
+    public StoreOptions withFileIO(FileIO io) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
                 mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
@@ -192,16 +196,16 @@ public final class StoreOptions {
     }
 
     /** Index tables of at least this many entries are snapshotted in the background; tests lower it to exercise that path. */
-    StoreOptions withBackgroundSnapshotEntries(long value) {
+    public StoreOptions withBackgroundSnapshotEntries(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
                 preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, value);
     }
 
-    long backgroundSnapshotEntries() {
+    public long backgroundSnapshotEntries() {
         return backgroundSnapshotEntries;
     }
 
-    FileIO fileIO() {
+    public FileIO fileIO() {
         return fileIO;
     }
 

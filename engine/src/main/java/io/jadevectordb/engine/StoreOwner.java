@@ -17,6 +17,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.ShardFiles;
+
 /**
  * The one owner of a store (given to {@link VectorStore#open(Path, StoreOptions, String)}): the identity of the source that
  * writes it (for the Kafka sink, its connector), recorded in {@value #FILE} at the store root.

@@ -11,10 +11,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 
+import io.jadevectordb.engine.format.ShardFormat;
+import io.jadevectordb.engine.index.IndexSnapshot;
+import io.jadevectordb.engine.index.IndexSnapshotHeader;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.shard.Shard;
+import io.jadevectordb.engine.shard.ShardView;
+import io.jadevectordb.engine.verify.ShardReport;
+import io.jadevectordb.engine.verify.ShardVerifier;
+
 /**
  * Read-only access to a store for tools (the {@code jvdb} CLI), safe while a sink process is
  * writing it: no lock is taken, nothing is created or modified, shard files are mapped
- * read-only (see {@link LogView} for what a lock-free reader may and may not trust).
+ * read-only (see {@link ShardView} for what a lock-free reader may and may not trust).
  *
  * <p>Figures ({@link #stats}) come from each shard's header page (and the index capacity from
  * its index snapshot): they describe the newest checkpoint, i.e. what is durable. Reads
@@ -55,7 +64,7 @@ public final class StoreReader {
 
     /** Whether reads leave this shard out: it was released and this reader serves current shards only. */
     private boolean leftOut(String database, Path shard) throws IOException {
-        return currentOnly && LogShard.statsOf(shardName(database, shard), shard).released();
+        return currentOnly && Shard.statsOf(shardName(database, shard), shard).released();
     }
 
     /**
@@ -116,7 +125,7 @@ public final class StoreReader {
         long deleted = 0;
         long bytes = 0;
         for (Path shard : Database.shardFiles(db.directory())) {
-            ShardStats s = withSnapshotCapacity(LogShard.statsOf(shardName(database, shard), shard));
+            ShardStats s = withSnapshotCapacity(Shard.statsOf(shardName(database, shard), shard));
             shards.add(s);
             live += s.liveCount();
             deleted += s.deletedCount();
@@ -130,11 +139,11 @@ public final class StoreReader {
      * is what the next open starts from (0 when there is no usable one, or for format 1).
      */
     private static ShardStats withSnapshotCapacity(ShardStats s) throws IOException {
-        byte[] page = ShardFiles.readPrefix(s.path(), LogFormat.PAGE_SIZE);
-        if (s.indexCapacity() != 0 || LogFormat.version(s.path(), page) != LogFormat.VERSION) {
+        byte[] page = ShardFiles.readPrefix(s.path(), ShardFormat.PAGE_SIZE);
+        if (s.indexCapacity() != 0 || ShardFormat.version(s.path(), page) != ShardFormat.VERSION) {
             return s;
         }
-        long logId = LogFormat.decode(s.path(), page).logId();
+        long logId = ShardFormat.decode(s.path(), page).logId();
         try (FileChannel channel = FileChannel.open(IndexSnapshot.fileOf(s.path()), StandardOpenOption.READ)) {
             IndexSnapshotHeader h = IndexSnapshotHeader.read(channel);
             if (!h.recognised() || !h.crcValid() || !h.capacityFits() || h.logId() != logId) {
@@ -151,7 +160,7 @@ public final class StoreReader {
     /**
      * The live vector of an id, looked up in every shard of the database.
      *
-     * @throws CorruptShardException when the id's entry cannot be read (see {@link LogView#get})
+     * @throws CorruptShardException when the id's entry cannot be read (see {@link ShardView#get})
      */
     public Optional<float[]> get(String database, String id) throws IOException {
         Database db = load(database);
@@ -166,7 +175,7 @@ public final class StoreReader {
             if (leftOut(database, shard)) {
                 continue;
             }
-            try (LogView snapshot = LogView.open(shardName(database, shard), shard, options)) {
+            try (ShardView snapshot = ShardView.open(shardName(database, shard), shard, options)) {
                 float[] vector = snapshot.get(key);
                 if (vector != null) {
                     return Optional.of(vector);
@@ -194,7 +203,7 @@ public final class StoreReader {
     /** Visits every readable live vector of one shard file of a database. */
     public ScanResult scanShard(String database, Path shard, BiConsumer<String, float[]> visitor) throws IOException {
         long[] visited = {0};
-        try (LogView snapshot = LogView.open(shardName(database, shard), shard, options)) {
+        try (ShardView snapshot = ShardView.open(shardName(database, shard), shard, options)) {
             long unreadable = snapshot.scan((id, vector) -> {
                 visited[0]++;
                 visitor.accept(id, vector);

@@ -1,6 +1,6 @@
 package io.jadevectordb.engine;
 
-import static io.jadevectordb.engine.Locks.inLock;
+import static io.jadevectordb.engine.io.Locks.inLock;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -22,6 +22,12 @@ import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.jadevectordb.engine.io.Locks;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.io.Uninterruptibly;
+import io.jadevectordb.engine.shard.Shard;
+import io.jadevectordb.engine.shard.ShardWriterLock;
 
 /**
  * A store: a root directory of databases, each a directory of shard files, one per source
@@ -314,11 +320,11 @@ public final class VectorStore implements Closeable {
             Path path = root.resolve(name).resolve(source.shardFileName());
             // Under the store's lock: the shard is not opened (perhaps recovered) while its file is read.
             Long offset = inLock(lock, () -> {
-                LogShard shard = openShards.get(key(name, source));
+                Shard shard = openShards.get(key(name, source));
                 if (shard != null) {
                     return shard.checkpoint().sourceOffset();
                 } else if (Files.exists(path)) {
-                    return LogShard.checkpointOffset(name + "/" + source.shardFileName(), path);
+                    return Shard.checkpointOffset(name + "/" + source.shardFileName(), path);
                 } else if (database(name).map(db -> db.hasFed(source)).orElse(false)) {
                     log.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
                             name, source, path);
@@ -402,7 +408,7 @@ public final class VectorStore implements Closeable {
 
     /**
      * Marks every shard of {@code source} that is not open here released or current (see
-     * {@link LogShard#markReleased}), each even when marking another fails; returns the first
+     * {@link Shard#markReleased}), each even when marking another fails; returns the first
      * failure with the others suppressed. Under the store's lock, so none is opened meanwhile. A
      * shard another writer holds is left to it. A format 1 shard has no flag: to be marked
      * released it is opened (which upgrades it) and closed released.
@@ -418,8 +424,8 @@ public final class VectorStore implements Closeable {
             try {
                 openShards.awaitClosed(key); // an eviction's close holds the writer lock until it ends
                 Optional<Database> db = database(name);
-                if (!LogShard.markReleased(key, path, released, options) && released && db.isPresent()) {
-                    LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options).close(true);
+                if (!Shard.markReleased(key, path, released, options) && released && db.isPresent()) {
+                    Shard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options).close(true);
                 }
             } catch (ShardLockedException e) {
                 log.warn("shard {}: another writer holds it, so it is not marked {} for source {} ({})", key,
@@ -477,10 +483,10 @@ public final class VectorStore implements Closeable {
                 Optional<Database> db = database(database);
                 Path path = db.isEmpty() ? null : db.get().directory().resolve(source.shardFileName());
                 openShards.awaitClosed(key); // an eviction's close ends (and lets go of the file lock) first
-                if (path == null || !Files.exists(path) || LogShard.checkpointOffset(key, path) >= offset) {
+                if (path == null || !Files.exists(path) || Shard.checkpointOffset(key, path) >= offset) {
                     continue;
                 }
-                LogShard shard = LogShard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options);
+                Shard shard = Shard.openForWrite(key, path, db.get().dimension(), db.get().maxIdBytes(), options);
                 try {
                     shard.commit(offset);
                 } finally {
@@ -529,7 +535,7 @@ public final class VectorStore implements Closeable {
             }
             openShards.beforeReopen(key, source);
             db.recordSource(source);
-            LogShard shard = LogShard.openForWrite(db.name() + "/" + source.shardFileName(),
+            Shard shard = Shard.openForWrite(db.name() + "/" + source.shardFileName(),
                     db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
             OpenShards.Handle added = openShards.addPinned(key, source, shard);
             db.shardsChanged();

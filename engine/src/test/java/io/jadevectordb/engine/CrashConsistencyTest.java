@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.ShardContents;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
@@ -27,7 +28,7 @@ import io.jadevectordb.oracle.ExpectedDatabase;
  *
  * <p>Images per run: {@code -Djvdb.crash.images=N} (default 2000).
  */
-class CrashConsistencyTest {
+public class CrashConsistencyTest {
 
     private static final int PAGE = CrashScenario.PAGE;
     private static final int IMAGES = Integer.getInteger("jvdb.crash.images", 2000);

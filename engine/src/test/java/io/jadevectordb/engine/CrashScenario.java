@@ -27,7 +27,7 @@ import io.jadevectordb.oracle.ExpectedDatabase;
  * @param committedOffset   the offset phase one committed
  * @param lastOffset        the last offset of phase two
  */
-record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed, byte[] dirty, List<Mutation> mutations,
+public record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed, byte[] dirty, List<Mutation> mutations,
                      long committedOffset, long lastOffset) {
 
     static final int PAGE = 4096;
@@ -107,7 +107,7 @@ record CrashScenario(int dimension, boolean crashDuringCommit, byte[] committed,
      * {@code dirty} as the page cache held it when the power went. Page 0 holds the
      * checkpoint, which a commit writes only after forcing every other page.
      */
-    static byte[] crashImage(byte[] committed, byte[] dirty, boolean crashDuringCommit, Random random) {
+    public static byte[] crashImage(byte[] committed, byte[] dirty, boolean crashDuringCommit, Random random) {
         byte[] image = Arrays.copyOf(committed, dirty.length);
         boolean headerLands = crashDuringCommit && random.nextInt(3) == 0;
         for (int page = 0; page * PAGE < dirty.length; page++) {

@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.ShardContents;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
 /** The seed's integration scenarios, through the public API, across real restarts. */

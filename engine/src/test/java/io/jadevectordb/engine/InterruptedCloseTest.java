@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.ForwardingFileChannel;
+import io.jadevectordb.engine.crash.ForwardingFileIO;
+import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.shard.Shard;
+
 /**
  * Kafka Connect interrupts a task thread on a forced shutdown, and the task then closes its
  * store on that thread. The close must still do its I/O, and must never unmap memory or let go
@@ -110,7 +116,7 @@ class InterruptedCloseTest {
         proceed.countDown();
 
         assertThat(closed.get()).as("the close restored the interrupt flag").isTrue();
-        ShardStats stats = LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb"));
+        ShardStats stats = Shard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb"));
         assertThat(stats.clean()).as("the close completed its I/O on the interrupted thread").isTrue();
         try (VectorStore reopened = VectorStore.open(root, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
             assertThat(reopened.checkpoint(source)).isEqualTo(OptionalLong.of(committed - 1));
@@ -155,7 +161,7 @@ class InterruptedCloseTest {
             }
         };
         StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO).withFileIO(io);
-        LogShard shard = LogShard.openForWrite("db/s-0.jvdb", file, 64, 32, options);
+        Shard shard = Shard.openForWrite("db/s-0.jvdb", file, 64, 32, options);
         int ids = 6000; // over 1 MiB of live records: the copy writes more than one buffer
         for (int i = 0; i < ids; i++) {
             shard.apply(Mutation.store("id-" + i, Vectors.of(64, i), i), ShardFormat.idBytes("id-" + i));
@@ -194,7 +200,7 @@ class InterruptedCloseTest {
 
         assertThat(closed.get()).as("the close restored the interrupt flag").isTrue();
         assertThat(tmp).as("the stopped compaction removed its file before the lock went").doesNotExist();
-        try (LogShard reopened = LogShard.openForWrite("db/s-0.jvdb", file, 64, 32,
+        try (Shard reopened = Shard.openForWrite("db/s-0.jvdb", file, 64, 32,
                 StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
             assertThat(reopened.wasRecovered()).isFalse();
             assertThat(reopened.checkpoint().sourceOffset()).isEqualTo(ids);

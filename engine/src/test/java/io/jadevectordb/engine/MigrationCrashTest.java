@@ -15,6 +15,13 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.CrashHarness;
+import io.jadevectordb.engine.crash.CrashWorkload;
+import io.jadevectordb.engine.crash.PowerLossImages;
+import io.jadevectordb.engine.crash.ShardUnderTest;
+import io.jadevectordb.engine.crash.V2ShardUnderTest;
+import io.jadevectordb.engine.io.FileIO;
+
 /**
  * Migrating a crashed format 1 shard gives format 2's promise from the start: the shard is its
  * last commit (no vector written after it is served, no id it held is lost), and replaying the

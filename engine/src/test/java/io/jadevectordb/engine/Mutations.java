@@ -6,13 +6,13 @@ import java.util.stream.Stream;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
 /** Engine mutations in tests: random streams, and what they do to the shared oracle. */
-final class Mutations {
+public final class Mutations {
 
     private Mutations() {
     }
 
     /** A random mutation over a small id space, so ids are stored, updated, deleted and re-stored. */
-    static Mutation random(Random random, int idSpace, int dimension, long offset) {
+    public static Mutation random(Random random, int idSpace, int dimension, long offset) {
         String id = "id-" + random.nextInt(idSpace);
         int op = random.nextInt(10);
         if (op < 5) {
@@ -25,7 +25,7 @@ final class Mutations {
     }
 
     /** Applies {@code m} to the oracle. */
-    static void applyTo(ExpectedDatabase expected, Mutation m) {
+    public static void applyTo(ExpectedDatabase expected, Mutation m) {
         switch (m.op()) {
             case STORE -> expected.store(m.id(), m.vector());
             case UPDATE -> expected.update(m.id(), m.vector());
@@ -34,7 +34,7 @@ final class Mutations {
     }
 
     /** The oracle after {@code mutations}, in order. */
-    static ExpectedDatabase expectedAfter(Stream<Mutation> mutations) {
+    public static ExpectedDatabase expectedAfter(Stream<Mutation> mutations) {
         ExpectedDatabase expected = new ExpectedDatabase();
         mutations.forEachOrdered(m -> applyTo(expected, m));
         return expected;

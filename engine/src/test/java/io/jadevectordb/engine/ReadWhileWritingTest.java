@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.index.IdTable;
+import io.jadevectordb.engine.verify.ShardReport;
+
 /**
  * The lock-free tools while a writer stores, rewrites, deletes, grows the index (replacing the
  * file) and commits: every vector read is one that was written whole, and verify finds no fault.

@@ -9,6 +9,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.CrashHarness;
+import io.jadevectordb.engine.crash.CrashWorkload;
+import io.jadevectordb.engine.crash.ShardUnderTest;
+import io.jadevectordb.engine.crash.V2ShardUnderTest;
+
 /**
  * Format v1 judged by the recording crash layer ({@link CrashHarness}).
  *

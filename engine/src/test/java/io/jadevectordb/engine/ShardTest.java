@@ -12,6 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.ShardContents;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.verify.ShardVerifier;
+
 class ShardTest {
 
     @TempDir

@@ -19,6 +19,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
+import io.jadevectordb.engine.crash.ShardContents;
+import io.jadevectordb.engine.shard.Shard;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
@@ -126,7 +128,7 @@ class StoreModelProperties {
 
     private static long checkpointOf(Path shard) {
         try {
-            return Files.exists(shard) ? LogShard.checkpointOffset(shard.toString(), shard) : -1;
+            return Files.exists(shard) ? Shard.checkpointOffset(shard.toString(), shard) : -1;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -11,6 +11,8 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.FailingForceFileIO;
+
 /** One owner per store: a store directory belongs to the first identity that opens it for writing. */
 class StoreOwnerTest {
 

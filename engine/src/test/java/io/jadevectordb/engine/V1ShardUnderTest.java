@@ -6,8 +6,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import io.jadevectordb.engine.crash.ShardContents;
+import io.jadevectordb.engine.crash.ShardUnderTest;
+import io.jadevectordb.engine.verify.OfflineCompaction;
+import io.jadevectordb.engine.verify.ShardVerifier;
+
 /** Format v1 ({@link Shard}, {@link ShardVerifier}) for the crash harness. */
-final class V1ShardUnderTest implements ShardUnderTest {
+public final class V1ShardUnderTest implements ShardUnderTest {
 
     @Override
     public String describe() {
@@ -75,7 +80,7 @@ final class V1ShardUnderTest implements ShardUnderTest {
                 .map(p -> p.where() + ": " + p.fault()).toList();
     }
 
-    /** Format 1 has no compaction any more: {@link ShardCompactor} upgrades a format 1 file to format 2 first. */
+    /** Format 1 has no compaction any more: {@link OfflineCompaction} upgrades a format 1 file to format 2 first. */
     @Override
     public boolean compact(Path dir, String file, StoreOptions options) {
         return false;

@@ -25,6 +25,16 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.crash.FailingForceFileIO;
+import io.jadevectordb.engine.crash.ForwardingFileChannel;
+import io.jadevectordb.engine.crash.ForwardingFileIO;
+import io.jadevectordb.engine.crash.PowerLossImages;
+import io.jadevectordb.engine.crash.RecordingFileIO;
+import io.jadevectordb.engine.index.IndexSnapshot;
+import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.shard.Shard;
+
 class VectorStoreTest {
 
     @TempDir
@@ -55,7 +65,7 @@ class VectorStoreTest {
             }
             // Evicted shards were closed cleanly at their last commit (the source's commits while they were open):
             // their files say so and hold the data.
-            ShardStats evicted = LogShard.statsOf("db0/t-0.jvdb", root.resolve("db0/t-0.jvdb"));
+            ShardStats evicted = Shard.statsOf("db0/t-0.jvdb", root.resolve("db0/t-0.jvdb"));
             assertThat(evicted.clean()).isTrue();
             assertThat(evicted.liveCount()).isEqualTo(1);
             assertThat(evicted.checkpointOffset()).isEqualTo(2);
@@ -327,7 +337,7 @@ class VectorStoreTest {
             store.apply("other", new SourcePartition("else", 0), List.of(Mutation.store("z", new float[] {1, 1}, 0)));
             assertThat(store.openShardCount()).as("the shard with uncommitted records is not evicted").isEqualTo(2);
             store.commit(new SourcePartition("else", 0), 0);
-            assertThat(LogShard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(95);
+            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(95);
         }
         assertThat(first).containsExactly(Mutation.Outcome.APPLIED, Mutation.Outcome.APPLIED, Mutation.Outcome.APPLIED,
                 Mutation.Outcome.APPLIED, Mutation.Outcome.APPLIED);
@@ -352,7 +362,7 @@ class VectorStoreTest {
             assertThat(store.openShardCount()).isEqualTo(2);
             store.commit(p, 0);
             assertThat(store.openShardCount()).as("p's shard, committed and idle, is closed").isEqualTo(1);
-            assertThat(LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).clean()).isTrue();
+            assertThat(Shard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).clean()).isTrue();
             assertThat(store.database("a").orElseThrow().get("x")).isPresent();
         }
     }
@@ -369,9 +379,9 @@ class VectorStoreTest {
                 store.apply("b", p, List.of(Mutation.store("y" + o, new float[] {3, 4}, o)));
             }
             store.commit(p, 5);
-            assertThat(LogShard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isZero();
+            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isZero();
             store.release(p);
-            assertThat(LogShard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(5);
+            assertThat(Shard.readCheckpoint("a", root.resolve("a/vectors-0.jvdb")).sourceOffset()).isEqualTo(5);
             assertThat(store.checkpoint(p)).isEqualTo(OptionalLong.of(5));
         }
     }
@@ -419,7 +429,7 @@ class VectorStoreTest {
             store.apply("d", p, List.of(Mutation.store("y", new float[] {3, 4}, 7)));
             store.commit(p, 7);
             store.release(p);
-            assertThat(LogShard.readCheckpoint("c", root.resolve("c/vectors-0.jvdb")).sourceOffset()).isZero();
+            assertThat(Shard.readCheckpoint("c", root.resolve("c/vectors-0.jvdb")).sourceOffset()).isZero();
         }
     }
 
@@ -476,7 +486,7 @@ class VectorStoreTest {
                     .hasMessageContaining("idle/vectors-0.jvdb").hasMessageContaining("cannot mark it released")
                     .hasMessageContaining("injected");
             assertThat(store.openShardCount()).isZero();
-            assertThat(LogShard.statsOf("busy/vectors-0.jvdb", root.resolve("busy/vectors-0.jvdb")).released()).isTrue();
+            assertThat(Shard.statsOf("busy/vectors-0.jvdb", root.resolve("busy/vectors-0.jvdb")).released()).isTrue();
         }
     }
 
@@ -511,7 +521,7 @@ class VectorStoreTest {
 
             release.get(); // throws if release gave up waiting
             assertThat(store.openShardCount()).isZero();
-            assertThat(LogShard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).released()).isTrue();
+            assertThat(Shard.statsOf("a/vectors-0.jvdb", root.resolve("a/vectors-0.jvdb")).released()).isTrue();
         }
     }
 

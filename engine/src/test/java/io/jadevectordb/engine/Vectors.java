@@ -3,12 +3,12 @@ package io.jadevectordb.engine;
 import java.util.Random;
 
 /** Test vectors. */
-final class Vectors {
+public final class Vectors {
 
     private Vectors() {
     }
 
-    static float[] random(Random random, int dimension) {
+    public static float[] random(Random random, int dimension) {
         float[] v = new float[dimension];
         for (int i = 0; i < dimension; i++) {
             v[i] = random.nextFloat() * 2 - 1;
@@ -17,7 +17,7 @@ final class Vectors {
     }
 
     /** A vector whose components encode {@code seed}, so a mix-up between ids shows. */
-    static float[] of(int dimension, long seed) {
+    public static float[] of(int dimension, long seed) {
         return random(new Random(seed), dimension);
     }
 }

@@ -19,11 +19,11 @@ import java.util.SplittableRandom;
 
 import io.jadevectordb.bench.Json;
 import io.jadevectordb.engine.Mutation;
-import io.jadevectordb.engine.ShardReport;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.engine.VectorStore;
+import io.jadevectordb.engine.verify.ShardReport;
 
 /**
  * The engine at scale, outside JMH (one pass is minutes long): loads {@code count} new vectors of

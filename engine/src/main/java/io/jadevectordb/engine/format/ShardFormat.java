@@ -1,0 +1,232 @@
+package io.jadevectordb.engine.format;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import io.jadevectordb.engine.CorruptShardException;
+import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.StoreOptions;
+
+/**
+ * The byte layout of a version 2 shard file: a header page, then an append-only log of
+ * records. {@code docs/format.md} is the full specification; this is its summary.
+ *
+ * <pre>
+ * offset  size  header page (4096 bytes)
+ *   0       4   magic "JVDB"
+ *   4       2   version (2)
+ *   6       2   reserved (0)
+ *   8       4   dimension
+ *  12       4   maxIdBytes
+ *  16       8   logId: random, new for every file written whole (creation, compaction, migration)
+ *  24      36   reserved (0)
+ *  60       4   CRC32C of bytes 0..59
+ * 512      64   checkpoint copy A (odd generations), see {@link Checkpoint}
+ * 1024     64   checkpoint copy B (even generations)
+ *
+ * record (from 4096, each 8-byte aligned, appended in source order)
+ *   0       4   length: the whole record, padding included (a multiple of 8)
+ *   4       1   type: 1 STORE (a vector), 2 DELETE (a tombstone)
+ *   5       1   flags (0; reserved for later record contents such as metadata)
+ *   6       2   idLength (1..maxIdBytes)
+ *   8       8   sourceOffset of the mutation
+ *  16       4   payloadLength: dimension * 4 for STORE, 0 for DELETE
+ *  20       4   CRC32C of bytes 0..19 and of payload and id
+ *  24   payload vector, float32 little-endian
+ *   .   idLength id, UTF-8
+ *   .       .   zero padding to the next multiple of 8
+ * </pre>
+ *
+ * All integers are little-endian. Bytes before a checkpoint's {@code logEnd} are never
+ * rewritten; bytes after it belong to no commit and are overwritten by the next appends.
+ */
+public final class ShardFormat {
+
+    public static final short VERSION = 2;
+    public static final int PAGE_SIZE = io.jadevectordb.engine.ShardFormat.PAGE_SIZE; // CHECKSTYLE:FQN format 1 and format 2 share this name
+    static final int HEADER_CRC_OFFSET = 60;
+    public static final int CHECKPOINT_A_OFFSET = io.jadevectordb.engine.ShardFormat.CHECKPOINT_A_OFFSET; // CHECKSTYLE:FQN format 1 and format 2 share this name
+    public static final int CHECKPOINT_B_OFFSET = io.jadevectordb.engine.ShardFormat.CHECKPOINT_B_OFFSET; // CHECKSTYLE:FQN format 1 and format 2 share this name
+    /** Where the first record starts. */
+    public static final long FIRST_RECORD = PAGE_SIZE;
+
+    public static final int RECORD_HEADER = 24;
+    public static final int RECORD_ALIGNMENT = 8;
+    public static final byte TYPE_STORE = 1;
+    public static final byte TYPE_DELETE = 2;
+    /**
+     * The source offset of a placeholder: a STORE that only migration writes, for an id whose
+     * committed vector format 1 lost in a crash. The id exists (an update or delete of it
+     * applies) but its vector is never served; any mutation of it replaces the placeholder.
+     */
+    public static final long PLACEHOLDER_OFFSET = -1;
+
+    private final int dimension;
+    private final int maxIdBytes;
+    private final long logId;
+
+    public ShardFormat(int dimension, int maxIdBytes, long logId) {
+        this.dimension = dimension;
+        this.maxIdBytes = maxIdBytes;
+        this.logId = logId;
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public int maxIdBytes() {
+        return maxIdBytes;
+    }
+
+    public long logId() {
+        return logId;
+    }
+
+    public ShardFormat withLogId(long id) {
+        return new ShardFormat(dimension, maxIdBytes, id);
+    }
+
+    /** The whole length of a record with this payload and id. */
+    public static int recordLength(int payloadLength, int idLength) {
+        return (int) alignUp(RECORD_HEADER + payloadLength + idLength, RECORD_ALIGNMENT);
+    }
+
+    /** Largest record this file can hold: a STORE with the longest id. */
+    public int maxRecordLength() {
+        return recordLength(dimension * Float.BYTES, maxIdBytes);
+    }
+
+    /**
+     * Encodes a record into {@code out} (cleared first, little-endian, at least
+     * {@link #maxRecordLength()} bytes); returns its length. {@code vector} is null for a DELETE.
+     */
+    public static int encodeRecord(ByteBuffer out, byte type, long sourceOffset, float[] vector, byte[] id, CRC32C crc) {
+        int payload = vector == null ? 0 : vector.length * Float.BYTES;
+        int length = recordLength(payload, id.length);
+        out.clear();
+        out.putInt(length).put(type).put((byte) 0).putShort((short) id.length).putLong(sourceOffset).putInt(payload).putInt(0);
+        if (vector != null) {
+            out.asFloatBuffer().put(vector);
+            out.position(RECORD_HEADER + payload);
+        }
+        out.put(id);
+        while (out.position() < length) {
+            out.put((byte) 0);
+        }
+        crc.reset();
+        crc.update(out.duplicate().position(0).limit(20));
+        crc.update(out.duplicate().position(RECORD_HEADER).limit(RECORD_HEADER + payload + id.length));
+        out.putInt(20, (int) crc.getValue());
+        out.flip();
+        return length;
+    }
+
+    /**
+     * Why a whole record, read into {@code record} ({@code view} over it, little-endian), of
+     * {@code length} bytes is not a valid record of this file, or null: type, flags, payload and
+     * id lengths, total length, checksum. One check for recovery and {@code verify}.
+     */
+    public String recordProblem(byte[] record, ByteBuffer view, int length, CRC32C crc) {
+        byte type = view.get(4);
+        byte flags = view.get(5);
+        if (type != ShardFormat.TYPE_STORE && type != ShardFormat.TYPE_DELETE) {
+            return "unknown type " + type + " (1 STORE, 2 DELETE)";
+        }
+        if (flags != 0) {
+            return "flags " + flags + " (this release writes 0)";
+        }
+        int idLength = Short.toUnsignedInt(view.getShort(6));
+        int payload = view.getInt(16);
+        int expectedPayload = type == ShardFormat.TYPE_STORE ? dimension * Float.BYTES : 0;
+        if (payload != expectedPayload) {
+            return "payload length " + payload + ", a " + (type == ShardFormat.TYPE_STORE ? "STORE" : "DELETE") + " of dimension "
+                    + dimension + " has " + expectedPayload;
+        }
+        if (idLength < 1 || idLength > maxIdBytes) {
+            return "id length " + idLength + " is out of range 1.." + maxIdBytes;
+        }
+        int expectedLength = ShardFormat.recordLength(payload, idLength);
+        if (expectedLength != length) {
+            return "length " + length + " does not match its payload (" + payload + " bytes) and id (" + idLength
+                    + " bytes), which need " + expectedLength;
+        }
+        crc.reset();
+        crc.update(record, 0, 20);
+        crc.update(record, ShardFormat.RECORD_HEADER, payload + idLength);
+        int stored = view.getInt(20);
+        if (stored != (int) crc.getValue()) {
+            return String.format("checksum mismatch (stored %08x, computed %08x)", stored, (int) crc.getValue());
+        }
+        return null;
+    }
+
+    /** Encodes the header page's static part (64 bytes). */
+    public byte[] encodeStaticHeader() {
+        ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, Integer.reverseBytes(io.jadevectordb.engine.ShardFormat.MAGIC)); // "JVDB" in file order // CHECKSTYLE:FQN format 1 and format 2 share this name
+        b.putShort(4, VERSION);
+        b.putInt(8, dimension);
+        b.putInt(12, maxIdBytes);
+        b.putLong(16, logId);
+        b.putInt(HEADER_CRC_OFFSET, crc(b.array(), 0, HEADER_CRC_OFFSET));
+        return b.array();
+    }
+
+    /** The format version of a header page (1 or 2), after checking the magic. */
+    public static int version(Path file, byte[] page) throws CorruptShardException {
+        if (page.length < 64) {
+            throw new CorruptShardException("shard " + file + ": too short for a header (" + page.length
+                    + " bytes); delete it and replay the source");
+        }
+        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        if (Integer.reverseBytes(b.getInt(0)) != io.jadevectordb.engine.ShardFormat.MAGIC) { // CHECKSTYLE:FQN format 1 and format 2 share this name
+            throw new CorruptShardException("shard " + file + ": not a JVDB shard file (bad magic); move it out of the database directory");
+        }
+        return Short.toUnsignedInt(b.getShort(4));
+    }
+
+    /** Decodes and validates a version 2 static header. */
+    public static ShardFormat decode(Path file, byte[] page) throws CorruptShardException {
+        int version = version(file, page);
+        if (version != VERSION) {
+            throw new CorruptShardException("shard " + file + ": format version " + version + ", expected " + VERSION
+                    + (version == 1 ? "; open it with the sink or run `jvdb migrate` to upgrade it" : "; use a newer release"));
+        }
+        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        int stored = b.getInt(HEADER_CRC_OFFSET);
+        int computed = crc(page, 0, HEADER_CRC_OFFSET);
+        if (stored != computed) {
+            throw new CorruptShardException(String.format("shard %s: static header checksum mismatch (stored %08x, computed %08x); "
+                    + "restore the file from a backup or delete it and replay the source", file, stored, computed));
+        }
+        int dimension = b.getInt(8);
+        int maxIdBytes = b.getInt(12);
+        if (dimension < Database.MIN_DIMENSION || dimension > Database.MAX_DIMENSION || maxIdBytes < 1
+                || maxIdBytes > StoreOptions.MAX_ID_BYTES_LIMIT) {
+            throw new CorruptShardException("shard " + file + ": inconsistent static header (dimension " + dimension
+                    + ", max id bytes " + maxIdBytes + "); restore the file from a backup or delete it and replay the source");
+        }
+        return new ShardFormat(dimension, maxIdBytes, b.getLong(16));
+    }
+
+    /** Rounds {@code value} up to a multiple of {@code alignment}. */
+    public static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
+    }
+
+    /** CRC-32C of a byte range, the checksum of every header, checkpoint, record and snapshot. */
+    public static int crc(byte[] bytes, int offset, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, offset, length);
+        return (int) crc.getValue();
+    }
+
+    /** UTF-8 encoding of an id; ids are compared byte for byte. */
+    public static byte[] idBytes(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+}
