@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 import io.jadevectordb.engine.io.MappedFile;
+import io.jadevectordb.engine.io.ShardFiles;
 
 /**
  * The entries of a version 2 shard's hash index, off the Java heap: {@code capacity} entries of
@@ -69,7 +70,7 @@ public final class IdTable implements Closeable {
      * (an open deletes those a crash left).
      */
     public static String scratchPrefix(Path near) {
-        return near.getFileName() + ".scratch-";
+        return ShardFiles.indexScratchPrefix(near);
     }
 
     /**

@@ -59,7 +59,7 @@ public record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long
 
     /** The snapshot file of a shard file. */
     public static Path fileOf(Path shard) {
-        return shard.resolveSibling(shard.getFileName() + ".index");
+        return ShardFiles.indexSnapshot(shard);
     }
 
     /**

@@ -10,8 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-import io.jadevectordb.engine.index.IdTable;
-import io.jadevectordb.engine.index.IndexSnapshot;
 
 /**
  * File-level steps shared by shard creation, index growth and metadata files: creating a file
@@ -25,6 +23,19 @@ public final class ShardFiles {
     /** The temporary sibling a file is built in before it is renamed into place. */
     public static Path temporary(Path file) {
         return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    /** The index snapshot kept beside a shard file (written by {@code index.IndexSnapshot}). */
+    public static Path indexSnapshot(Path shard) {
+        return shard.resolveSibling(shard.getFileName() + ".index");
+    }
+
+    /**
+     * The prefix of the index scratch files older versions made next to {@code near} for fresh
+     * tables (an open deletes those a crash left).
+     */
+    public static String indexScratchPrefix(Path near) {
+        return near.getFileName() + ".scratch-";
     }
 
     /** The lock file that keeps a second writer away from a shard (it survives atomic replaces of the shard). */
@@ -42,14 +53,14 @@ public final class ShardFiles {
         if (!file.getParent().equals(shard.getParent())) {
             return false;
         }
-        Path snapshot = IndexSnapshot.fileOf(shard);
+        Path snapshot = indexSnapshot(shard);
         for (Path own : new Path[] {shard, temporary(shard), snapshot, temporary(snapshot), lockFile(shard)}) {
             if (file.getFileName().equals(own.getFileName())) {
                 return true;
             }
         }
         String name = file.getFileName().toString();
-        String scratch = IdTable.scratchPrefix(shard);
+        String scratch = indexScratchPrefix(shard);
         if (name.startsWith(scratch) && name.length() > scratch.length()) {
             try {
                 Long.parseUnsignedLong(name.substring(scratch.length()), 16);
