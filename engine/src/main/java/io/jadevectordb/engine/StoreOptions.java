@@ -159,7 +159,7 @@ public final class StoreOptions {
     }
 
     /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
-    public StoreOptions withFileIO(FileIO io) {
+    StoreOptions withFileIO(FileIO io) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
                 mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
     }
@@ -196,7 +196,7 @@ public final class StoreOptions {
     }
 
     /** Index tables of at least this many entries are snapshotted in the background; tests lower it to exercise that path. */
-    public StoreOptions withBackgroundSnapshotEntries(long value) {
+    StoreOptions withBackgroundSnapshotEntries(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
                 preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, value);
     }

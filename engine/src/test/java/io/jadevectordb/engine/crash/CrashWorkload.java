@@ -13,6 +13,7 @@ import java.util.Random;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
@@ -53,8 +54,9 @@ public record CrashWorkload(Recording recording, List<Mutation> source, List<Mut
     public static StoreOptions options(FileIO io) {
         // Format 2: index snapshots (tables of 128 entries and more written in the background) and compactions at
         // small sizes, so commits make them (format 1 ignores all three).
-        return StoreOptions.defaults().withFlushInterval(Duration.ZERO).withMapChunkBytes(8192).withGrowthBytes(4096)
-                .withIndexSnapshotBytes(4096).withCompaction(8192, 0.5).withBackgroundSnapshotEntries(128).withFileIO(io);
+        StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO).withMapChunkBytes(8192).withGrowthBytes(4096)
+                .withIndexSnapshotBytes(4096).withCompaction(8192, 0.5);
+        return TestOptions.withFileIO(TestOptions.withBackgroundSnapshotEntries(options, 128), io);
     }
 
     /**

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.engine.shard.Shard;
@@ -281,7 +282,7 @@ class FaultInjectionTest {
             this.io = io;
             this.recording = ((RecordingFileIO) io.delegate()).recording();
             // Index snapshots in the caller's thread: the operations of a run come in one order, so an index names one.
-            this.options = CrashWorkload.options(io).withBackgroundSnapshotEntries(Long.MAX_VALUE);
+            this.options = TestOptions.withBackgroundSnapshotEntries(CrashWorkload.options(io), Long.MAX_VALUE);
             this.firstOutcomes = firstOutcomes;
             this.label = label;
         }

@@ -1,6 +1,7 @@
 package io.jadevectordb.engine.crash;
 
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 
 /**
  * The fault-injection layer ({@link FaultyFileIO}) in front of a {@link PowerLossRecorder}, for
@@ -49,7 +50,7 @@ public final class InjectedFault {
 
     /** {@code options} with all store file I/O going through the fault layer, then the recorder. */
     public StoreOptions applyTo(StoreOptions options) {
-        return options.withFileIO(io);
+        return TestOptions.withFileIO(options, io);
     }
 
     /** Operations seen so far. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 
 /**
  * The recording crash layer ({@link RecordingFileIO}, {@link PowerLossImages}) for tests outside
@@ -43,7 +44,7 @@ public final class PowerLossRecorder {
 
     /** {@code options} with all store file I/O going through this recorder. */
     public StoreOptions applyTo(StoreOptions options) {
-        return options.withFileIO(io);
+        return TestOptions.withFileIO(options, io);
     }
 
     /** The recording seam itself, for {@link InjectedFault} to put a fault layer in front of. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 import io.jadevectordb.engine.VectorStore;
 
 /**
@@ -33,7 +34,7 @@ class StoreRootDurabilityTest {
         StoreOptions options = StoreOptions.defaults().withFlushInterval(Duration.ZERO);
         SourcePartition source = new SourcePartition("vectors", 3);
         int committed;
-        try (VectorStore store = VectorStore.open(base.resolve("data").resolve("store"), options.withFileIO(io))) {
+        try (VectorStore store = VectorStore.open(base.resolve("data").resolve("store"), TestOptions.withFileIO(options, io))) {
             store.createDatabase("a", 2);
             store.apply("a", source, List.of(Mutation.store("x", new float[] {1, 2}, 7)));
             store.commit(source, 7);

@@ -26,6 +26,7 @@ import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.ShardFailedException;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 import io.jadevectordb.engine.Vectors;
 import io.jadevectordb.engine.crash.ForwardingFileChannel;
 import io.jadevectordb.engine.crash.ForwardingFileIO;
@@ -363,7 +364,7 @@ public class ShardTest {
 
     @Test
     void aLargeIndexIsSnapshottedInTheBackgroundAndTheNextOpenStartsFromIt() throws Exception {
-        StoreOptions background = options.withIndexSnapshotBytes(4096).withBackgroundSnapshotEntries(64);
+        StoreOptions background = TestOptions.withBackgroundSnapshotEntries(options.withIndexSnapshotBytes(4096), 64);
         try (Shard shard = open(4, background)) {
             for (int i = 0; i < 2000; i++) {
                 shard.apply(Mutation.store("id-" + i, Vectors.of(4, i), i), id("id-" + i));
@@ -451,7 +452,7 @@ public class ShardTest {
         for (int i = 0; i < 300; i++) { // more than the first growth step holds: the batch grows the log
             batch.add(Mutation.store("k" + i, Vectors.of(8, i), i));
         }
-        Shard shard = open(8, options.withFileIO(failing));
+        Shard shard = open(8, TestOptions.withFileIO(options, failing));
         failNext[0] = true;
         assertThatThrownBy(() -> shard.applyAll(batch, m -> id(m.id()))).isInstanceOf(ShardFailedException.class)
                 .hasMessageContaining("db/s-0.jvdb").hasMessageContaining("replay");

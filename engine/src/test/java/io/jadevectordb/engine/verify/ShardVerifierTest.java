@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.TestOptions;
 import io.jadevectordb.engine.Vectors;
 import io.jadevectordb.engine.crash.ForwardingFileIO;
 import io.jadevectordb.engine.format.Checkpoint;
@@ -318,7 +319,7 @@ class ShardVerifierTest {
                     return channel;
                 }
             };
-            ShardReport report = ShardVerifier.verify(NAME, file(), options.withFileIO(committingOnce));
+            ShardReport report = ShardVerifier.verify(NAME, file(), TestOptions.withFileIO(options, committingOnce));
             assertThat(fired).isTrue();
             assertThat(report.faults()).isEmpty();
             assertThat(report.checkpoint().sourceOffset()).isEqualTo(13);
