@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.offsets;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +12,8 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.jadevectordb.connect.VectorSinkConfig;
 
 /**
  * Catches a log that no longer holds what the shards assume, from the offsets it delivers: in
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Both fail the task with the fix, or, under {@code recreated.topic.behavior=rebuild}, tell the
  * task to rebuild the partition from its log as it is now. Used on the task thread only.
  */
-final class ResumeCheck {
+public final class ResumeCheck {
 
     private static final Logger log = LoggerFactory.getLogger(ResumeCheck.class);
 
@@ -61,24 +63,24 @@ final class ResumeCheck {
     /** The consumer's distance from the log start to its position, per partition; negative when unknown. */
     private final RestoreProgress.Lag lead;
 
-    ResumeCheck(RestoreProgress.Lag lead) {
+    public ResumeCheck(RestoreProgress.Lag lead) {
         this.lead = lead;
     }
 
     /** The partition resumes after {@code checkpoint}: check the first records it delivers. */
-    void resumed(TopicPartition partition, long checkpoint) {
+    public void resumed(TopicPartition partition, long checkpoint) {
         Track t = new Track();
         t.checkpoint = checkpoint;
         t.floor = checkpoint + 1;
         tracks.put(partition, t);
     }
 
-    void closed(TopicPartition partition) {
+    public void closed(TopicPartition partition) {
         tracks.remove(partition);
     }
 
     /** The batch last checked was handled in full: Connect will not deliver it again. */
-    void handled() {
+    public void handled() {
         tracks.values().forEach(t -> t.redeliverable = false);
     }
 
@@ -86,7 +88,7 @@ final class ResumeCheck {
      * Connect rewinds every partition to its last committed offset after a {@code preCommit}
      * failed: offsets down to the resume point are then expected again.
      */
-    void rewound() {
+    public void rewound() {
         tracks.values().forEach(t -> t.rewound = true);
     }
 
@@ -96,7 +98,7 @@ final class ResumeCheck {
      * @return the first record of each partition to rebuild (only with {@code rebuild})
      * @throws ConnectException naming the partition, the offsets and the fix, without {@code rebuild}
      */
-    List<KafkaPosition> check(Collection<SinkRecord> records, String dataDir, boolean rebuild) {
+    public List<KafkaPosition> check(Collection<SinkRecord> records, String dataDir, boolean rebuild) {
         if (records.isEmpty()) {
             return List.of();
         }

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.offsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +13,8 @@ import javax.management.ObjectName;
 
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+
+import io.jadevectordb.connect.SinkMetrics;
 
 class RestoreProgressTest {
 

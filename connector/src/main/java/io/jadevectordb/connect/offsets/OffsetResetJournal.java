@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.offsets;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,28 +35,28 @@ import io.jadevectordb.engine.SourcePartition;
  * a temporary, forced, renamed into place, and the directory forced, so a reset the REST API
  * acknowledged survives a power loss.
  */
-final class OffsetResetJournal {
+public final class OffsetResetJournal {
 
     private static final Logger log = LoggerFactory.getLogger(OffsetResetJournal.class);
 
-    static final String DIRECTORY = ".offset-resets";
+    public static final String DIRECTORY = ".offset-resets";
     private static final String SUFFIX = ".reset";
     private static final String EARLIEST = "earliest";
     /** What {@link #pending} returns for a reset to the earliest offset (a {@code DELETE}). */
-    static final long EARLIEST_OFFSET = -1;
+    public static final long EARLIEST_OFFSET = -1;
 
     private final Path directory;
 
-    OffsetResetJournal(Path dataDir) {
+    public OffsetResetJournal(Path dataDir) {
         this.directory = dataDir.resolve(DIRECTORY);
     }
 
-    Path directory() {
+    public Path directory() {
         return directory;
     }
 
     /** Records resets, durably; a null offset is a removal (replay from the earliest offset). */
-    void record(Map<TopicPartition, Long> offsets) throws IOException {
+    public void record(Map<TopicPartition, Long> offsets) throws IOException {
         Files.createDirectories(directory);
         // The directory's own entry in data.dir (always: an earlier call may have crashed before this force).
         force(directory.getParent());
@@ -85,7 +85,7 @@ final class OffsetResetJournal {
      *
      * @throws IOException when the file cannot be read or does not say where to start
      */
-    OptionalLong pending(TopicPartition partition) throws IOException {
+    public OptionalLong pending(TopicPartition partition) throws IOException {
         Path file = file(partition);
         String text;
         try {
@@ -114,7 +114,7 @@ final class OffsetResetJournal {
     }
 
     /** The reset of {@code partition} is carried out: forget it, durably. */
-    void done(TopicPartition partition) throws IOException {
+    public void done(TopicPartition partition) throws IOException {
         if (Files.deleteIfExists(file(partition))) {
             forceDirectory();
             log.info("{}: offset reset carried out; removed {}", partition, file(partition));
@@ -129,7 +129,7 @@ final class OffsetResetJournal {
      *
      * @return the partitions whose reset was discarded
      */
-    List<TopicPartition> discardUnconsumed(Predicate<String> consumed) throws IOException {
+    public List<TopicPartition> discardUnconsumed(Predicate<String> consumed) throws IOException {
         List<TopicPartition> discarded = new ArrayList<>();
         if (!Files.isDirectory(directory)) {
             return discarded;

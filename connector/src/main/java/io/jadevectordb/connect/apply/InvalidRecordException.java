@@ -1,13 +1,15 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import org.apache.kafka.connect.errors.DataException;
+
+import io.jadevectordb.connect.offsets.KafkaPosition;
 
 /**
  * A record the sink cannot apply because of its content: a data error, routed to the dead
  * letter queue under {@code errors.tolerance=all} and fatal otherwise. Never used for I/O
  * problems. The message names the Kafka position, the field, the offending value and the fix.
  */
-final class InvalidRecordException extends DataException {
+public final class InvalidRecordException extends DataException {
 
     private final transient KafkaPosition position;
     private final String field;

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import static io.jadevectordb.connect.VectorSinkConfig.DATABASE_DIMENSIONS_CONFIG;
 import static io.jadevectordb.connect.VectorSinkConfig.DIMENSION_POLICY_CONFIG;
@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 
+import io.jadevectordb.connect.VectorSinkConfig;
 import io.jadevectordb.connect.VectorSinkConfig.DimensionPolicy;
 import io.jadevectordb.connect.VectorSinkConfig.NanPolicy;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
@@ -23,7 +24,7 @@ import io.jadevectordb.engine.VectorStore;
  * configured policy, and checks the mutation against it (dimension, NaN, id length) before it
  * is buffered, so data errors surface per record rather than in the middle of a batch.
  */
-final class DatabaseCatalog {
+public final class DatabaseCatalog {
 
     /** The engine's field name for a refused database name. */
     private static final String DATABASE_FIELD = "database";
@@ -36,7 +37,7 @@ final class DatabaseCatalog {
     private final UpdateMissingPolicy updateMissingPolicy;
     private final String idField;
 
-    DatabaseCatalog(VectorStore store, VectorSinkConfig config) {
+    public DatabaseCatalog(VectorStore store, VectorSinkConfig config) {
         this.store = store;
         this.unlistedDimension = config.unlistedDimension();
         this.fixedDimensions = config.databaseDimensions();
@@ -55,7 +56,7 @@ final class DatabaseCatalog {
      *                                non-finite component, a bad id
      * @throws IOException            when the store cannot read or create the database
      */
-    boolean prepare(RoutedMutation routed) throws IOException {
+    public boolean prepare(RoutedMutation routed) throws IOException {
         Mutation mutation = routed.mutation();
         String name = routed.database();
         try {
@@ -113,7 +114,7 @@ final class DatabaseCatalog {
      * Whether an UPDATE of an id that is not there (in the database, or no database at all) is
      * a bad record: under {@code update.missing.policy=reject}. Otherwise it changes nothing.
      */
-    boolean rejectsUpdateOfMissing(RoutedMutation routed) {
+    public boolean rejectsUpdateOfMissing(RoutedMutation routed) {
         return routed.mutation().op() == Mutation.Op.UPDATE && updateMissingPolicy == UpdateMissingPolicy.REJECT;
     }
 
@@ -122,7 +123,7 @@ final class DatabaseCatalog {
      *
      * @param databaseExists false when the database itself does not exist
      */
-    InvalidRecordException updateOfMissingId(RoutedMutation routed, boolean databaseExists) {
+    public InvalidRecordException updateOfMissingId(RoutedMutation routed, boolean databaseExists) {
         return new InvalidRecordException(routed.position(), idField, routed.mutation().id(),
                 "UPDATE of an id that database '" + routed.database() + "' does not hold"
                         + (databaseExists ? "" : " (the database does not exist)"),

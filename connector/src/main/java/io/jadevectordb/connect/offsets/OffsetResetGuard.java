@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.offsets;
 
 import java.lang.management.ManagementFactory;
 import java.util.Map;
@@ -9,13 +9,15 @@ import javax.management.ObjectName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 
+import io.jadevectordb.connect.VectorSinkConfig;
+
 /**
  * Decides whether an offset reset through the REST API (KIP-875) can be carried out, and
  * refuses it with the reason and the fix when it cannot. A reset is carried out through the
  * {@link OffsetResetJournal} in {@code data.dir} of the worker that handles the request, so it
  * works only where that worker sees the tasks' {@code data.dir} ({@code offsets.reset}).
  */
-final class OffsetResetGuard {
+public final class OffsetResetGuard {
 
     /** The distributed herder registers this group; a standalone worker does not. */
     private static final String DISTRIBUTED_WORKER_MBEANS = "kafka.connect:type=connect-worker-rebalance-metrics,*";
@@ -29,7 +31,7 @@ final class OffsetResetGuard {
      * @throws ConnectException naming the partitions, the reason and the fix, when the reset
      *                          would not reach the tasks' local state
      */
-    static void check(VectorSinkConfig config, Map<TopicPartition, Long> offsets) {
+    public static void check(VectorSinkConfig config, Map<TopicPartition, Long> offsets) {
         String refusal = switch (config.offsetsReset()) {
             case LOCAL -> null;
             case REFUSE -> VectorSinkConfig.OFFSETS_RESET_CONFIG + "=refuse";

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.offsets;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -14,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.connect.SinkMetrics;
+
 /**
  * Progress of partitions this task rebuilds by replay (opened with no local state: a partition
  * that moved here from another worker, or whose shards were moved aside), in the manner of Kafka
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * worker's MBean server, which the task shares. -1 while the consumer has not reported one.
  * Used on the task thread only.
  */
-final class RestoreProgress {
+public final class RestoreProgress {
 
     static final long LOG_EVERY_MS = 10_000;
     private static final Logger log = LoggerFactory.getLogger(RestoreProgress.class);
@@ -58,14 +60,14 @@ final class RestoreProgress {
     private final SinkMetrics metrics;
     private final Map<TopicPartition, Rebuild> rebuilding = new HashMap<>();
 
-    RestoreProgress(Lag lag, LongSupplier clock, SinkMetrics metrics) {
+    public RestoreProgress(Lag lag, LongSupplier clock, SinkMetrics metrics) {
         this.lag = lag;
         this.clock = clock;
         this.metrics = metrics;
     }
 
     /** The records-lag of the consumer of {@code connector}'s tasks in this worker, over JMX. */
-    static Lag consumerLag(String connector, String clientIdOverride) {
+    public static Lag consumerLag(String connector, String clientIdOverride) {
         return consumerMetric(connector, clientIdOverride, "records-lag");
     }
 
@@ -78,7 +80,7 @@ final class RestoreProgress {
      * @param clientIdOverride {@code consumer.override.client.id} of the connector, or null
      * @param attribute the metric
      */
-    static Lag consumerMetric(String connector, String clientIdOverride, String attribute) {
+    public static Lag consumerMetric(String connector, String clientIdOverride, String attribute) {
         return new ConsumerMetric(connector, clientIdOverride, attribute);
     }
 
@@ -172,14 +174,14 @@ final class RestoreProgress {
     }
 
     /** {@code partition} has no local state here: everything delivered from now on rebuilds it. */
-    void started(TopicPartition partition) {
+    public void started(TopicPartition partition) {
         rebuilding.put(partition, new Rebuild(clock.getAsLong()));
         metrics.restoring(partition, () -> lag.recordsLeft(partition));
         log.info("{}: rebuilding its shards by replay", partition);
     }
 
     /** A record of {@code partition} at {@code offset} was delivered. */
-    void delivered(TopicPartition partition, long offset) {
+    public void delivered(TopicPartition partition, long offset) {
         Rebuild r = rebuilding.get(partition);
         if (r != null) {
             r.records++;
@@ -188,7 +190,7 @@ final class RestoreProgress {
     }
 
     /** After a {@code put()}: logs progress now and then, and ends rebuilds that reached the end offset. */
-    void report() {
+    public void report() {
         if (rebuilding.isEmpty()) {
             return;
         }
@@ -212,7 +214,7 @@ final class RestoreProgress {
     }
 
     /** {@code partition} left this task (its rebuild, if any, continues wherever it goes). */
-    void closed(TopicPartition partition) {
+    public void closed(TopicPartition partition) {
         if (rebuilding.remove(partition) != null) {
             metrics.restored(partition);
         }

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.offsets;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -13,7 +13,7 @@ import io.jadevectordb.engine.SourcePartition;
  * @param partition the original topic partition
  * @param offset    the original offset
  */
-record KafkaPosition(TopicPartition partition, long offset) {
+public record KafkaPosition(TopicPartition partition, long offset) {
 
     /** Whether the worker's SinkRecord has the KIP-793 accessors (Kafka 3.6+); looked up once. */
     private static final boolean HAS_ORIGINAL_POSITION = hasOriginalPosition();
@@ -28,7 +28,7 @@ record KafkaPosition(TopicPartition partition, long offset) {
     }
 
     /** The original position of {@code record}, or the current one on workers older than Kafka 3.6. */
-    static KafkaPosition of(SinkRecord record) {
+    public static KafkaPosition of(SinkRecord record) {
         if (HAS_ORIGINAL_POSITION) {
             return new KafkaPosition(new TopicPartition(record.originalTopic(), record.originalKafkaPartition()),
                     record.originalKafkaOffset());
@@ -37,7 +37,7 @@ record KafkaPosition(TopicPartition partition, long offset) {
     }
 
     /** The engine source this partition is. */
-    static SourcePartition source(TopicPartition partition) {
+    public static SourcePartition source(TopicPartition partition) {
         return new SourcePartition(partition.topic(), partition.partition());
     }
 

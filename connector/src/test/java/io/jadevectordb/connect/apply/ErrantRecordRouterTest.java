@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
+
+import io.jadevectordb.connect.SinkMetrics;
+import io.jadevectordb.connect.offsets.KafkaPosition;
 
 /** The dead-letter path itself runs against a real worker in VectorSinkEndToEndTest. */
 class ErrantRecordRouterTest {

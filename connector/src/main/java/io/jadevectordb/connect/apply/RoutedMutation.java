@@ -1,7 +1,8 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import org.apache.kafka.connect.sink.SinkRecord;
 
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Mutation;
 
 /**
@@ -16,7 +17,7 @@ import io.jadevectordb.engine.Mutation;
  *                 null otherwise, so that a buffered STORE holds its float[] and not the
  *                 converted value (a boxed {@code List<Float>} is six times larger)
  */
-record RoutedMutation(String database, Mutation mutation, KafkaPosition position, SinkRecord record) {
+public record RoutedMutation(String database, Mutation mutation, KafkaPosition position, SinkRecord record) {
 
     /** Approximate heap held by this mutation while buffered, the retained record included. */
     long approximateBytes() {

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,13 +12,16 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.connect.SinkMetrics;
+import io.jadevectordb.connect.VectorSinkConfig;
+
 /**
  * What happens to a bad record (a data error, never an I/O error): under
  * {@code errors.tolerance=all} it goes to Connect's {@link ErrantRecordReporter} (the dead
  * letter queue and/or error log) with its reason and is logged; otherwise the task fails with
  * the reason. A bad record never disappears silently.
  */
-final class ErrantRecordRouter {
+public final class ErrantRecordRouter {
 
     private static final Logger log = LoggerFactory.getLogger(ErrantRecordRouter.class);
 
@@ -38,7 +41,7 @@ final class ErrantRecordRouter {
      */
     private ConnectException failure;
 
-    ErrantRecordRouter(Map<String, String> props, ErrantRecordReporter reporter, SinkMetrics metrics) {
+    public ErrantRecordRouter(Map<String, String> props, ErrantRecordReporter reporter, SinkMetrics metrics) {
         this.tolerateAll = "all".equalsIgnoreCase(props.getOrDefault(ERRORS_TOLERANCE_CONFIG, "none").trim());
         this.reporter = reporter;
         this.metrics = metrics;
@@ -49,7 +52,7 @@ final class ErrantRecordRouter {
      *
      * @throws ConnectException when errors are not tolerated (the task fails)
      */
-    void reject(SinkRecord record, InvalidRecordException error) {
+    public void reject(SinkRecord record, InvalidRecordException error) {
         metrics.rejected();
         if (!tolerateAll) {
             throw fail(new ConnectException("JadeVectorDB sink: bad record, failing the task ("

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,6 +11,8 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.connect.SinkMetrics;
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.InvalidMutationException;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.SourcePartition;
@@ -26,7 +28,7 @@ import io.jadevectordb.engine.VectorStore;
  * <p>In three steps, so that the engine work can run on another thread ({@link ApplyPipeline}):
  * {@link #take} and {@link #finish} on the task thread, {@link #run} anywhere.
  */
-final class BatchApplier {
+public final class BatchApplier {
 
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
 
@@ -37,7 +39,7 @@ final class BatchApplier {
     private final IoRetryWindow retryWindow;
     private final SinkMetrics metrics;
 
-    BatchApplier(VectorStore store, PartitionBuffers buffers, DatabaseCatalog catalog, ErrantRecordRouter errant,
+    public BatchApplier(VectorStore store, PartitionBuffers buffers, DatabaseCatalog catalog, ErrantRecordRouter errant,
                  IoRetryWindow retryWindow, SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
@@ -71,7 +73,7 @@ final class BatchApplier {
     }
 
     /** Applies everything buffered for {@code partition}, batch after batch, on the calling (task) thread. */
-    void applyAll(TopicPartition partition) throws IOException {
+    public void applyAll(TopicPartition partition) throws IOException {
         while (buffers.pendingCount(partition) > 0) {
             apply(partition); // each round drops at least one mutation, or throws
         }

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,6 +11,8 @@ import java.util.Set;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.jadevectordb.connect.offsets.KafkaPosition;
+
 /**
  * The per-partition batcher: mutations waiting to be applied, in Kafka order, for each
  * original topic partition, plus the positions that commits are computed from.
@@ -20,7 +22,7 @@ import org.apache.kafka.common.TopicPartition;
  * {@code RetriableException} from {@code put()} safe) and the highest offset the engine has
  * made durable ({@link #durableNextOffsets}). Not thread-safe: a task has one thread.
  */
-final class PartitionBuffers {
+public final class PartitionBuffers {
 
     private static final long NONE = -1L;
 
@@ -28,7 +30,7 @@ final class PartitionBuffers {
     private final Map<TopicPartition, State> states = new LinkedHashMap<>();
     private long bufferedBytes;
 
-    PartitionBuffers(int batchSize) {
+    public PartitionBuffers(int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
         }
@@ -43,7 +45,7 @@ final class PartitionBuffers {
     }
 
     /** Starts tracking a partition whose records before {@code resumeAfter} (inclusive) are already durable; -1 for none. */
-    void open(TopicPartition partition, long resumeAfter) {
+    public void open(TopicPartition partition, long resumeAfter) {
         State state = new State();
         state.lastSeen = resumeAfter;
         state.durable = resumeAfter;
@@ -54,7 +56,7 @@ final class PartitionBuffers {
     }
 
     /** Forgets a partition and anything buffered for it (after it was committed, or on a failure that replays it). */
-    void close(TopicPartition partition) {
+    public void close(TopicPartition partition) {
         State state = states.remove(partition);
         if (state != null) {
             bufferedBytes -= state.pendingBytes;
@@ -66,19 +68,19 @@ final class PartitionBuffers {
     }
 
     /** Whether a record at {@code position} has not been handled yet (false for redeliveries). */
-    boolean isNew(KafkaPosition position) {
+    public boolean isNew(KafkaPosition position) {
         State state = states.get(position.partition());
         return state == null || position.offset() > state.lastSeen;
     }
 
     /** Records that the record at {@code position} is handled (buffered, rejected or skipped). */
-    void markSeen(KafkaPosition position) {
+    public void markSeen(KafkaPosition position) {
         State state = state(position.partition());
         state.lastSeen = Math.max(state.lastSeen, position.offset());
     }
 
     /** Buffers a mutation behind the earlier ones of its partition and marks its position seen. */
-    void add(RoutedMutation mutation) {
+    public void add(RoutedMutation mutation) {
         State state = state(mutation.position().partition());
         state.pending.add(mutation);
         long bytes = mutation.approximateBytes();
@@ -88,13 +90,13 @@ final class PartitionBuffers {
     }
 
     /** Whether the partition holds a full batch. */
-    boolean isFull(TopicPartition partition) {
+    public boolean isFull(TopicPartition partition) {
         State state = states.get(partition);
         return state != null && state.pending.size() >= batchSize;
     }
 
     /** Partitions holding buffered mutations, in first-opened order. */
-    List<TopicPartition> withPending() {
+    public List<TopicPartition> withPending() {
         List<TopicPartition> result = new ArrayList<>();
         states.forEach((tp, state) -> {
             if (!state.pending.isEmpty()) {
@@ -153,7 +155,7 @@ final class PartitionBuffers {
     }
 
     /** Heap held by buffered mutations, approximately. */
-    long bufferedBytes() {
+    public long bufferedBytes() {
         return bufferedBytes;
     }
 

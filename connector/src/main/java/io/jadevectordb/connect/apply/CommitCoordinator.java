@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,6 +14,8 @@ import org.apache.kafka.connect.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.connect.SinkMetrics;
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.SourcePartition;
 import io.jadevectordb.engine.VectorStore;
 
@@ -30,7 +32,7 @@ import io.jadevectordb.engine.VectorStore;
  * keeps its previous committed offset; the failure is kept for the next {@code put()} to raise
  * (preCommit cannot fail a task: Connect only logs and rewinds).
  */
-final class CommitCoordinator {
+public final class CommitCoordinator {
 
     private static final Logger log = LoggerFactory.getLogger(CommitCoordinator.class);
 
@@ -43,7 +45,7 @@ final class CommitCoordinator {
     private final SinkMetrics metrics;
     private RuntimeException pendingFailure;
 
-    CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, ApplyPipeline pipeline,
+    public CommitCoordinator(VectorStore store, PartitionBuffers buffers, BatchApplier applier, ApplyPipeline pipeline,
                       IoRetryWindow retryWindow, ErrantRecordRouter errant, SinkMetrics metrics) {
         this.store = store;
         this.buffers = buffers;
@@ -59,7 +61,7 @@ final class CommitCoordinator {
      * read, in the original topic partitions' terms). Partitions that could not be made durable
      * now keep their earlier durable offset, or are absent when they have none.
      */
-    Map<TopicPartition, OffsetAndMetadata> commit(Collection<TopicPartition> partitions) {
+    public Map<TopicPartition, OffsetAndMetadata> commit(Collection<TopicPartition> partitions) {
         if (errant.failure() != null) {
             // The task failed on a bad record (or on its dead letter): moving any checkpoint now
             // could pass that record, and the restarted task would neither fail on it nor report it.
@@ -154,7 +156,7 @@ final class CommitCoordinator {
     }
 
     /** Throws the failure a commit kept for the task thread, if any. */
-    void throwPendingFailure() {
+    public void throwPendingFailure() {
         RuntimeException failure = pendingFailure;
         if (failure != null) {
             pendingFailure = null;

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
 
+import io.jadevectordb.connect.SinkMetrics;
 import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.ShardFailedException;
 import io.jadevectordb.engine.ShardLockedException;

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -13,6 +13,8 @@ import org.apache.kafka.connect.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.connect.SinkMetrics;
+import io.jadevectordb.connect.VectorSinkConfig;
 import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.ShardFailedException;
 
@@ -31,7 +33,7 @@ import io.jadevectordb.engine.ShardFailedException;
  * partition (an interrupted wait) has a window of its own, which any success closes.
  * Task thread only.
  */
-final class IoRetryWindow {
+public final class IoRetryWindow {
 
     private static final Logger log = LoggerFactory.getLogger(IoRetryWindow.class);
 
@@ -49,7 +51,7 @@ final class IoRetryWindow {
      */
     private final Set<TopicPartition> failedForGood = new HashSet<>();
 
-    IoRetryWindow(long timeoutMs, SinkMetrics metrics) {
+    public IoRetryWindow(long timeoutMs, SinkMetrics metrics) {
         this(timeoutMs, metrics, System::currentTimeMillis);
     }
 
@@ -77,7 +79,7 @@ final class IoRetryWindow {
     }
 
     /** Forgets the partition's window: it was revoked, its next owner starts afresh. */
-    void forget(TopicPartition partition) {
+    public void forget(TopicPartition partition) {
         firstFailureMs.remove(partition);
     }
 
@@ -85,7 +87,7 @@ final class IoRetryWindow {
      * The exception to throw for {@code e}, which happened while doing {@code what}; charged to
      * the partition a {@link PartitionIoException} names, else to no partition.
      */
-    RuntimeException handle(IOException e, String what) {
+    public RuntimeException handle(IOException e, String what) {
         return handle(null, e, what);
     }
 
@@ -93,7 +95,7 @@ final class IoRetryWindow {
      * The exception to throw for {@code e}, which happened while doing {@code what} for
      * {@code partition} (null for none; a {@link PartitionIoException} names its own).
      */
-    RuntimeException handle(TopicPartition partition, IOException e, String what) {
+    public RuntimeException handle(TopicPartition partition, IOException e, String what) {
         TopicPartition tp = e instanceof PartitionIoException p ? p.partition() : partition;
         IOException io = e instanceof PartitionIoException p ? p.io() : e;
         String where = "JadeVectorDB sink: " + (tp == null ? "" : "partition " + tp + ": ") + what;

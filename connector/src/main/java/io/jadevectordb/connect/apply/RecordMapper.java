@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,10 +12,12 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 
+import io.jadevectordb.connect.VectorSinkConfig;
 import io.jadevectordb.connect.VectorSinkConfig.IdSource;
 import io.jadevectordb.connect.VectorSinkConfig.TombstoneBehavior;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.connect.avro.UndecodableValue;
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutation.Op;
 
@@ -28,7 +30,7 @@ import io.jadevectordb.engine.Mutation.Op;
  * Kafka position, the field, the value and the fix. Dimension and NaN checks are left to the
  * engine, which knows each database's dimension; database names are validated there too.
  */
-final class RecordMapper {
+public final class RecordMapper {
 
     /** Null when every record goes to the topic template. */
     private final String databaseField;
@@ -42,7 +44,7 @@ final class RecordMapper {
     private final boolean updateAsStore;
     private final boolean rejectsMissingUpdates;
 
-    RecordMapper(VectorSinkConfig config) {
+    public RecordMapper(VectorSinkConfig config) {
         this.databaseField = config.databaseField().orElse(null);
         this.topicTemplate = config.databaseTopicTemplate();
         this.idSource = config.idSource();
@@ -61,7 +63,7 @@ final class RecordMapper {
      * @return the mutation, or empty for a record the configuration says to skip (an ignored tombstone)
      * @throws InvalidRecordException when the record's content cannot be applied
      */
-    Optional<RoutedMutation> map(SinkRecord record) {
+    public Optional<RoutedMutation> map(SinkRecord record) {
         KafkaPosition position = KafkaPosition.of(record);
         Object value = record.value();
         if (value == null) {

@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * it is applied whole. Before partitions are closed or the task stops, on failure paths too, the
  * task waits for it without acting on it ({@link #drain}), so no apply outlives a release.
  */
-final class ApplyPipeline implements AutoCloseable {
+public final class ApplyPipeline implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApplyPipeline.class);
 
@@ -33,7 +33,7 @@ final class ApplyPipeline implements AutoCloseable {
     private final ExecutorService thread;
     private Future<List<BatchApplier.Applied>> inFlight;
 
-    ApplyPipeline(BatchApplier applier, String threadName) {
+    public ApplyPipeline(BatchApplier applier, String threadName) {
         this.applier = applier;
         this.thread = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(task, threadName);
@@ -48,7 +48,7 @@ final class ApplyPipeline implements AutoCloseable {
      *
      * @throws IOException the failure of the apply in flight (its batch stays buffered)
      */
-    void start(List<TopicPartition> partitions) throws IOException {
+    public void start(List<TopicPartition> partitions) throws IOException {
         finishInFlight();
         List<BatchApplier.Batch> batches = new ArrayList<>();
         for (TopicPartition tp : partitions) {
@@ -85,7 +85,7 @@ final class ApplyPipeline implements AutoCloseable {
      *         the engine taken data, which is what ends a streak of I/O failures
      * @throws IOException the failure that stopped it; that batch and later ones stay buffered
      */
-    boolean finishInFlight() throws IOException {
+    public boolean finishInFlight() throws IOException {
         Future<List<BatchApplier.Applied>> running = inFlight;
         if (running == null) {
             return false;
@@ -121,7 +121,7 @@ final class ApplyPipeline implements AutoCloseable {
      * apply runs on (or reopens) a shard after its release. An interrupt does not cut the wait
      * short, since the apply would go on regardless; it is restored when the apply has ended.
      */
-    void drain() {
+    public void drain() {
         Future<List<BatchApplier.Applied>> running = inFlight;
         if (running == null) {
             return;
