@@ -15,6 +15,7 @@
  * failure is waited out or fails the task.
  *
  * <p>Uses {@link io.jadevectordb.connect.offsets} (positions), {@link io.jadevectordb.connect.avro}
- * (undecodable values) and the root package's configuration and metrics; never the task.
+ * (undecodable values) and the root package's configuration and metrics; never the task. Its
+ * public types are public for the task only, not an API.
  */
 package io.jadevectordb.connect.apply;

@@ -12,5 +12,6 @@
  * records it in {@code data.dir} until a task carries it out.
  *
  * <p>Uses only the root package's configuration and metrics; nothing of the apply path or the task.
+ * Its public types are public for the task, the connector and the apply path only, not an API.
  */
 package io.jadevectordb.connect.offsets;
