@@ -90,7 +90,8 @@ class DatabaseCatalogTest {
         assertThatThrownBy(() -> catalog.prepare(store("other", "a", 1, 2)))
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("add 'other:<dimension>' to database.dimensions");
-        assertThat(store.databaseNames()).containsExactly("docs");
+        assertThat(store.database("docs")).as("created (provisional until its first commit)").isPresent();
+        assertThat(store.database("other")).as("not created").isEmpty();
     }
 
     @Test
@@ -102,7 +103,8 @@ class DatabaseCatalogTest {
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("not listed in database.dimensions, which rejects others")
                 .hasMessageContaining("add 'other:<dimension>' to database.dimensions");
-        assertThat(store.databaseNames()).containsExactly("docs");
+        assertThat(store.database("docs")).as("created (provisional until its first commit)").isPresent();
+        assertThat(store.database("other")).as("not created").isEmpty();
     }
 
     @Test
