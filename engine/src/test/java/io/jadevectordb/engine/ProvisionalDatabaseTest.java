@@ -196,6 +196,44 @@ class ProvisionalDatabaseTest {
         assertThat(linkFailed).as("a fault point in the commit hit the promotion's link").isTrue();
     }
 
+    @Test
+    void aFailedDirectoryForceAfterThePromotionsLinkFailsTheShard() throws Exception {
+        // A second force could report success for an entry the kernel dropped: no retry.
+        long beforeCommit;
+        FaultyFileIO counting = new FaultyFileIO(FileIO.SYSTEM, -1, FaultyFileIO.Fault.IO_ERROR, false);
+        try (VectorStore store = VectorStore.open(dir.resolve("count"), options.withFileIO(counting))) {
+            store.createDatabase("a", 3, X);
+            store.apply("a", P0, List.of(X));
+            beforeCommit = counting.operations();
+        }
+        boolean forceFailed = false;
+        for (long failAt = beforeCommit; failAt < beforeCommit + 40 && !forceFailed; failAt++) {
+            FaultyFileIO io = new FaultyFileIO(FileIO.SYSTEM, failAt, FaultyFileIO.Fault.IO_ERROR, false);
+            VectorStore store = VectorStore.open(dir.resolve("fault-" + failAt), options.withFileIO(io));
+            try {
+                store.createDatabase("a", 3, X);
+                store.apply("a", P0, List.of(X));
+                IOException failure = null;
+                try {
+                    store.commit(P0, 0);
+                } catch (IOException e) {
+                    failure = e;
+                }
+                if (io.fired() == null || !io.fired().contains("force of directory a")) {
+                    continue;
+                }
+                forceFailed = true;
+                assertThat(failure).as("the commit whose promotion's force failed (%s)", io.fired())
+                        .isInstanceOf(ShardFailedException.class).hasMessageContaining("force of");
+                assertThatThrownBy(() -> store.commit(P0, 0)).as("the shard stays failed")
+                        .isInstanceOf(ShardFailedException.class);
+            } finally {
+                closeQuietly(store);
+            }
+        }
+        assertThat(forceFailed).as("a fault point in the commit hit the directory force after the link").isTrue();
+    }
+
     private static void closeQuietly(VectorStore store) {
         try {
             store.close();
