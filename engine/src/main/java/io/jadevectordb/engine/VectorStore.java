@@ -519,6 +519,13 @@ public final class VectorStore implements Closeable {
      */
     OpenShards.Handle acquire(Database db, SourcePartition source, String key) throws IOException {
         OpenShards.Handle handle = openShards.pin(key);
+        if (handle != null && handle.shard.dimension() != db.dimension()) {
+            // Opened for a provisional database that another writer then committed with another dimension.
+            openShards.unpin(handle);
+            throw new ShardFailedException("shard " + key + ": opened for dimension " + handle.shard.dimension()
+                    + ", but database '" + db.name() + "' was committed by another writer with dimension " + db.dimension()
+                    + "; its records were never committed: release source " + source + " and replay it", null);
+        }
         if (handle != null) {
             return handle;
         }

@@ -24,6 +24,7 @@ class ProvisionalDatabaseTest {
 
     private static final SourcePartition P0 = new SourcePartition("vectors", 0);
     private static final SourcePartition P1 = new SourcePartition("vectors", 1);
+    private static final SourcePartition P2 = new SourcePartition("vectors", 2);
     private static final int IMAGES = 12;
     private static final Mutation X = Mutation.store("x", new float[] {1, 2, 3}, 0);
     private static final Mutation Y = Mutation.store("y", new float[] {1, 2, 3, 4, 5}, 0);
@@ -128,6 +129,7 @@ class ProvisionalDatabaseTest {
             second.createDatabase("a", 5, Y);
             first.apply("a", P0, List.of(X));
             second.apply("a", P1, List.of(Y));
+            second.apply("a", P2, List.of(Mutation.store("z", new float[] {5, 4, 3, 2, 1}, 0)));
 
             first.commit(P0, 0);
 
@@ -138,6 +140,13 @@ class ProvisionalDatabaseTest {
             assertThat(second.database("a").orElseThrow().dimension()).isEqualTo(3);
             assertThatThrownBy(() -> second.createDatabase("a", 5, Y)).isInstanceOf(InvalidMutationException.class)
                     .hasMessageContaining("dimension 3");
+            // The loser's other shard of the database, open with the lost dimension, takes nothing more...
+            assertThatThrownBy(() -> second.apply("a", P2, List.of(Mutation.store("w", new float[] {1, 2, 3}, 1))))
+                    .isInstanceOf(ShardFailedException.class).hasMessageContaining("a/vectors-2.jvdb")
+                    .hasMessageContaining("opened for dimension 5");
+            // ...and its commit fails too, deleting what it never committed.
+            assertThatThrownBy(() -> second.commit(P2, 1)).isInstanceOf(ShardFailedException.class)
+                    .hasMessageContaining("vectors-2.jvdb");
         }
         try (VectorStore store = VectorStore.open(root, options)) {
             Database a = store.database("a").orElseThrow();
