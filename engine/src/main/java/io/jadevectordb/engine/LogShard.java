@@ -65,6 +65,8 @@ final class LogShard implements Closeable {
     private volatile boolean closing;
     private boolean recovered;
     private boolean failed;
+    /** Run before a commit of records writes its checkpoint: the store promotes a provisional database. */
+    private volatile Locks.VoidAction<IOException> beforeCommit;
     private boolean closed;
     private ByteBuffer recordBuffer;
     private final CRC32C recordCrc = new CRC32C();
@@ -451,6 +453,14 @@ final class LogShard implements Closeable {
         try {
             ensureWritable();
             forceLocked();
+            Locks.VoidAction<IOException> before = beforeCommit;
+            if (before != null && appendPosition > LogFormat.FIRST_RECORD) {
+                try {
+                    before.run();
+                } catch (ShardFailedException e) {
+                    throw fail("its database could not be made final", e);
+                }
+            }
             writeCheckpoint(Math.max(sourceOffset, checkpoint.sourceOffset()), false);
             if (appendPosition - snapshots.coveredEnd() > snapshotThreshold()) {
                 snapshotIndex(false);
@@ -458,6 +468,16 @@ final class LogShard implements Closeable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Runs {@code action} in every commit of records, after their force and before the checkpoint
+     * (the store promotes the shard's provisional database, {@link Database#promote}). An
+     * {@link IOException} of it fails the commit and leaves the shard as it was; a
+     * {@link ShardFailedException} fails the shard.
+     */
+    void beforeCommit(Locks.VoidAction<IOException> action) {
+        beforeCommit = action;
     }
 
     /** Commits the direct API's own sequence: every mutation it applied is its own source's whole history. */

@@ -140,6 +140,9 @@ public final class CommitCoordinator {
         store.commit(source, lastOffset);
         metrics.forceLatency((System.nanoTime() - start) / 1_000_000);
         buffers.committed(tp, lastOffset);
+        // A commit that worked ends the partition's streak of I/O failures, as a whole applied batch
+        // does: else a failed commit (a new database's link, say) left the window open after it.
+        retryWindow.succeeded(tp);
         log.debug("{}: durable through offset {}", tp, lastOffset);
     }
 

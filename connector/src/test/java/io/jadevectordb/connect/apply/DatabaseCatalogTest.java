@@ -92,7 +92,8 @@ class DatabaseCatalogTest {
         assertThatThrownBy(() -> catalog.prepare(store("other", "a", 1, 2)))
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("add 'other:<dimension>' to database.dimensions");
-        assertThat(store.databaseNames()).containsExactly("docs");
+        assertThat(store.database("docs")).as("created (provisional until its first commit)").isPresent();
+        assertThat(store.database("other")).as("not created").isEmpty();
     }
 
     @Test
@@ -104,7 +105,8 @@ class DatabaseCatalogTest {
                 .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("not listed in database.dimensions, which rejects others")
                 .hasMessageContaining("add 'other:<dimension>' to database.dimensions");
-        assertThat(store.databaseNames()).containsExactly("docs");
+        assertThat(store.database("docs")).as("created (provisional until its first commit)").isPresent();
+        assertThat(store.database("other")).as("not created").isEmpty();
     }
 
     @Test
@@ -207,5 +209,26 @@ class DatabaseCatalogTest {
 
         assertThat(store.database("docs").orElseThrow().dimension()).isEqualTo(4);
         assertThat(store.database("docs").orElseThrow().get("good")).hasValueSatisfying(v -> assertThat(v).hasSize(4));
+    }
+
+    @Test
+    void aFirstRecordAppliedButNeverCommittedFixesNoDimensionForTheReplay() throws Exception {
+        // Issue 15, finding 13: the task stopped (or crashed) before its first commit; the replay, after an
+        // offset reset or a topic rebuild say, starts with a record of another dimension.
+        SourcePartition source = new SourcePartition("vectors", 1);
+        RoutedMutation wrong = store("docs", "wrong", 1, 2, 3);
+        assertThat(catalog().prepare(wrong)).isTrue();
+        store.apply("docs", source, List.of(wrong.mutation()));
+        store.close();
+
+        store = VectorStore.open(tmp.resolve("data"), StoreOptions.defaults().withFlushInterval(Duration.ZERO));
+        RoutedMutation good = store("docs", "good", 1, 2, 3, 4);
+        assertThat(catalog().prepare(good)).isTrue();
+        store.apply("docs", source, List.of(good.mutation()));
+        store.commit(source, 5);
+
+        assertThat(store.database("docs").orElseThrow().dimension()).isEqualTo(4);
+        assertThat(store.database("docs").orElseThrow().get("wrong")).isEmpty();
+        assertThat(store.database("docs").orElseThrow().get("good")).isPresent();
     }
 }
