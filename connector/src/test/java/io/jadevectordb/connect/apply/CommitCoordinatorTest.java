@@ -1,4 +1,4 @@
-package io.jadevectordb.connect;
+package io.jadevectordb.connect.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -16,6 +16,9 @@ import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.SinkMetrics;
+import io.jadevectordb.connect.VectorSinkConfig;
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.InjectedFault;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.PowerLossRecorder;
