@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -66,47 +67,45 @@ class FormatOneMigrationTest {
 
     @Test
     void refusesACheckpointThatClaimsMoreSlotsThanTheFileHolds() throws Exception {
-        Path file = FormatOneFixtures.copy("clean", dir.resolve(FILE));
-        byte[] bytes = Files.readAllBytes(file);
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int copy : new int[] {512, 1024}) {
-            b.putLong(copy + 16, Long.MAX_VALUE / 2); // slot count
-            b.putInt(copy + 60, crc(bytes, copy, 60));
-        }
-        Files.write(file, bytes);
-        assertThatThrownBy(() -> ShardMigration.migrate("db/" + FILE, file, CrashWorkload.options(FileIO.SYSTEM)))
-                .isInstanceOf(CorruptShardException.class).hasMessageContaining("db/" + FILE).hasMessageContaining("truncated data region");
-        assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
-        assertThat(Files.exists(ShardFiles.temporary(file))).isFalse();
+        assertRefusedUnchanged(b -> {
+            for (int copy : new int[] {512, 1024}) {
+                b.putLong(copy + 16, Long.MAX_VALUE / 2); // slot count
+                b.putInt(copy + 60, crc(b.array(), copy, 60));
+            }
+        }, "truncated data region");
     }
 
     @Test
     void refusesAStaticHeaderWhoseIndexRunsPastTheEndOfTheFile() throws Exception {
-        Path file = FormatOneFixtures.copy("clean", dir.resolve(FILE));
-        byte[] bytes = Files.readAllBytes(file);
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int capacity = 1 << 30;
-        b.putInt(20, capacity);
-        b.putLong(32, (long) FormatOneHeader.PAGE_SIZE + (long) capacity * 32); // a data offset consistent with that index
-        b.putInt(60, crc(bytes, 0, 60));
-        Files.write(file, bytes);
-        assertThatThrownBy(() -> ShardMigration.migrate("db/" + FILE, file, CrashWorkload.options(FileIO.SYSTEM)))
-                .isInstanceOf(CorruptShardException.class).hasMessageContaining("truncated (" + bytes.length + " bytes, index ends at");
+        assertRefusedUnchanged(b -> {
+            int capacity = 1 << 30;
+            b.putInt(20, capacity);
+            b.putLong(32, (long) FormatOneHeader.PAGE_SIZE + (long) capacity * 32); // a data offset consistent with that index
+            b.putInt(60, crc(b.array(), 0, 60));
+        }, "bytes, index ends at");
     }
 
     @Test
     void refusesACleanEntryThatPointsPastTheCheckpointedSlots() throws Exception {
+        assertRefusedUnchanged(b -> {
+            int entry = FormatOneHeader.PAGE_SIZE;
+            while (b.getLong(entry) == 0) {
+                entry += 32;
+            }
+            b.putInt(entry + 8, 1_000_000);
+        }, "points at slot 1000000");
+    }
+
+    /** The clean fixture changed by {@code damage} is refused as corrupt with {@code message}, left as it was, with no temporary file. */
+    private void assertRefusedUnchanged(Consumer<ByteBuffer> damage, String message) throws Exception {
         Path file = FormatOneFixtures.copy("clean", dir.resolve(FILE));
         byte[] bytes = Files.readAllBytes(file);
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int entry = FormatOneHeader.PAGE_SIZE;
-        while (b.getLong(entry) == 0) {
-            entry += 32;
-        }
-        b.putInt(entry + 8, 1_000_000);
+        damage.accept(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
         Files.write(file, bytes);
         assertThatThrownBy(() -> ShardMigration.migrate("db/" + FILE, file, CrashWorkload.options(FileIO.SYSTEM)))
-                .isInstanceOf(CorruptShardException.class).hasMessageContaining("points at slot 1000000");
+                .isInstanceOf(CorruptShardException.class).hasMessageContaining(FILE).hasMessageContaining(message);
+        assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+        assertThat(Files.exists(ShardFiles.temporary(file))).isFalse();
     }
 
     /**
