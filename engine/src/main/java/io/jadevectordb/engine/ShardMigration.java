@@ -95,8 +95,7 @@ final class ShardMigration {
             }
             old.close(); // before the rename over it
             IndexSnapshot.delete(io, path);
-            io.move(tmp, path);
-            io.fsyncDirectory(path.getParent());
+            ShardFiles.replace(io, tmp, path);
             success = true;
         } finally {
             if (!success) {
