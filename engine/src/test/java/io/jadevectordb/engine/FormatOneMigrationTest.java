@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -106,6 +107,29 @@ class FormatOneMigrationTest {
                 .isInstanceOf(CorruptShardException.class).hasMessageContaining(FILE).hasMessageContaining(message);
         assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
         assertThat(Files.exists(ShardFiles.temporary(file))).isFalse();
+    }
+
+    @Test
+    void aStoreOpensAFormatOneShardAtItsLastCommitAndReplayGivesTheFirstOutcomes() throws Exception {
+        SourcePartition source = new SourcePartition("t", 0);
+        try (VectorStore store = VectorStore.open(dir, StoreOptions.defaults().withFlushInterval(Duration.ZERO))) {
+            store.createDatabase("db", 4);
+            // Committed at 5: id-0..id-3 live, id-4 deleted; then, uncommitted, update id-0 (6), delete id-1 (7),
+            // store id-4 (8), store id-9 (9), each applied the first time (src/test/resources/format1/README.md).
+            FormatOneFixtures.copy("uncommitted", dir.resolve("db/t-0.jvdb"));
+            assertThat(store.checkpoint(source)).hasValue(5);
+            Database db = store.database("db").orElseThrow();
+            assertThat(db.get("id-2")).hasValueSatisfying(v -> assertThat(v).containsExactly(Vectors.of(4, 3)));
+            assertThat(db.get("id-0")).isEmpty(); // a placeholder: its committed vector was overwritten in place
+            assertThat(store.apply("db", source, List.of(Mutation.update("id-0", Vectors.of(4, 10), 6), Mutation.delete("id-1", 7),
+                    Mutation.store("id-4", Vectors.of(4, 40), 8), Mutation.store("id-9", Vectors.of(4, 90), 9))))
+                    .containsOnly(Mutation.Outcome.APPLIED);
+            store.commit(source, 9);
+            assertThat(db.get("id-0")).hasValueSatisfying(v -> assertThat(v).containsExactly(Vectors.of(4, 10)));
+            assertThat(db.get("id-1")).isEmpty();
+            assertThat(db.get("id-4")).hasValueSatisfying(v -> assertThat(v).containsExactly(Vectors.of(4, 40)));
+        }
+        assertThat(LogFormat.version(dir.resolve("db/t-0.jvdb"), ShardFiles.readPrefix(dir.resolve("db/t-0.jvdb"), 64))).isEqualTo(2);
     }
 
     /**
