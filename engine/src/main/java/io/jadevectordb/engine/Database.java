@@ -403,7 +403,7 @@ public final class Database {
         if (id == null || id.isEmpty()) {
             throw new InvalidMutationException("id", id == null ? "null" : "''", "every mutation needs a non-empty id");
         }
-        byte[] bytes = ShardFormat.idBytes(id);
+        byte[] bytes = LogFormat.idBytes(id);
         if (bytes.length > maxIdBytes) {
             throw new InvalidMutationException("id", "'" + DatabaseName.printable(id.substring(0, Math.min(id.length(), 40)))
                     + "...' (" + bytes.length + " UTF-8 bytes)", "database '" + name + "' accepts ids of at most " + maxIdBytes

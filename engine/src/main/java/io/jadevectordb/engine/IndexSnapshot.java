@@ -82,7 +82,7 @@ record IndexSnapshot(IdTable table, long coveredEnd, long liveCount, long delete
                 header.putLong(48, entryHighWater);
                 header.putLong(56, garbageBytes);
                 header.putInt(64, tableCrc);
-                header.putInt(HEADER_CRC_OFFSET, ShardFormat.crc(header.array(), 0, HEADER_CRC_OFFSET));
+                header.putInt(HEADER_CRC_OFFSET, LogFormat.crc(header.array(), 0, HEADER_CRC_OFFSET));
                 ShardFiles.writeFully(out, header, 0);
                 out.force(true);
             }

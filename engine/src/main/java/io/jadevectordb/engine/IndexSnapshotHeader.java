@@ -29,7 +29,7 @@ record IndexSnapshotHeader(long size, boolean complete, boolean recognised, bool
         boolean complete = !b.hasRemaining();
         boolean recognised = complete && Integer.reverseBytes(b.getInt(0)) == IndexSnapshot.MAGIC
                 && b.getShort(4) == IndexSnapshot.VERSION;
-        boolean crcValid = complete && b.getInt(IndexSnapshot.HEADER_CRC_OFFSET) == ShardFormat.crc(b.array(), 0, IndexSnapshot.HEADER_CRC_OFFSET);
+        boolean crcValid = complete && b.getInt(IndexSnapshot.HEADER_CRC_OFFSET) == LogFormat.crc(b.array(), 0, IndexSnapshot.HEADER_CRC_OFFSET);
         return new IndexSnapshotHeader(size, complete, recognised, crcValid, b.getLong(8), b.getLong(16), b.getLong(24),
                 b.getLong(32), b.getLong(40), b.getLong(48), b.getLong(56), b.getInt(64));
     }

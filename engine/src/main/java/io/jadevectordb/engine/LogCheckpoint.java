@@ -70,7 +70,7 @@ public record LogCheckpoint(long generation, long sourceOffset, long logEnd, lon
         b.putInt(40, (clean ? FLAG_CLEAN : 0) | (released ? FLAG_RELEASED : 0));
         b.putLong(44, entryHighWater);
         b.putLong(52, garbageBytes);
-        b.putInt(60, ShardFormat.crc(b.array(), 0, 60));
+        b.putInt(60, LogFormat.crc(b.array(), 0, 60));
         return b.array();
     }
 
@@ -78,7 +78,7 @@ public record LogCheckpoint(long generation, long sourceOffset, long logEnd, lon
     static LogCheckpoint decode(byte[] headerPage, int copyOffset) {
         ByteBuffer b = ByteBuffer.wrap(headerPage, copyOffset, SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
         long generation = b.getLong(0);
-        if (generation < 1 || b.getInt(60) != ShardFormat.crc(headerPage, copyOffset, 60)) {
+        if (generation < 1 || b.getInt(60) != LogFormat.crc(headerPage, copyOffset, 60)) {
             return null;
         }
         LogCheckpoint c = new LogCheckpoint(generation, b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),

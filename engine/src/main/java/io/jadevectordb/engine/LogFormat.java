@@ -2,6 +2,7 @@ package io.jadevectordb.engine;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
@@ -40,11 +41,13 @@ import java.util.zip.CRC32C;
  */
 final class LogFormat {
 
+    /** Magic bytes at offset 0: ASCII "JVDB" (read big-endian). */
+    static final int MAGIC = 0x4A564442;
     static final short VERSION = 2;
-    static final int PAGE_SIZE = ShardFormat.PAGE_SIZE;
+    static final int PAGE_SIZE = 4096;
     static final int HEADER_CRC_OFFSET = 60;
-    static final int CHECKPOINT_A_OFFSET = ShardFormat.CHECKPOINT_A_OFFSET;
-    static final int CHECKPOINT_B_OFFSET = ShardFormat.CHECKPOINT_B_OFFSET;
+    static final int CHECKPOINT_A_OFFSET = 512;
+    static final int CHECKPOINT_B_OFFSET = 1024;
     /** Where the first record starts. */
     static final long FIRST_RECORD = PAGE_SIZE;
 
@@ -87,7 +90,7 @@ final class LogFormat {
 
     /** The whole length of a record with this payload and id. */
     static int recordLength(int payloadLength, int idLength) {
-        return (int) ShardFormat.alignUp(RECORD_HEADER + payloadLength + idLength, RECORD_ALIGNMENT);
+        return (int) alignUp(RECORD_HEADER + payloadLength + idLength, RECORD_ALIGNMENT);
     }
 
     /** Largest record this file can hold: a STORE with the longest id. */
@@ -162,12 +165,12 @@ final class LogFormat {
     /** Encodes the header page's static part (64 bytes). */
     byte[] encodeStaticHeader() {
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, Integer.reverseBytes(ShardFormat.MAGIC)); // "JVDB" in file order
+        b.putInt(0, Integer.reverseBytes(MAGIC)); // "JVDB" in file order
         b.putShort(4, VERSION);
         b.putInt(8, dimension);
         b.putInt(12, maxIdBytes);
         b.putLong(16, logId);
-        b.putInt(HEADER_CRC_OFFSET, ShardFormat.crc(b.array(), 0, HEADER_CRC_OFFSET));
+        b.putInt(HEADER_CRC_OFFSET, crc(b.array(), 0, HEADER_CRC_OFFSET));
         return b.array();
     }
 
@@ -178,7 +181,7 @@ final class LogFormat {
                     + " bytes); delete it and replay the source");
         }
         ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
-        if (Integer.reverseBytes(b.getInt(0)) != ShardFormat.MAGIC) {
+        if (Integer.reverseBytes(b.getInt(0)) != MAGIC) {
             throw new CorruptShardException("shard " + file + ": not a JVDB shard file (bad magic); move it out of the database directory");
         }
         return Short.toUnsignedInt(b.getShort(4));
@@ -193,7 +196,7 @@ final class LogFormat {
         }
         ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
         int stored = b.getInt(HEADER_CRC_OFFSET);
-        int computed = ShardFormat.crc(page, 0, HEADER_CRC_OFFSET);
+        int computed = crc(page, 0, HEADER_CRC_OFFSET);
         if (stored != computed) {
             throw new CorruptShardException(String.format("shard %s: static header checksum mismatch (stored %08x, computed %08x); "
                     + "restore the file from a backup or delete it and replay the source", file, stored, computed));
@@ -206,5 +209,22 @@ final class LogFormat {
                     + ", max id bytes " + maxIdBytes + "); restore the file from a backup or delete it and replay the source");
         }
         return new LogFormat(dimension, maxIdBytes, b.getLong(16));
+    }
+
+    /** CRC32C of {@code length} bytes from {@code offset}: every checksum of the file. */
+    static int crc(byte[] bytes, int offset, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, offset, length);
+        return (int) crc.getValue();
+    }
+
+    /** {@code value} rounded up to a multiple of {@code alignment}; file positions are longs (files exceed 2 GiB). */
+    static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
+    }
+
+    /** UTF-8 encoding of an id; ids are compared byte for byte. */
+    static byte[] idBytes(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -15,6 +15,21 @@ import java.util.zip.CRC32C;
  */
 final class LogIndex implements Closeable {
 
+    /** 64-bit hash of id bytes (FNV-1a, then a murmur3 finaliser); never 0, which marks an empty entry. */
+    static long hash(byte[] id) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : id) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h;
+    }
+
     private final String name;
     private final LogFormat format;
     /** Marks an entry of the old table during a growth (see {@link #find}). */
@@ -278,7 +293,7 @@ final class LogIndex implements Closeable {
             int payload = view.getInt(16);
             byte[] id = new byte[idLength];
             System.arraycopy(recordBytes, LogFormat.RECORD_HEADER + payload, id, 0, idLength);
-            long hash = ShardIndex.hash(id);
+            long hash = LogIndex.hash(id);
             step();
             long entry = find(id, hash);
             if (entry < 0) {

@@ -25,6 +25,8 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.v1.FormatOneHeader;
+
 /**
  * One version 2 shard: an append-only log of records with an A/B checkpoint pair in its header
  * page, an id index off the heap, and one writer. Every applied mutation appends a record;
@@ -113,7 +115,7 @@ final class LogShard implements Closeable {
     static long checkpointOffset(String name, Path path) throws IOException {
         byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
         if (LogFormat.version(path, page) == 1) {
-            return Shard.readCheckpoint(name, path).sourceOffset();
+            return FormatOneHeader.decode(name, path, page, Files.size(path)).checkpoint().sourceOffset();
         }
         return readCheckpoint(name, path).sourceOffset();
     }
@@ -253,6 +255,11 @@ final class LogShard implements Closeable {
         return applyAll(List.of(mutation), m -> id).get(0);
     }
 
+    /** Turns a mutation into its id bytes, or throws {@link InvalidMutationException}. */
+    interface IdValidator {
+        byte[] validate(Mutation mutation);
+    }
+
     /**
      * Applies a batch in order under one lock hold. Each mutation is validated just before it is
      * applied; an invalid one throws with those before it applied. The batch's records are
@@ -264,7 +271,7 @@ final class LogShard implements Closeable {
      * failure after a record of the batch was appended fails the shard: a retry would meet
      * half a batch (other outcomes than the first run's), so recovery is reopen plus replay.
      */
-    List<Mutation.Outcome> applyAll(List<Mutation> batch, Shard.IdValidator validator) throws IOException {
+    List<Mutation.Outcome> applyAll(List<Mutation> batch, IdValidator validator) throws IOException {
         lock.writeLock().lock();
         long batchStart = -1;
         try {
@@ -315,7 +322,7 @@ final class LogShard implements Closeable {
     }
 
     private Mutation.Outcome applyLocked(Mutation m, byte[] id) throws IOException {
-        long hash = ShardIndex.hash(id);
+        long hash = LogIndex.hash(id);
         index.step();
         long entry = index.find(id, hash);
         if (entry >= 0 && index.offsetAt(entry) >= m.sourceOffset()) {
@@ -375,7 +382,7 @@ final class LogShard implements Closeable {
         if (appendPosition + length <= file.length()) {
             return;
         }
-        long grown = ShardFormat.alignUp(Math.max(appendPosition + length, file.length() + options.growthBytes()), LogFormat.PAGE_SIZE);
+        long grown = LogFormat.alignUp(Math.max(appendPosition + length, file.length() + options.growthBytes()), LogFormat.PAGE_SIZE);
         flushAppends(); // a failed write of gathered records fails the shard here, never becomes "cannot grow"
         try {
             file.extend(grown, options.preallocator());
@@ -412,7 +419,7 @@ final class LogShard implements Closeable {
     }
 
     private float[] getLocked(byte[] id) {
-        long entry = index.find(id, ShardIndex.hash(id));
+        long entry = index.find(id, LogIndex.hash(id));
         if (entry < 0 || index.deletedAt(entry) || index.offsetAt(entry) == LogFormat.PLACEHOLDER_OFFSET) {
             return null;
         }
@@ -752,7 +759,10 @@ final class LogShard implements Closeable {
     static ShardStats statsOf(String name, Path path) throws IOException {
         byte[] page = ShardFiles.readPrefix(path, LogFormat.PAGE_SIZE);
         if (LogFormat.version(path, page) == 1) {
-            return Shard.statsOf(name, path);
+            FormatOneHeader v1 = FormatOneHeader.decode(name, path, page, Files.size(path));
+            FormatOneHeader.Checkpoint c = v1.checkpoint();
+            return new ShardStats(name, path, Files.size(path), c.liveCount(), c.deletedCount(), c.slotCount(), 0, v1.indexCapacity(),
+                    c.generation(), c.sourceOffset(), c.clean(), false);
         }
         long size = Files.size(path);
         LogFormat.decode(path, page);

@@ -103,7 +103,7 @@ final class LogView implements Closeable {
      * @throws CorruptShardException when its record fails its checksum (damage: committed records never change)
      */
     float[] get(byte[] id) throws CorruptShardException {
-        long entry = index.find(id, ShardIndex.hash(id));
+        long entry = index.find(id, LogIndex.hash(id));
         if (entry < 0 || index.deletedAt(entry) || index.offsetAt(entry) == LogFormat.PLACEHOLDER_OFFSET) {
             return null;
         }

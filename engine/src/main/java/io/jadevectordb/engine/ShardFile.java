@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.jadevectordb.engine.v1.FormatOneHeader;
+
 /**
  * What the tools need to know of a shard file before opening it as its writer: its format
  * version, the dimension and id limit to open it with, and whether its newest checkpoint is
@@ -19,8 +21,8 @@ record ShardFile(int version, int dimension, int maxIdBytes, boolean clean) {
     static ShardFile read(String name, Path file) throws IOException {
         byte[] page = ShardFiles.readPrefix(file, LogFormat.PAGE_SIZE);
         if (LogFormat.version(file, page) == 1) {
-            ShardFormat format = ShardFormat.decode(file, page, Files.size(file));
-            return new ShardFile(1, format.dimension(), format.maxIdBytes(), Checkpoint.newest(name, page).clean());
+            FormatOneHeader v1 = FormatOneHeader.decode(name, file, page, Files.size(file));
+            return new ShardFile(1, v1.dimension(), v1.maxIdBytes(), v1.checkpoint().clean());
         }
         LogFormat format = LogFormat.decode(file, page);
         return new ShardFile(LogFormat.VERSION, format.dimension(), format.maxIdBytes(), LogCheckpoint.newest(name, page).clean());

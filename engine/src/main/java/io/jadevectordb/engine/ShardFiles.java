@@ -58,21 +58,6 @@ final class ShardFiles {
         return false;
     }
 
-    /**
-     * Writes a new shard file at {@code file}: static header, one checkpoint, an empty index
-     * and a data region, all with real blocks, then forces it. The caller renames it into place.
-     */
-    static void createShardFile(FileIO io, Path file, ShardFormat format, Checkpoint checkpoint, long length,
-                                Preallocator preallocator) throws IOException {
-        try (FileChannel channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            preallocator.extend(channel, 0, length);
-            writeFully(channel, ByteBuffer.wrap(format.encodeStaticHeader()), 0);
-            writeFully(channel, ByteBuffer.wrap(checkpoint.encode()), checkpoint.headerOffset());
-            channel.force(true);
-        }
-    }
-
     static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
         while (buffer.hasRemaining()) {
             position += channel.write(buffer, position);

@@ -158,7 +158,7 @@ public final class StoreReader {
         if (id == null || id.isEmpty()) {
             throw new IllegalArgumentException("an id must not be empty");
         }
-        byte[] key = ShardFormat.idBytes(id);
+        byte[] key = LogFormat.idBytes(id);
         if (key.length > db.maxIdBytes()) {
             return Optional.empty();
         }

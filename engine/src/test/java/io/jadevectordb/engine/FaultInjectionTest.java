@@ -358,14 +358,14 @@ class FaultInjectionTest {
             }
             List<Mutation.Outcome> got;
             try {
-                got = shard.applyAll(batch, m -> ShardFormat.idBytes(m.id()));
+                got = shard.applyAll(batch, m -> LogFormat.idBytes(m.id()));
             } catch (IOException e) {
                 if (shard.isFailed() || !shard.isOpen()) {
                     throw e;
                 }
                 // Refused and the shard carries on (disk full at preallocation): the connector retries the batch.
                 Thread.interrupted();
-                got = shard.applyAll(batch, m -> ShardFormat.idBytes(m.id()));
+                got = shard.applyAll(batch, m -> LogFormat.idBytes(m.id()));
                 for (int i = 0; i < got.size(); i++) {
                     Mutation.Outcome first = expected(from + i, got.get(i));
                     if (got.get(i) != first && !(got.get(i) == Mutation.Outcome.SKIPPED_STALE && first == Mutation.Outcome.APPLIED)) {
@@ -460,7 +460,7 @@ class FaultInjectionTest {
             try {
                 for (Mutation m : source) {
                     if (m.sourceOffset() > checkpoint) {
-                        Mutation.Outcome outcome = shard.apply(m, ShardFormat.idBytes(m.id()));
+                        Mutation.Outcome outcome = shard.apply(m, LogFormat.idBytes(m.id()));
                         Mutation.Outcome first = firstOutcomes.get((int) m.sourceOffset());
                         if (outcome != first) {
                             findings.add(what + "; replay from checkpoint " + checkpoint + " gave " + m + " the outcome " + outcome

@@ -77,9 +77,9 @@ class FormatSpecTest {
         LogFormat format = new LogFormat(768, 100, 0x1122334455667788L);
         ByteBuffer b = ByteBuffer.wrap(format.encodeStaticHeader()).order(ByteOrder.LITTLE_ENDIAN);
         check("static header", table("### Header page (bytes 0..4095)", 0), b, Map.of(
-                "magic", (long) Integer.reverseBytes(ShardFormat.MAGIC), "version", (long) LogFormat.VERSION,
+                "magic", (long) Integer.reverseBytes(LogFormat.MAGIC), "version", (long) LogFormat.VERSION,
                 "dimension", 768L, "maxIdBytes", 100L, "logId", 0x1122334455667788L,
-                "headerCrc", (long) ShardFormat.crc(b.array(), 0, LogFormat.HEADER_CRC_OFFSET)));
+                "headerCrc", (long) LogFormat.crc(b.array(), 0, LogFormat.HEADER_CRC_OFFSET)));
     }
 
     @Test
@@ -88,7 +88,7 @@ class FormatSpecTest {
         ByteBuffer b = ByteBuffer.wrap(c.encode()).order(ByteOrder.LITTLE_ENDIAN);
         check("checkpoint copy", table("### Header page (bytes 0..4095)", 1), b, Map.of(
                 "generation", 7L, "sourceOffset", 41L, "logEnd", 8192L, "liveCount", 5L, "deletedCount", 3L, "flags", 3L,
-                "entryHighWater", 44L, "garbageBytes", 96L, "checkpointCrc", (long) ShardFormat.crc(b.array(), 0, 60)));
+                "entryHighWater", 44L, "garbageBytes", 96L, "checkpointCrc", (long) LogFormat.crc(b.array(), 0, 60)));
         assertThat(Files.readString(SPEC)).contains("copy **A** at offset " + LogFormat.CHECKPOINT_A_OFFSET)
                 .contains("copy **B** at offset " + LogFormat.CHECKPOINT_B_OFFSET);
     }
@@ -96,7 +96,7 @@ class FormatSpecTest {
     @Test
     void aRecordIsWhereTheSpecSaysItIs() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
-        byte[] id = ShardFormat.idBytes("doc-17");
+        byte[] id = LogFormat.idBytes("doc-17");
         int length = LogFormat.encodeRecord(b, LogFormat.TYPE_STORE, 1234, new float[] {1, 2, 3}, id, new CRC32C());
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, 20);

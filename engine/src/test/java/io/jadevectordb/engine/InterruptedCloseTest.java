@@ -158,9 +158,9 @@ class InterruptedCloseTest {
         LogShard shard = LogShard.openForWrite("db/s-0.jvdb", file, 64, 32, options);
         int ids = 6000; // over 1 MiB of live records: the copy writes more than one buffer
         for (int i = 0; i < ids; i++) {
-            shard.apply(Mutation.store("id-" + i, Vectors.of(64, i), i), ShardFormat.idBytes("id-" + i));
+            shard.apply(Mutation.store("id-" + i, Vectors.of(64, i), i), LogFormat.idBytes("id-" + i));
         }
-        shard.apply(Mutation.delete("id-0", ids), ShardFormat.idBytes("id-0"));
+        shard.apply(Mutation.delete("id-0", ids), LogFormat.idBytes("id-0"));
         shard.commit(ids);
         armed.set(true);
         CompletableFuture<Boolean> compaction = CompletableFuture.supplyAsync(() -> {
@@ -199,7 +199,7 @@ class InterruptedCloseTest {
             assertThat(reopened.wasRecovered()).isFalse();
             assertThat(reopened.checkpoint().sourceOffset()).isEqualTo(ids);
             assertThat(reopened.stats().liveCount()).isEqualTo(ids - 1);
-            assertThat(reopened.get(ShardFormat.idBytes("id-4321"))).containsExactly(Vectors.of(64, 4321));
+            assertThat(reopened.get(LogFormat.idBytes("id-4321"))).containsExactly(Vectors.of(64, 4321));
         }
     }
 }

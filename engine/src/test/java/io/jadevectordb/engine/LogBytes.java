@@ -68,7 +68,7 @@ final class LogBytes {
 
     /** Byte offset of the snapshot entry holding {@code id}. */
     int entryOf(String id) {
-        long hash = ShardIndex.hash(ShardFormat.idBytes(id));
+        long hash = LogIndex.hash(LogFormat.idBytes(id));
         long mask = capacity() - 1;
         for (long e = hash & mask; ; e = (e + 1) & mask) {
             int at = IndexSnapshot.HEADER_SIZE + (int) e * IdTable.ENTRY_SIZE;
@@ -89,11 +89,11 @@ final class LogBytes {
     /** Recomputes the table checksum and then the header checksum, so only deeper checks can notice a change. */
     void fixSnapshotChecksums() {
         int tableBytes = (int) capacity() * IdTable.ENTRY_SIZE;
-        b.putInt(64, ShardFormat.crc(bytes, IndexSnapshot.HEADER_SIZE, tableBytes));
+        b.putInt(64, LogFormat.crc(bytes, IndexSnapshot.HEADER_SIZE, tableBytes));
         fixSnapshotHeaderChecksum();
     }
 
     void fixSnapshotHeaderChecksum() {
-        b.putInt(124, ShardFormat.crc(bytes, 0, 124));
+        b.putInt(124, LogFormat.crc(bytes, 0, 124));
     }
 }

@@ -119,7 +119,7 @@ class ShardCompactorTest {
     void recoversAFileLeftByACrashBeforeCompactingIt() throws Exception {
         writeHistory();
         LogShard crashed = LogShard.openForWrite(NAME, shard(), 16, 128, options);
-        crashed.apply(Mutation.store("late", Vectors.of(16, 7), 500), ShardFormat.idBytes("late"));
+        crashed.apply(Mutation.store("late", Vectors.of(16, 7), 500), LogFormat.idBytes("late"));
         crashed.forceDirty();
         crashed.releaseQuietly();
         ShardCompactor.Result result = ShardCompactor.compact(NAME, shard(), options);
@@ -146,18 +146,12 @@ class ShardCompactorTest {
 
     @Test
     void upgradesAFormatOneFileBeforeCompactingIt() throws Exception {
-        Files.createDirectories(shard().getParent());
-        try (Shard v1 = Shard.openForWrite(NAME, shard(), 16, 128, options)) {
-            v1.apply(Mutation.store("a", Vectors.of(16, 1), 0), ShardFormat.idBytes("a"));
-            v1.apply(Mutation.store("b", Vectors.of(16, 2), 1), ShardFormat.idBytes("b"));
-            v1.apply(Mutation.delete("b", 2), ShardFormat.idBytes("b"));
-            v1.commit(2);
-        }
+        FormatOneFixtures.copy("clean", shard()); // 4 live ids, 2 deleted, committed at 10 (see its README)
         ShardCompactor.Result result = ShardCompactor.compact(NAME, shard(), options);
         assertThat(result.migratedFirst()).isTrue();
-        assertThat(result.liveCount()).isEqualTo(1);
-        assertThat(result.deletedKept()).isEqualTo(1);
-        assertThat(result.sourceOffset()).isEqualTo(2);
+        assertThat(result.liveCount()).isEqualTo(4);
+        assertThat(result.deletedKept()).isEqualTo(2);
+        assertThat(result.sourceOffset()).isEqualTo(10);
         ShardReport report = ShardVerifier.verify(NAME, shard(), options);
         assertThat(report.formatVersion()).isEqualTo(2);
         assertThat(report.problems()).isEmpty();

@@ -1,7 +1,6 @@
 package io.jadevectordb.engine;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,12 +22,5 @@ final class ShardContents {
             out.put(k, list);
         });
         return out;
-    }
-
-    /** Everything visible in a shard, via scan. */
-    static Map<String, float[]> visible(Shard shard) {
-        Map<String, float[]> state = new HashMap<>();
-        shard.scan(state::put);
-        return state;
     }
 }

@@ -45,11 +45,11 @@ class ShardVerifierTest {
         try (LogShard shard = LogShard.openForWrite(NAME, file(), 4, 16, options)) {
             for (int i = 0; i < 10; i++) {
                 String id = String.valueOf((char) ('a' + i));
-                shard.apply(Mutation.store(id, Vectors.of(4, i), i), ShardFormat.idBytes(id));
+                shard.apply(Mutation.store(id, Vectors.of(4, i), i), LogFormat.idBytes(id));
             }
-            shard.apply(Mutation.delete("c", 10), ShardFormat.idBytes("c"));
-            shard.apply(Mutation.delete("f", 11), ShardFormat.idBytes("f"));
-            shard.apply(Mutation.store("a", Vectors.of(4, 12), 12), ShardFormat.idBytes("a"));
+            shard.apply(Mutation.delete("c", 10), LogFormat.idBytes("c"));
+            shard.apply(Mutation.delete("f", 11), LogFormat.idBytes("f"));
+            shard.apply(Mutation.store("a", Vectors.of(4, 12), 12), LogFormat.idBytes("a"));
             shard.commit(12);
         }
         return file();
@@ -123,8 +123,8 @@ class ShardVerifierTest {
     void recordsPastTheCommittedLogEndAreNotFaults() throws Exception {
         cleanShard();
         LogShard crashed = LogShard.openForWrite(NAME, file(), 4, 16, options);
-        crashed.apply(Mutation.store("late", Vectors.of(4, 20), 20), ShardFormat.idBytes("late"));
-        crashed.apply(Mutation.delete("a", 21), ShardFormat.idBytes("a"));
+        crashed.apply(Mutation.store("late", Vectors.of(4, 20), 20), LogFormat.idBytes("late"));
+        crashed.apply(Mutation.delete("a", 21), LogFormat.idBytes("a"));
         crashed.forceDirty(); // forced, never committed
         crashed.releaseQuietly();
         LogBytes s = LogBytes.load(file());
@@ -279,10 +279,7 @@ class ShardVerifierTest {
 
     @Test
     void aFormatOneFileIsOneNoteSayingHowToUpgradeIt() throws Exception {
-        try (Shard shard = Shard.openForWrite(NAME, file(), 4, 16, options)) {
-            shard.apply(Mutation.store("a", Vectors.of(4, 1), 0), ShardFormat.idBytes("a"));
-            shard.commit(0);
-        }
+        FormatOneFixtures.copy("clean", file());
         ShardReport report = verify();
         assertThat(report.formatVersion()).isEqualTo(1);
         assertThat(report.problems()).singleElement().satisfies(n -> {
@@ -302,7 +299,7 @@ class ShardVerifierTest {
                 public FileChannel open(Path path, OpenOption... opts) throws IOException {
                     FileChannel channel = super.open(path, opts);
                     if (path.equals(file()) && fired.compareAndSet(false, true)) {
-                        writer.apply(Mutation.store("k", Vectors.of(4, 13), 13), ShardFormat.idBytes("k"));
+                        writer.apply(Mutation.store("k", Vectors.of(4, 13), 13), LogFormat.idBytes("k"));
                         writer.commit(13);
                     }
                     return channel;

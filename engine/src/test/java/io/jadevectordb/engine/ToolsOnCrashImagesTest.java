@@ -132,7 +132,7 @@ class ToolsOnCrashImagesTest {
 
         private static long apply(LogShard shard, List<Mutation> log, Mutation m) throws IOException {
             log.add(m);
-            shard.apply(m, ShardFormat.idBytes(m.id()));
+            shard.apply(m, LogFormat.idBytes(m.id()));
             return m.sourceOffset() + 1;
         }
 
@@ -144,7 +144,7 @@ class ToolsOnCrashImagesTest {
         void replayAfter(long checkpoint, LogShard shard) throws IOException {
             for (Mutation m : mutations) {
                 if (m.sourceOffset() > checkpoint) {
-                    shard.apply(m, ShardFormat.idBytes(m.id()));
+                    shard.apply(m, LogFormat.idBytes(m.id()));
                 }
             }
         }

@@ -21,7 +21,7 @@ final class V2ShardUnderTest implements ShardUnderTest {
         return new Handle() {
             @Override
             public Mutation.Outcome apply(Mutation mutation) throws IOException {
-                return shard.apply(mutation, ShardFormat.idBytes(mutation.id()));
+                return shard.apply(mutation, LogFormat.idBytes(mutation.id()));
             }
 
             @Override
@@ -48,7 +48,7 @@ final class V2ShardUnderTest implements ShardUnderTest {
 
             @Override
             public float[] get(String id) {
-                return shard.get(ShardFormat.idBytes(id));
+                return shard.get(LogFormat.idBytes(id));
             }
 
             @Override
