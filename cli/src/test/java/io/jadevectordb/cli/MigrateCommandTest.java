@@ -2,19 +2,23 @@ package io.jadevectordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.engine.FormatOneShards;
-
-/** {@code jvdb migrate} on format 1 shards written by the format 1 writer. */
+/**
+ * {@code jvdb migrate} on a format 1 shard written by the format 1 writer before it was deleted
+ * ({@code src/test/resources/format1}, see its README).
+ */
 class MigrateCommandTest {
 
     @TempDir
@@ -22,7 +26,8 @@ class MigrateCommandTest {
 
     /**
      * Database {@code articles} (dimension 8) whose vectors-1 is format 2 and vectors-0 format 1:
-     * x0..x9 stored at offsets 0..9, x3 deleted at 10, committed at 10. Returns x0..x9's vectors.
+     * x0..x9 stored at offsets 0..9 (vectors from {@code TestStore.random} with seed 5), x3 deleted at
+     * 10, committed at 10 and closed cleanly. Returns x0..x9's vectors.
      */
     private Map<String, float[]> mixedStore() throws Exception {
         TestStore.write(root, "articles", 8, 20, 1);
@@ -34,8 +39,10 @@ class MigrateCommandTest {
         for (int i = 0; i < 10; i++) {
             stores.put("x" + i, TestStore.random(random, 8));
         }
-        FormatOneShards.write(v0, 8, stores, List.of("x3"));
-        assertThat(FormatOneShards.version(v0)).isEqualTo(1);
+        try (InputStream fixture = MigrateCommandTest.class.getResourceAsStream("/format1/articles-vectors-0.jvdb")) {
+            Files.copy(fixture, v0);
+        }
+        assertThat(version(v0)).isEqualTo(1);
         return stores;
     }
 
@@ -56,7 +63,7 @@ class MigrateCommandTest {
                 run.lines().get(0), "already format 2: articles/vectors-1.jvdb", "1 shard migrated, 1 already format 2, 0 refused");
         assertThat(run.lines().get(0)).startsWith("migrated articles/vectors-0.jvdb: format 1 -> 2, ")
                 .contains("(9 live, 1 deleted, checkpoint offset 10 unchanged)");
-        assertThat(FormatOneShards.version(v0)).isEqualTo(2);
+        assertThat(version(v0)).isEqualTo(2);
         assertThat(Files.readAllBytes(v1)).isEqualTo(formatTwoBefore);
         Cli.Run verify = Cli.run(root, "verify", "articles");
         assertThat(verify.code()).isZero();
@@ -78,7 +85,9 @@ class MigrateCommandTest {
     void refusesAShardWhoseLockAWriterHoldsAndLeavesItInFormatOne() throws Exception {
         mixedStore();
         Path v0 = root.resolve("articles/vectors-0.jvdb");
-        try (AutoCloseable writer = FormatOneShards.holdOpen(v0, 8)) {
+        // The writer lock is an OS lock on the sibling .lock file; held here as a writer in this JVM would hold it.
+        try (FileChannel lockFile = FileChannel.open(v0.resolveSibling("vectors-0.jvdb.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock writer = lockFile.lock()) {
             byte[] heldBefore = Files.readAllBytes(v0);
 
             Cli.Run run = Cli.run(root, "migrate", "articles");
@@ -89,6 +98,12 @@ class MigrateCommandTest {
             assertThat(run.lines()).last().isEqualTo("0 shards migrated, 1 already format 2, 1 refused");
             assertThat(Files.readAllBytes(v0)).isEqualTo(heldBefore);
         }
-        assertThat(FormatOneShards.version(v0)).isEqualTo(1);
+        assertThat(version(v0)).isEqualTo(1);
+    }
+
+    /** The format version in a shard file's header (bytes 4..5, little-endian). */
+    private static int version(Path file) throws Exception {
+        byte[] header = Files.readAllBytes(file);
+        return (header[4] & 0xff) | (header[5] & 0xff) << 8;
     }
 }

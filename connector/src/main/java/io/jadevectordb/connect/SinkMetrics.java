@@ -24,7 +24,7 @@ import io.jadevectordb.engine.Mutation;
  * KIP-877) so they appear over JMX in Connect's naming. On older workers, which lack that
  * method, every call is a no-op and the connector runs without metrics.
  */
-final class SinkMetrics {
+public final class SinkMetrics {
 
     private static final Logger log = LoggerFactory.getLogger(SinkMetrics.class);
 
@@ -64,7 +64,7 @@ final class SinkMetrics {
     }
 
     /** Registers the records left of a partition being rebuilt by replay, as gauge {@code restore-records-left}. */
-    void restoring(TopicPartition partition, LongSupplier recordsLeft) {
+    public void restoring(TopicPartition partition, LongSupplier recordsLeft) {
         if (pluginMetrics == null) {
             return;
         }
@@ -72,7 +72,7 @@ final class SinkMetrics {
     }
 
     /** The rebuild of {@code partition} ended (or it left this task): its gauge goes. */
-    void restored(TopicPartition partition) {
+    public void restored(TopicPartition partition) {
         if (pluginMetrics != null) {
             pluginMetrics.removeMetric(restoreMetric(partition));
         }
@@ -99,7 +99,7 @@ final class SinkMetrics {
     }
 
     /** Metrics that record nothing (unit use). */
-    static SinkMetrics none() {
+    public static SinkMetrics none() {
         return new SinkMetrics(null, () -> 0, () -> 0);
     }
 
@@ -123,32 +123,32 @@ final class SinkMetrics {
         }
     }
 
-    void applied(Mutation.Op op) {
+    public void applied(Mutation.Op op) {
         record(applied[op.ordinal()], 1);
     }
 
-    void rejected() {
+    public void rejected() {
         record(rejected, 1);
     }
 
-    void skipped() {
+    public void skipped() {
         record(skipped, 1);
     }
 
-    void batch(long vectorBytes) {
+    public void batch(long vectorBytes) {
         record(batches, 1);
         record(bytes, vectorBytes);
     }
 
-    void ioRetry() {
+    public void ioRetry() {
         record(ioRetries, 1);
     }
 
-    void commitLatency(long millis) {
+    public void commitLatency(long millis) {
         record(commitLatency, millis);
     }
 
-    void forceLatency(long millis) {
+    public void forceLatency(long millis) {
         record(forceLatency, millis);
     }
 }

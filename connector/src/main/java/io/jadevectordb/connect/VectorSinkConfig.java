@@ -334,7 +334,7 @@ public final class VectorSinkConfig extends AbstractConfig {
     }
 
     /** The config value of an enum constant: {@code FIRST_RECORD -> first-record}. */
-    static String configValue(Enum<?> constant) {
+    public static String configValue(Enum<?> constant) {
         return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
@@ -342,7 +342,7 @@ public final class VectorSinkConfig extends AbstractConfig {
      * A setting as messages spell it, {@code nan.policy=allow}: the one way to name a key with a
      * value in an error, a log line or a fix, so that neither is ever a literal.
      */
-    static String setting(String key, Object value) {
+    public static String setting(String key, Object value) {
         return key + "=" + (value instanceof Enum<?> constant ? configValue(constant) : String.valueOf(value));
     }
 

@@ -32,6 +32,8 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.apply.InvalidRecordException;
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.Mutation.Op;
 import io.jadevectordb.engine.ShardStats;

@@ -17,6 +17,7 @@ import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets;
 
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.connect.offsets.OffsetResetJournal;
 import io.jadevectordb.oracle.ExpectedState;
 
 /**

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.VectorStore;

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
@@ -20,11 +21,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.engine.io.ShardFiles;
 import io.jadevectordb.engine.shard.Shard;
 import io.jadevectordb.engine.shard.ShardView;
+import io.jadevectordb.engine.shard.ShardWriterLock;
 
 /**
  * A named database: a directory with a fixed vector dimension, holding one shard file per
@@ -51,12 +56,23 @@ public final class Database {
      * say. One file per source, created atomically, so concurrent writers never lose a mark.
      */
     static final String SOURCES_DIR = "sources";
+    /**
+     * Suffix of a database's provisional metadata ({@code database.properties.<random>.provisional}),
+     * which becomes {@link #META_FILE} at its first commit ({@link #promote}); never read as a database.
+     */
+    static final String PROVISIONAL_SUFFIX = ".provisional";
+
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
 
     private final VectorStore store;
     private final Path directory;
     private final String name;
     private final int dimension;
     private final int maxIdBytes;
+    /** The provisional metadata of a database this store created and has not committed yet; null when loaded. */
+    private final Path provisional;
+    private volatile boolean promoted;
+    private volatile boolean superseded;
     /**
      * How long a read trusts the shard list without looking at the directory again. Shards this
      * store creates invalidate the list at once; one created by another process (a task on
@@ -78,51 +94,200 @@ public final class Database {
 
     private volatile ShardList cachedShards;
 
-    private Database(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) {
+    private Database(VectorStore store, Path directory, String name, int dimension, int maxIdBytes, Path provisional) {
         this.store = store;
         this.directory = directory;
         this.name = name;
         this.dimension = dimension;
         this.maxIdBytes = maxIdBytes;
+        this.provisional = provisional;
+        this.promoted = provisional == null;
     }
 
     /**
      * Creates the database directory and its metadata, unless another writer (another task or
      * process) created it first: what is on disk then wins, and the caller compares dimensions.
+     *
+     * <p>A {@code provisional} database (one created for the record that first goes to it) has
+     * its metadata under a provisional name ({@link #PROVISIONAL_SUFFIX}) that no reader takes
+     * for a database; it becomes {@link #META_FILE} only at the first commit of records in one
+     * of its shards ({@link #promote}), so such a dimension is fixed only by records that are
+     * applied and committed. Otherwise (an explicit creation) the metadata is final at once.
+     * What a directory without {@link #META_FILE} holds was never committed (a creator that
+     * crashed or gave up before its first commit): it is deleted here, except the shards a live
+     * writer holds.
      */
-    static Database create(VectorStore store, Path directory, String name, int dimension, int maxIdBytes) throws IOException {
+    static Database create(VectorStore store, Path directory, String name, int dimension, int maxIdBytes,
+                           boolean provisional) throws IOException {
         Optional<Database> existing = load(store, directory, name);
         if (existing.isPresent()) {
             return existing.get();
         }
-        ShardFiles.createDirectories(store.options().fileIO(), directory);
-        String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
         FileIO io = store.options().fileIO();
-        // Through the seam, like the shards, so a crash test's images hold the metadata a power loss leaves.
-        Path tmp = directory.resolve(META_FILE + "." + Long.toUnsignedString(ThreadLocalRandom.current()
-                .nextLong()) + ".tmp");
-        // Opened before the try: a clash of random names must not pass for a racing creator below.
-        var channel = io.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            try (channel) {
-                ShardFiles.writeFully(channel, ByteBuffer.wrap(meta.getBytes(StandardCharsets.UTF_8)), 0);
-                channel.force(true);
-            }
-            // A link fails if the name exists: of two racing creators exactly one wins, whole.
-            io.createLink(directory.resolve(META_FILE), tmp);
-            ShardFiles.fsyncDirectory(io, directory);
-        } catch (FileAlreadyExistsException raced) {
-            // another writer created it first; its metadata is loaded below
-        } finally {
-            io.deleteIfExists(tmp);
+        ShardFiles.createDirectories(io, directory);
+        deleteUncommitted(io, directory, name);
+        Path file = directory.resolve(META_FILE + "." + Long.toUnsignedString(ThreadLocalRandom.current()
+                .nextLong()) + PROVISIONAL_SUFFIX);
+        writeMeta(io, file, dimension, maxIdBytes);
+        Database created = new Database(store, directory, name, dimension, maxIdBytes, file);
+        if (provisional) {
+            return created;
         }
-        return load(store, directory, name).orElseThrow(() -> new IOException("database " + name + ": "
-                + directory.resolve(META_FILE) + " vanished while it was being created"));
+        try {
+            Database onDisk = created.linkMeta();
+            ShardFiles.fsyncDirectory(io, directory);
+            return onDisk;
+        } finally {
+            io.deleteIfExists(file);
+        }
+    }
+
+    /** Writes and forces a new metadata file (not yet durable by name: force the directory). */
+    private static void writeMeta(FileIO io, Path file, int dimension, int maxIdBytes) throws IOException {
+        String meta = "# JadeVectorDB database\nformat=1\ndimension=" + dimension + "\nmaxIdBytes=" + maxIdBytes + "\n";
+        // Through the seam, like the shards, so a crash test's images hold the metadata a power loss leaves.
+        try (var channel = io.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ShardFiles.writeFully(channel, ByteBuffer.wrap(meta.getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Deletes what a directory without {@link #META_FILE} holds from a creator that never
+     * committed: shard files (with their snapshots and source marks) no live writer holds, and
+     * provisional metadata. A live creator whose provisional metadata goes writes it again when
+     * it promotes.
+     */
+    private static void deleteUncommitted(FileIO io, Path directory, String name) throws IOException {
+        boolean deleted = false;
+        for (Path shard : shardFiles(directory)) {
+            try (ShardWriterLock writerLock = ShardWriterLock.acquire(io, shard)) {
+                deleted |= deleteShardFiles(io, shard);
+                SourcePartition source = SourcePartition.fromShardFileName(shard.getFileName().toString());
+                io.deleteIfExists(directory.resolve(SOURCES_DIR).resolve(source.toString()));
+            } catch (ShardLockedException live) {
+                // another writer is creating the database right now: its shard is its own
+            }
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, META_FILE + ".*" + PROVISIONAL_SUFFIX)) {
+            for (Path leftover : stream) {
+                deleted |= io.deleteIfExists(leftover);
+            }
+        }
+        if (deleted) {
+            ShardFiles.fsyncDirectory(io, directory);
+            log.info("database {}: deleted what an earlier creator left in {} before its first commit", name, directory);
+        }
+    }
+
+    /** Deletes a shard's files (log, snapshots, temporaries; not its lock file); the caller holds its writer lock. */
+    static boolean deleteShardFiles(FileIO io, Path shard) throws IOException {
+        Path lockFile = ShardFiles.lockFile(shard);
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(shard.getParent(), p -> ShardFiles.isFileOf(shard, p)
+                && !p.equals(lockFile))) {
+            stream.forEach(files::add);
+        }
+        boolean deleted = false;
+        for (Path file : files) {
+            deleted |= io.deleteIfExists(file);
+        }
+        return deleted;
+    }
+
+    /** Whether this database's metadata is final: false until the first commit of one of its shards. */
+    boolean promoted() {
+        return promoted;
+    }
+
+    /**
+     * Whether another writer promoted this database with another dimension: this object must
+     * not be used any more (the store loads the database again).
+     */
+    boolean superseded() {
+        return superseded;
+    }
+
+    /**
+     * Makes a provisional database final, before the first checkpoint of its shard fed by
+     * {@code source} is written: links the provisional metadata to {@link #META_FILE} (a link
+     * fails if the name exists, so of two racing creators exactly one wins) and forces the
+     * directory. Nothing once promoted.
+     *
+     * @throws ShardFailedException when another writer promoted it first with another dimension
+     *                              (this shard's records, never committed, are deleted: replaying
+     *                              them meets the other dimension), or when the directory force
+     *                              failed (a second force could lie)
+     * @throws IOException          when the link failed: nothing changed, the next commit tries again
+     */
+    void promote(SourcePartition source) throws IOException {
+        if (promoted) {
+            return;
+        }
+        synchronized (this) { // the shards of one database commit from several threads
+            if (promoted) {
+                return;
+            }
+            FileIO io = store.options().fileIO();
+            Path meta = directory.resolve(META_FILE);
+            Database onDisk = linkMeta();
+            if (onDisk.dimension != dimension || onDisk.maxIdBytes != maxIdBytes) {
+                superseded = true;
+                Path shard = directory.resolve(source.shardFileName());
+                String fix = "database '" + name + "' was committed first by another writer with dimension "
+                        + onDisk.dimension + " (max id bytes " + onDisk.maxIdBytes + "), not " + dimension + " (max id bytes "
+                        + maxIdBytes + "): the records of source " + source + " in shard " + shard
+                        + " were never committed and are deleted; replaying them meets dimension " + onDisk.dimension;
+                try {
+                    deleteShardFiles(io, shard);
+                    io.deleteIfExists(directory.resolve(SOURCES_DIR).resolve(source.toString()));
+                    io.deleteIfExists(provisional);
+                    ShardFiles.fsyncDirectory(io, directory);
+                } catch (IOException e) {
+                    throw new ShardFailedException(fix + " (deleting them failed: " + e.getMessage()
+                            + "; delete the shard file by hand)", e);
+                }
+                throw new ShardFailedException(fix, null);
+            }
+            try {
+                ShardFiles.fsyncDirectory(io, directory);
+            } catch (IOException e) {
+                throw new ShardFailedException("database " + name + ": force of " + directory + " after linking " + meta
+                        + " failed", e);
+            }
+            promoted = true;
+            io.deleteIfExists(provisional);
+            log.info("database {}: committed for the first time (source {}); its dimension {} is fixed", name, source,
+                    dimension);
+        }
+    }
+
+    /**
+     * Links the provisional metadata to {@link #META_FILE} (not yet durable: force the directory)
+     * and returns the database that name now holds: this one, or the one another writer linked
+     * first (a link fails if the name exists, so of two racing creators exactly one wins, whole).
+     */
+    private Database linkMeta() throws IOException {
+        FileIO io = store.options().fileIO();
+        Path meta = directory.resolve(META_FILE);
+        try {
+            try {
+                io.createLink(meta, provisional);
+            } catch (NoSuchFileException gone) {
+                // A creator that found no metadata deleted ours as a leftover: write it again.
+                writeMeta(io, provisional, dimension, maxIdBytes);
+                io.createLink(meta, provisional);
+            }
+        } catch (FileAlreadyExistsException raced) {
+            // another writer linked it first (or this one did, and the force after failed): compared by the caller
+        }
+        return load(store, directory, name).orElseThrow(() -> new IOException("database " + name + ": " + meta
+                + " vanished while it was being created"));
     }
 
     /** Checks {@code first} as a database of that dimension, not yet created, would ({@link #validate}). */
     static void validateForNew(VectorStore store, Path directory, String name, int dimension, int maxIdBytes, Mutation first) {
-        new Database(store, directory, name, dimension, maxIdBytes).validate(first);
+        new Database(store, directory, name, dimension, maxIdBytes, null).validate(first);
     }
 
     static Optional<Database> load(VectorStore store, Path directory, String name) throws IOException {
@@ -141,7 +306,7 @@ public final class Database {
                     || maxIdBytes < 1 || maxIdBytes > StoreOptions.MAX_ID_BYTES_LIMIT) {
                 throw new NumberFormatException("out of range");
             }
-            return Optional.of(new Database(store, directory, name, dimension, maxIdBytes));
+            return Optional.of(new Database(store, directory, name, dimension, maxIdBytes, null));
         } catch (NumberFormatException e) {
             throw new CorruptShardException("database " + name + ": " + meta + " has an invalid dimension or maxIdBytes ("
                     + p + "); restore it (dimension=N, maxIdBytes=M) or delete the database");
@@ -418,7 +583,7 @@ public final class Database {
 
     /** What reads need of a shard, from the store's writable handle or from a lock-free snapshot. */
     private interface ShardReadout {
-        float[] get(byte[] id) throws IOException;
+        public float[] get(byte[] id) throws IOException;
 
         ShardStats stats() throws IOException;
     }

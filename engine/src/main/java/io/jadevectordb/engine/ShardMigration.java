@@ -11,15 +11,20 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.engine.format.Checkpoint;
+import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.IndexSnapshot;
 import io.jadevectordb.engine.io.FileIO;
-import io.jadevectordb.engine.io.MappedFile;
 import io.jadevectordb.engine.io.ShardFiles;
 import io.jadevectordb.engine.shard.Compaction;
+import io.jadevectordb.engine.shard.Shard;
+import io.jadevectordb.engine.v1.FormatOneHeader;
+import io.jadevectordb.engine.v1.FormatOneReader;
 
 /**
  * Upgrades a format 1 shard file to format 2 in place, crash-safely: the format 1 file is
- * opened (and recovered, if it was not closed cleanly), every id is written as one record of a
+ * read, never written ({@link FormatOneReader}, which judges a file not closed cleanly as format
+ * 1's crash recovery did), every id is written as one record of a
  * new format 2 log in {@code <shard>.tmp} with the source offset that last wrote it (deleted
  * ids as tombstones), the new file is forced and renamed over the old one, and the directory
  * is forced. A crash before the rename leaves the format 1 file, which the next open migrates
@@ -27,10 +32,10 @@ import io.jadevectordb.engine.shard.Compaction;
  *
  * <p>A shard that was not closed cleanly becomes exactly its last commit. Format 1 wrote in
  * place, so an id written after that commit has lost its committed vector: either torn by the
- * crash (recovery marks its entry offset -1) or whole but uncommitted (offset above the
+ * crash ({@link FormatOneReader.Kind#TORN}) or whole but uncommitted ({@link FormatOneReader.Kind#UNCOMMITTED}, offset above the
  * checkpoint). Such an id is neither dropped (format 1 counts it present, so an UPDATE or
  * DELETE of it on replay applies) nor carried over with a vector no commit holds: it becomes a
- * {@link io.jadevectordb.engine.format.ShardFormat#PLACEHOLDER_OFFSET placeholder}, a STORE record with source offset -1 and a
+ * {@link ShardFormat#PLACEHOLDER_OFFSET placeholder}, a STORE record with source offset -1 and a
  * zero vector that counts as live but is never served, so that replaying the source from the
  * checkpoint applies every mutation after it again, with the outcome it had the first time.
  */
@@ -42,56 +47,40 @@ public final class ShardMigration {
     }
 
     public static void migrate(String name, Path path, StoreOptions options) throws IOException {
-        FileIO fileIO = options.fileIO();
+        FileIO io = options.fileIO();
         long started = System.nanoTime();
-        // Read before the open, which recovers the file and marks it open (unclean) from then on.
-        boolean crashed = !Shard.readCheckpoint(name, path).clean();
-        Shard old = Shard.openForMigration(name, path, options);
         Path tmp = ShardFiles.temporary(path);
         long records = 0;
         long placeholders = 0;
         boolean success = false;
-        try {
-            ShardFormat v1 = old.format();
-            ShardIndex index = old.index();
-            MappedFile in = old.file();
-            io.jadevectordb.engine.format.ShardFormat format = new io.jadevectordb.engine.format.ShardFormat(v1.dimension(), v1.maxIdBytes(), io.jadevectordb.engine.shard.Shard.newLogId()); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        // Read only: a crash during migration leaves the format 1 file as it was, which the next open migrates again.
+        try (FileChannel old = io.open(path, StandardOpenOption.READ)) {
+            FormatOneReader v1 = FormatOneReader.open(name, path, old);
+            FormatOneHeader.Checkpoint from = v1.header().checkpoint();
+            ShardFormat format = new ShardFormat(v1.header().dimension(), v1.header().maxIdBytes(), Shard.newLogId());
             ByteBuffer record = ByteBuffer.allocateDirect(format.maxRecordLength()).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
             CRC32C crc = new CRC32C();
-            float[] vector = new float[v1.dimension()];
-            float[] unknown = new float[v1.dimension()];
-            long committedOffset = old.checkpoint().sourceOffset();
+            float[] unknown = new float[format.dimension()];
             long live = 0;
             long deleted = 0;
-            long highWater = old.checkpoint().entryHighWater();
-            try (FileChannel channel = fileIO.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            long highWater = Math.max(from.entryHighWater(), from.sourceOffset());
+            try (FileChannel channel = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                long position = io.jadevectordb.engine.format.ShardFormat.FIRST_RECORD; // CHECKSTYLE:FQN format 1 and format 2 share this name
-                for (int p = 0; p < index.capacity(); p++) {
-                    if (index.hashAt(p) == 0 || (index.flagsAt(p) & ShardIndex.FLAG_OCCUPIED) == 0) {
-                        continue;
-                    }
-                    long offset = index.offsetAt(p);
-                    boolean placeholder = crashed && (offset < 0 || offset > committedOffset);
-                    int slot = index.slotAt(p);
-                    long idPosition = v1.idPosition(slot);
-                    byte[] id = new byte[Math.min(Short.toUnsignedInt(in.getShort(idPosition)), v1.maxIdBytes())];
-                    in.getBytes(idPosition + 2, id, 0, id.length);
-                    boolean isDeleted = !placeholder && (index.flagsAt(p) & ShardIndex.FLAG_DELETED) != 0;
-                    if (placeholder) {
-                        offset = io.jadevectordb.engine.format.ShardFormat.PLACEHOLDER_OFFSET; // CHECKSTYLE:FQN format 1 and format 2 share this name
-                        placeholders++;
-                    } else if (!isDeleted) {
-                        in.getFloats(v1.slotPosition(slot), vector);
-                    }
-                    int length = io.jadevectordb.engine.format.ShardFormat.encodeRecord(record, isDeleted ? io.jadevectordb.engine.format.ShardFormat.TYPE_DELETE : io.jadevectordb.engine.format.ShardFormat.TYPE_STORE, offset, // CHECKSTYLE:FQN format 1 and format 2 share this name
-                            isDeleted ? null : placeholder ? unknown : vector, id, crc);
+                long position = ShardFormat.FIRST_RECORD;
+                for (FormatOneReader.Entry e = v1.next(); e != null; e = v1.next()) {
+                    boolean placeholder = e.kind() == FormatOneReader.Kind.TORN || e.kind() == FormatOneReader.Kind.UNCOMMITTED;
+                    boolean isDeleted = e.kind() == FormatOneReader.Kind.DELETED;
+                    long offset = placeholder ? ShardFormat.PLACEHOLDER_OFFSET : e.sourceOffset();
+                    int length = ShardFormat.encodeRecord(record, isDeleted ? ShardFormat.TYPE_DELETE : ShardFormat.TYPE_STORE, offset,
+                            isDeleted ? null : placeholder ? unknown : e.vector(), e.id(), crc);
                     if (out.remaining() < length) {
                         position = Compaction.drain(channel, out, position);
                     }
                     out.put(record);
-                    highWater = Math.max(highWater, offset);
+                    // An uncommitted entry's offset still counts: format 1's recovery kept it in the entry high-water mark.
+                    highWater = Math.max(highWater, e.sourceOffset());
+                    placeholders += placeholder ? 1 : 0;
                     records++;
                     if (isDeleted) {
                         deleted++;
@@ -100,24 +89,40 @@ public final class ShardMigration {
                     }
                 }
                 long end = Compaction.drain(channel, out, position);
-                io.jadevectordb.engine.format.Checkpoint checkpoint = new io.jadevectordb.engine.format.Checkpoint(old.checkpoint().generation() + 1, old.checkpoint().sourceOffset(), // CHECKSTYLE:FQN format 1 and format 2 share this name
-                        end, live, deleted, false, highWater, 0, false);
-                io.jadevectordb.engine.shard.Shard.writeHeaderPage(channel, format, checkpoint); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                // Generations continue from the format 1 file's as if it had been opened (one more) and, after a crash,
+                // recovered (one more again), as the format 1 writer did before migrating.
+                long generation = from.generation() + (from.clean() ? 2 : 3);
+                Checkpoint checkpoint = new Checkpoint(generation, from.sourceOffset(), end, live, deleted, false, highWater, 0,
+                        false);
+                Shard.writeHeaderPage(channel, format, checkpoint);
                 channel.force(true);
             }
-            old.releaseQuietly();
-            IndexSnapshot.delete(fileIO, path);
-            fileIO.move(tmp, path);
-            fileIO.fsyncDirectory(path.getParent());
+            if (!from.clean()) {
+                logRecovery(name, from, records, v1);
+            }
+            old.close(); // before the rename over it
+            IndexSnapshot.delete(io, path);
+            ShardFiles.replace(io, tmp, path);
             success = true;
         } finally {
-            old.releaseQuietly();
             if (!success) {
-                fileIO.deleteIfExists(tmp);
+                io.deleteIfExists(tmp);
             }
         }
         log.info("shard {}: migrated from format 1 to format 2 ({} ids{}) in {} ms", name, records,
                 placeholders == 0 ? "" : ", " + placeholders + " of them written after the last commit (or torn by the crash) kept as"
                         + " placeholders that replay from the checkpoint rewrites", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void logRecovery(String name, FormatOneHeader.Checkpoint from, long kept, FormatOneReader v1) {
+        log.info("shard {}: format 1 file not closed cleanly, read as of its checkpoint generation {} (source offset {}): kept {} "
+                + "entries, discarded {} written after the checkpoint or torn", name, from.generation(), from.sourceOffset(), kept,
+                v1.discarded());
+        if (v1.suspect() > 0) {
+            log.warn("shard {}: {} index entries (first at position {}) fail their checksum but point below the checkpointed "
+                    + "high-water mark {}: possible media corruption; those ids are dropped and come back only if the source "
+                    + "replays a later write of them; run jvdb verify on a copy and consider replaying the partition from the "
+                    + "start", name, v1.suspect(), v1.firstSuspect(), from.slotCount());
+        }
     }
 }

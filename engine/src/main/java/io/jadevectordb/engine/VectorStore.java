@@ -113,6 +113,10 @@ public final class VectorStore implements Closeable {
      *                                  out of range or different from the existing database's
      */
     public Database createDatabase(String name, int dimension) throws IOException {
+        return createDatabase(name, dimension, false);
+    }
+
+    private Database createDatabase(String name, int dimension, boolean provisional) throws IOException {
         DatabaseName.validate(name);
         if (dimension < Database.MIN_DIMENSION || dimension > Database.MAX_DIMENSION) {
             throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
@@ -129,7 +133,7 @@ public final class VectorStore implements Closeable {
                 }
                 return existing.get();
             }
-            Database database = Database.create(this, root.resolve(name), name, dimension, options.maxIdBytes());
+            Database database = Database.create(this, root.resolve(name), name, dimension, options.maxIdBytes(), provisional);
             ShardFiles.fsyncDirectory(options.fileIO(), root);
             if (database.dimension() != dimension) {
                 throw new InvalidMutationException("dimension", Integer.toString(dimension), "database '" + name
@@ -137,7 +141,8 @@ public final class VectorStore implements Closeable {
                         + "; send vectors of that dimension or use another database");
             }
             databases.put(name, database);
-            log.info("database {}: created in {} (dimension {}, max id bytes {})", name, root, dimension, options.maxIdBytes());
+            log.info("database {}: created in {} (dimension {}, max id bytes {}{})", name, root, dimension, options.maxIdBytes(),
+                    database.promoted() ? "" : "; provisional until records of it are committed");
             return database;
         });
     }
@@ -146,7 +151,10 @@ public final class VectorStore implements Closeable {
      * {@link #createDatabase(String, int)} for the mutation that makes the database: when the
      * database does not exist yet, {@code first} is checked as the new database would check it
      * before anything is created, so a record that is refused (a bad id, a non-finite component)
-     * never fixes a database's dimension.
+     * never fixes a database's dimension. A database created here is provisional: no reader
+     * lists it, and its dimension is fixed only when records of it are committed (the first
+     * commit of one of its shards makes it final); a crash or a close before that leaves
+     * nothing that the next creation, perhaps with another dimension, does not replace.
      *
      * @throws InvalidMutationException as {@link #createDatabase(String, int)}, or for {@code first}
      */
@@ -155,7 +163,7 @@ public final class VectorStore implements Closeable {
         if (database(name).isEmpty() && dimension >= Database.MIN_DIMENSION && dimension <= Database.MAX_DIMENSION) {
             Database.validateForNew(this, root.resolve(name), name, dimension, options.maxIdBytes(), first);
         }
-        return createDatabase(name, dimension);
+        return createDatabase(name, dimension, true);
     }
 
     /** The database of that name, if it exists. */
@@ -164,7 +172,7 @@ public final class VectorStore implements Closeable {
         return inLock(lock, () -> {
             ensureOpen();
             Database cached = databases.get(name);
-            if (cached != null) {
+            if (cached != null && !cached.superseded()) {
                 return Optional.of(cached);
             }
             Optional<Database> loaded = Database.load(this, root.resolve(name), name);
@@ -197,8 +205,8 @@ public final class VectorStore implements Closeable {
         return inLock(lock, () -> {
             ensureOpen();
             Path dir = root.resolve(name);
-            if (!Database.isDatabaseDirectory(dir)) {
-                return false;
+            if (!Database.isDatabaseDirectory(dir) && !databases.containsKey(name)) {
+                return false; // neither committed nor created (provisional) by this store
             }
             closeOrThrow(removeUnused(h -> h.shard.path().getParent().equals(dir), "database " + name), false);
             List<ShardWriterLock> locks = new ArrayList<>();
@@ -481,7 +489,8 @@ public final class VectorStore implements Closeable {
             String database = key.substring(0, key.indexOf('/'));
             try {
                 Optional<Database> db = database(database);
-                Path path = db.isEmpty() ? null : db.get().directory().resolve(source.shardFileName());
+                // A provisional database holds nothing committed: no checkpoint to move.
+                Path path = db.isEmpty() || !db.get().promoted() ? null : db.get().directory().resolve(source.shardFileName());
                 openShards.awaitClosed(key); // an eviction's close ends (and lets go of the file lock) first
                 if (path == null || !Files.exists(path) || Shard.checkpointOffset(key, path) >= offset) {
                     continue;
@@ -516,6 +525,13 @@ public final class VectorStore implements Closeable {
      */
     OpenShards.Handle acquire(Database db, SourcePartition source, String key) throws IOException {
         OpenShards.Handle handle = openShards.pin(key);
+        if (handle != null && handle.shard.dimension() != db.dimension()) {
+            // Opened for a provisional database that another writer then committed with another dimension.
+            openShards.unpin(handle);
+            throw new ShardFailedException("shard " + key + ": opened for dimension " + handle.shard.dimension()
+                    + ", but database '" + db.name() + "' was committed by another writer with dimension " + db.dimension()
+                    + "; its records were never committed: release source " + source + " and replay it", null);
+        }
         if (handle != null) {
             return handle;
         }
@@ -537,6 +553,10 @@ public final class VectorStore implements Closeable {
             db.recordSource(source);
             Shard shard = Shard.openForWrite(db.name() + "/" + source.shardFileName(),
                     db.directory().resolve(source.shardFileName()), db.dimension(), db.maxIdBytes(), options);
+            if (!db.promoted()) {
+                // Its first commit makes the database final, before the shard's checkpoint is written.
+                shard.beforeCommit(() -> db.promote(source));
+            }
             OpenShards.Handle added = openShards.addPinned(key, source, shard);
             db.shardsChanged();
             db.opened(key, shard);

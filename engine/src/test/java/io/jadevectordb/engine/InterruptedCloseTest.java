@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.engine.crash.ForwardingFileChannel;
 import io.jadevectordb.engine.crash.ForwardingFileIO;
+import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.engine.io.ShardFiles;
 import io.jadevectordb.engine.shard.Shard;

@@ -8,89 +8,58 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-import io.jadevectordb.engine.crash.CrashHarness;
 import io.jadevectordb.engine.crash.CrashWorkload;
-import io.jadevectordb.engine.crash.PowerLossImages;
 import io.jadevectordb.engine.crash.ShardUnderTest;
 import io.jadevectordb.engine.crash.V2ShardUnderTest;
 import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.oracle.ExpectedDatabase;
 
 /**
  * Migrating a crashed format 1 shard gives format 2's promise from the start: the shard is its
  * last commit (no vector written after it is served, no id it held is lost), and replaying the
  * source from the checkpoint gives every mutation the outcome it had in the run without a crash.
  * Format 1 updated in place, so a crash could tear the committed vector of an id (recovery marks
- * it offset -1 and still counts the id present) or leave a whole but uncommitted one.
+ * it offset -1 and still counts the id present) or leave a whole but uncommitted one. The images
+ * are power-loss images of a recorded format 1 workload, kept as fixtures (see
+ * {@code src/test/resources/format1/README.md}).
  */
 class MigrationCrashTest {
-
-    private static final int DIMENSION = 8;
 
     @TempDir
     Path dir;
 
-    @Test
-    void aMigratedCrashImageIsItsLastCommitAndReplayGivesEveryFirstOutcome() throws Exception {
-        long seed = Long.getLong("jvdb.crash.seed", System.nanoTime());
-        Random random = new Random(seed);
-        CrashWorkload.Recorder run = CrashWorkload.Recorder.start(new V1ShardUnderTest(), Files.createDirectories(dir.resolve("run")),
-                DIMENSION);
-        for (int i = 0; i < 6; i++) {
-            run.apply(Mutation.store("id-" + i, Vectors.random(random, DIMENSION), run.nextOffset()));
-        }
-        run.apply(Mutation.delete("id-5", run.nextOffset()));
-        run.commit();
-        // After the commit, in place: updates (one of them twice), a delete, a store over a deleted id, an update after a delete.
-        run.apply(Mutation.update("id-0", Vectors.random(random, DIMENSION), run.nextOffset()));
-        run.apply(Mutation.store("id-1", Vectors.random(random, DIMENSION), run.nextOffset()));
-        run.apply(Mutation.delete("id-2", run.nextOffset()));
-        run.apply(Mutation.update("id-2", Vectors.random(random, DIMENSION), run.nextOffset()));
-        run.apply(Mutation.store("id-5", Vectors.random(random, DIMENSION), run.nextOffset()));
-        run.apply(Mutation.update("id-0", Vectors.random(random, DIMENSION), run.nextOffset()));
-        CrashWorkload workload = run.crash();
+    static List<String> images() {
+        return FormatOneFixtures.CRASH_IMAGES;
+    }
 
-        PowerLossImages images = new PowerLossImages(workload.recording());
-        List<String> findings = new ArrayList<>();
-        int checked = 0;
-        for (int point = 0; point <= images.size(); point++) {
-            for (int i = 0; i < 12; i++) {
-                Path image = dir.resolve("image");
-                CrashHarness.deleteTree(image);
-                images.materialise(point, new Random(random.nextLong()), image);
-                if (!Files.exists(image.resolve(workload.file()))) {
-                    continue;
-                }
-                checked++;
-                String problem = check(workload, point, image);
-                if (problem != null && findings.size() < 5) {
-                    findings.add("crash point " + point + ", image " + i + ": " + problem);
-                }
-            }
-        }
-        assertThat(checked).isPositive();
-        assertThat(findings).as("seed %d (-Djvdb.crash.seed)", seed).isEmpty();
+    @ParameterizedTest
+    @MethodSource("images")
+    void aMigratedCrashImageIsItsLastCommitAndReplayGivesEveryFirstOutcome(String fixture) throws Exception {
+        List<FormatOneFixtures.Recorded> recorded = FormatOneFixtures.crashWorkload();
+        List<Mutation> source = recorded.stream().map(FormatOneFixtures.Recorded::mutation).toList();
+        List<Mutation.Outcome> outcomes = recorded.stream().map(FormatOneFixtures.Recorded::outcome).toList();
+        Path image = Files.createDirectories(dir.resolve(fixture));
+        FormatOneFixtures.copy(fixture, image.resolve(CrashWorkload.FILE));
+        int dimension = source.get(0).vector().length;
+        assertThat(check(source, outcomes, dimension, image)).isNull();
     }
 
     /** Null when the migrated image is right, else what is wrong. */
-    private static String check(CrashWorkload w, int point, Path image) throws Exception {
-        ShardUnderTest.Handle shard = new V2ShardUnderTest().openForWrite(image, w.file(), w.dimension(), CrashWorkload.MAX_ID_BYTES,
-                CrashWorkload.options(FileIO.SYSTEM));
+    private static String check(List<Mutation> source, List<Mutation.Outcome> outcomes, int dimension, Path image) throws Exception {
+        ShardUnderTest.Handle shard = new V2ShardUnderTest().openForWrite(image, CrashWorkload.FILE, dimension,
+                CrashWorkload.MAX_ID_BYTES, CrashWorkload.options(FileIO.SYSTEM));
         try {
             long checkpoint = shard.checkpointOffset();
-            CrashWorkload.DurablePoint committed = w.allowedAt(point).stream().filter(p -> p.sourceOffset() == checkpoint)
-                    .findFirst().orElse(null);
-            if (committed == null) {
-                return "checkpoint " + checkpoint + " is not one a crash here may leave";
-            }
+            ExpectedDatabase committed = Mutations.expectedAfter(source.stream().filter(m -> m.sourceOffset() <= checkpoint));
             Set<String> touchedAfter = new TreeSet<>();
-            w.source().stream().filter(m -> m.sourceOffset() > checkpoint).forEach(m -> touchedAfter.add(m.id()));
+            source.stream().filter(m -> m.sourceOffset() > checkpoint).forEach(m -> touchedAfter.add(m.id()));
             for (Map.Entry<String, float[]> e : shard.scan().entrySet()) {
                 float[] expected = committed.live().get(e.getKey());
                 if (expected == null || !Arrays.equals(expected, e.getValue())) {
@@ -103,10 +72,10 @@ class MigrationCrashTest {
                 }
             }
             List<String> changed = new ArrayList<>();
-            for (Mutation m : w.source()) {
+            for (Mutation m : source) {
                 if (m.sourceOffset() > checkpoint) {
                     Mutation.Outcome outcome = shard.apply(m);
-                    Mutation.Outcome first = w.outcomes().get((int) m.sourceOffset());
+                    Mutation.Outcome first = outcomes.get((int) m.sourceOffset());
                     if (outcome != first) {
                         changed.add(m.op() + " '" + m.id() + "' at " + m.sourceOffset() + ": " + outcome + " on replay, " + first + " first");
                     }
@@ -116,11 +85,12 @@ class MigrationCrashTest {
                 return "replay from " + checkpoint + " changed outcomes: " + changed;
             }
             Map<String, float[]> replayed = shard.scan();
-            if (!replayed.keySet().equals(w.finalLive().keySet())
-                    || w.finalLive().entrySet().stream().anyMatch(e -> !Arrays.equals(e.getValue(), replayed.get(e.getKey())))) {
-                return "after replay the shard is not the source's final state: " + replayed.keySet() + " vs " + w.finalLive().keySet();
+            Map<String, float[]> finalLive = Mutations.expectedAfter(source.stream()).live();
+            if (!replayed.keySet().equals(finalLive.keySet())
+                    || finalLive.entrySet().stream().anyMatch(e -> !Arrays.equals(e.getValue(), replayed.get(e.getKey())))) {
+                return "after replay the shard is not the source's final state: " + replayed.keySet() + " vs " + finalLive.keySet();
             }
-            shard.commit(w.lastOffset());
+            shard.commit(source.size() - 1);
             return null;
         } finally {
             shard.releaseQuietly();

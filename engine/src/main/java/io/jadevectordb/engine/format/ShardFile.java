@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.v1.FormatOneHeader;
 
 /**
  * What the tools need to know of a shard file before opening it as its writer: its format
@@ -21,8 +22,8 @@ public record ShardFile(int version, int dimension, int maxIdBytes, boolean clea
     public static ShardFile read(String name, Path file) throws IOException {
         byte[] page = ShardFiles.readPrefix(file, ShardFormat.PAGE_SIZE);
         if (ShardFormat.version(file, page) == 1) {
-            io.jadevectordb.engine.ShardFormat v1 = io.jadevectordb.engine.ShardFormat.decode(file, page, Files.size(file)); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            return new ShardFile(1, v1.dimension(), v1.maxIdBytes(), io.jadevectordb.engine.Checkpoint.newest(name, page).clean()); // CHECKSTYLE:FQN format 1 and format 2 share this name
+            FormatOneHeader v1 = FormatOneHeader.decode(name, file, page, Files.size(file));
+            return new ShardFile(1, v1.dimension(), v1.maxIdBytes(), v1.checkpoint().clean());
         }
         ShardFormat format = ShardFormat.decode(file, page);
         return new ShardFile(ShardFormat.VERSION, format.dimension(), format.maxIdBytes(), Checkpoint.newest(name, page).clean());

@@ -45,11 +45,13 @@ import io.jadevectordb.engine.StoreOptions;
  */
 public final class ShardFormat {
 
+    /** Magic bytes at offset 0: ASCII "JVDB" (read big-endian). */
+    static final int MAGIC = 0x4A564442;
     public static final short VERSION = 2;
-    public static final int PAGE_SIZE = io.jadevectordb.engine.ShardFormat.PAGE_SIZE; // CHECKSTYLE:FQN format 1 and format 2 share this name
+    public static final int PAGE_SIZE = 4096;
     static final int HEADER_CRC_OFFSET = 60;
-    public static final int CHECKPOINT_A_OFFSET = io.jadevectordb.engine.ShardFormat.CHECKPOINT_A_OFFSET; // CHECKSTYLE:FQN format 1 and format 2 share this name
-    public static final int CHECKPOINT_B_OFFSET = io.jadevectordb.engine.ShardFormat.CHECKPOINT_B_OFFSET; // CHECKSTYLE:FQN format 1 and format 2 share this name
+    public static final int CHECKPOINT_A_OFFSET = 512;
+    public static final int CHECKPOINT_B_OFFSET = 1024;
     /** Where the first record starts. */
     public static final long FIRST_RECORD = PAGE_SIZE;
 
@@ -167,7 +169,7 @@ public final class ShardFormat {
     /** Encodes the header page's static part (64 bytes). */
     public byte[] encodeStaticHeader() {
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, Integer.reverseBytes(io.jadevectordb.engine.ShardFormat.MAGIC)); // "JVDB" in file order // CHECKSTYLE:FQN format 1 and format 2 share this name
+        b.putInt(0, Integer.reverseBytes(MAGIC)); // "JVDB" in file order
         b.putShort(4, VERSION);
         b.putInt(8, dimension);
         b.putInt(12, maxIdBytes);
@@ -183,7 +185,7 @@ public final class ShardFormat {
                     + " bytes); delete it and replay the source");
         }
         ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
-        if (Integer.reverseBytes(b.getInt(0)) != io.jadevectordb.engine.ShardFormat.MAGIC) { // CHECKSTYLE:FQN format 1 and format 2 share this name
+        if (Integer.reverseBytes(b.getInt(0)) != MAGIC) {
             throw new CorruptShardException("shard " + file + ": not a JVDB shard file (bad magic); move it out of the database directory");
         }
         return Short.toUnsignedInt(b.getShort(4));
@@ -213,16 +215,16 @@ public final class ShardFormat {
         return new ShardFormat(dimension, maxIdBytes, b.getLong(16));
     }
 
-    /** Rounds {@code value} up to a multiple of {@code alignment}. */
-    public static long alignUp(long value, long alignment) {
-        return (value + alignment - 1) / alignment * alignment;
-    }
-
-    /** CRC-32C of a byte range, the checksum of every header, checkpoint, record and snapshot. */
+    /** CRC32C of {@code length} bytes from {@code offset}: every checksum of the file. */
     public static int crc(byte[] bytes, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, offset, length);
         return (int) crc.getValue();
+    }
+
+    /** {@code value} rounded up to a multiple of {@code alignment}; file positions are longs (files exceed 2 GiB). */
+    public static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
     }
 
     /** UTF-8 encoding of an id; ids are compared byte for byte. */

@@ -21,6 +21,21 @@ import io.jadevectordb.engine.shard.ShardView;
  */
 public final class ShardIndex implements Closeable {
 
+    /** 64-bit hash of id bytes (FNV-1a, then a murmur3 finaliser); never 0, which marks an empty entry. */
+    public static long hash(byte[] id) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : id) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h;
+    }
+
     private final String name;
     private final ShardFormat format;
     /** Marks an entry of the old table during a growth (see {@link #find}). */
@@ -284,7 +299,7 @@ public final class ShardIndex implements Closeable {
             int payload = view.getInt(16);
             byte[] id = new byte[idLength];
             System.arraycopy(recordBytes, ShardFormat.RECORD_HEADER + payload, id, 0, idLength);
-            long hash = hash(id);
+            long hash = ShardIndex.hash(id);
             step();
             long entry = find(id, hash);
             if (entry < 0) {
@@ -305,20 +320,5 @@ public final class ShardIndex implements Closeable {
             old.close();
             old = null;
         }
-    }
-
-    /** The 64-bit hash of an id that the index probes by (FNV-1a, then a finalizer that spreads the high bits). */
-    public static long hash(byte[] id) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : id) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h == 0 ? 1 : h;
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-
 /**
  * File-level steps shared by shard creation, index growth and metadata files: creating a file
  * whole before it becomes visible, replacing it atomically, and making the rename durable.
@@ -70,21 +69,6 @@ public final class ShardFiles {
             }
         }
         return false;
-    }
-
-    /**
-     * Writes a new shard file at {@code file}: static header, one checkpoint, an empty index
-     * and a data region, all with real blocks, then forces it. The caller renames it into place.
-     */
-    public static void createShardFile(FileIO io, Path file, io.jadevectordb.engine.ShardFormat format, io.jadevectordb.engine.Checkpoint checkpoint, long length, // CHECKSTYLE:FQN format 1 and format 2 share this name
-                                Preallocator preallocator) throws IOException {
-        try (FileChannel channel = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            preallocator.extend(channel, 0, length);
-            writeFully(channel, ByteBuffer.wrap(format.encodeStaticHeader()), 0);
-            writeFully(channel, ByteBuffer.wrap(checkpoint.encode()), checkpoint.headerOffset());
-            channel.force(true);
-        }
     }
 
     public static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {

@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
 
 import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.InvalidMutationException;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.ShardFailedException;
 import io.jadevectordb.engine.ShardLockedException;
+import io.jadevectordb.engine.ShardMigration;
 import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.format.Checkpoint;
@@ -39,9 +41,11 @@ import io.jadevectordb.engine.index.IndexSnapshot;
 import io.jadevectordb.engine.index.ShardIndex;
 import io.jadevectordb.engine.index.SnapshotWriter;
 import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.io.Locks;
 import io.jadevectordb.engine.io.MappedFile;
 import io.jadevectordb.engine.io.ShardFiles;
 import io.jadevectordb.engine.io.Uninterruptibly;
+import io.jadevectordb.engine.v1.FormatOneHeader;
 
 /**
  * One version 2 shard: an append-only log of records with an A/B checkpoint pair in its header
@@ -83,6 +87,8 @@ public final class Shard implements Closeable {
     private volatile boolean closing;
     private boolean recovered;
     private boolean failed;
+    /** Run before a commit of records writes its checkpoint: the store promotes a provisional database. */
+    private volatile Locks.VoidAction<IOException> beforeCommit;
     private boolean closed;
     private ByteBuffer recordBuffer;
     private final CRC32C recordCrc = new CRC32C();
@@ -129,7 +135,7 @@ public final class Shard implements Closeable {
     public static long checkpointOffset(String name, Path path) throws IOException {
         byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
         if (ShardFormat.version(path, page) == 1) {
-            return FormatOne.checkpointOffset(name, path);
+            return FormatOneHeader.decode(name, path, page, Files.size(path)).checkpoint().sourceOffset();
         }
         return readCheckpoint(name, path).sourceOffset();
     }
@@ -151,7 +157,7 @@ public final class Shard implements Closeable {
             create(dimension, maxIdBytes);
         } else {
             if (ShardFormat.version(path, ShardFiles.readPrefix(io, path, 64)) == 1) {
-                FormatOne.migrate(name, path, options);
+                ShardMigration.migrate(name, path, options);
             }
             // The rename that made this file (creation, compaction) may have failed in its directory force and the
             // shard been reopened since: its name must be durable before anything is committed through it.
@@ -244,7 +250,7 @@ public final class Shard implements Closeable {
         return path;
     }
 
-    int dimension() {
+    public int dimension() {
         return format.dimension();
     }
 
@@ -269,7 +275,7 @@ public final class Shard implements Closeable {
         return applyAll(List.of(mutation), m -> id).get(0);
     }
 
-    /** Turns a mutation into its id bytes, or throws {@link io.jadevectordb.engine.InvalidMutationException}. */
+    /** Turns a mutation into its id bytes, or throws {@link InvalidMutationException}. */
     public interface IdValidator {
         byte[] validate(Mutation mutation);
     }
@@ -474,6 +480,14 @@ public final class Shard implements Closeable {
         try {
             ensureWritable();
             forceLocked();
+            Locks.VoidAction<IOException> before = beforeCommit;
+            if (before != null && appendPosition > ShardFormat.FIRST_RECORD) {
+                try {
+                    before.run();
+                } catch (ShardFailedException e) {
+                    throw fail("its database could not be made final", e);
+                }
+            }
             writeCheckpoint(Math.max(sourceOffset, checkpoint.sourceOffset()), false);
             if (appendPosition - snapshots.coveredEnd() > snapshotThreshold()) {
                 snapshotIndex(false);
@@ -481,6 +495,16 @@ public final class Shard implements Closeable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Runs {@code action} in every commit of records, after their force and before the checkpoint
+     * (the store promotes the shard's provisional database, {@link Database#promote}). An
+     * {@link IOException} of it fails the commit and leaves the shard as it was; a
+     * {@link ShardFailedException} fails the shard.
+     */
+    public void beforeCommit(Locks.VoidAction<IOException> action) {
+        beforeCommit = action;
     }
 
     /** Commits the direct API's own sequence: every mutation it applied is its own source's whole history. */
@@ -755,7 +779,10 @@ public final class Shard implements Closeable {
     public static ShardStats statsOf(String name, Path path) throws IOException {
         byte[] page = ShardFiles.readPrefix(path, ShardFormat.PAGE_SIZE);
         if (ShardFormat.version(path, page) == 1) {
-            return FormatOne.statsOf(name, path);
+            FormatOneHeader v1 = FormatOneHeader.decode(name, path, page, Files.size(path));
+            FormatOneHeader.Checkpoint c = v1.checkpoint();
+            return new ShardStats(name, path, Files.size(path), c.liveCount(), c.deletedCount(), c.slotCount(), 0, v1.indexCapacity(),
+                    c.generation(), c.sourceOffset(), c.clean(), false);
         }
         long size = Files.size(path);
         ShardFormat.decode(path, page);
@@ -908,11 +935,11 @@ public final class Shard implements Closeable {
         return file;
     }
 
-    public ShardFormat format() {
+    ShardFormat format() {
         return format;
     }
 
-    public ShardIndex index() {
+    ShardIndex index() {
         return index;
     }
 

@@ -35,7 +35,7 @@ public record CrashWorkload(Recording recording, List<Mutation> source, List<Mut
                      List<DurablePoint> points, Map<String, float[]> finalLive, int dimension, String file) {
 
     public static final int MAX_ID_BYTES = 16;
-    static final String FILE = "vectors-0.jvdb";
+    public static final String FILE = "vectors-0.jvdb";
 
     /**
      * A state the shard must show after a crash at or after recording index {@code end}

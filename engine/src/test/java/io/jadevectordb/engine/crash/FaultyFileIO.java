@@ -36,10 +36,10 @@ import io.jadevectordb.engine.io.ShardFiles;
  * fault points over a whole workload. Operations are counted in call order; the workloads that
  * use this class run in one thread, so an index names the same operation in every run.
  */
-final class FaultyFileIO implements FileIO {
+public final class FaultyFileIO implements FileIO {
 
     /** What the operation at the fault point does. */
-    enum Fault {
+    public enum Fault {
         /** Throws an {@link IOException} (a write may first write part of its bytes). */
         IO_ERROR,
         /** Closes the channel, sets the interrupt flag, throws {@link ClosedByInterruptException}. */
@@ -59,7 +59,7 @@ final class FaultyFileIO implements FileIO {
      * @param failAt       index of the operation that fails, or -1 for none
      * @param partialWrite whether a failing write first writes half of its bytes
      */
-    FaultyFileIO(FileIO delegate, long failAt, Fault fault, boolean partialWrite) {
+    public FaultyFileIO(FileIO delegate, long failAt, Fault fault, boolean partialWrite) {
         this.delegate = delegate;
         this.failAt = failAt;
         this.fault = fault;
@@ -71,12 +71,12 @@ final class FaultyFileIO implements FileIO {
     }
 
     /** Operations seen so far. */
-    long operations() {
+    public long operations() {
         return operations.get();
     }
 
     /** The operation that failed ("operation 17: force of ..."), or null when none has. */
-    String fired() {
+    public String fired() {
         return fired;
     }
 

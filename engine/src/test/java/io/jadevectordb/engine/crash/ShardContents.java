@@ -1,7 +1,6 @@
 package io.jadevectordb.engine.crash;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,12 +22,5 @@ public final class ShardContents {
             out.put(k, list);
         });
         return out;
-    }
-
-    /** Everything visible in a shard, via scan. */
-    public static Map<String, float[]> visible(io.jadevectordb.engine.Shard shard) { // CHECKSTYLE:FQN format 1 and format 2 share this name
-        Map<String, float[]> state = new HashMap<>();
-        shard.scan(state::put);
-        return state;
     }
 }

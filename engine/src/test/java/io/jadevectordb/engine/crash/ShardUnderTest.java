@@ -8,18 +8,17 @@ import java.util.Map;
 
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.StoreOptions;
-import io.jadevectordb.engine.V1ShardUnderTest;
 
 /**
  * The shard implementation the crash harness judges, reduced to the calls it needs. One
- * implementation per format version ({@link V1ShardUnderTest} now; format 2 adds one that calls
- * its shard's static {@code openForWrite(name, path, dim, maxIdBytes, options)}), so the same
- * workloads, images and checks judge every version. A shard may consist of several files in
+ * implementation per writable format version ({@link V2ShardUnderTest}; format 1 is only read,
+ * by migration, and its crash images are fixtures), so the same workloads, images and checks
+ * judge every version. A shard may consist of several files in
  * its directory (a log, an index, temporaries): images always cover the whole directory.
  */
 public interface ShardUnderTest {
 
-    /** For messages: "format v1". */
+    /** For messages: "format v2". */
     String describe();
 
     /** Opens (creating or recovering) the shard {@code file} in {@code dir}, with all file I/O through {@code options}. */

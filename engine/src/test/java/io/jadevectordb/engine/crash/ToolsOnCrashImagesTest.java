@@ -20,6 +20,7 @@ import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.Vectors;
+import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.IndexSnapshot;
 import io.jadevectordb.engine.shard.Shard;
 import io.jadevectordb.engine.shard.ShardView;
@@ -144,7 +145,7 @@ class ToolsOnCrashImagesTest {
 
         private static long apply(Shard shard, List<Mutation> log, Mutation m) throws IOException {
             log.add(m);
-            shard.apply(m, io.jadevectordb.engine.ShardFormat.idBytes(m.id())); // CHECKSTYLE:FQN format 1 and format 2 share this name
+            shard.apply(m, ShardFormat.idBytes(m.id()));
             return m.sourceOffset() + 1;
         }
 
@@ -156,7 +157,7 @@ class ToolsOnCrashImagesTest {
         void replayAfter(long checkpoint, Shard shard) throws IOException {
             for (Mutation m : mutations) {
                 if (m.sourceOffset() > checkpoint) {
-                    shard.apply(m, io.jadevectordb.engine.ShardFormat.idBytes(m.id())); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                    shard.apply(m, ShardFormat.idBytes(m.id()));
                 }
             }
         }

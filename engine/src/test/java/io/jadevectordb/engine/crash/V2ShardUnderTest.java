@@ -28,7 +28,7 @@ public final class V2ShardUnderTest implements ShardUnderTest {
         return new Handle() {
             @Override
             public Mutation.Outcome apply(Mutation mutation) throws IOException {
-                return shard.apply(mutation, io.jadevectordb.engine.ShardFormat.idBytes(mutation.id())); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                return shard.apply(mutation, ShardFormat.idBytes(mutation.id()));
             }
 
             @Override
@@ -55,7 +55,7 @@ public final class V2ShardUnderTest implements ShardUnderTest {
 
             @Override
             public float[] get(String id) {
-                return shard.get(io.jadevectordb.engine.ShardFormat.idBytes(id)); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                return shard.get(ShardFormat.idBytes(id));
             }
 
             @Override

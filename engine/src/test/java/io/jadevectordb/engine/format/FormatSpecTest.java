@@ -81,9 +81,9 @@ class FormatSpecTest {
         ShardFormat format = new ShardFormat(768, 100, 0x1122334455667788L);
         ByteBuffer b = ByteBuffer.wrap(format.encodeStaticHeader()).order(ByteOrder.LITTLE_ENDIAN);
         check("static header", table("### Header page (bytes 0..4095)", 0), b, Map.of(
-                "magic", (long) Integer.reverseBytes(io.jadevectordb.engine.ShardFormat.MAGIC), "version", (long) ShardFormat.VERSION, // CHECKSTYLE:FQN format 1 and format 2 share this name
+                "magic", (long) Integer.reverseBytes(ShardFormat.MAGIC), "version", (long) ShardFormat.VERSION,
                 "dimension", 768L, "maxIdBytes", 100L, "logId", 0x1122334455667788L,
-                "headerCrc", (long) io.jadevectordb.engine.ShardFormat.crc(b.array(), 0, ShardFormat.HEADER_CRC_OFFSET))); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                "headerCrc", (long) ShardFormat.crc(b.array(), 0, ShardFormat.HEADER_CRC_OFFSET)));
     }
 
     @Test
@@ -92,7 +92,7 @@ class FormatSpecTest {
         ByteBuffer b = ByteBuffer.wrap(c.encode()).order(ByteOrder.LITTLE_ENDIAN);
         check("checkpoint copy", table("### Header page (bytes 0..4095)", 1), b, Map.of(
                 "generation", 7L, "sourceOffset", 41L, "logEnd", 8192L, "liveCount", 5L, "deletedCount", 3L, "flags", 3L,
-                "entryHighWater", 44L, "garbageBytes", 96L, "checkpointCrc", (long) io.jadevectordb.engine.ShardFormat.crc(b.array(), 0, 60))); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                "entryHighWater", 44L, "garbageBytes", 96L, "checkpointCrc", (long) ShardFormat.crc(b.array(), 0, 60)));
         assertThat(Files.readString(SPEC)).contains("copy **A** at offset " + ShardFormat.CHECKPOINT_A_OFFSET)
                 .contains("copy **B** at offset " + ShardFormat.CHECKPOINT_B_OFFSET);
     }
@@ -100,7 +100,7 @@ class FormatSpecTest {
     @Test
     void aRecordIsWhereTheSpecSaysItIs() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
-        byte[] id = io.jadevectordb.engine.ShardFormat.idBytes("doc-17"); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        byte[] id = ShardFormat.idBytes("doc-17");
         int length = ShardFormat.encodeRecord(b, ShardFormat.TYPE_STORE, 1234, new float[] {1, 2, 3}, id, new CRC32C());
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, 20);

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.engine.CorruptShardException;
+import io.jadevectordb.engine.FormatOneFixtures;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.ShardFailedException;
@@ -37,7 +38,7 @@ import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.engine.io.Preallocator;
 import io.jadevectordb.oracle.ExpectedDatabase;
 
-public class ShardTest {
+class ShardTest {
 
     @TempDir
     Path dir;
@@ -58,7 +59,7 @@ public class ShardTest {
     }
 
     private static byte[] id(String s) {
-        return io.jadevectordb.engine.ShardFormat.idBytes(s); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        return ShardFormat.idBytes(s);
     }
 
     private static Map<String, List<Float>> visible(Shard shard) {
@@ -303,20 +304,19 @@ public class ShardTest {
 
     @Test
     void aFormatOneShardIsMigratedOnOpenWithItsOffsetsAndDeletes() throws Exception {
-        try (io.jadevectordb.engine.Shard v1 = io.jadevectordb.engine.Shard.openForWrite("db/s-0.jvdb", file(), 4, 32, options)) { // CHECKSTYLE:FQN format 1 and format 2 share this name
-            v1.apply(Mutation.store("a", Vectors.of(4, 1), 0), id("a"));
-            v1.apply(Mutation.store("b", Vectors.of(4, 2), 1), id("b"));
-            v1.apply(Mutation.delete("b", 2), id("b"));
-            v1.apply(Mutation.store("c", Vectors.of(4, 3), 3), id("c"));
-            v1.commit(3);
-        }
+        // Format 1, closed cleanly: id-0..id-5 stored at 0..5, id-1 and id-3 deleted (6, 7), id-2 updated (8),
+        // id-3 stored again (9), id-5 deleted (10), committed at 10 (src/test/resources/format1/README.md).
+        FormatOneFixtures.copy("clean", file());
         try (Shard shard = open(4)) {
-            assertThat(shard.get(id("a"))).containsExactly(Vectors.of(4, 1));
-            assertThat(shard.get(id("b"))).isNull();
-            assertThat(shard.checkpoint().sourceOffset()).isEqualTo(3);
-            assertThat(shard.stats().liveCount()).isEqualTo(2);
-            assertThat(shard.stats().deletedCount()).isEqualTo(1);
-            assertThat(shard.apply(Mutation.store("b", Vectors.of(4, 9), 1), id("b"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            assertThat(shard.get(id("id-0"))).containsExactly(Vectors.of(4, 1));
+            assertThat(shard.get(id("id-2"))).containsExactly(Vectors.of(4, 20));
+            assertThat(shard.get(id("id-3"))).containsExactly(Vectors.of(4, 30));
+            assertThat(shard.get(id("id-1"))).isNull();
+            assertThat(shard.checkpoint().sourceOffset()).isEqualTo(10);
+            assertThat(shard.stats().liveCount()).isEqualTo(4);
+            assertThat(shard.stats().deletedCount()).isEqualTo(2);
+            assertThat(shard.apply(Mutation.store("id-1", Vectors.of(4, 9), 1), id("id-1"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
+            assertThat(shard.apply(Mutation.update("id-2", Vectors.of(4, 9), 7), id("id-2"))).isEqualTo(Mutation.Outcome.SKIPPED_STALE);
         }
         assertThat(ShardFormat.version(file(), Files.readAllBytes(file()))).isEqualTo(2);
     }

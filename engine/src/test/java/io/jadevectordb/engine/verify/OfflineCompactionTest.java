@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.Database;
+import io.jadevectordb.engine.FormatOneFixtures;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.ShardStats;
@@ -133,7 +134,7 @@ class OfflineCompactionTest {
     void recoversAFileLeftByACrashBeforeCompactingIt() throws Exception {
         writeHistory();
         Shard crashed = Shard.openForWrite(NAME, shard(), 16, 128, options);
-        crashed.apply(Mutation.store("late", Vectors.of(16, 7), 500), io.jadevectordb.engine.ShardFormat.idBytes("late")); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        crashed.apply(Mutation.store("late", Vectors.of(16, 7), 500), ShardFormat.idBytes("late"));
         crashed.forceDirty();
         crashed.releaseQuietly();
         OfflineCompaction.Result result = OfflineCompaction.compact(NAME, shard(), options);
@@ -160,18 +161,12 @@ class OfflineCompactionTest {
 
     @Test
     void upgradesAFormatOneFileBeforeCompactingIt() throws Exception {
-        Files.createDirectories(shard().getParent());
-        try (io.jadevectordb.engine.Shard v1 = io.jadevectordb.engine.Shard.openForWrite(NAME, shard(), 16, 128, options)) { // CHECKSTYLE:FQN format 1 and format 2 share this name
-            v1.apply(Mutation.store("a", Vectors.of(16, 1), 0), io.jadevectordb.engine.ShardFormat.idBytes("a")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            v1.apply(Mutation.store("b", Vectors.of(16, 2), 1), io.jadevectordb.engine.ShardFormat.idBytes("b")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            v1.apply(Mutation.delete("b", 2), io.jadevectordb.engine.ShardFormat.idBytes("b")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            v1.commit(2);
-        }
+        FormatOneFixtures.copy("clean", shard()); // 4 live ids, 2 deleted, committed at 10 (see its README)
         OfflineCompaction.Result result = OfflineCompaction.compact(NAME, shard(), options);
         assertThat(result.migratedFirst()).isTrue();
-        assertThat(result.liveCount()).isEqualTo(1);
-        assertThat(result.deletedKept()).isEqualTo(1);
-        assertThat(result.sourceOffset()).isEqualTo(2);
+        assertThat(result.liveCount()).isEqualTo(4);
+        assertThat(result.deletedKept()).isEqualTo(2);
+        assertThat(result.sourceOffset()).isEqualTo(10);
         ShardReport report = ShardVerifier.verify(NAME, shard(), options);
         assertThat(report.formatVersion()).isEqualTo(2);
         assertThat(report.problems()).isEmpty();

@@ -12,6 +12,7 @@ import io.jadevectordb.engine.format.Checkpoint;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.IdTable;
 import io.jadevectordb.engine.index.IndexSnapshot;
+import io.jadevectordb.engine.index.ShardIndex;
 
 /**
  * A format 2 shard file and its index snapshot as bytes, for tests that damage them by hand:
@@ -73,7 +74,7 @@ final class ShardFileBytes {
 
     /** Byte offset of the snapshot entry holding {@code id}. */
     int entryOf(String id) {
-        long hash = io.jadevectordb.engine.ShardIndex.hash(io.jadevectordb.engine.ShardFormat.idBytes(id)); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        long hash = ShardIndex.hash(ShardFormat.idBytes(id));
         long mask = capacity() - 1;
         for (long e = hash & mask; ; e = (e + 1) & mask) {
             int at = IndexSnapshot.HEADER_SIZE + (int) e * IdTable.ENTRY_SIZE;
@@ -94,11 +95,11 @@ final class ShardFileBytes {
     /** Recomputes the table checksum and then the header checksum, so only deeper checks can notice a change. */
     void fixSnapshotChecksums() {
         int tableBytes = (int) capacity() * IdTable.ENTRY_SIZE;
-        b.putInt(64, io.jadevectordb.engine.ShardFormat.crc(bytes, IndexSnapshot.HEADER_SIZE, tableBytes)); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        b.putInt(64, ShardFormat.crc(bytes, IndexSnapshot.HEADER_SIZE, tableBytes));
         fixSnapshotHeaderChecksum();
     }
 
     void fixSnapshotHeaderChecksum() {
-        b.putInt(124, io.jadevectordb.engine.ShardFormat.crc(bytes, 0, 124)); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        b.putInt(124, ShardFormat.crc(bytes, 0, 124));
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.engine.FormatOneFixtures;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.StoreOptions;
 import io.jadevectordb.engine.TestOptions;
@@ -56,11 +57,11 @@ class ShardVerifierTest {
         try (Shard shard = Shard.openForWrite(NAME, file(), 4, 16, options)) {
             for (int i = 0; i < 10; i++) {
                 String id = String.valueOf((char) ('a' + i));
-                shard.apply(Mutation.store(id, Vectors.of(4, i), i), io.jadevectordb.engine.ShardFormat.idBytes(id)); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                shard.apply(Mutation.store(id, Vectors.of(4, i), i), ShardFormat.idBytes(id));
             }
-            shard.apply(Mutation.delete("c", 10), io.jadevectordb.engine.ShardFormat.idBytes("c")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            shard.apply(Mutation.delete("f", 11), io.jadevectordb.engine.ShardFormat.idBytes("f")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            shard.apply(Mutation.store("a", Vectors.of(4, 12), 12), io.jadevectordb.engine.ShardFormat.idBytes("a")); // CHECKSTYLE:FQN format 1 and format 2 share this name
+            shard.apply(Mutation.delete("c", 10), ShardFormat.idBytes("c"));
+            shard.apply(Mutation.delete("f", 11), ShardFormat.idBytes("f"));
+            shard.apply(Mutation.store("a", Vectors.of(4, 12), 12), ShardFormat.idBytes("a"));
             shard.commit(12);
         }
         return file();
@@ -134,8 +135,8 @@ class ShardVerifierTest {
     void recordsPastTheCommittedLogEndAreNotFaults() throws Exception {
         cleanShard();
         Shard crashed = Shard.openForWrite(NAME, file(), 4, 16, options);
-        crashed.apply(Mutation.store("late", Vectors.of(4, 20), 20), io.jadevectordb.engine.ShardFormat.idBytes("late")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-        crashed.apply(Mutation.delete("a", 21), io.jadevectordb.engine.ShardFormat.idBytes("a")); // CHECKSTYLE:FQN format 1 and format 2 share this name
+        crashed.apply(Mutation.store("late", Vectors.of(4, 20), 20), ShardFormat.idBytes("late"));
+        crashed.apply(Mutation.delete("a", 21), ShardFormat.idBytes("a"));
         crashed.forceDirty(); // forced, never committed
         crashed.releaseQuietly();
         ShardFileBytes s = ShardFileBytes.load(file());
@@ -290,10 +291,7 @@ class ShardVerifierTest {
 
     @Test
     void aFormatOneFileIsOneNoteSayingHowToUpgradeIt() throws Exception {
-        try (io.jadevectordb.engine.Shard shard = io.jadevectordb.engine.Shard.openForWrite(NAME, file(), 4, 16, options)) { // CHECKSTYLE:FQN format 1 and format 2 share this name
-            shard.apply(Mutation.store("a", Vectors.of(4, 1), 0), io.jadevectordb.engine.ShardFormat.idBytes("a")); // CHECKSTYLE:FQN format 1 and format 2 share this name
-            shard.commit(0);
-        }
+        FormatOneFixtures.copy("clean", file());
         ShardReport report = verify();
         assertThat(report.formatVersion()).isEqualTo(1);
         assertThat(report.problems()).singleElement().satisfies(n -> {
@@ -313,7 +311,7 @@ class ShardVerifierTest {
                 public FileChannel open(Path path, OpenOption... opts) throws IOException {
                     FileChannel channel = super.open(path, opts);
                     if (path.equals(file()) && fired.compareAndSet(false, true)) {
-                        writer.apply(Mutation.store("k", Vectors.of(4, 13), 13), io.jadevectordb.engine.ShardFormat.idBytes("k")); // CHECKSTYLE:FQN format 1 and format 2 share this name
+                        writer.apply(Mutation.store("k", Vectors.of(4, 13), 13), ShardFormat.idBytes("k"));
                         writer.commit(13);
                     }
                     return channel;

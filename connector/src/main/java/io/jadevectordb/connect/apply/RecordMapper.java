@@ -1,0 +1,260 @@
+package io.jadevectordb.connect.apply;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+import io.jadevectordb.connect.VectorSinkConfig;
+import io.jadevectordb.connect.VectorSinkConfig.IdSource;
+import io.jadevectordb.connect.VectorSinkConfig.TombstoneBehavior;
+import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
+import io.jadevectordb.connect.avro.UndecodableValue;
+import io.jadevectordb.connect.offsets.KafkaPosition;
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.Mutation.Op;
+
+/**
+ * Turns a {@link SinkRecord} into a {@link RoutedMutation}: the database, the id, the operation
+ * and the vector, read from a Connect {@link Struct} (any converter with schemas), a
+ * {@link Map} (schemaless JSON) or a tombstone (null value: delete the id in the key).
+ *
+ * <p>Every problem with a record's content is an {@link InvalidRecordException} naming the
+ * Kafka position, the field, the value and the fix. Dimension and NaN checks are left to the
+ * engine, which knows each database's dimension; database names are validated there too.
+ */
+public final class RecordMapper {
+
+    /** Null when every record goes to the topic template. */
+    private final String databaseField;
+    private final String topicTemplate;
+    private final IdSource idSource;
+    private final String idField;
+    private final String opField;
+    private final String vectorField;
+    private final String vectorBytesField;
+    private final TombstoneBehavior tombstoneBehavior;
+    private final boolean updateAsStore;
+    private final boolean rejectsMissingUpdates;
+
+    public RecordMapper(VectorSinkConfig config) {
+        this.databaseField = config.databaseField().orElse(null);
+        this.topicTemplate = config.databaseTopicTemplate();
+        this.idSource = config.idSource();
+        this.idField = config.idField();
+        this.opField = config.opField();
+        this.vectorField = config.vectorField();
+        this.vectorBytesField = config.vectorBytesField();
+        this.tombstoneBehavior = config.tombstoneBehavior();
+        this.updateAsStore = config.updateMissingPolicy() == UpdateMissingPolicy.UPSERT;
+        this.rejectsMissingUpdates = config.updateMissingPolicy() == UpdateMissingPolicy.REJECT;
+    }
+
+    /**
+     * Maps one record.
+     *
+     * @return the mutation, or empty for a record the configuration says to skip (an ignored tombstone)
+     * @throws InvalidRecordException when the record's content cannot be applied
+     */
+    public Optional<RoutedMutation> map(SinkRecord record) {
+        KafkaPosition position = KafkaPosition.of(record);
+        Object value = record.value();
+        if (value == null) {
+            return mapTombstone(record, position);
+        }
+        String undecodable = UndecodableValue.reason(value);
+        if (undecodable != null) {
+            // The fast-path converter delivers what it cannot decode, so that its dead letter is
+            // written and awaited like every other rejection (see UndecodableValue).
+            throw new InvalidRecordException(position, "value", new InvalidRecordException.Rendered("<undecodable>"),
+                    undecodable, null);
+        }
+        if (!(value instanceof Struct) && !(value instanceof Map)) {
+            throw new InvalidRecordException(position, "value", describeType(value),
+                    "the value is not a structured record",
+                    "use a converter that yields a Struct or a Map (AvroConverter, JsonConverter); a "
+                            + "ByteArrayConverter or StringConverter value cannot be read");
+        }
+        Op op = readOp(position, value);
+        String id = idSource == IdSource.KEY
+                ? idFromKey(position, record.key())
+                : requireId(position, field(value, idField), idField,
+                        "set the value's '" + idField + "' field, or use "
+                                + VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, IdSource.KEY));
+        String database = database(record, value);
+        long offset = position.offset();
+        if (op == Op.DELETE) {
+            return Optional.of(new RoutedMutation(database, Mutation.delete(id, offset), position, null));
+        }
+        float[] vector = readVector(position, value, op);
+        Op effective = op == Op.UPDATE && updateAsStore ? Op.STORE : op;
+        // Only an UPDATE can be rejected once applied (its id may be missing); keep the record,
+        // with its converted value, for the dead letter queue only then.
+        SinkRecord kept = effective == Op.UPDATE && rejectsMissingUpdates ? record : null;
+        return Optional.of(new RoutedMutation(database, new Mutation(effective, id, vector, offset), position, kept));
+    }
+
+    private Optional<RoutedMutation> mapTombstone(SinkRecord record, KafkaPosition position) {
+        switch (tombstoneBehavior) {
+            case IGNORE:
+                return Optional.empty();
+            case FAIL:
+                throw new InvalidRecordException(position, "value", null, "tombstones are refused ("
+                        + VectorSinkConfig.setting(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, TombstoneBehavior.FAIL)
+                        + ")", "send a DELETE record, or set "
+                        + VectorSinkConfig.setting(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, TombstoneBehavior.DELETE));
+            default:
+                break;
+        }
+        String id = idFromKey(position, record.key());
+        String database = database(record, null);
+        return Optional.of(new RoutedMutation(database, Mutation.delete(id, position.offset()), position, null));
+    }
+
+    private Op readOp(KafkaPosition position, Object value) {
+        Object raw = field(value, opField);
+        if (raw == null) {
+            return Op.STORE;
+        }
+        String text = raw.toString().trim().toUpperCase(Locale.ROOT);
+        for (Op op : Op.values()) {
+            if (op.name().equals(text)) {
+                return op;
+            }
+        }
+        throw new InvalidRecordException(position, opField, raw, "unknown operation",
+                "use one of STORE, UPDATE, DELETE (or leave it out for STORE)");
+    }
+
+    /**
+     * The database: the value's database field, else the key's, else (the field is optional in
+     * the wire contract) the topic template; the template alone when no field is configured.
+     */
+    private String database(SinkRecord record, Object value) {
+        if (databaseField != null) {
+            Object raw = field(value, databaseField);
+            if (raw == null) {
+                raw = field(record.key(), databaseField);
+            }
+            if (raw != null && !raw.toString().isEmpty()) {
+                return raw.toString();
+            }
+        }
+        return fromTemplate(record.topic());
+    }
+
+    private String fromTemplate(String topic) {
+        return topicTemplate.replace(VectorSinkConfig.TOPIC_PLACEHOLDER, topic);
+    }
+
+    private String idFromKey(KafkaPosition position, Object key) {
+        if (key instanceof CharSequence || key instanceof Number) {
+            return requireId(position, key, "key", "key records by their vector id");
+        }
+        Object raw = field(key, idField);
+        String fix = "key records by their vector id (a string, or a struct/map with '" + idField + "')";
+        if (raw == null) {
+            throw new InvalidRecordException(position, "key", key == null ? null : describeType(key),
+                    "the key holds no vector id", fix);
+        }
+        return requireId(position, raw, "key." + idField, fix);
+    }
+
+    private static String requireId(KafkaPosition position, Object raw, String field, String fix) {
+        if (raw == null) {
+            throw new InvalidRecordException(position, field, null, "the record has no vector id", fix);
+        }
+        if (!(raw instanceof CharSequence) && !(raw instanceof Long) && !(raw instanceof Integer)
+                && !(raw instanceof Short) && !(raw instanceof Byte)) {
+            throw new InvalidRecordException(position, field, describeType(raw), "a vector id must be a string "
+                    + "(or an integer)", fix);
+        }
+        String id = raw.toString();
+        if (id.isEmpty()) {
+            throw new InvalidRecordException(position, field, id, "the vector id is empty", fix);
+        }
+        return id;
+    }
+
+    private float[] readVector(KafkaPosition position, Object value, Op op) {
+        Object list = field(value, vectorField);
+        Object bytes = field(value, vectorBytesField);
+        if (list != null && bytes != null) {
+            throw new InvalidRecordException(position, vectorField, list, op + " carries both '" + vectorField
+                    + "' and '" + vectorBytesField + "'", "send exactly one of them");
+        }
+        if (list == null && bytes == null) {
+            throw new InvalidRecordException(position, vectorField, null, op + " carries no vector",
+                    "set '" + vectorField + "' (array of numbers) or '" + vectorBytesField
+                            + "' (little-endian float32 bytes), or send a DELETE");
+        }
+        return list != null ? fromList(position, list) : fromBytes(position, bytes);
+    }
+
+    private float[] fromList(KafkaPosition position, Object raw) {
+        if (!(raw instanceof List<?> list)) {
+            throw new InvalidRecordException(position, vectorField, describeType(raw), "the vector is not an array",
+                    "send the vector as an array of numbers");
+        }
+        float[] vector = new float[list.size()];
+        for (int i = 0; i < vector.length; i++) {
+            Object element = list.get(i);
+            if (!(element instanceof Number number)) {
+                throw new InvalidRecordException(position, vectorField + "[" + i + "]", element,
+                        "a vector component is not a number", "send only numbers (float32, float64 or integers)");
+            }
+            vector[i] = number.floatValue();
+        }
+        return vector;
+    }
+
+    private float[] fromBytes(KafkaPosition position, Object raw) {
+        ByteBuffer buffer;
+        if (raw instanceof byte[] array) {
+            buffer = ByteBuffer.wrap(array);
+        } else if (raw instanceof ByteBuffer byteBuffer) {
+            buffer = byteBuffer.duplicate();
+        } else if (raw instanceof String base64) {
+            try {
+                buffer = ByteBuffer.wrap(Base64.getDecoder().decode(base64));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRecordException(position, vectorBytesField, base64, "not valid base64",
+                        "in schemaless JSON send the float32 bytes base64-encoded", e);
+            }
+        } else {
+            throw new InvalidRecordException(position, vectorBytesField, describeType(raw), "not bytes",
+                    "send little-endian float32 bytes (base64 in schemaless JSON)");
+        }
+        int length = buffer.remaining();
+        if (length == 0 || length % Float.BYTES != 0) {
+            throw new InvalidRecordException(position, vectorBytesField, "<" + length + " bytes>",
+                    "the length is not a positive multiple of 4", "send whole little-endian float32 values");
+        }
+        float[] vector = new float[length / Float.BYTES];
+        buffer.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+        return vector;
+    }
+
+    /** A named field of a Struct or Map, or null when absent (extra or missing fields are schema evolution). */
+    static Object field(Object container, String name) {
+        if (container instanceof Struct struct) {
+            Field field = struct.schema().field(name);
+            return field == null ? null : struct.get(field);
+        }
+        if (container instanceof Map<?, ?> map) {
+            return map.get(name);
+        }
+        return null;
+    }
+
+    private static String describeType(Object value) {
+        return "<" + value.getClass().getSimpleName() + ">";
+    }
+}

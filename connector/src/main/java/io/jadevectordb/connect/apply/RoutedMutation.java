@@ -1,0 +1,29 @@
+package io.jadevectordb.connect.apply;
+
+import org.apache.kafka.connect.sink.SinkRecord;
+
+import io.jadevectordb.connect.offsets.KafkaPosition;
+import io.jadevectordb.engine.Mutation;
+
+/**
+ * A record turned into one engine mutation, with where it goes (the database) and where it
+ * came from (its original Kafka position, whose offset is the mutation's source offset).
+ *
+ * @param database database name, not yet validated (the engine validates names)
+ * @param mutation the change, tagged with the original Kafka offset
+ * @param position original topic partition and offset (KIP-793)
+ * @param record   the record itself, kept for the dead letter queue only when applying the
+ *                 mutation can reject it (an UPDATE under {@code update.missing.policy=reject});
+ *                 null otherwise, so that a buffered STORE holds its float[] and not the
+ *                 converted value (a boxed {@code List<Float>} is six times larger)
+ */
+public record RoutedMutation(String database, Mutation mutation, KafkaPosition position, SinkRecord record) {
+
+    /** Approximate heap held by this mutation while buffered, the retained record included. */
+    long approximateBytes() {
+        float[] vector = mutation.vector();
+        // 200: this record, the Mutation, the position and its TopicPartition, the id's String.
+        return 200L + 2L * mutation.id().length() + (vector == null ? 0 : 16L + 4L * vector.length)
+                + RecordFootprint.estimate(record);
+    }
+}

@@ -1,0 +1,292 @@
+package io.jadevectordb.connect.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import io.jadevectordb.connect.VectorSinkConfig;
+import io.jadevectordb.engine.Mutation.Op;
+
+class RecordMapperTest {
+
+    static final Schema VALUE_SCHEMA = SchemaBuilder.struct().name("VectorMutation")
+            .field("database", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("op", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).optional().build())
+            .field("vector_bytes", Schema.OPTIONAL_BYTES_SCHEMA)
+            .field("source_doc", Schema.OPTIONAL_STRING_SCHEMA)
+            .build();
+
+    private static RecordMapper mapper(String... keyValues) {
+        Map<String, String> props = new HashMap<>();
+        props.put(VectorSinkConfig.DATA_DIR_CONFIG, "/tmp/unused-by-mapper");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            props.put(keyValues[i], keyValues[i + 1]);
+        }
+        return new RecordMapper(new VectorSinkConfig(props));
+    }
+
+    private static SinkRecord record(Object key, Object value) {
+        Schema valueSchema = value instanceof Struct s ? s.schema() : null;
+        return new SinkRecord("vectors", 3, null, key, valueSchema, value, 42L);
+    }
+
+    private static Struct struct(String database, String id, String op, List<Float> vector) {
+        return new Struct(VALUE_SCHEMA).put("database", database).put("id", id).put("op", op).put("vector", vector);
+    }
+
+    private static byte[] littleEndian(float... values) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            buffer.putFloat(v);
+        }
+        return buffer.array();
+    }
+
+    @Test
+    void mapsAStructStoreWithItsOriginalPosition() {
+        RoutedMutation routed = mapper().map(record("doc-1", struct("articles", "doc-1", null, List.of(1f, 2f, 3f))))
+                .orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("articles");
+        assertThat(routed.mutation().op()).isEqualTo(Op.STORE);
+        assertThat(routed.mutation().id()).isEqualTo("doc-1");
+        assertThat(routed.mutation().vector()).containsExactly(1f, 2f, 3f);
+        assertThat(routed.mutation().sourceOffset()).isEqualTo(42L);
+        assertThat(routed.position().partition().topic()).isEqualTo("vectors");
+        assertThat(routed.position().partition().partition()).isEqualTo(3);
+    }
+
+    @Test
+    void usesTheOriginalTopicPartitionAndOffsetAfterAnSmtRenamedTheTopic() {
+        SinkRecord original = record("doc-1", struct("articles", "doc-1", "STORE", List.of(1f)));
+        SinkRecord renamed = original.newRecord("renamed", 0, null, original.key(), original.valueSchema(),
+                original.value(), null);
+
+        RoutedMutation routed = mapper().map(renamed).orElseThrow();
+
+        assertThat(routed.position().partition().topic()).isEqualTo("vectors");
+        assertThat(routed.position().partition().partition()).isEqualTo(3);
+        assertThat(routed.mutation().sourceOffset()).isEqualTo(42L);
+    }
+
+    @Test
+    void decodesLittleEndianVectorBytes() {
+        Struct value = new Struct(VALUE_SCHEMA).put("database", "db").put("id", "a")
+                .put("vector_bytes", littleEndian(0.5f, -2f));
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().vector()).containsExactly(0.5f, -2f);
+    }
+
+    @Test
+    void mapsSchemalessJsonWithDoublesAndIntegers() {
+        Map<String, Object> value = Map.of("database", "db", "id", "a", "op", "update",
+                "vector", List.of(1, 2.5d, 3L));
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().op()).isEqualTo(Op.UPDATE);
+        assertThat(routed.mutation().vector()).containsExactly(1f, 2.5f, 3f);
+    }
+
+    @Test
+    void mapsSchemalessBase64VectorBytes() {
+        String base64 = Base64.getEncoder().encodeToString(littleEndian(7f));
+        Map<String, Object> value = Map.of("database", "db", "id", "a", "vector_bytes", base64);
+
+        assertThat(mapper().map(record(null, value)).orElseThrow().mutation().vector()).containsExactly(7f);
+    }
+
+    @Test
+    void updateBecomesStoreUnderUpsertPolicy() {
+        RoutedMutation routed = mapper(VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG, "upsert")
+                .map(record(null, struct("db", "a", "UPDATE", List.of(1f)))).orElseThrow();
+
+        assertThat(routed.mutation().op()).isEqualTo(Op.STORE);
+    }
+
+    @Test
+    void deleteNeedsNoVector() {
+        RoutedMutation routed = mapper().map(record(null, struct("db", "a", "DELETE", null))).orElseThrow();
+
+        assertThat(routed.mutation().op()).isEqualTo(Op.DELETE);
+        assertThat(routed.mutation().vector()).isNull();
+    }
+
+    @Test
+    void tombstoneDeletesTheIdAndDatabaseOfAStructKey() {
+        Schema keySchema = SchemaBuilder.struct().field("database", Schema.STRING_SCHEMA)
+                .field("id", Schema.STRING_SCHEMA).build();
+        Struct key = new Struct(keySchema).put("database", "images").put("id", "img-9");
+
+        RoutedMutation routed = mapper().map(record(key, null)).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("images");
+        assertThat(routed.mutation().op()).isEqualTo(Op.DELETE);
+        assertThat(routed.mutation().id()).isEqualTo("img-9");
+    }
+
+    @Test
+    void tombstoneWithAStringKeyIsRoutedByTopicTemplate() {
+        RoutedMutation routed = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic",
+                VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, "emb-${topic}")
+                .map(record("doc-3", null)).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("emb-vectors");
+        assertThat(routed.mutation().id()).isEqualTo("doc-3");
+    }
+
+    @Test
+    void ignoredTombstoneMapsToNothing() {
+        assertThat(mapper(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, "ignore").map(record("doc-3", null))).isEmpty();
+    }
+
+    @Test
+    void idComesFromTheKeyWhenConfigured() {
+        RoutedMutation routed = mapper(VectorSinkConfig.ID_SOURCE_CONFIG, "key")
+                .map(record("from-key", struct("db", "from-value", null, List.of(1f)))).orElseThrow();
+
+        assertThat(routed.mutation().id()).isEqualTo("from-key");
+    }
+
+    @Test
+    void databaseFallsBackToTheKeyField() {
+        Map<String, Object> key = Map.of("database", "from-key", "id", "a");
+        Map<String, Object> value = Map.of("id", "a", "vector", List.of(1f));
+
+        assertThat(mapper().map(record(key, value)).orElseThrow().database()).isEqualTo("from-key");
+    }
+
+    @Test
+    void missingIdIsADataErrorNamingPositionFieldAndFix() {
+        assertThatThrownBy(() -> mapper().map(record(null, struct("db", null, null, List.of(1f)))))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("topic vectors partition 3 offset 42")
+                .hasMessageContaining("field 'id'")
+                .hasMessageContaining("fix:");
+    }
+
+    @Test
+    void unknownOpIsADataErrorListingTheAllowedOps() {
+        assertThatThrownBy(() -> mapper().map(record(null, struct("db", "a", "UPSERT", List.of(1f)))))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("'UPSERT'")
+                .hasMessageContaining("STORE, UPDATE, DELETE");
+    }
+
+    @Test
+    void storeWithoutVectorIsADataError() {
+        assertThatThrownBy(() -> mapper().map(record(null, struct("db", "a", "STORE", null))))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("carries no vector");
+    }
+
+    @Test
+    void bothVectorFormsAtOnceIsADataError() {
+        Struct value = struct("db", "a", null, List.of(1f)).put("vector_bytes", littleEndian(1f));
+
+        assertThatThrownBy(() -> mapper().map(record(null, value))).hasMessageContaining("exactly one");
+    }
+
+    @Test
+    void vectorBytesNotAMultipleOfFourIsADataError() {
+        Struct value = new Struct(VALUE_SCHEMA).put("database", "db").put("id", "a").put("vector_bytes", new byte[6]);
+
+        assertThatThrownBy(() -> mapper().map(record(null, value)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("<6 bytes>")
+                .hasMessageContaining("multiple of 4");
+    }
+
+    @Test
+    void nonNumericVectorComponentNamesItsIndex() {
+        Map<String, Object> value = Map.of("database", "db", "id", "a", "vector", List.of(1, "two"));
+
+        assertThatThrownBy(() -> mapper().map(record(null, value))).hasMessageContaining("field 'vector[1]'");
+    }
+
+    @Test
+    void rawBytesValueIsADataErrorNamingTheConverterFix() {
+        assertThatThrownBy(() -> mapper().map(record(null, new byte[] {1, 2})))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("converter");
+    }
+
+    @Test
+    void tombstoneUnderFailIsADataError() {
+        assertThatThrownBy(() -> mapper(VectorSinkConfig.TOMBSTONE_BEHAVIOR_CONFIG, "fail").map(record("a", null)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("tombstone.behavior=fail");
+    }
+
+    @Test
+    void tombstoneWithAStringKeyFallsBackToTheTopicUnderFieldRouting() {
+        RoutedMutation routed = mapper().map(record("doc-1", null)).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("vectors");
+        assertThat(routed.mutation().id()).isEqualTo("doc-1");
+    }
+
+    @Test
+    void recordWithoutDatabaseFallsBackToTheTopicTemplate() {
+        RoutedMutation routed = mapper(VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, "db-${topic}")
+                .map(record(null, struct(null, "a", null, List.of(1f)))).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("db-vectors");
+    }
+
+    @Test
+    void anEmptyDatabaseFieldRoutesEveryRecordByTheTemplateAsTheDeprecatedTopicRoutingDid() {
+        SinkRecord named = record(Map.of("database", "in-key"), struct("elsewhere", "a", null, List.of(1f)));
+        String[] template = {VectorSinkConfig.DATABASE_TOPIC_TEMPLATE_CONFIG, "emb-${topic}"};
+
+        RoutedMutation byNewKey = mapper(VectorSinkConfig.DATABASE_FIELD_CONFIG, "", template[0], template[1])
+                .map(named).orElseThrow();
+        RoutedMutation byOldKey = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic", template[0], template[1])
+                .map(named).orElseThrow();
+
+        assertThat(byNewKey.database()).isEqualTo("emb-vectors");
+        assertThat(byOldKey.database()).isEqualTo("emb-vectors");
+    }
+
+    @Test
+    void theDeprecatedFieldRoutingReadsTheFieldAsTheDefaultDoes() {
+        SinkRecord named = record("a", struct("articles", "a", null, List.of(1f)));
+        SinkRecord unnamed = record("a", struct(null, "a", null, List.of(1f)));
+        RecordMapper old = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "field");
+
+        assertThat(old.map(named).orElseThrow().database()).isEqualTo(mapper().map(named).orElseThrow().database())
+                .isEqualTo("articles");
+        assertThat(old.map(unnamed).orElseThrow().database()).isEqualTo("vectors");
+    }
+
+    @Test
+    void topicRoutingIgnoresTheDatabaseField() {
+        RoutedMutation routed = mapper(VectorSinkConfig.DATABASE_ROUTING_CONFIG, "topic")
+                .map(record(null, struct("elsewhere", "a", null, List.of(1f)))).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("vectors");
+    }
+
+    @Test
+    void hostileDatabaseNamesPassThroughForTheEngineToValidate() {
+        RoutedMutation routed = mapper().map(record(null, struct("../x", "a", null, List.of(1f)))).orElseThrow();
+
+        assertThat(routed.database()).isEqualTo("../x");
+    }
+}
