@@ -25,7 +25,7 @@ public final class FormatOneFixtures {
     /** The hand-made fixtures: a clean file, one with a torn in-place update, one with whole but uncommitted entries. */
     static final List<String> MADE = List.of("clean", "torn", "uncommitted");
     /** Power-loss images of the recorded format 1 workload of {@code crash-workload.txt}. */
-    static final List<String> CRASH_IMAGES = List.of("crash-0", "crash-1", "crash-2", "crash-3", "crash-4", "crash-5");
+    public static final List<String> CRASH_IMAGES = List.of("crash-0", "crash-1", "crash-2", "crash-3", "crash-4", "crash-5");
 
     private FormatOneFixtures() {
     }
@@ -52,7 +52,7 @@ public final class FormatOneFixtures {
     }
 
     /** The mutations of the recorded crash workload, in offset order, with the outcome each had in the recorded run. */
-    static List<Recorded> crashWorkload() throws IOException {
+    public static List<Recorded> crashWorkload() throws IOException {
         List<Recorded> out = new ArrayList<>();
         for (String line : new String(bytes("crash-workload.txt"), StandardCharsets.UTF_8).split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -75,7 +75,7 @@ public final class FormatOneFixtures {
     }
 
     /** One mutation of the recorded workload and its first outcome. */
-    record Recorded(Mutation mutation, Mutation.Outcome outcome) {
+    public record Recorded(Mutation mutation, Mutation.Outcome outcome) {
     }
 
     /** One line per mutation: {@code offset op id outcome [v0,v1,...]}. */

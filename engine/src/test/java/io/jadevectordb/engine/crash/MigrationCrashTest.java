@@ -1,4 +1,4 @@
-package io.jadevectordb.engine;
+package io.jadevectordb.engine.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.jadevectordb.engine.crash.CrashWorkload;
-import io.jadevectordb.engine.crash.ShardUnderTest;
-import io.jadevectordb.engine.crash.V2ShardUnderTest;
+import io.jadevectordb.engine.FormatOneFixtures;
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.oracle.ExpectedDatabase;
 

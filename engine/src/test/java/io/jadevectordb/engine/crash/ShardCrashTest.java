@@ -1,4 +1,4 @@
-package io.jadevectordb.engine;
+package io.jadevectordb.engine.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,10 +9,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.jadevectordb.engine.crash.CrashHarness;
-import io.jadevectordb.engine.crash.CrashWorkload;
-import io.jadevectordb.engine.crash.ShardUnderTest;
-import io.jadevectordb.engine.crash.V2ShardUnderTest;
+import io.jadevectordb.engine.Mutation;
+import io.jadevectordb.engine.Vectors;
+
 
 /**
  * The shard judged by the recording crash layer ({@link CrashHarness}): after every power-loss
