@@ -347,8 +347,8 @@ public final class Database {
         return directory;
     }
 
-    /** True when {@code source} has ever had a shard in this database. */
-    boolean hasFed(SourcePartition source) {
+    /** True when {@code source} has ever had a shard in the database (perhaps provisional) in {@code directory}. */
+    static boolean hasFed(Path directory, SourcePartition source) {
         return Files.exists(directory.resolve(SOURCES_DIR).resolve(source.toString()));
     }
 

@@ -196,6 +196,23 @@ public final class VectorStore implements Closeable {
     }
 
     /**
+     * Names of the directories that may hold state of a source: the databases, and provisional
+     * ones (created for a record, not yet committed) that a source fed.
+     */
+    private List<String> sourceHolderNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                if (Database.isDatabaseDirectory(dir) || Files.isDirectory(dir.resolve(Database.SOURCES_DIR))) {
+                    names.add(dir.getFileName().toString());
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
      * Deletes a database and its directory. Refuses while another writer holds one of its shards.
      *
      * @return false when there was no such database
@@ -243,7 +260,7 @@ public final class VectorStore implements Closeable {
             committed.remove(source);
             openShards.clearFailed(source);
             String shardName = source.shardFileName();
-            for (String name : databaseNames()) {
+            for (String name : sourceHolderNames()) {
                 Path dir = root.resolve(name);
                 Path shard = dir.resolve(shardName);
                 Path lockFile = ShardFiles.lockFile(shard);
@@ -324,7 +341,9 @@ public final class VectorStore implements Closeable {
     public OptionalLong checkpoint(SourcePartition source) throws IOException {
         long lowest = Long.MAX_VALUE;
         boolean found = false;
-        for (String name : databaseNames()) {
+        // Provisional databases too: records of the source that reached one were never committed,
+        // even when another database's shard of the source committed past them.
+        for (String name : sourceHolderNames()) {
             Path path = root.resolve(name).resolve(source.shardFileName());
             // Under the store's lock: the shard is not opened (perhaps recovered) while its file is read.
             Long offset = inLock(lock, () -> {
@@ -333,7 +352,7 @@ public final class VectorStore implements Closeable {
                     return shard.checkpoint().sourceOffset();
                 } else if (Files.exists(path)) {
                     return Shard.checkpointOffset(name + "/" + source.shardFileName(), path);
-                } else if (database(name).map(db -> db.hasFed(source)).orElse(false)) {
+                } else if (Database.hasFed(root.resolve(name), source)) {
                     log.warn("database {}: source {} fed it but its shard {} is gone; the source is replayed from its start",
                             name, source, path);
                     return -1L;

@@ -18,6 +18,7 @@ import io.jadevectordb.engine.crash.FaultyFileIO;
 import io.jadevectordb.engine.crash.PowerLossImages;
 import io.jadevectordb.engine.crash.RecordingFileIO;
 import io.jadevectordb.engine.io.FileIO;
+import io.jadevectordb.engine.shard.Shard;
 
 /**
  * A database created for the record that first goes to it ({@link VectorStore#createDatabase(String,
@@ -59,7 +60,8 @@ class ProvisionalDatabaseTest {
             try (VectorStore store = VectorStore.open(image.resolve("store"), options)) {
                 assertThat(store.databaseNames()).as("image %d before the first commit", i).isEmpty();
                 assertThat(StoreReader.open(image.resolve("store")).databaseNames()).as("image %d, a reader", i).isEmpty();
-                assertThat(store.checkpoint(P0)).as("image %d: no committed state of the source", i).isEmpty();
+                assertThat(store.checkpoint(P0).orElse(-1)).as("image %d: nothing committed, the source replays from its start", i)
+                        .isEqualTo(-1L);
                 // Replay after an offset reset or a topic rebuild may start with another dimension.
                 store.createDatabase("a", 5, Y);
                 store.apply("a", P0, List.of(Y));
@@ -108,7 +110,8 @@ class ProvisionalDatabaseTest {
         try (VectorStore store = VectorStore.open(root, options)) {
             assertThat(store.databaseNames()).isEmpty();
             assertThat(StoreReader.open(root).databaseNames()).isEmpty();
-            assertThat(store.checkpoint(P0)).isEmpty();
+            assertThat(store.checkpoint(P0).orElse(-1)).as("nothing committed: the source replays from its start")
+                    .isEqualTo(-1L);
             store.createDatabase("a", 5, Y);
             store.apply("a", P0, List.of(Y));
             store.commit(P0, 0);
@@ -193,7 +196,8 @@ class ProvisionalDatabaseTest {
                 assertThat(failure).as("the commit whose promotion failed (%s)", io.fired()).isNotNull()
                         .isNotInstanceOf(ShardFailedException.class);
                 assertThat(StoreReader.open(root).databaseNames()).as("not promoted").isEmpty();
-                assertThat(store.checkpoint(P0)).as("no checkpoint written").isEmpty();
+                assertThat(store.checkpoint(P0).orElse(-1)).as("no checkpoint written: the source replays from its start")
+                        .isEqualTo(-1L);
 
                 store.commit(P0, 0); // the link is tried again; the records were forced and are still there
 
@@ -246,6 +250,80 @@ class ProvisionalDatabaseTest {
             }
         }
         assertThat(forceFailed).as("a fault point in the commit hit the directory force after the link").isTrue();
+    }
+
+    /**
+     * A commit of a source that fails in a provisional database's shard after another database's
+     * shard of the source committed past the provisional one's records: the source resumes before
+     * those records, which were never committed (found by the connector's fault layer: a restart
+     * resumed after the committed shard's checkpoint and the provisional database lost them).
+     */
+    @Test
+    void aSourceResumesBeforeItsRecordsInAProvisionalDatabaseThatAnotherDatabasesCommitPassed() throws Exception {
+        // Both orders of use: the store commits a source's shards in an order of its own.
+        assertThat(resumesBeforeTheProvisionalRecords(false) | resumesBeforeTheProvisionalRecords(true))
+                .as("a fault point failed the commit in the provisional database after the other committed past its record")
+                .isTrue();
+    }
+
+    /**
+     * True when a fault point left database "a" committed past the record of database "b", never
+     * promoted; {@code provisionalLast}: b's record is the last one applied.
+     */
+    private boolean resumesBeforeTheProvisionalRecords(boolean provisionalLast) throws Exception {
+        String committed = "a";
+        String provisional = "b";
+        Mutation c0 = Mutation.store("c0", new float[] {1, 2, 3}, 0);
+        Mutation p1 = Mutation.store("p1", new float[] {1, 2, 3, 4, 5}, provisionalLast ? 2 : 1);
+        Mutation c2 = Mutation.store("c2", new float[] {4, 5, 6}, provisionalLast ? 1 : 2);
+        long beforeCommit;
+        FaultyFileIO counting = new FaultyFileIO(FileIO.SYSTEM, -1, FaultyFileIO.Fault.IO_ERROR, false);
+        try (VectorStore store = VectorStore.open(dir.resolve("count-" + provisionalLast), options.withFileIO(counting))) {
+            prepare(store, committed, provisional, c0, p1, c2);
+            beforeCommit = counting.operations();
+        }
+        boolean found = false;
+        for (long failAt = beforeCommit; failAt < beforeCommit + 60 && !found; failAt++) {
+            Path root = dir.resolve("fault-" + provisionalLast + "-" + failAt);
+            FaultyFileIO io = new FaultyFileIO(FileIO.SYSTEM, failAt, FaultyFileIO.Fault.IO_ERROR, false);
+            VectorStore store = VectorStore.open(root, options.withFileIO(io));
+            try {
+                prepare(store, committed, provisional, c0, p1, c2);
+                store.commit(P0, 2);
+            } catch (IOException expected) {
+                // the fault failed the commit somewhere; what it left is judged below
+            } finally {
+                closeQuietly(store);
+            }
+            Path shard = root.resolve(committed).resolve(P0.shardFileName());
+            long checkpoint = Files.exists(shard) ? Shard.checkpointOffset(committed + "/" + P0.shardFileName(), shard) : -1;
+            try (VectorStore reopened = VectorStore.open(root, options)) {
+                if (io.fired() == null || checkpoint < 2 || reopened.databaseNames().contains(provisional)) {
+                    continue; // not the case: no commit passed the provisional record, or the database was promoted
+                }
+                found = true;
+                OptionalLong resume = reopened.checkpoint(P0);
+                assertThat(resume).as("resume point of %s after %s", P0, io.fired()).isPresent();
+                assertThat(resume.getAsLong()).as("resume point of %s after %s", P0, io.fired())
+                        .isLessThan(p1.sourceOffset());
+            }
+        }
+        return found;
+    }
+
+    private static void prepare(VectorStore store, String committed, String provisional, Mutation c0, Mutation p1,
+                                Mutation c2) throws IOException {
+        store.createDatabase(committed, 3);
+        store.apply(committed, P0, List.of(c0));
+        store.commit(P0, 0);
+        store.createDatabase(provisional, 5, p1);
+        if (p1.sourceOffset() < c2.sourceOffset()) {
+            store.apply(provisional, P0, List.of(p1));
+            store.apply(committed, P0, List.of(c2));
+        } else {
+            store.apply(committed, P0, List.of(c2));
+            store.apply(provisional, P0, List.of(p1));
+        }
     }
 
     private static void closeQuietly(VectorStore store) {
