@@ -168,13 +168,7 @@ class ProvisionalDatabaseTest {
 
     @Test
     void aFailedLinkAtThePromotionFailsTheCommitAndLeavesTheDatabaseProvisionalUntilTheNextCommit() throws Exception {
-        long beforeCommit;
-        FaultyFileIO counting = new FaultyFileIO(FileIO.SYSTEM, -1, FaultyFileIO.Fault.IO_ERROR, false);
-        try (VectorStore store = VectorStore.open(dir.resolve("count"), options.withFileIO(counting))) {
-            store.createDatabase("a", 3, X);
-            store.apply("a", P0, List.of(X));
-            beforeCommit = counting.operations();
-        }
+        long beforeCommit = operationsBeforeTheFirstCommit();
         boolean linkFailed = false;
         for (long failAt = beforeCommit; failAt < beforeCommit + 40 && !linkFailed; failAt++) {
             Path root = dir.resolve("fault-" + failAt);
@@ -217,13 +211,7 @@ class ProvisionalDatabaseTest {
     @Test
     void aFailedDirectoryForceAfterThePromotionsLinkFailsTheShard() throws Exception {
         // A second force could report success for an entry the kernel dropped: no retry.
-        long beforeCommit;
-        FaultyFileIO counting = new FaultyFileIO(FileIO.SYSTEM, -1, FaultyFileIO.Fault.IO_ERROR, false);
-        try (VectorStore store = VectorStore.open(dir.resolve("count"), options.withFileIO(counting))) {
-            store.createDatabase("a", 3, X);
-            store.apply("a", P0, List.of(X));
-            beforeCommit = counting.operations();
-        }
+        long beforeCommit = operationsBeforeTheFirstCommit();
         boolean forceFailed = false;
         for (long failAt = beforeCommit; failAt < beforeCommit + 40 && !forceFailed; failAt++) {
             FaultyFileIO io = new FaultyFileIO(FileIO.SYSTEM, failAt, FaultyFileIO.Fault.IO_ERROR, false);
@@ -323,6 +311,16 @@ class ProvisionalDatabaseTest {
         } else {
             store.apply(committed, P0, List.of(c2));
             store.apply(provisional, P0, List.of(p1));
+        }
+    }
+
+    /** How many I/O operations creating database "a" for {@code X} and applying it take: the commit's come after. */
+    private long operationsBeforeTheFirstCommit() throws IOException {
+        FaultyFileIO counting = new FaultyFileIO(FileIO.SYSTEM, -1, FaultyFileIO.Fault.IO_ERROR, false);
+        try (VectorStore store = VectorStore.open(dir.resolve("count"), options.withFileIO(counting))) {
+            store.createDatabase("a", 3, X);
+            store.apply("a", P0, List.of(X));
+            return counting.operations();
         }
     }
 
