@@ -386,7 +386,14 @@ public final class Database {
      */
     public byte[] validate(Mutation m) {
         byte[] id = validateId(m.id());
-        if (m.op() != Mutation.Op.DELETE) {
+        byte[] metadata = m.metadata();
+        int maxMetadata = store.options().maxMetadataBytes();
+        if (metadata != null && metadata.length > maxMetadata) {
+            throw new InvalidMutationException("metadata", metadata.length + " bytes", "id '" + m.id() + "' (offset "
+                    + m.sourceOffset() + ") in database '" + name + "' carries more metadata than the limit of " + maxMetadata
+                    + " bytes; send less, or raise StoreOptions.maxMetadataBytes (at most " + ShardFormat.MAX_METADATA_BYTES + ")");
+        }
+        if (m.op() != Mutation.Op.DELETE && m.vector() != null) {
             float[] v = m.vector();
             if (v.length != dimension) {
                 throw new InvalidMutationException("vector", "float[" + v.length + "]", "database '" + name + "' has dimension "
@@ -471,6 +478,21 @@ public final class Database {
             if (v == Shard.NOT_OPEN) {
                 v = withShard(shard, s -> s.get(key));
             }
+            if (v != null) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The live vector of an id with its metadata ({@link StoredVector#metadata()} null when it
+     * has none), looked up in every shard; sees applied records, as {@link #get} does.
+     */
+    public Optional<StoredVector> getEntry(String id) throws IOException {
+        byte[] key = validateId(id);
+        for (ShardRef shard : shards()) {
+            StoredVector v = withShard(shard, s -> s.getEntry(key));
             if (v != null) {
                 return Optional.of(v);
             }
@@ -585,6 +607,8 @@ public final class Database {
     private interface ShardReadout {
         public float[] get(byte[] id) throws IOException;
 
+        StoredVector getEntry(byte[] id) throws IOException;
+
         ShardStats stats() throws IOException;
     }
 
@@ -608,6 +632,11 @@ public final class Database {
                     }
 
                     @Override
+                    public StoredVector getEntry(byte[] id) throws IOException {
+                        return snapshot.getEntry(id);
+                    }
+
+                    @Override
                     public ShardStats stats() throws IOException {
                         return Shard.statsOf(shardName, path);
                     }
@@ -620,6 +649,11 @@ public final class Database {
                 @Override
                 public float[] get(byte[] id) {
                     return shard.get(id);
+                }
+
+                @Override
+                public StoredVector getEntry(byte[] id) {
+                    return shard.getEntry(id);
                 }
 
                 @Override
