@@ -162,12 +162,14 @@ class MetadataTest {
         Path shard = root.resolve(SHARD);
         // The first record: header 24, vector 8, id 1, then the metadata length at 33.
         long at = ShardFormat.FIRST_RECORD + ShardFormat.RECORD_HEADER + 8 + 1;
-        try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.WRITE)) {
-            ByteBuffer hostile = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, Integer.MAX_VALUE);
-            ch.write(hostile, at);
+        // One length that overflows an int sum, one that merely runs past the record's 48 bytes.
+        for (int claimed : new int[] {Integer.MAX_VALUE, 1000}) {
+            try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, claimed), at);
+            }
+            assertThat(ShardVerifier.verify(SHARD, shard, options).faults())
+                    .anySatisfy(p -> assertThat(p.toString()).contains("metadata length " + claimed));
         }
-        assertThat(ShardVerifier.verify(SHARD, shard, options).faults())
-                .anySatisfy(p -> assertThat(p.toString()).contains("metadata length " + Integer.MAX_VALUE));
         // Through a reader of the last commit (its index snapshot still points at the record).
         assertThatThrownBy(() -> StoreReader.open(root).get("db", "a")).isInstanceOf(CorruptShardException.class);
         Files.delete(ShardFiles.indexSnapshot(shard));
