@@ -78,6 +78,10 @@ class MetadataTest {
                 assertEntry(db, "e", Vectors.of(3, 4), new byte[0]);
                 assertThat(db.get("a")).hasValueSatisfying(v -> assertThat(v).containsExactly(Vectors.of(3, 1)));
             }
+            StoreReader reader = StoreReader.open(dir);
+            assertThat(reader.getEntry("db", "c")).hasValueSatisfying(e -> assertThat(e.metadata()).containsExactly(large));
+            assertThat(reader.getEntry("db", "b")).hasValueSatisfying(e -> assertThat(e.metadata()).isNull());
+            assertThat(reader.get("db", "c")).hasValueSatisfying(v -> assertThat(v).containsExactly(Vectors.of(3, 3)));
             assertThat(ShardVerifier.verify(SHARD, dir.resolve(SHARD), options).problems()).as("verify of %s", dir).isEmpty();
         }
     }
