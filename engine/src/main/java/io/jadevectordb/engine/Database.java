@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -560,6 +561,25 @@ public final class Database {
         for (ShardRef shard : shards()) {
             try (ShardView view = committedView(shard)) {
                 long unreadable = view.scan(visitor);
+                if (unreadable > 0) {
+                    throw new CorruptShardException("shard " + shard.name() + ": " + unreadable + " committed record(s) fail "
+                            + "their checksum and were not visited; run `jvdb verify`, then restore the file or replay the source");
+                }
+            }
+        }
+    }
+
+    /**
+     * As {@link #scan}, visiting each live vector with its metadata ({@link StoredVector#metadata()}
+     * null when it has none).
+     *
+     * @throws CorruptShardException when committed records of a shard fail their checksum
+     *                               (damage), after the intact ones were visited
+     */
+    public void scanEntries(Consumer<StoredVector> visitor) throws IOException {
+        for (ShardRef shard : shards()) {
+            try (ShardView view = committedView(shard)) {
+                long unreadable = view.scanEntries(visitor);
                 if (unreadable > 0) {
                     throw new CorruptShardException("shard " + shard.name() + ": " + unreadable + " committed record(s) fail "
                             + "their checksum and were not visited; run `jvdb verify`, then restore the file or replay the source");

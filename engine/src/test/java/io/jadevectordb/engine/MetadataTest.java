@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +79,12 @@ class MetadataTest {
                 assertEntry(db, "c", Vectors.of(3, 3), large);
                 assertEntry(db, "e", Vectors.of(3, 4), new byte[0]);
                 assertThat(db.get("a")).hasValueSatisfying(v -> assertThat(v).containsExactly(Vectors.of(3, 1)));
+                Map<String, byte[]> scanned = new HashMap<>();
+                db.scanEntries(e -> scanned.put(e.id(), e.metadata()));
+                assertThat(scanned).containsOnlyKeys("a", "b", "c", "e");
+                assertThat(scanned.get("a")).containsExactly(doc("{title: A}"));
+                assertThat(scanned.get("b")).isNull();
+                assertThat(scanned.get("c")).containsExactly(large);
             }
             StoreReader reader = StoreReader.open(dir);
             assertThat(reader.getEntry("db", "c")).hasValueSatisfying(e -> assertThat(e.metadata()).containsExactly(large));

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 import io.jadevectordb.engine.CorruptShardException;
@@ -181,6 +182,31 @@ public final class ShardView implements Closeable {
             return false;
         });
         return unreadable[0];
+    }
+
+    /** Visits every live vector whose record is intact with its metadata; returns how many failed their checksum. */
+    public long scanEntries(Consumer<StoredVector> visitor) {
+        long unreadable = 0;
+        IdTable table = index.table();
+        for (long p = 0; p < table.capacity(); p++) {
+            if (table.hashAt(p) == 0 || table.deletedAt(p) || table.offsetAt(p) == ShardFormat.PLACEHOLDER_OFFSET) {
+                continue;
+            }
+            int length = table.lengthAt(p);
+            byte[] record = intactRecord(table.positionAt(p), length);
+            if (record == null) {
+                unreadable++;
+                continue;
+            }
+            ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+            int payload = b.getInt(16);
+            int idLength = Short.toUnsignedInt(b.getShort(6));
+            float[] vector = new float[format.dimension()];
+            b.slice(ShardFormat.RECORD_HEADER, payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+            String id = new String(record, ShardFormat.RECORD_HEADER + payload, idLength, StandardCharsets.UTF_8);
+            visitor.accept(new StoredVector(id, vector, ShardFormat.metadataOf(record, length)));
+        }
+        return unreadable;
     }
 
     /** Visits every live id of a table with its vector, in table order. */
