@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -386,7 +387,14 @@ public final class Database {
      */
     public byte[] validate(Mutation m) {
         byte[] id = validateId(m.id());
-        if (m.op() != Mutation.Op.DELETE) {
+        byte[] metadata = m.metadata();
+        int maxMetadata = store.options().maxMetadataBytes();
+        if (metadata != null && metadata.length > maxMetadata) {
+            throw new InvalidMutationException("metadata", metadata.length + " bytes", "id '" + m.id() + "' (offset "
+                    + m.sourceOffset() + ") in database '" + name + "' carries more metadata than the limit of " + maxMetadata
+                    + " bytes; send less, or raise StoreOptions.maxMetadataBytes (at most " + ShardFormat.MAX_METADATA_BYTES + ")");
+        }
+        if (m.op() != Mutation.Op.DELETE && m.vector() != null) {
             float[] v = m.vector();
             if (v.length != dimension) {
                 throw new InvalidMutationException("vector", "float[" + v.length + "]", "database '" + name + "' has dimension "
@@ -479,6 +487,21 @@ public final class Database {
     }
 
     /**
+     * The live vector of an id with its metadata ({@link StoredVector#metadata()} null when it
+     * has none), looked up in every shard; sees applied records, as {@link #get} does.
+     */
+    public Optional<StoredVector> getEntry(String id) throws IOException {
+        byte[] key = validateId(id);
+        for (ShardRef shard : shards()) {
+            StoredVector v = withShard(shard, s -> s.getEntry(key));
+            if (v != null) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * A read from a shard this store has open, without the store's locks or a pin: the
      * shard's read lock alone keeps it from closing underneath. {@link Shard#NOT_OPEN} when
      * it is not open here (the caller takes the slow path, which opens it).
@@ -546,6 +569,25 @@ public final class Database {
         }
     }
 
+    /**
+     * As {@link #scan}, visiting each live vector with its metadata ({@link StoredVector#metadata()}
+     * null when it has none).
+     *
+     * @throws CorruptShardException when committed records of a shard fail their checksum
+     *                               (damage), after the intact ones were visited
+     */
+    public void scanEntries(Consumer<StoredVector> visitor) throws IOException {
+        for (ShardRef shard : shards()) {
+            try (ShardView view = committedView(shard)) {
+                long unreadable = view.scanEntries(visitor);
+                if (unreadable > 0) {
+                    throw new CorruptShardException("shard " + shard.name() + ": " + unreadable + " committed record(s) fail "
+                            + "their checksum and were not visited; run `jvdb verify`, then restore the file or replay the source");
+                }
+            }
+        }
+    }
+
     /** A view of a shard's last commit, opened once the store has the shard (which migrates a format 1 file first). */
     private ShardView committedView(ShardRef ref) throws IOException {
         OpenShards.Handle handle;
@@ -585,6 +627,8 @@ public final class Database {
     private interface ShardReadout {
         public float[] get(byte[] id) throws IOException;
 
+        StoredVector getEntry(byte[] id) throws IOException;
+
         ShardStats stats() throws IOException;
     }
 
@@ -608,6 +652,11 @@ public final class Database {
                     }
 
                     @Override
+                    public StoredVector getEntry(byte[] id) throws IOException {
+                        return snapshot.getEntry(id);
+                    }
+
+                    @Override
                     public ShardStats stats() throws IOException {
                         return Shard.statsOf(shardName, path);
                     }
@@ -620,6 +669,11 @@ public final class Database {
                 @Override
                 public float[] get(byte[] id) {
                     return shard.get(id);
+                }
+
+                @Override
+                public StoredVector getEntry(byte[] id) {
+                    return shard.getEntry(id);
                 }
 
                 @Override

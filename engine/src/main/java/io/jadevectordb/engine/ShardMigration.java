@@ -58,7 +58,7 @@ public final class ShardMigration {
             FormatOneReader v1 = FormatOneReader.open(name, path, old);
             FormatOneHeader.Checkpoint from = v1.header().checkpoint();
             ShardFormat format = new ShardFormat(v1.header().dimension(), v1.header().maxIdBytes(), Shard.newLogId());
-            ByteBuffer record = ByteBuffer.allocateDirect(format.maxRecordLength()).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer record = ByteBuffer.allocateDirect(format.maxPlainRecordLength()) /* format 1 has no metadata */.order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
             CRC32C crc = new CRC32C();
             float[] unknown = new float[format.dimension()];

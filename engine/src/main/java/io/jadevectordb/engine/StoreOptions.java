@@ -3,6 +3,7 @@ package io.jadevectordb.engine;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.SnapshotWriter;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.engine.io.Preallocator;
@@ -21,6 +22,8 @@ public final class StoreOptions {
     public static final int DEFAULT_MAX_ID_BYTES = 128;
     /** Largest id limit a database may be created with. */
     public static final int MAX_ID_BYTES_LIMIT = 4096;
+    /** Default bound on the metadata document of one vector ({@link #withMaxMetadataBytes}). */
+    public static final int DEFAULT_MAX_METADATA_BYTES = 64 << 10;
     /** Default size of one mapping (files larger than this are mapped in several chunks). */
     public static final long DEFAULT_MAP_CHUNK_BYTES = 1L << 30;
     /** Default growth step of a shard's data region. */
@@ -49,11 +52,17 @@ public final class StoreOptions {
     private final long compactionMinBytes;
     private final double compactionGarbageRatio;
     private final long backgroundSnapshotEntries;
+    private final int maxMetadataBytes;
 
     private StoreOptions(int maxOpenShards, Duration flushInterval, boolean allowNonFinite, int maxIdBytes,
                          long mapChunkBytes, long growthBytes, Preallocator preallocator, long expectedVectorsPerShard,
                          FileIO fileIO, long indexSnapshotBytes, long compactionMinBytes, double compactionGarbageRatio,
-                         long backgroundSnapshotEntries) {
+                         long backgroundSnapshotEntries, int maxMetadataBytes) {
+        if (maxMetadataBytes < 0 || maxMetadataBytes > ShardFormat.MAX_METADATA_BYTES) {
+            throw new IllegalArgumentException("maxMetadataBytes must be 0.." + ShardFormat.MAX_METADATA_BYTES
+                    + " (the format's limit), was " + maxMetadataBytes);
+        }
+        this.maxMetadataBytes = maxMetadataBytes;
         if (indexSnapshotBytes < 4096) {
             throw new IllegalArgumentException("indexSnapshotBytes must be >= 4096, was " + indexSnapshotBytes);
         }
@@ -102,49 +111,49 @@ public final class StoreOptions {
         return new StoreOptions(DEFAULT_MAX_OPEN_SHARDS, DEFAULT_FLUSH_INTERVAL, false, DEFAULT_MAX_ID_BYTES,
                 DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0, FileIO.SYSTEM,
                 DEFAULT_INDEX_SNAPSHOT_BYTES, DEFAULT_COMPACTION_MIN_BYTES, DEFAULT_COMPACTION_GARBAGE_RATIO,
-                SnapshotWriter.BACKGROUND_ENTRIES);
+                SnapshotWriter.BACKGROUND_ENTRIES, DEFAULT_MAX_METADATA_BYTES);
     }
 
     /** At most this many shard files are open at once; the least recently used beyond it are closed. */
     public StoreOptions withMaxOpenShards(int value) {
         return new StoreOptions(value, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** How often the background flusher forces dirty pages early; zero disables it. */
     public StoreOptions withFlushInterval(Duration value) {
         return new StoreOptions(maxOpenShards, value, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** Accept NaN and infinite components (rejected by default). */
     public StoreOptions withAllowNonFinite(boolean value) {
         return new StoreOptions(maxOpenShards, flushInterval, value, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** Longest id (UTF-8 bytes) of databases created from now on; stored per database. */
     public StoreOptions withMaxIdBytes(int value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, value,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** Size of one memory mapping; tests use small values to cross chunk boundaries. */
     public StoreOptions withMapChunkBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                value, growthBytes, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** How much a shard's data region grows at a time (blocks really allocated). */
     public StoreOptions withGrowthBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** How new file space is allocated; tests inject failures here. */
     public StoreOptions withPreallocator(Preallocator value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /**
@@ -155,13 +164,13 @@ public final class StoreOptions {
      */
     public StoreOptions withExpectedVectorsPerShard(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, value, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, preallocator, value, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
     StoreOptions withFileIO(FileIO io) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /**
@@ -170,7 +179,7 @@ public final class StoreOptions {
      */
     public StoreOptions withIndexSnapshotBytes(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
-                preallocator, expectedVectorsPerShard, fileIO, value, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries);
+                preallocator, expectedVectorsPerShard, fileIO, value, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /**
@@ -180,7 +189,21 @@ public final class StoreOptions {
      */
     public StoreOptions withCompaction(long minBytes, double garbageRatio) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
-                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, minBytes, garbageRatio, backgroundSnapshotEntries);
+                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, minBytes, garbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
+    }
+
+    /**
+     * Largest metadata document (bytes) a mutation may carry; a larger one is refused with
+     * {@link InvalidMutationException}, never truncated. At most {@link ShardFormat#MAX_METADATA_BYTES}.
+     */
+    public StoreOptions withMaxMetadataBytes(int value) {
+        return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
+                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio,
+                backgroundSnapshotEntries, value);
+    }
+
+    public int maxMetadataBytes() {
+        return maxMetadataBytes;
     }
 
     public long indexSnapshotBytes() {
@@ -198,7 +221,7 @@ public final class StoreOptions {
     /** Index tables of at least this many entries are snapshotted in the background; tests lower it to exercise that path. */
     StoreOptions withBackgroundSnapshotEntries(long value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes, mapChunkBytes, growthBytes,
-                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, value);
+                preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, value, maxMetadataBytes);
     }
 
     public long backgroundSnapshotEntries() {

@@ -163,6 +163,16 @@ public final class StoreReader {
      * @throws CorruptShardException when the id's entry cannot be read (see {@link ShardView#get})
      */
     public Optional<float[]> get(String database, String id) throws IOException {
+        return getEntry(database, id).map(StoredVector::vector);
+    }
+
+    /**
+     * The live vector of an id with its metadata ({@link StoredVector#metadata()} null when it
+     * has none), looked up in every shard of the database.
+     *
+     * @throws CorruptShardException when the id's entry cannot be read (see {@link ShardView#getEntry})
+     */
+    public Optional<StoredVector> getEntry(String database, String id) throws IOException {
         Database db = load(database);
         if (id == null || id.isEmpty()) {
             throw new IllegalArgumentException("an id must not be empty");
@@ -176,9 +186,9 @@ public final class StoreReader {
                 continue;
             }
             try (ShardView snapshot = ShardView.open(shardName(database, shard), shard, options)) {
-                float[] vector = snapshot.get(key);
-                if (vector != null) {
-                    return Optional.of(vector);
+                StoredVector entry = snapshot.getEntry(key);
+                if (entry != null) {
+                    return Optional.of(entry);
                 }
             }
         }

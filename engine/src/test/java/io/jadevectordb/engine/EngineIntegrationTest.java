@@ -171,7 +171,7 @@ class EngineIntegrationTest {
         try (VectorStore store = VectorStore.open(root, options)) {
             Database db = store.createDatabase("mixed", 24);
             for (int i = 0; i < 1000; i++) {
-                Mutation m = Mutations.random(random, 150, 24, i);
+                Mutation m = Mutations.randomWithoutMetadata(random, 150, 24, i);
                 switch (m.op()) {
                     case STORE -> db.store(m.id(), m.vector());
                     case UPDATE -> db.update(m.id(), m.vector());

@@ -13,17 +13,30 @@ import java.util.Set;
  * <p>The semantics, in one place for every layer's tests: STORE upserts (and revives a deleted
  * id); UPDATE replaces a live id and leaves an absent or deleted one absent (the engine's
  * {@code NOT_FOUND}, the sink's default {@code update.missing.policy=reject}); DELETE (an
- * {@code op=DELETE} record or a tombstone) removes a live id and is a no-op otherwise.
+ * {@code op=DELETE} record or a tombstone) removes a live id and is a no-op otherwise. Metadata:
+ * STORE sets it (none when absent), UPDATE replaces it when it carries any (and the vector when it
+ * carries one), DELETE removes it.
  */
 public final class ExpectedDatabase {
 
     private final Map<String, float[]> live = new HashMap<>();
     private final Set<String> deleted = new HashSet<>();
+    private final Map<String, byte[]> metadata = new HashMap<>();
 
     /** STORE: {@code vector} (copied) becomes the id's live vector, whatever it held before. */
     public void store(String id, float[] vector) {
+        store(id, vector, null);
+    }
+
+    /** STORE with metadata: sets the vector and the metadata (none when null), both copied. */
+    public void store(String id, float[] vector, byte[] document) {
         live.put(id, vector.clone());
         deleted.remove(id);
+        if (document == null) {
+            metadata.remove(id);
+        } else {
+            metadata.put(id, document.clone());
+        }
     }
 
     /**
@@ -32,7 +45,26 @@ public final class ExpectedDatabase {
      * @return false when the id is not live, and nothing changed
      */
     public boolean update(String id, float[] vector) {
-        return live.computeIfPresent(id, (k, v) -> vector.clone()) != null;
+        return update(id, vector, null);
+    }
+
+    /**
+     * UPDATE with metadata: of a live id, replaces the vector when {@code vector} is not null and
+     * the metadata when {@code document} is not null, keeping the other.
+     *
+     * @return false when the id is not live, and nothing changed
+     */
+    public boolean update(String id, float[] vector, byte[] document) {
+        if (!live.containsKey(id)) {
+            return false;
+        }
+        if (vector != null) {
+            live.put(id, vector.clone());
+        }
+        if (document != null) {
+            metadata.put(id, document.clone());
+        }
+        return true;
     }
 
     /**
@@ -44,6 +76,7 @@ public final class ExpectedDatabase {
         if (live.remove(id) == null) {
             return false;
         }
+        metadata.remove(id);
         deleted.add(id);
         return true;
     }
@@ -61,6 +94,11 @@ public final class ExpectedDatabase {
     /** id -> live vector, read-only. */
     public Map<String, float[]> live() {
         return Collections.unmodifiableMap(live);
+    }
+
+    /** id -> metadata of the live ids that have any, read-only. */
+    public Map<String, byte[]> metadata() {
+        return Collections.unmodifiableMap(metadata);
     }
 
     /** Ids deleted and not stored again since the last {@link #compact()}, read-only. */

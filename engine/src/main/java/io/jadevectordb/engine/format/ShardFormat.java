@@ -30,13 +30,15 @@ import io.jadevectordb.engine.StoreOptions;
  * record (from 4096, each 8-byte aligned, appended in source order)
  *   0       4   length: the whole record, padding included (a multiple of 8)
  *   4       1   type: 1 STORE (a vector), 2 DELETE (a tombstone)
- *   5       1   flags (0; reserved for later record contents such as metadata)
+ *   5       1   flags: bit 0 metadata present (the other bits 0)
  *   6       2   idLength (1..maxIdBytes)
  *   8       8   sourceOffset of the mutation
  *  16       4   payloadLength: dimension * 4 for STORE, 0 for DELETE
- *  20       4   CRC32C of bytes 0..19 and of payload and id
+ *  20       4   CRC32C of bytes 0..19 and of payload, id and metadata (length field included)
  *  24   payload vector, float32 little-endian
  *   .   idLength id, UTF-8
+ *   .       4   metadataLength (only with flags bit 0; 0..MAX_METADATA_BYTES)
+ *   .       .   metadata, opaque (only with flags bit 0)
  *   .       .   zero padding to the next multiple of 8
  * </pre>
  *
@@ -59,6 +61,13 @@ public final class ShardFormat {
     public static final int RECORD_ALIGNMENT = 8;
     public static final byte TYPE_STORE = 1;
     public static final byte TYPE_DELETE = 2;
+    /** Record flags bit 0: a metadata length and document follow the id. */
+    public static final byte FLAG_METADATA = 1;
+    /**
+     * The format's bound on one metadata document: a record with the largest vector, id and
+     * document stays under 1 MiB (the compaction copy buffer).
+     */
+    public static final int MAX_METADATA_BYTES = 512 << 10;
     /**
      * The source offset of a placeholder: a STORE that only migration writes, for an id whose
      * committed vector format 1 lost in a crash. The id exists (an update or delete of it
@@ -97,31 +106,103 @@ public final class ShardFormat {
         return (int) alignUp(RECORD_HEADER + payloadLength + idLength, RECORD_ALIGNMENT);
     }
 
-    /** Largest record this file can hold: a STORE with the longest id. */
+    /** The whole length of a record with this payload, id and metadata (null: none; same bytes as without). */
+    public static int recordLength(int payloadLength, int idLength, byte[] metadata) {
+        return metadata == null ? recordLength(payloadLength, idLength) : recordLength(payloadLength, idLength, metadata.length);
+    }
+
+    /** The whole length of a record carrying {@code metadataLength} bytes of metadata. */
+    public static int recordLength(int payloadLength, int idLength, int metadataLength) {
+        return (int) alignUp(RECORD_HEADER + payloadLength + idLength + Integer.BYTES + (long) metadataLength, RECORD_ALIGNMENT);
+    }
+
+    /** Largest record this file can hold: a STORE with the longest id and the largest metadata. */
     public int maxRecordLength() {
+        return recordLength(dimension * Float.BYTES, maxIdBytes, MAX_METADATA_BYTES);
+    }
+
+    /** Largest record without metadata: what buffers start at (they grow for metadata). */
+    public int maxPlainRecordLength() {
         return recordLength(dimension * Float.BYTES, maxIdBytes);
     }
 
     /**
-     * Encodes a record into {@code out} (cleared first, little-endian, at least
-     * {@link #maxRecordLength()} bytes); returns its length. {@code vector} is null for a DELETE.
+     * The bytes after the header that the checksum covers (payload, id, and the metadata length
+     * and document when flags bit 0 is set), or -1 when the fields claim more than the
+     * {@code length} bytes of {@code record} (little-endian view of a whole record) hold.
+     */
+    public static int checkedBodyLength(ByteBuffer record, int length) {
+        long payload = record.getInt(16);
+        long idLength = Short.toUnsignedInt(record.getShort(6));
+        long body = payload + idLength;
+        if (payload < 0 || RECORD_HEADER + body > length) {
+            return -1;
+        }
+        if ((record.get(5) & FLAG_METADATA) == 0) {
+            return (int) body;
+        }
+        if (RECORD_HEADER + body + Integer.BYTES > length) {
+            return -1;
+        }
+        long metadata = record.getInt(RECORD_HEADER + (int) body);
+        if (metadata < 0 || metadata > MAX_METADATA_BYTES || RECORD_HEADER + body + Integer.BYTES + metadata > length) {
+            return -1;
+        }
+        return (int) (body + Integer.BYTES + metadata);
+    }
+
+    /**
+     * The metadata of a whole, checked record ({@link #recordProblem} passed, or written by this
+     * process), or null when it carries none.
+     */
+    public static byte[] metadataOf(byte[] record, int length) {
+        ByteBuffer view = ByteBuffer.wrap(record, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+        int body = checkedBodyLength(view, length);
+        if ((view.get(5) & FLAG_METADATA) == 0 || body < 0) {
+            return null;
+        }
+        int at = RECORD_HEADER + view.getInt(16) + Short.toUnsignedInt(view.getShort(6));
+        int metadataLength = view.getInt(at);
+        byte[] metadata = new byte[metadataLength];
+        System.arraycopy(record, at + Integer.BYTES, metadata, 0, metadataLength);
+        return metadata;
+    }
+
+    /**
+     * Encodes a record without metadata into {@code out} (cleared first, little-endian, at least
+     * {@link #recordLength} bytes); returns its length. {@code vector} is null for a DELETE.
      */
     public static int encodeRecord(ByteBuffer out, byte type, long sourceOffset, float[] vector, byte[] id, CRC32C crc) {
+        return encodeRecord(out, type, sourceOffset, vector, id, null, crc);
+    }
+
+    /**
+     * Encodes a record into {@code out} (cleared first, little-endian, at least
+     * {@link #recordLength(int, int, byte[])} bytes); returns its length. {@code vector} is null
+     * for a DELETE, {@code metadata} null for none (then the bytes are those of a record without).
+     */
+    public static int encodeRecord(ByteBuffer out, byte type, long sourceOffset, float[] vector, byte[] id, byte[] metadata,
+                                   CRC32C crc) {
         int payload = vector == null ? 0 : vector.length * Float.BYTES;
-        int length = recordLength(payload, id.length);
+        int length = recordLength(payload, id.length, metadata);
+        int body = payload + id.length + (metadata == null ? 0 : Integer.BYTES + metadata.length);
         out.clear();
-        out.putInt(length).put(type).put((byte) 0).putShort((short) id.length).putLong(sourceOffset).putInt(payload).putInt(0);
+        out.putInt(length).put(type).put(metadata == null ? 0 : FLAG_METADATA).putShort((short) id.length).putLong(sourceOffset)
+                .putInt(payload).putInt(0);
         if (vector != null) {
             out.asFloatBuffer().put(vector);
             out.position(RECORD_HEADER + payload);
         }
         out.put(id);
+        if (metadata != null) {
+            out.putInt(metadata.length).put(metadata);
+        }
         while (out.position() < length) {
             out.put((byte) 0);
         }
         crc.reset();
         crc.update(out.duplicate().position(0).limit(20));
-        crc.update(out.duplicate().position(RECORD_HEADER).limit(RECORD_HEADER + payload + id.length));
+        crc.update(out.duplicate().position(RECORD_HEADER).limit(RECORD_HEADER + body));
         out.putInt(20, (int) crc.getValue());
         out.flip();
         return length;
@@ -138,8 +219,11 @@ public final class ShardFormat {
         if (type != ShardFormat.TYPE_STORE && type != ShardFormat.TYPE_DELETE) {
             return "unknown type " + type + " (1 STORE, 2 DELETE)";
         }
-        if (flags != 0) {
-            return "flags " + flags + " (this release writes 0)";
+        if ((flags & ~FLAG_METADATA) != 0) {
+            return "flags " + flags + " (this release writes 0, or 1 for metadata)";
+        }
+        if (flags != 0 && type != ShardFormat.TYPE_STORE) {
+            return "a DELETE with the metadata flag (a tombstone carries none)";
         }
         int idLength = Short.toUnsignedInt(view.getShort(6));
         int payload = view.getInt(16);
@@ -151,14 +235,20 @@ public final class ShardFormat {
         if (idLength < 1 || idLength > maxIdBytes) {
             return "id length " + idLength + " is out of range 1.." + maxIdBytes;
         }
-        int expectedLength = ShardFormat.recordLength(payload, idLength);
+        int body = checkedBodyLength(view, length);
+        if (body < 0 && flags != 0) {
+            return "metadata length " + (RECORD_HEADER + payload + idLength + Integer.BYTES <= length ? view.getInt(RECORD_HEADER
+                    + payload + idLength) : "(cut off)") + " runs past the record's " + length + " bytes or exceeds " + MAX_METADATA_BYTES;
+        }
+        int expectedLength = flags == 0 ? ShardFormat.recordLength(payload, idLength)
+                : ShardFormat.recordLength(payload, idLength, body - payload - idLength - Integer.BYTES);
         if (expectedLength != length) {
-            return "length " + length + " does not match its payload (" + payload + " bytes) and id (" + idLength
-                    + " bytes), which need " + expectedLength;
+            return "length " + length + " does not match its payload (" + payload + " bytes), id (" + idLength
+                    + " bytes) and metadata, which need " + expectedLength;
         }
         crc.reset();
         crc.update(record, 0, 20);
-        crc.update(record, ShardFormat.RECORD_HEADER, payload + idLength);
+        crc.update(record, ShardFormat.RECORD_HEADER, body);
         int stored = view.getInt(20);
         if (stored != (int) crc.getValue()) {
             return String.format("checksum mismatch (stored %08x, computed %08x)", stored, (int) crc.getValue());

@@ -281,7 +281,7 @@ public final class ShardIndex implements Closeable {
                     || length > format.maxRecordLength() || position + length > to ? "length " + length : null;
             if (problem == null) {
                 if (recordBytes.length < length) {
-                    recordBytes = new byte[format.maxRecordLength()];
+                    recordBytes = new byte[Math.max(length, format.maxPlainRecordLength())];
                     view = null;
                 }
                 if (view == null) {

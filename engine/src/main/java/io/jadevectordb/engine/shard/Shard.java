@@ -34,6 +34,7 @@ import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.ShardMigration;
 import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.engine.format.Checkpoint;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.IdTable;
@@ -332,11 +333,31 @@ public final class Shard implements Closeable {
         }
     }
 
-    /** The most log bytes {@code batch} can append: every mutation with the longest id, a STORE a whole vector. */
+    /**
+     * The most log bytes {@code batch} can append: every mutation with the longest id, a STORE a
+     * whole vector, and metadata: its own, or for an UPDATE that keeps the stored metadata, at most
+     * the id's current record or the largest metadata of the batch (an earlier UPDATE may set it).
+     */
     private long batchBytes(List<Mutation> batch) {
         long bytes = 0;
+        int largestMetadata = 0;
         for (Mutation m : batch) {
-            bytes += ShardFormat.recordLength(m.op() == Mutation.Op.DELETE ? 0 : format.dimension() * Float.BYTES, format.maxIdBytes());
+            if (m.metadata() != null) {
+                largestMetadata = Math.max(largestMetadata, m.metadata().length);
+            }
+        }
+        for (Mutation m : batch) {
+            int payload = m.op() == Mutation.Op.DELETE ? 0 : format.dimension() * Float.BYTES;
+            if (m.metadata() != null) {
+                bytes += ShardFormat.recordLength(payload, format.maxIdBytes(), m.metadata().length);
+            } else if (m.op() == Mutation.Op.UPDATE) {
+                byte[] id = ShardFormat.idBytes(m.id());
+                long entry = index.find(id, ShardIndex.hash(id));
+                int stored = entry < 0 ? 0 : index.lengthAt(entry);
+                bytes += ShardFormat.recordLength(payload, format.maxIdBytes(), Math.max(stored, largestMetadata));
+            } else {
+                bytes += ShardFormat.recordLength(payload, format.maxIdBytes());
+            }
         }
         return bytes;
     }
@@ -365,23 +386,43 @@ public final class Shard implements Closeable {
             }
             default -> type = ShardFormat.TYPE_STORE;
         }
+        float[] vector = m.vector();
+        byte[] metadata = m.metadata();
+        if (m.op() == Mutation.Op.UPDATE && (vector == null || metadata == null)) {
+            // The UPDATE keeps what it does not carry: read it from the id's current record.
+            if (vector == null && index.offsetAt(entry) == ShardFormat.PLACEHOLDER_OFFSET) {
+                return Mutation.Outcome.NOT_FOUND; // migration lost this vector: there is none to keep
+            }
+            byte[] current = recordAt(entry);
+            if (vector == null) {
+                vector = new float[format.dimension()];
+                ByteBuffer.wrap(current, ShardFormat.RECORD_HEADER, vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer().get(vector);
+            }
+            if (metadata == null) {
+                metadata = ShardFormat.metadataOf(current, current.length);
+            }
+        }
         if (entry < 0) {
             index.ensureRoomForInsert();
         }
         long position = appendPosition;
-        int length = append(type, m.sourceOffset(), type == ShardFormat.TYPE_STORE ? m.vector() : null, id);
+        int length = append(type, m.sourceOffset(), type == ShardFormat.TYPE_STORE ? vector : null, id,
+                type == ShardFormat.TYPE_STORE ? metadata : null);
         index.index(entry, hash, type, position, m.sourceOffset(), length);
         return Mutation.Outcome.APPLIED;
     }
 
     /** Appends one record at the end of the log (gathered; written by {@link #flushAppends}). */
-    private int append(byte type, long sourceOffset, float[] vector, byte[] id) throws IOException {
+    private int append(byte type, long sourceOffset, float[] vector, byte[] id, byte[] metadata) throws IOException {
         ByteBuffer buffer = recordBuffer;
-        if (buffer == null) {
-            buffer = ByteBuffer.allocateDirect(format.maxRecordLength()).order(ByteOrder.LITTLE_ENDIAN);
+        int needed = ShardFormat.recordLength(vector == null ? 0 : vector.length * Float.BYTES, id.length, metadata);
+        if (buffer == null || buffer.capacity() < needed) {
+            // Sized for records without metadata; grows to the largest metadata record seen.
+            buffer = ByteBuffer.allocateDirect(Math.max(needed, format.maxPlainRecordLength())).order(ByteOrder.LITTLE_ENDIAN);
             recordBuffer = buffer;
         }
-        int length = ShardFormat.encodeRecord(buffer, type, sourceOffset, vector, id, recordCrc);
+        int length = ShardFormat.encodeRecord(buffer, type, sourceOffset, vector, id, metadata, recordCrc);
         ensureRoom(length);
         try {
             file.append(appendPosition, buffer);
@@ -433,6 +474,33 @@ public final class Shard implements Closeable {
         try {
             ensureOpen();
             return getLocked(id);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The whole record an index entry points at (written by this shard or checked at open). */
+    private byte[] recordAt(long entry) {
+        int length = index.lengthAt(entry);
+        byte[] record = new byte[length];
+        file.getBytes(index.positionAt(entry), record, 0, length);
+        return record;
+    }
+
+    /** Reads the live vector of an id with its metadata, or null. */
+    public StoredVector getEntry(byte[] id) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            long entry = index.find(id, ShardIndex.hash(id));
+            if (entry < 0 || index.deletedAt(entry) || index.offsetAt(entry) == ShardFormat.PLACEHOLDER_OFFSET) {
+                return null;
+            }
+            byte[] record = recordAt(entry);
+            float[] vector = new float[format.dimension()];
+            ByteBuffer.wrap(record, ShardFormat.RECORD_HEADER, vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer().get(vector);
+            return new StoredVector(new String(id, StandardCharsets.UTF_8), vector, ShardFormat.metadataOf(record, record.length));
         } finally {
             lock.readLock().unlock();
         }

@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 import io.jadevectordb.engine.CorruptShardException;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.engine.format.Checkpoint;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.IdTable;
@@ -127,14 +129,45 @@ public final class ShardView implements Closeable {
         return vector;
     }
 
+    /**
+     * The live vector of an id with its metadata, or null.
+     *
+     * @throws CorruptShardException when its record fails its checksum (damage: committed records never change)
+     */
+    public StoredVector getEntry(byte[] id) throws CorruptShardException {
+        long entry = index.find(id, ShardIndex.hash(id));
+        if (entry < 0 || index.deletedAt(entry) || index.offsetAt(entry) == ShardFormat.PLACEHOLDER_OFFSET) {
+            return null;
+        }
+        long position = index.positionAt(entry);
+        int length = index.lengthAt(entry);
+        byte[] record = intactRecord(position, length);
+        if (record == null) {
+            throw new CorruptShardException("shard " + name + ": the record of id '" + new String(id, StandardCharsets.UTF_8)
+                    + "' at position " + position + " fails its checksum; run `jvdb verify`, then restore the file or replay the source");
+        }
+        float[] vector = new float[format.dimension()];
+        ByteBuffer.wrap(record, ShardFormat.RECORD_HEADER, vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+        return new StoredVector(new String(id, StandardCharsets.UTF_8), vector, ShardFormat.metadataOf(record, length));
+    }
+
     private boolean recordIntact(long position, int length) {
+        return intactRecord(position, length) != null;
+    }
+
+    /** The bytes of the record at {@code position} when its length and checksum hold, else null. */
+    private byte[] intactRecord(long position, int length) {
         byte[] record = new byte[length];
         file.getBytes(position, record, 0, length);
         ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+        int body = ShardFormat.checkedBodyLength(b, length);
+        if (body < 0) {
+            return null;
+        }
         crc.reset();
         crc.update(record, 0, 20);
-        crc.update(record, ShardFormat.RECORD_HEADER, b.getInt(16) + Short.toUnsignedInt(b.getShort(6)));
-        return b.getInt(0) == length && b.getInt(20) == (int) crc.getValue();
+        crc.update(record, ShardFormat.RECORD_HEADER, body);
+        return b.getInt(0) == length && b.getInt(20) == (int) crc.getValue() ? record : null;
     }
 
     /** Visits every live vector whose record is intact; returns how many failed their checksum. */
@@ -149,6 +182,31 @@ public final class ShardView implements Closeable {
             return false;
         });
         return unreadable[0];
+    }
+
+    /** Visits every live vector whose record is intact with its metadata; returns how many failed their checksum. */
+    public long scanEntries(Consumer<StoredVector> visitor) {
+        long unreadable = 0;
+        IdTable table = index.table();
+        for (long p = 0; p < table.capacity(); p++) {
+            if (table.hashAt(p) == 0 || table.deletedAt(p) || table.offsetAt(p) == ShardFormat.PLACEHOLDER_OFFSET) {
+                continue;
+            }
+            int length = table.lengthAt(p);
+            byte[] record = intactRecord(table.positionAt(p), length);
+            if (record == null) {
+                unreadable++;
+                continue;
+            }
+            ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+            int payload = b.getInt(16);
+            int idLength = Short.toUnsignedInt(b.getShort(6));
+            float[] vector = new float[format.dimension()];
+            b.slice(ShardFormat.RECORD_HEADER, payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+            String id = new String(record, ShardFormat.RECORD_HEADER + payload, idLength, StandardCharsets.UTF_8);
+            visitor.accept(new StoredVector(id, vector, ShardFormat.metadataOf(record, length)));
+        }
+        return unreadable;
     }
 
     /** Visits every live id of a table with its vector, in table order. */

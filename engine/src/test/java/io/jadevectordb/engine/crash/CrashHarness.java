@@ -152,6 +152,7 @@ public final class CrashHarness {
             int recovered = io.recording().mark();
             long checkpoint = shard.checkpointOffset();
             Map<String, float[]> state = shard.scan();
+            Map<String, byte[]> metadata = shard.metadata();
             long live = shard.liveCount();
             long deleted = shard.deletedCount();
             List<CrashWorkload.DurablePoint> allowed = w.allowedAt(crashPoint);
@@ -162,6 +163,11 @@ public final class CrashHarness {
                 CrashWorkload.DurablePoint expected = allowed.stream().filter(p -> p.sourceOffset() == checkpoint).findFirst().get();
                 findings.exact(context + "\n  the reopened shard is not its last committed state (" + expected.what()
                         + ", checkpoint " + checkpoint + "): " + difference(expected, state, live, deleted));
+            } else if (allowed.stream().noneMatch(p -> p.sourceOffset() == checkpoint && sameState(p, state, live, deleted)
+                    && (p.metadata() == null || sameMetadata(p.metadata(), metadata)))) {
+                CrashWorkload.DurablePoint expected = allowed.stream().filter(p -> p.sourceOffset() == checkpoint).findFirst().get();
+                findings.exact(context + "\n  the reopened shard's metadata is not its last committed state's (" + expected.what()
+                        + ", checkpoint " + checkpoint + "): " + metadataDifference(expected.metadata(), metadata));
             }
 
             List<String> changed = new ArrayList<>();
@@ -198,7 +204,8 @@ public final class CrashHarness {
             if (crashAgain) {
                 findings.secondCrashImages++;
                 CrashWorkload second = new CrashWorkload(io.recording(), w.source(), w.outcomes(), List.of(
-                        new CrashWorkload.DurablePoint(0, recovered, checkpoint, state, deleted, "the first crash's recovered state"),
+                        new CrashWorkload.DurablePoint(0, recovered, checkpoint, state, deleted, "the first crash's recovered state",
+                                metadata),
                         new CrashWorkload.DurablePoint(commitStart, committed, w.lastOffset(), replayed, replayedDeleted,
                                 "commit after replay")), w.finalLive(), w.dimension(), w.file());
                 PowerLossImages again = new PowerLossImages(second.recording());
@@ -216,6 +223,21 @@ public final class CrashHarness {
 
     private static boolean sameState(CrashWorkload.DurablePoint p, Map<String, float[]> state, long live, long deleted) {
         return sameLive(p.live(), state) && live == p.live().size() && deleted == p.deletedCount();
+    }
+
+    private static boolean sameMetadata(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+        return expected.keySet().equals(actual.keySet())
+                && expected.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), actual.get(e.getKey())));
+    }
+
+    private static String metadataDifference(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+        if (expected == null) {
+            return "not known";
+        }
+        TreeSet<String> differing = new TreeSet<>(expected.keySet());
+        differing.addAll(actual.keySet());
+        differing.removeIf(id -> Arrays.equals(expected.get(id), actual.get(id)));
+        return differing.size() + " id(s) differ, first " + differing.stream().limit(3).toList();
     }
 
     private static boolean sameLive(Map<String, float[]> expected, Map<String, float[]> actual) {

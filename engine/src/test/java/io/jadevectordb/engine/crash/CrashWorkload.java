@@ -46,8 +46,15 @@ public record CrashWorkload(Recording recording, List<Mutation> source, List<Mut
      * @param live         live ids and vectors
      * @param deletedCount ids held deleted
      * @param what         for messages
+     * @param metadata     metadata of the live ids that have any; null where the run cannot tell (not checked)
      */
-    public record DurablePoint(int start, int end, long sourceOffset, Map<String, float[]> live, long deletedCount, String what) {
+    public record DurablePoint(int start, int end, long sourceOffset, Map<String, float[]> live, long deletedCount, String what,
+                               Map<String, byte[]> metadata) {
+
+        /** A point whose metadata is not checked. */
+        public DurablePoint(int start, int end, long sourceOffset, Map<String, float[]> live, long deletedCount, String what) {
+            this(start, end, sourceOffset, live, deletedCount, what, null);
+        }
     }
 
     /** Options of every recorded or checked run: no background flusher (a recording must be deterministic), tiny map chunks and growth steps. */
@@ -171,7 +178,7 @@ public record CrashWorkload(Recording recording, List<Mutation> source, List<Mut
             if (compacted) {
                 DurablePoint last = points.get(points.size() - 1);
                 points.add(new DurablePoint(swapStart[0], recording.mark(), last.sourceOffset(), last.live(),
-                        last.deletedCount(), "online compaction"));
+                        last.deletedCount(), "online compaction", last.metadata()));
             }
         }
 
@@ -189,7 +196,8 @@ public record CrashWorkload(Recording recording, List<Mutation> source, List<Mut
         }
 
         private DurablePoint point(int start, int end, long offset, String what) {
-            return new DurablePoint(start, end, offset, new HashMap<>(model.live()), model.deleted().size(), what);
+            return new DurablePoint(start, end, offset, new HashMap<>(model.live()), model.deleted().size(), what,
+                    new HashMap<>(model.metadata()));
         }
 
         /** Ends the run with a power loss: nothing more is forced. */

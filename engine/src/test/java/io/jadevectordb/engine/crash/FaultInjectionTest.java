@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutations;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.engine.TestOptions;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.io.FileIO;
@@ -447,7 +448,7 @@ class FaultInjectionTest {
             } else {
                 Map<String, float[]> state = new HashMap<>();
                 shard.scan(state::put);
-                String difference = difference(expected, state);
+                String difference = difference(expected, state, shard);
                 if (difference != null) {
                     findings.add(what + "; the reopened shard is not " + expected.what() + ": " + difference);
                 }
@@ -455,14 +456,14 @@ class FaultInjectionTest {
             if (failedCommit != null) {
                 // Until the reopen forced its checkpoint, a power loss may show the failed commit or the one before.
                 points.add(new CrashWorkload.DurablePoint(failedCommit.start(), end, failedCommit.sourceOffset(), failedCommit.live(),
-                        failedCommit.deletedCount(), failedCommit.what() + " (failed)"));
+                        failedCommit.deletedCount(), failedCommit.what() + " (failed)", failedCommit.metadata()));
                 if (checkpoint != failedCommit.sourceOffset()) {
                     points.add(new CrashWorkload.DurablePoint(failedCommit.start(), end, last.sourceOffset(), last.live(),
-                            last.deletedCount(), last.what() + " (after the failed commit)"));
+                            last.deletedCount(), last.what() + " (after the failed commit)", last.metadata()));
                 }
             } else if (checkpoint == last.sourceOffset()) {
                 points.add(new CrashWorkload.DurablePoint(start, end, last.sourceOffset(), last.live(), last.deletedCount(),
-                        last.what() + " (reopened)"));
+                        last.what() + " (reopened)", last.metadata()));
             }
             try {
                 for (Mutation m : source) {
@@ -494,7 +495,7 @@ class FaultInjectionTest {
                 Map<String, float[]> state = new HashMap<>();
                 reopened.scan(state::put);
                 String difference = checkpoint != last.sourceOffset() ? "checkpoint " + checkpoint + ", expected " + last.sourceOffset()
-                        : difference(last, state);
+                        : difference(last, state, reopened);
                 if (difference == null && reopened.stats().liveCount() != last.live().size()) {
                     difference = "live count " + reopened.stats().liveCount() + ", expected " + last.live().size();
                 }
@@ -523,7 +524,8 @@ class FaultInjectionTest {
         }
 
         private CrashWorkload.DurablePoint point(int start, int end, long offset, String what) {
-            return new CrashWorkload.DurablePoint(start, end, offset, new HashMap<>(model.live()), model.deleted().size(), what);
+            return new CrashWorkload.DurablePoint(start, end, offset, new HashMap<>(model.live()), model.deleted().size(), what,
+                    new HashMap<>(model.metadata()));
         }
 
         private static String describe(Step step) {
@@ -531,6 +533,21 @@ class FaultInjectionTest {
                 return "a batch of " + b.mutations().size() + " mutations from offset " + b.mutations().get(0).sourceOffset();
             }
             return step.toString();
+        }
+
+        /** As {@link #difference(CrashWorkload.DurablePoint, Map)}, and the metadata of every id (when the point knows it). */
+        private static String difference(CrashWorkload.DurablePoint expected, Map<String, float[]> state, Shard shard) {
+            String difference = difference(expected, state);
+            if (difference != null || expected.metadata() == null) {
+                return difference;
+            }
+            for (String id : state.keySet()) {
+                StoredVector entry = shard.getEntry(ShardFormat.idBytes(id));
+                if (!Arrays.equals(expected.metadata().get(id), entry == null ? null : entry.metadata())) {
+                    return "other metadata for " + id;
+                }
+            }
+            return null;
         }
 
         private static String difference(CrashWorkload.DurablePoint expected, Map<String, float[]> state) {

@@ -56,6 +56,9 @@ public interface ShardUnderTest {
         /** Every live id and vector, by scan. */
         Map<String, float[]> scan();
 
+        /** The metadata of every live id that has any, by scan. */
+        Map<String, byte[]> metadata();
+
         /** The live vector of an id, or null. */
         float[] get(String id);
 

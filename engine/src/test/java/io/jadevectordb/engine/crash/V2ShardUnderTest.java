@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.io.ShardFiles;
 import io.jadevectordb.engine.shard.Shard;
@@ -50,6 +51,18 @@ public final class V2ShardUnderTest implements ShardUnderTest {
             public Map<String, float[]> scan() {
                 Map<String, float[]> state = new HashMap<>();
                 shard.scan(state::put);
+                return state;
+            }
+
+            @Override
+            public Map<String, byte[]> metadata() {
+                Map<String, byte[]> state = new HashMap<>();
+                for (String id : scan().keySet()) {
+                    StoredVector entry = shard.getEntry(ShardFormat.idBytes(id));
+                    if (entry != null && entry.metadata() != null) {
+                        state.put(id, entry.metadata());
+                    }
+                }
                 return state;
             }
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,6 +111,34 @@ class FormatSpecTest {
                 "type", (long) ShardFormat.TYPE_STORE, "flags", 0L, "idLength", (long) id.length, "sourceOffset", 1234L,
                 "payloadLength", 12L, "recordCrc", (long) (int) crc.getValue()));
         assertThat(b.getFloat(ShardFormat.RECORD_HEADER + 8)).as("the vector at 24, per the spec").isEqualTo(3f);
+    }
+
+    @Test
+    void aRecordsMetadataIsWhereTheSpecSaysItIs() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] id = ShardFormat.idBytes("doc-17");
+        byte[] metadata = "{lang: en}".getBytes(StandardCharsets.UTF_8);
+        float[] vector = {1, 2, 3};
+        int length = ShardFormat.encodeRecord(b, ShardFormat.TYPE_STORE, 1234, vector, id, metadata, new CRC32C());
+        int end = ShardFormat.RECORD_HEADER + 12 + id.length;
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, 20);
+        crc.update(b.array(), ShardFormat.RECORD_HEADER, 12 + id.length + 4 + metadata.length);
+        check("record", table("### Records (from byte 4096)", 0), b, Map.of("length",
+                ShardFormat.alignUp(end + 4 + metadata.length, 8), "flags", (long) ShardFormat.FLAG_METADATA,
+                "recordCrc", (long) (int) crc.getValue()));
+        check("record metadata", table("### Record metadata (flags bit 0)", 0), b.slice(end, length - end).order(ByteOrder.LITTLE_ENDIAN),
+                Map.of("metadataLength", (long) metadata.length));
+        assertThat(Arrays.copyOfRange(b.array(), end + 4, end + 4 + metadata.length)).as("the metadata after its length")
+                .containsExactly(metadata);
+        assertThat(Files.readString(SPEC)).contains("0.." + ShardFormat.MAX_METADATA_BYTES + " (`ShardFormat.MAX_METADATA_BYTES`)");
+        // Without metadata, the bytes are those of the record format before metadata existed.
+        ByteBuffer plain = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer none = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        int plainLength = ShardFormat.encodeRecord(plain, ShardFormat.TYPE_STORE, 1234, vector, id, new CRC32C());
+        assertThat(ShardFormat.encodeRecord(none, ShardFormat.TYPE_STORE, 1234, vector, id, null, new CRC32C())).isEqualTo(plainLength);
+        assertThat(Arrays.copyOf(none.array(), plainLength)).containsExactly(Arrays.copyOf(plain.array(), plainLength));
+        assertThat(plain.get(5)).isZero();
     }
 
     @Test
