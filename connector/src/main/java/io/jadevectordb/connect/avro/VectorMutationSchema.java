@@ -17,6 +17,10 @@ import org.apache.kafka.connect.data.SchemaBuilder;
  *   <li>{@value #VECTOR} (array of float32): the vector as values.
  *   <li>{@value #VECTOR_BYTES} (bytes): the vector as packed little-endian float32; the fast
  *       path ({@link VectorMutationAvroConverter}) always delivers vectors here, never boxed.
+ *   <li>{@value #METADATA} (bytes): the writer's other fields, already encoded as one CBOR map
+ *       (RFC 8949; docs/schemas.md gives the mapping). Only the fast path sets it, and only in
+ *       {@link #VALUE} itself ({@link FastPathValue} tells the two apart): in a struct from any
+ *       other converter, a field of this name is just another field of the producer's.
  * </ul>
  * At most one of {@value #VECTOR} and {@value #VECTOR_BYTES} is set. The Avro wire contract that
  * maps onto this is {@code schemas/vector_mutation.avsc}; see {@code docs/schemas.md}.
@@ -34,7 +38,10 @@ final class VectorMutationSchema {
     /** Field name of the vector as packed little-endian float32 bytes. */
     public static final String VECTOR_BYTES = "vector_bytes";
 
-    /** Every canonical field name, in schema order. */
+    /** Field name of the fast path's pre-encoded metadata (a CBOR map of the writer's other fields). */
+    public static final String METADATA = "metadata";
+
+    /** The canonical field names a writer schema maps onto, in schema order (not {@link #METADATA}). */
     public static final List<String> FIELDS = List.of(DATABASE, ID, OP, VECTOR, VECTOR_BYTES);
 
     /** Fully qualified name of the canonical value schema. */
@@ -50,6 +57,7 @@ final class VectorMutationSchema {
             .field(OP, Schema.OPTIONAL_STRING_SCHEMA)
             .field(VECTOR, SchemaBuilder.array(Schema.FLOAT32_SCHEMA).optional().build())
             .field(VECTOR_BYTES, Schema.OPTIONAL_BYTES_SCHEMA)
+            .field(METADATA, Schema.OPTIONAL_BYTES_SCHEMA)
             .build();
 
     private VectorMutationSchema() {
