@@ -37,6 +37,8 @@ import io.jadevectordb.engine.VectorStore;
  * force(false)} per batch. Both start from an empty directory per trial and keep growing their
  * file through warmup and measurement (the warmup absorbs the first index doublings, so the
  * figures are closer to a steady state); the flusher is off so the commit does all the forcing.
+ * With {@code metadataBytes} &gt; 0 every vector carries a CBOR metadata document of about that
+ * size (issue 17), and the baseline appends those bytes too.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -49,7 +51,12 @@ public class DurableWriteBenchmark {
     @Param({"128", "768", "1536"})
     public int dimension;
 
+    /** About this many bytes of metadata per vector; 0 for none. */
+    @Param({"0", "1024"})
+    public int metadataBytes;
+
     private float[][] vectors;
+    private byte[][] metadata;
     private String[] ids;
     private Path dir;
     private VectorStore store;
@@ -62,13 +69,18 @@ public class DurableWriteBenchmark {
     public void data() {
         vectors = EngineData.vectors(BATCH, dimension, 42);
         ids = EngineData.ids(BATCH, "doc-");
-        rawBatch = ByteBuffer.allocateDirect(BATCH * (4 * dimension + 2 + 16)).order(ByteOrder.LITTLE_ENDIAN);
+        metadata = EngineData.metadata(BATCH, metadataBytes, 43);
+        rawBatch = ByteBuffer.allocateDirect(BATCH * (4 * dimension + 2 + 16 + 4 + metadataBytes + 64))
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < BATCH; i++) {
             for (float f : vectors[i]) {
                 rawBatch.putFloat(f);
             }
             byte[] id = ids[i].getBytes(StandardCharsets.UTF_8);
             rawBatch.putShort((short) id.length).put(id);
+            if (metadata[i] != null) {
+                rawBatch.putInt(metadata[i].length).put(metadata[i]);
+            }
         }
         rawBatch.flip();
     }
@@ -97,7 +109,7 @@ public class DurableWriteBenchmark {
         List<Mutation> batch = new ArrayList<>(BATCH);
         int base = next;
         for (int i = 0; i < BATCH; i++) {
-            batch.add(Mutation.store("b" + base + "-" + ids[i], vectors[i], offset++));
+            batch.add(Mutation.store("b" + base + "-" + ids[i], vectors[i], metadata[i], offset++));
         }
         next++;
         store.apply("articles", SOURCE, batch);

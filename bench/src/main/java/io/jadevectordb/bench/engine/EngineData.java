@@ -1,6 +1,8 @@
 package io.jadevectordb.bench.engine;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -11,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.SourcePartition;
@@ -44,6 +49,46 @@ final class EngineData {
             ids[i] = prefix + i;
         }
         return ids;
+    }
+
+    /**
+     * Per-vector metadata as the connector writes it (one CBOR map: title, language, url, year,
+     * score, tags and a description filling the document up to about {@code bytes}), distinct per
+     * index; null entries when {@code bytes} is 0 (no metadata).
+     */
+    static byte[][] metadata(int count, int bytes, long seed) {
+        byte[][] documents = new byte[count][];
+        if (bytes == 0) {
+            return documents;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        CBORFactory factory = new CBORFactory();
+        for (int i = 0; i < count; i++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(bytes + 64);
+            try (CBORGenerator cbor = factory.createGenerator(out)) {
+                cbor.writeStartObject();
+                cbor.writeStringField("title", "Article " + i + " on vector search and durable logs");
+                cbor.writeStringField("language", random.nextBoolean() ? "en" : "de");
+                cbor.writeStringField("url", "https://example.org/articles/" + i);
+                cbor.writeNumberField("year", 1990 + random.nextInt(36));
+                cbor.writeNumberField("score", random.nextDouble());
+                cbor.writeArrayFieldStart("tags");
+                cbor.writeString("search");
+                cbor.writeString("storage");
+                cbor.writeEndArray();
+                cbor.flush();
+                StringBuilder text = new StringBuilder();
+                while (out.size() + text.length() + 16 < bytes) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                cbor.writeStringField("description", text.toString());
+                cbor.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            documents[i] = out.toByteArray();
+        }
+        return documents;
     }
 
     static int intProperty(String name, int fallback) {
