@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 
@@ -32,6 +33,9 @@ public final class Quickstart {
     private Quickstart() {
     }
 
+    /** A JSON vector array, shortened for the screen: the metadata beside it is what the step shows. */
+    private static final Pattern VECTOR = Pattern.compile("\"vector\":\\[([^\\]]{0,80},)[^\\]]*\\]");
+
     /** Runs a jvdb command in-process, its output indented under the quickstart's. */
     private static int jvdb(PrintStream out, String... args) {
         StringWriter text = new StringWriter();
@@ -39,7 +43,7 @@ public final class Quickstart {
         commandLine.setOut(new PrintWriter(text, true));
         commandLine.setErr(new PrintWriter(text, true));
         int exit = commandLine.execute(args);
-        text.toString().lines().forEach(line -> out.println("    " + line));
+        text.toString().lines().forEach(line -> out.println("    " + VECTOR.matcher(line).replaceAll("\"vector\":[$1...]")));
         return exit;
     }
 

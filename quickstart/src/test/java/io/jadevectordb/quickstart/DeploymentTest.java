@@ -115,6 +115,12 @@ class DeploymentTest {
 
             checkStore(pipeline.dataDir(), databases, expected, seed);
             checkStore(replicaDir, databases, expected, seed);
+            // After every vector check, so that a red run says first whether ids and vectors were right.
+            for (Path dir : List.of(pipeline.dataDir(), replicaDir)) {
+                for (String name : databases.keySet()) {
+                    checkMetadata(StoreReader.open(dir), name, expected.database(name), dir, seed);
+                }
+            }
         }
     }
 
@@ -165,7 +171,6 @@ class DeploymentTest {
                         .containsExactly(e.getValue());
             }
             assertThat(reader.stats(name).liveCount()).isEqualTo(want.size());
-            checkMetadata(reader, name, expected.database(name), dataDir, seed);
         }
     }
 
