@@ -29,7 +29,10 @@ import org.apache.avro.generic.GenericRecord;
  * is set; maps and arrays of indefinite length; nested records with every field, nulls as CBOR
  * null. Logical types as the Avro fast path writes them: timestamp-millis and timestamp-micros as
  * tag 1 with float64 epoch seconds, date as tag 100 with days, decimal as tag 4; time and
- * local-timestamp as plain integers.
+ * local-timestamp as plain integers (the generic Apicurio converter path delivers timestamp-micros as
+ * a plain long, which this class does not model). Neither {@code metadata.max.bytes} nor the nesting
+ * limit is modelled: a value over either is a bad record the sink dead-letters, so callers keep
+ * their metadata well inside both, as {@link SampleMetadata} does.
  */
 public final class ExpectedMetadata {
 
