@@ -24,6 +24,7 @@ import io.jadevectordb.testkit.LocalConnectWorker;
 import io.jadevectordb.testkit.LocalKafkaBroker;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.PipelineConfig;
+import io.jadevectordb.testkit.SampleMetadata;
 import io.jadevectordb.testkit.SinkProgress;
 
 /**
@@ -54,13 +55,17 @@ public final class LocalPipeline implements AutoCloseable {
     public LocalPipeline(Path workDir, Map<String, Integer> databases) throws IOException {
         this.workDir = workDir;
         this.databases = new LinkedHashMap<>(databases);
-        this.schema = new Schema.Parser().parse(Files.readString(Layout.schemaFile()));
+        // The shipped schema with the optional title and language the workload sends (a no-op once the
+        // shipped schema has them): the one schema registered and written with.
+        this.schema = SampleMetadata.extend(new Schema.Parser().parse(Files.readString(Layout.schemaFile())),
+                SampleMetadata.Mode.TAGS);
     }
 
     public Path dataDir() {
         return workDir.resolve("data");
     }
 
+    /** The value schema registered for every topic and written with: the shipped one with title and language. */
     public Schema schema() {
         return schema;
     }

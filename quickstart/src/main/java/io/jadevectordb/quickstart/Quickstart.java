@@ -8,24 +8,33 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 import io.jadevectordb.cli.Jvdb;
 import io.jadevectordb.cli.Progress;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.StoredVector;
+import io.jadevectordb.oracle.ExpectedDatabase;
 import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.MutationWorkload;
 import io.jadevectordb.testkit.TopicState;
 
 /**
  * The README's "run" command: the whole pipeline locally with real parts, a stream of
- * realistic vector mutations through it, and what landed on disk, checked against the topics.
+ * realistic vector mutations (with a title and a language as metadata) through it, and what landed
+ * on disk, vectors and metadata, checked against the topics; then one vector's metadata and a
+ * search with and without a metadata filter, through jvdb.
  */
 public final class Quickstart {
 
     private Quickstart() {
     }
+
+    /** A JSON vector array, shortened for the screen: the metadata beside it is what the step shows. */
+    private static final Pattern VECTOR = Pattern.compile("\"vector\":\\[([^\\]]{0,80},)[^\\]]*\\]");
 
     /** Runs a jvdb command in-process, its output indented under the quickstart's. */
     private static int jvdb(PrintStream out, String... args) {
@@ -34,7 +43,7 @@ public final class Quickstart {
         commandLine.setOut(new PrintWriter(text, true));
         commandLine.setErr(new PrintWriter(text, true));
         int exit = commandLine.execute(args);
-        text.toString().lines().forEach(line -> out.println("    " + line));
+        text.toString().lines().forEach(line -> out.println("    " + VECTOR.matcher(line).replaceAll("\"vector\":[$1...]")));
         return exit;
     }
 
@@ -85,7 +94,8 @@ public final class Quickstart {
             pipeline.createTopics(3, out);
             pipeline.startConnect(2, out);
 
-            out.println("[2/5] Streaming " + options.records() + " vector mutations (Avro, Confluent wire format)");
+            out.println("[2/5] Streaming " + options.records() + " vector mutations (Avro, Confluent wire format; with a title"
+                    + " and a language as metadata, some of them re-tags without a vector)");
             MutationWorkload workload = new MutationWorkload(pipeline.schema(), databases, (int) Math.max(100, options.records() / 4), 42);
             long started = System.nanoTime();
             try (Progress progress = progress(out, "produced", options.records());
@@ -120,18 +130,32 @@ public final class Quickstart {
             ExpectedState expected = TopicState.read(pipeline.bootstrapServers(), databases.keySet(),
                     pipeline.schema());
             float[] query = null;
+            String sample = null;
             StoreReader reader = StoreReader.open(pipeline.dataDir());
             for (String name : databases.keySet()) {
                 Map<String, float[]> actual = new HashMap<>();
                 reader.scan(name, actual::put);
-                Map<String, float[]> want = expected.database(name).live();
+                ExpectedDatabase db = expected.database(name);
+                Map<String, float[]> want = db.live();
                 long same = want.entrySet().stream().filter(e -> Arrays.equals(e.getValue(), actual.get(e.getKey()))).count();
-                boolean exact = same == want.size() && actual.size() == want.size();
-                out.printf("  %s matches the state computed from its topic: %s (%,d of %,d ids bit-exact, %,d on disk)%n", name,
-                        exact ? "yes" : "NO", same, want.size(), actual.size());
+                long sameMetadata = 0;
+                for (String id : want.keySet()) {
+                    Optional<StoredVector> entry = reader.getEntry(name, id);
+                    sameMetadata += entry.isPresent() && Arrays.equals(db.metadata().get(id), entry.get().metadata()) ? 1 : 0;
+                }
+                boolean exact = same == want.size() && sameMetadata == want.size() && actual.size() == want.size();
+                out.printf("  %s matches the state computed from its topic: %s (%,d of %,d ids bit-exact, metadata of %,d "
+                        + "byte-exact, %,d on disk)%n", name, exact ? "yes" : "NO", same, want.size(), sameMetadata, actual.size());
                 if (query == null && !actual.isEmpty()) {
                     query = actual.values().iterator().next();
                 }
+                if (sample == null && name.equals("articles")) {
+                    sample = db.metadata().keySet().stream().sorted().findFirst().orElse(null);
+                }
+            }
+            if (sample != null) {
+                out.println("  One vector with the metadata its producer sent: jvdb get articles " + sample);
+                jvdb(out, "--data-dir", dataDir, "get", "articles", sample);
             }
             if (query != null) {
                 out.println("[5/5] A sample search: jvdb search articles --k 5 --metric cosine --vector <a stored vector>");
@@ -140,6 +164,10 @@ public final class Quickstart {
                     csv.append(csv.length() == 0 ? "" : ",").append(f);
                 }
                 jvdb(out, "--data-dir", dataDir, "search", "articles", "--k", "5", "--metric", "cosine", "--vector", csv.toString());
+                String filter = "{\"must\":[{\"key\":\"language\",\"match\":{\"value\":\"en\"}}]}";
+                out.println("  The same search among the English articles only: ... --filter '" + filter + "'");
+                jvdb(out, "--data-dir", dataDir, "search", "articles", "--k", "5", "--metric", "cosine", "--vector", csv.toString(),
+                        "--filter", filter);
             }
             if (faults != 0) {
                 out.println("jvdb verify reported problems (exit " + faults + ")");

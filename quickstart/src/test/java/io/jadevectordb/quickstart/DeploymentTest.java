@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,9 @@ import io.jadevectordb.testkit.TopicState;
  * The product's promise as users deploy it: a broker, a schema registry and a distributed
  * Connect worker as separate processes, the plugin loaded from {@code plugin.path}, the
  * connector created over REST from {@code config/}; the worker SIGKILLed at random moments
- * mid-stream and restarted; at the end the files hold exactly the state the topics describe.
+ * mid-stream and restarted; at the end the files hold exactly the state the topics describe, every
+ * vector and every vector's metadata byte for byte (re-tags, vector-only UPDATEs and STOREs without
+ * metadata included; see {@link MutationWorkload}).
  * A second connector on the same worker, a read replica with its own consumer group and data
  * directory, must hold the same state too (the second way to scale out, docs/operations.md).
  *
@@ -111,6 +115,12 @@ class DeploymentTest {
 
             checkStore(pipeline.dataDir(), databases, expected, seed);
             checkStore(replicaDir, databases, expected, seed);
+            // After every vector check, so that a red run says first whether ids and vectors were right.
+            for (Path dir : List.of(pipeline.dataDir(), replicaDir)) {
+                for (String name : databases.keySet()) {
+                    checkMetadata(StoreReader.open(dir), name, expected.database(name), dir, seed);
+                }
+            }
         }
     }
 
@@ -162,5 +172,26 @@ class DeploymentTest {
             }
             assertThat(reader.stats(name).liveCount()).isEqualTo(want.size());
         }
+    }
+
+    /** Every live id's metadata, byte for byte as the contract encodes what its producer sent (none when it sent none). */
+    private static void checkMetadata(StoreReader reader, String name, ExpectedDatabase want, Path dataDir, long seed)
+            throws Exception {
+        HexFormat hex = HexFormat.of();
+        List<String> wrong = new ArrayList<>();
+        long differing = 0;
+        long withMetadata = 0;
+        for (String id : new TreeMap<>(want.live()).keySet()) {
+            byte[] expected = want.metadata().get(id);
+            byte[] actual = reader.getEntry(name, id).orElseThrow().metadata();
+            withMetadata += expected == null ? 0 : 1;
+            if (!Arrays.equals(expected, actual) && ++differing <= 5) {
+                wrong.add(id + ": expected " + (expected == null ? "none" : hex.formatHex(expected)) + ", stored "
+                        + (actual == null ? "none" : hex.formatHex(actual)));
+            }
+        }
+        assertThat(withMetadata).as("the workload leaves ids with metadata in %s", name).isPositive();
+        assertThat(wrong).as("metadata of %s in %s (seed %d): %d of %d live ids differ, e.g.", name, dataDir, seed, differing,
+                want.live().size()).isEmpty();
     }
 }

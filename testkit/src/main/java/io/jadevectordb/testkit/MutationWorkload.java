@@ -20,6 +20,13 @@ import org.apache.avro.generic.GenericRecord;
  * and stored again, deletes sent both as {@code op=DELETE} records and as tombstones, vectors
  * sent both as {@code vector} arrays and as {@code vector_bytes}.
  *
+ * <p>Metadata ({@link SampleMetadata.Mode}, {@code TAGS} by default): records with a vector carry
+ * a model, a timestamp, a title and a language (some null); some STOREs carry none (which drops
+ * what the id had), some UPDATEs replace only the vector (which keeps the stored metadata), and
+ * some UPDATEs are re-tags: a new title and language and no vector (which keeps the vector).
+ * Records are written with {@link #schema()}: the given schema plus the optional fields the mode
+ * needs, so producers must register that one.
+ *
  * <p>Records are keyed by id, so every mutation of an id lands in one partition, in order.
  */
 public final class MutationWorkload {
@@ -29,20 +36,30 @@ public final class MutationWorkload {
     }
 
     private final Schema schema;
+    private final SampleMetadata.Mode metadata;
     private final Map<String, Integer> dimensions;
     private final int idsPerDatabase;
     private final Random random;
     private final Map<String, Set<String>> live = new LinkedHashMap<>();
     private final List<String> topics;
 
+    /** A workload with {@link SampleMetadata.Mode#TAGS} metadata. */
+    public MutationWorkload(Schema schema, Map<String, Integer> dimensions, int idsPerDatabase, long seed) {
+        this(schema, dimensions, idsPerDatabase, seed, SampleMetadata.Mode.TAGS);
+    }
+
     /**
-     * @param schema         the value schema ({@code schemas/vector_mutation.avsc})
+     * @param schema         the value schema ({@code schemas/vector_mutation.avsc}); extended with the
+     *                       optional fields {@code metadata} needs when it lacks them (see {@link #schema()})
      * @param dimensions     topic (= database) -> dimension
      * @param idsPerDatabase size of each database's id space
      * @param seed           makes the stream reproducible
+     * @param metadata       how much metadata the records carry
      */
-    public MutationWorkload(Schema schema, Map<String, Integer> dimensions, int idsPerDatabase, long seed) {
-        this.schema = schema;
+    public MutationWorkload(Schema schema, Map<String, Integer> dimensions, int idsPerDatabase, long seed,
+                            SampleMetadata.Mode metadata) {
+        this.schema = SampleMetadata.extend(schema, metadata);
+        this.metadata = metadata;
         this.dimensions = dimensions;
         this.idsPerDatabase = idsPerDatabase;
         this.random = new Random(seed);
@@ -50,33 +67,42 @@ public final class MutationWorkload {
         topics.forEach(t -> live.put(t, new HashSet<>()));
     }
 
+    /** The schema every record is written with: the given one plus the mode's optional fields. */
+    public Schema schema() {
+        return schema;
+    }
+
     /** The next mutation. */
     public Item next() {
         String topic = topics.get(random.nextInt(topics.size()));
         String id = topic + "-doc-" + random.nextInt(idsPerDatabase);
+        int dimension = dimensions.get(topic);
         Set<String> liveIds = live.get(topic);
         if (!liveIds.contains(id)) {
             liveIds.add(id);
-            return new Item(topic, id, record(id, "STORE", dimensions.get(topic)));
+            return new Item(topic, id, record(id, "STORE", dimension, true));
         }
         int roll = random.nextInt(100);
         if (roll < 35) {
-            return new Item(topic, id, record(id, "STORE", dimensions.get(topic)));
+            // One STORE in ten without metadata: a STORE replaces the metadata too, so the id ends with none.
+            return new Item(topic, id, record(id, "STORE", dimension, roll >= 3));
         }
         if (roll < 75) {
-            return new Item(topic, id, record(id, "UPDATE", dimensions.get(topic)));
+            if (metadata != SampleMetadata.Mode.NONE && roll < 41) {
+                return new Item(topic, id, retag(id));
+            }
+            // Some UPDATEs re-embed only: no metadata, so the stored metadata stays.
+            return new Item(topic, id, record(id, "UPDATE", dimension, roll >= 47));
         }
         liveIds.remove(id);
         if (roll < 90) {
-            return new Item(topic, id, record(id, "DELETE", 0));
+            return new Item(topic, id, record(id, "DELETE", 0, false));
         }
         return new Item(topic, id, null);
     }
 
-    private GenericRecord record(String id, String op, int dimension) {
-        GenericRecord r = new GenericData.Record(schema);
-        r.put("id", id);
-        r.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), op));
+    private GenericRecord record(String id, String op, int dimension, boolean withMetadata) {
+        GenericRecord r = header(id, op);
         if (dimension > 0) {
             float[] v = new float[dimension];
             for (int i = 0; i < dimension; i++) {
@@ -93,9 +119,24 @@ public final class MutationWorkload {
                 bytes.asFloatBuffer().put(v);
                 r.put("vector_bytes", bytes);
             }
-            r.put("model", "workload-gaussian@1");
-            r.put("source_timestamp_ms", System.currentTimeMillis());
+            if (withMetadata) {
+                SampleMetadata.fill(r, metadata, random);
+            }
         }
+        return r;
+    }
+
+    /** An UPDATE with a new title and language and no vector: changes the metadata, keeps the vector. */
+    private GenericRecord retag(String id) {
+        GenericRecord r = header(id, "UPDATE");
+        SampleMetadata.retag(r, random);
+        return r;
+    }
+
+    private GenericRecord header(String id, String op) {
+        GenericRecord r = new GenericData.Record(schema);
+        r.put("id", id);
+        r.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), op));
         return r;
     }
 }

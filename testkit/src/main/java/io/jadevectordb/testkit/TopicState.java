@@ -28,13 +28,25 @@ import io.jadevectordb.oracle.ExpectedState;
  * The state the topics describe, computed from the topics themselves: every record read back
  * with a plain consumer, decoded, and applied in partition order to the shared oracle
  * ({@link ExpectedState}; database = topic, tombstones delete, as the shipped config says).
+ *
+ * <p>Metadata as the shipped config keeps it ({@code metadata.fields=all}), computed by
+ * {@link ExpectedMetadata} from the contract, not by the connector's code. STORE sets vector and
+ * metadata (none when the record carries none); UPDATE replaces the vector when it carries one and
+ * the metadata when it carries any, so a re-tag keeps the vector and a vector-only UPDATE keeps the
+ * metadata; DELETE and tombstones remove both. A record the sink must reject (a STORE without a
+ * vector, an UPDATE with neither) changes nothing, as it goes to the dead letter queue.
  */
 public final class TopicState {
 
     private TopicState() {
     }
 
-    /** The expected state of everything in {@code topics} up to their end offsets now; every topic is a database. */
+    /**
+     * The expected state of everything in {@code topics} up to their end offsets now; every topic
+     * is a database.
+     *
+     * @param schema the schema every value was written with (e.g. {@link MutationWorkload#schema()})
+     */
     public static ExpectedState read(String bootstrapServers, Collection<String> topics, Schema schema) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -63,7 +75,7 @@ public final class TopicState {
         return state;
     }
 
-    private static void apply(ExpectedDatabase db, ConsumerRecord<String, byte[]> record, GenericDatumReader<GenericRecord> reader) {
+    static void apply(ExpectedDatabase db, ConsumerRecord<String, byte[]> record, GenericDatumReader<GenericRecord> reader) {
         if (record.value() == null) {
             db.delete(record.key());
             return;
@@ -77,13 +89,22 @@ public final class TopicState {
         }
         String id = value.get("id").toString();
         String op = value.get("op").toString();
-        switch (op) {
-            case "DELETE" -> db.delete(id);
-            case "UPDATE" -> db.update(id, vector(value));
-            default -> db.store(id, vector(value));
+        if (op.equals("DELETE")) {
+            db.delete(id);
+            return;
+        }
+        float[] vector = vector(value);
+        byte[] metadata = ExpectedMetadata.of(value);
+        if (op.equals("UPDATE")) {
+            if (vector != null || metadata != null) {
+                db.update(id, vector, metadata);
+            }
+        } else if (vector != null) {
+            db.store(id, vector, metadata);
         }
     }
 
+    /** The record's vector, or null when it carries none. */
     private static float[] vector(GenericRecord value) {
         Object array = value.get("vector");
         if (array != null) {
@@ -94,6 +115,9 @@ public final class TopicState {
                 v[i] = list.get(i);
             }
             return v;
+        }
+        if (value.get("vector_bytes") == null) {
+            return null;
         }
         ByteBuffer bytes = ((ByteBuffer) value.get("vector_bytes")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
         float[] v = new float[bytes.remaining() / 4];

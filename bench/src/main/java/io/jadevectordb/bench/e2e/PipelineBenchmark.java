@@ -15,23 +15,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.SplittableRandom;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -39,10 +32,11 @@ import io.jadevectordb.bench.Json;
 import io.jadevectordb.bench.e2e.noop.NoopSinkConnector;
 import io.jadevectordb.bench.e2e.noop.NoopSinkTask;
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.testkit.ApicurioRegistry;
-import io.jadevectordb.testkit.ConfluentAvroProducer;
 import io.jadevectordb.testkit.LocalKafkaBroker;
 import io.jadevectordb.testkit.PipelineConfig;
+import io.jadevectordb.testkit.SampleMetadata;
 
 /**
  * The whole pipeline on loopback, every configuration over the same topic and the same records
@@ -54,6 +48,9 @@ import io.jadevectordb.testkit.PipelineConfig;
  *   <li>{@code noop}: a do-nothing sink with {@code ByteArrayConverter}, the Connect ceiling;</li>
  *   <li>{@code struct}: our sink fed Structs by Apicurio's {@code AvroConverter} (the general path);</li>
  *   <li>{@code fastpath}: our sink with {@code VectorMutationAvroConverter};</li>
+ *   <li>{@code fastpath-meta}: the same with about 1 KiB of metadata per record, from a second topic
+ *   of the same vectors written with the shipped schema plus the fields of a richer document
+ *   ({@link SampleMetadata.Mode#KIB}), all kept as metadata;</li>
  *   <li>{@code consumer}: a plain {@code KafkaConsumer} in the harness reading the topic;</li>
  *   <li>{@code rebuild}: a partition rebuilt by replay, as on a worker it moved to or after its
  *   local state was lost: the fast-path sink loads the topic (not measured), is stopped, its
@@ -71,12 +68,15 @@ import io.jadevectordb.testkit.PipelineConfig;
 public final class PipelineBenchmark {
 
     private static final String TOPIC = "vectors";
+    /** The same records with about 1 KiB of metadata each, for {@code fastpath-meta}. */
+    private static final String META_TOPIC = "vectors-meta";
 
     private final int records;
     private final int dimension;
     private final Path work;
     private final Path repo;
     private long valueBytes;
+    private BenchRecords.Produced withMetadata;
 
     private PipelineBenchmark() {
         records = Integer.getInteger("bench.e2e.records", 100_000);
@@ -90,7 +90,8 @@ public final class PipelineBenchmark {
     }
 
     private void runAll(Path results) throws Exception {
-        List<String> configs = List.of(System.getProperty("bench.e2e.configs", "noop,struct,fastpath,rebuild,consumer,scale").split(","));
+        List<String> configs = List.of(System.getProperty("bench.e2e.configs",
+                "noop,struct,fastpath,fastpath-meta,rebuild,consumer,scale").split(","));
         deleteTree(work);
         Files.createDirectories(work);
         if (System.getProperty("apicurio.registry.home") == null) {
@@ -103,7 +104,13 @@ public final class PipelineBenchmark {
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(work.resolve("kafka"));
              ApicurioRegistry registry = ApicurioRegistry.start()) {
             broker.createTopic(TOPIC, 1);
-            valueBytes = produce(broker.bootstrapServers(), registry, TOPIC, records, dimension, 0);
+            valueBytes = BenchRecords.produce(repo, broker.bootstrapServers(), registry, TOPIC, records, dimension, 0,
+                    SampleMetadata.Mode.NONE).valueBytes();
+            if (configs.stream().anyMatch(c -> c.trim().equals("fastpath-meta"))) {
+                broker.createTopic(META_TOPIC, 1);
+                withMetadata = BenchRecords.produce(repo, broker.bootstrapServers(), registry, META_TOPIC, records, dimension, 0,
+                        SampleMetadata.Mode.KIB);
+            }
             Path plugins = pluginPath();
             String heap = System.getProperty("bench.e2e.workerHeap", "768m");
             Map<String, String> overrides = Map.of("offset.flush.interval.ms", System.getProperty("bench.e2e.commitMs", "2000"));
@@ -134,13 +141,13 @@ public final class PipelineBenchmark {
         System.out.println();
         System.out.printf("End-to-end throughput, %,d records x %d floats (%.1f MB of values), one task:%n", records, dimension,
                 valueBytes / 1e6);
-        System.out.printf("  %-10s %12s %9s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop", "commit stall",
+        System.out.printf("  %-13s %12s %9s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop", "commit stall",
                 "commit avg", "heap peak");
         for (Map<String, Object> row : rows) {
             double rate = (double) row.get("records_per_s");
             Double ratio = noop == null ? null : rate / (double) noop.get("records_per_s");
             row.put("ratio_to_noop", ratio);
-            System.out.printf("  %-10s %,12.0f %9.1f %8.2fx %11s %11s %10s%n", row.get("configuration"), rate,
+            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %11s %11s %10s%n", row.get("configuration"), rate,
                     (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio,
                     row.get("commit_stall_share") == null ? "-" : String.format("%.1f %%", 100 * (double) row.get("commit_stall_share")),
                     row.get("commit_latency_avg_ms") == null ? "-" : String.format("%.1f ms", (double) row.get("commit_latency_avg_ms")),
@@ -176,57 +183,13 @@ public final class PipelineBenchmark {
         return h.endsWith("g") ? n * 1024 : h.endsWith("k") ? n / 1024 : n;
     }
 
-    /**
-     * The same records for every configuration: STORE of doc-i, vector as array<float>, keyed by
-     * id; with {@code databases > 0} the database field spreads them round-robin over db-0..db-(n-1).
-     *
-     * @return the bytes of all values
-     */
-    private long produce(String bootstrap, ApicurioRegistry registry, String topic, long count, int dimension, int databases)
-            throws Exception {
-        Schema schema = new Schema.Parser().parse(Files.readString(repo.resolve("schemas/vector_mutation.avsc")));
-        int schemaId = new ConfluentAvroProducer(registry.confluentApiUrl()).register(topic + "-value", schema);
-        long valueBytes = 0;
-        SplittableRandom random = new SplittableRandom(2026);
-        List<List<Float>> distinct = new ArrayList<>();
-        for (int i = 0; i < 256; i++) {
-            List<Float> v = new ArrayList<>(dimension);
-            for (int d = 0; d < dimension; d++) {
-                v.add((float) (random.nextDouble() * 2 - 1));
-            }
-            distinct.add(v);
-        }
-        long t = System.nanoTime();
-        Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, "10",
-                ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(1 << 20), ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
-        try (KafkaProducer<String, byte[]> producer = PipelineConfig.producer(bootstrap, tuning)) {
-            for (int i = 0; i < count; i++) {
-                GenericRecord r = new GenericData.Record(schema);
-                String id = "doc-" + i;
-                r.put("id", id);
-                if (databases > 0) {
-                    r.put("database", "db-" + (i % databases));
-                }
-                r.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), "STORE"));
-                r.put("vector", distinct.get(i & 255));
-                byte[] value = ConfluentAvroProducer.serialize(schemaId, schema, r);
-                valueBytes += value.length;
-                producer.send(new ProducerRecord<>(topic, id, value));
-            }
-            producer.flush();
-        }
-        System.out.printf("  produced %,d records to %s (%.1f MB of values) in %.1f s%n", count, topic, valueBytes / 1e6,
-                (System.nanoTime() - t) / 1e9);
-        return valueBytes;
-    }
-
     /** The bounded scale run on its own small-heap worker (see {@link ScaleRun}). */
     private Map<String, Object> scale(LocalKafkaBroker broker, ApicurioRegistry registry, Path plugins) throws Exception {
         int databases = Integer.getInteger("bench.scale.databases", 1000);
         long count = Long.getLong("bench.scale.records", 10_000);
         int dim = Integer.getInteger("bench.scale.dimension", 128);
         broker.createTopic("scale", 1);
-        produce(broker.bootstrapServers(), registry, "scale", count, dim, databases);
+        BenchRecords.produce(repo, broker.bootstrapServers(), registry, "scale", count, dim, databases, SampleMetadata.Mode.NONE);
         Map<String, String> c = connectorConfig("fastpath", registry);
         c.put("topics", "scale");
         c.put("data.dir", work.resolve("data-scale").toString());
@@ -267,9 +230,12 @@ public final class PipelineBenchmark {
             c.put("value.converter.apicurio.registry.as-confluent", "true");
             c.put("value.converter.apicurio.registry.use-id", "contentId");
             c.put("value.converter.apicurio.registry.headers.enabled", "false");
+        } else if (config.equals("fastpath-meta")) {
+            // The fast path as shipped (metadata.fields=all keeps every extra field), on the topic with metadata.
+            c.put("topics", META_TOPIC);
         } else if (!config.equals("fastpath") && !config.equals("rebuild")) {
             throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
-                    + "'; use noop, struct, fastpath, consumer, rebuild, scale");
+                    + "'; use noop, struct, fastpath, fastpath-meta, consumer, rebuild, scale");
         }
         return c;
     }
@@ -360,7 +326,11 @@ public final class PipelineBenchmark {
         row.put("configuration", config);
         row.put("description", describe(config));
         row.put("records_per_s", rate);
-        row.put("mb_per_s", rate * valueBytes / records / 1e6);
+        boolean meta = config.equals("fastpath-meta");
+        row.put("mb_per_s", rate * (meta ? withMetadata.valueBytes() : valueBytes) / records / 1e6);
+        if (meta) {
+            row.put("metadata_bytes_per_record", withMetadata.metadataBytesPerRecord());
+        }
         row.put("seconds", seconds);
         // The worker's CPU time (every thread: consumer, converter, task, apply, GC) per record delivered.
         double cpuMicrosPerRecord = (lastCpu - firstCpu) / 1e3 / (records - firstCount);
@@ -383,6 +353,13 @@ public final class PipelineBenchmark {
             row.put("live_vectors_after", live);
             System.out.printf("  %-9s %,10d live vectors in the shards after the task stopped (%,d distinct ids sent)%n", "",
                     live, records);
+        }
+        if (meta) {
+            // The records carried metadata: a vector stored without it would be a sink that dropped it.
+            byte[] sample = StoreReader.open(work.resolve("data-" + config)).getEntry(META_TOPIC, "doc-0")
+                    .map(StoredVector::metadata).orElse(null);
+            row.put("sample_metadata_bytes_stored", sample == null ? null : sample.length);
+            System.out.printf("  %-9s doc-0 stored with %s bytes of metadata%n", "", sample == null ? "no" : sample.length);
         }
         return row;
     }
@@ -457,6 +434,7 @@ public final class PipelineBenchmark {
             case "noop" -> "do-nothing sink, ByteArrayConverter (the Connect ceiling)";
             case "struct" -> "our sink, Apicurio AvroConverter -> Struct (general path)";
             case "fastpath" -> "our sink, VectorMutationAvroConverter (fast path)";
+            case "fastpath-meta" -> "fast path, the same vectors with about 1 KiB of metadata per record (metadata.fields=all)";
             case "consumer" -> "plain KafkaConsumer<byte[], byte[]> in the harness, no Connect";
             case "rebuild" -> "our sink (fast path) rebuilding the partition by replay: stopped, data.dir emptied, resumed";
             default -> config;
