@@ -185,7 +185,7 @@ class AvroEndToEndTest {
 
         static final AvroMeta NONE = new AvroMeta(Meta.NONE, null, null);
         private static final long[] TIMESTAMPS = {1_700_000_000_123L, 1000L, 0L, 4_294_967_296L};
-        private static final float[] RATINGS = {0.1f, -2.5f, 3f, Float.MAX_VALUE, Float.NaN, Float.NEGATIVE_INFINITY};
+        private static final float[] RATINGS = {0.1f, -2.5f, 3f, -0f, Float.MAX_VALUE, Float.NaN, Float.NEGATIVE_INFINITY};
 
         static AvroMeta random(Random random, String id, int version) {
             Meta meta = Meta.random(random, id, version);
