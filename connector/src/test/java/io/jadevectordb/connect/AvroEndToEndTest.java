@@ -2,6 +2,7 @@ package io.jadevectordb.connect;
 
 import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,9 +21,13 @@ import java.util.Random;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.apicurio.registry.utils.converter.AvroConverter;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +92,33 @@ class AvroEndToEndTest {
         shipped.put("value.converter.schema.registry.url", REGISTRY.registry().confluentApiUrl());
 
         streamAndVerify("images", shipped);
+    }
+
+    @Test
+    void apicuriosConverterDeliversTheMetadataFieldsTheExpectedDocumentsAreComputedFrom() throws Exception {
+        // What the end-to-end tests expect is only as good as this: the generic converter's Struct
+        // carries the writer's metadata fields, in its order, with the values sent (NaN, -0f included).
+        Schema schema = writerSchema();
+        int schemaId = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl()).register("metadata-check-value", schema);
+        AvroConverter<?> apicurio = new AvroConverter<>();
+        apicurio.configure(Map.of(
+                "apicurio.registry.url", REGISTRY.registry().registryV2Url(),
+                "apicurio.registry.as-confluent", "true",
+                "apicurio.registry.use-id", "contentId",
+                "apicurio.registry.headers.enabled", "false"), false);
+        Random random = new Random(7);
+        for (int i = 0; i < 100; i++) {
+            AvroMeta meta = i % 10 == 0 ? AvroMeta.retag(random, "doc", i) : AvroMeta.random(random, "doc", i);
+            byte[] value = avro(schemaId, schema, null, "doc", "STORE", new float[] {1f}, false, meta);
+            SchemaAndValue delivered = apicurio.toConnectData("metadata-check", value);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (Field field : delivered.schema().fields()) {
+                if (!List.of("database", "id", "op", "vector", "vector_bytes").contains(field.name())) {
+                    fields.put(field.name(), ((Struct) delivered.value()).get(field));
+                }
+            }
+            assertThat(ExpectedMetadata.document(fields)).as("%s", meta).isEqualTo(meta.document());
+        }
     }
 
     /** Streams stores, updates (re-tags too), deletes and tombstones keyed by id into database {@code topic}. */
