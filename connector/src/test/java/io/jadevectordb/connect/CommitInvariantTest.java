@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Random;
 
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -14,13 +15,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.fixtures.Meta;
 import io.jadevectordb.connect.fixtures.SinkCluster;
 
 /**
  * The product's promise, checked directly: at every {@code preCommit} return, every record
- * below each returned offset is readable from what a power loss at that instant leaves (the
- * forced-only image and a random one, {@link PowerLossCheck}), across a task restart that
- * starts from a power-loss image. {@code -Djvdb.invariant.withoutForces=true} runs the sink with
+ * below each returned offset is readable, vector and metadata, from what a power loss at that
+ * instant leaves (the forced-only image and a random one, {@link PowerLossCheck}), across a task
+ * restart that starts from a power-loss image. {@code -Djvdb.invariant.withoutForces=true} runs the sink with
  * every force dropped: this test must then fail ({@link PowerLossCheckTest} keeps that proven).
  */
 class CommitInvariantTest {
@@ -57,15 +59,17 @@ class CommitInvariantTest {
         long[] next = new long[partitions];
         Map<String, Integer> dimensions = Map.of("small", 4, "large", 96);
 
+        Random random = new Random(observation.seed());
         for (int i = 0; i < 400; i++) {
             String db = i % 3 == 0 ? "large" : "small";
             String id = "rec-" + i;
             int partition = i % partitions;
             float[] v = vector(id, 0, dimensions.get(db));
+            Meta meta = Meta.random(random, id, 0);
             TopicPartition tp = new TopicPartition(topic, partition);
             // Registered before sending: the task may commit the record before send() returns.
-            observation.expect(tp, next[partition], new CommitObservation.Produced(db, id, v));
-            long offset = cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, v, i % 2 == 0));
+            observation.expect(tp, next[partition], new CommitObservation.Produced(db, id, v, meta.structDocument()));
+            long offset = cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, v, i % 2 == 0, meta));
             assertThat(offset).as("offset of %s", id).isEqualTo(next[partition]);
             next[partition]++;
             if (i == 200) {

@@ -34,8 +34,8 @@ final class CommitObservation {
     /** {@code -Djvdb.invariant.withoutForces=true}: run every task with its forces dropped; the checks must then fail. */
     static final boolean WITHOUT_FORCES = Boolean.getBoolean("jvdb.invariant.withoutForces");
 
-    /** A produced STORE: where it goes and what it writes. */
-    record Produced(String database, String id, float[] vector) {
+    /** A produced STORE: where it goes and what it writes (metadata: the document the sink must store, null for none). */
+    record Produced(String database, String id, float[] vector, byte[] metadata) {
     }
 
     private static final Map<Path, CommitObservation> BY_DATA_DIR = new ConcurrentHashMap<>();

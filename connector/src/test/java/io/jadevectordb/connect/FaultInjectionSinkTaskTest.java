@@ -33,11 +33,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.apply.InvalidRecordException;
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
+import io.jadevectordb.connect.fixtures.Meta;
 import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.Mutation.Op;
 import io.jadevectordb.engine.ShardStats;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.engine.VectorStore;
 import io.jadevectordb.engine.crash.InjectedFault;
 import io.jadevectordb.engine.crash.PowerLossRecorder;
@@ -49,15 +52,16 @@ import io.jadevectordb.oracle.ExpectedDatabase;
  * file I/O goes through the engine's fault layer ({@link InjectedFault}) in front of the
  * power-loss recorder. Per seeded fault point, one operation through the seam fails (an I/O
  * error, perhaps after a short write, or an interrupt) during a small workload of two
- * partitions and two databases (stores, updates and deletes of reused ids, small batches,
+ * partitions and two databases (stores, updates and deletes of reused ids, each with metadata;
+ * updates that re-tag without a vector, or replace the vector without metadata; small batches,
  * growth and index snapshots).
  *
  * <p>Checks, per point:
  * <ol>
  *   <li>at every {@code preCommit} return, the forced-only power-loss image and one random one
- *       hold, for each returned offset, exactly the model of the partition's records up to the
- *       shard's checkpoint, which is at or past the returned offset (nothing below it lost,
- *       nothing uncommitted served);</li>
+ *       hold, for each returned offset, exactly the model (vectors and metadata bytes) of the
+ *       partition's records up to the shard's checkpoint, which is at or past the returned
+ *       offset (nothing below it lost, nothing uncommitted served);</li>
  *   <li>a fault that fails the task is handled as Connect does: a last {@code preCommit} (its
  *       offsets checked too), {@code close}, {@code stop} (only {@link ConnectException}s, no hang),
  *       then a fresh task without faults on the same data dir (every other point: on the
@@ -80,11 +84,18 @@ class FaultInjectionSinkTaskTest {
     private static final String TOPIC = "vectors";
     private static final List<TopicPartition> PARTITIONS = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1));
     private static final Map<String, Integer> DIMENSIONS = Map.of("a", 4, "b", 3);
+    /** The sink's fields and, around them, metadata fields in {@link Meta#structOrder()}'s order. */
     private static final Schema VALUE = SchemaBuilder.struct().name("VectorMutation")
+            .field("title", Schema.OPTIONAL_STRING_SCHEMA)
             .field("database", Schema.STRING_SCHEMA)
             .field("id", Schema.STRING_SCHEMA)
             .field("op", Schema.STRING_SCHEMA)
             .field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).optional().build())
+            .field("model", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("lang", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("year", Schema.OPTIONAL_INT32_SCHEMA)
+            .field("score", Schema.OPTIONAL_FLOAT64_SCHEMA)
+            .field("tags", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build())
             .build();
     /** A task that hangs is a finding; this only bounds how long the build waits to report it. */
     private static final long HANG_MINUTES = 2;
@@ -175,12 +186,13 @@ class FaultInjectionSinkTaskTest {
         return summary;
     }
 
-    /** One record of the topic. */
-    record Produced(TopicPartition tp, long offset, String database, String id, Op op, float[] vector) {
+    /** One record of the topic: an UPDATE with a null vector is a re-tag (metadata only). */
+    record Produced(TopicPartition tp, long offset, String database, String id, Op op, float[] vector, Meta meta) {
 
         SinkRecord toSinkRecord() {
             Struct value = new Struct(VALUE).put("database", database).put("id", id).put("op", op.name())
                     .put("vector", vector == null ? null : toList(vector));
+            meta.structOrder().forEach(value::put);
             return new SinkRecord(tp.topic(), tp.partition(), null, id, VALUE, value, offset);
         }
 
@@ -217,8 +229,21 @@ class FaultInjectionSinkTaskTest {
                             vector[c] = random.nextInt(1000) / 8f;
                         }
                     }
-                    apply(expected, op, id, vector);
-                    list.add(new Produced(tp, offset, database, id, op, vector));
+                    // Metadata on every kind of record (a DELETE's is not kept); UPDATEs re-tag
+                    // (no vector), replace the vector only (no metadata), or replace both.
+                    Meta meta = Meta.random(random, id, (int) offset);
+                    if (op == Op.UPDATE) {
+                        int kind = random.nextInt(3);
+                        if (kind == 0) {
+                            vector = null;
+                            meta = Meta.retag(random, id, (int) offset);
+                        } else if (kind == 1) {
+                            meta = Meta.NONE;
+                        }
+                    }
+                    Produced produced = new Produced(tp, offset, database, id, op, vector, meta);
+                    apply(expected, produced);
+                    list.add(produced);
                 }
                 records.put(tp, list);
             }
@@ -237,18 +262,18 @@ class FaultInjectionSinkTaskTest {
                     break;
                 }
                 if (p.database().equals(database)) {
-                    apply(expected, p.op(), p.id(), p.vector());
+                    apply(expected, p);
                 }
             }
             return expected;
         }
 
-        private static void apply(ExpectedDatabase expected, Op op, String id, float[] vector) {
-            switch (op) {
-                case STORE -> expected.store(id, vector);
-                case UPDATE -> expected.update(id, vector);
-                case DELETE -> expected.delete(id);
-                default -> throw new IllegalArgumentException(op.name());
+        private static void apply(ExpectedDatabase expected, Produced p) {
+            switch (p.op()) {
+                case STORE -> expected.store(p.id(), p.vector(), p.meta().structDocument());
+                case UPDATE -> expected.update(p.id(), p.vector(), p.meta().structDocument());
+                case DELETE -> expected.delete(p.id());
+                default -> throw new IllegalArgumentException(p.op().name());
             }
         }
 
@@ -573,7 +598,7 @@ class FaultInjectionSinkTaskTest {
                     for (String name : DIMENSIONS.keySet()) {
                         Optional<Database> database = store.database(name);
                         long checkpoint = -1;
-                        Map<String, float[]> state = new HashMap<>();
+                        Map<String, StoredVector> state = new HashMap<>();
                         if (database.isPresent()) {
                             for (ShardStats shard : database.get().stats().shards()) {
                                 if (shard.name().equals(name + "/" + shardFile)) {
@@ -581,14 +606,14 @@ class FaultInjectionSinkTaskTest {
                                 }
                             }
                             String prefix = "p" + tp.partition() + "-";
-                            database.get().scan((id, vector) -> {
-                                if (id.startsWith(prefix)) {
-                                    state.put(id, vector);
+                            database.get().scanEntries(stored -> {
+                                if (stored.id().startsWith(prefix)) {
+                                    state.put(stored.id(), stored);
                                 }
                             });
                         }
                         long upTo = Math.max(checkpoint, below - 1);
-                        String problem = difference(workload.model(tp, name, upTo).live(), state);
+                        String problem = difference(workload.model(tp, name, upTo), state);
                         if (problem != null) {
                             found.add(tp + " in database " + name + " (" + name + "/" + shardFile + ", checkpoint " + checkpoint
                                     + ", returned offset " + below + "): " + problem + " in " + what);
@@ -614,19 +639,24 @@ class FaultInjectionSinkTaskTest {
             return s.toString();
         }
 
-        /** Null when {@code state} is exactly {@code expected}, else the first differences. */
-        private static String difference(Map<String, float[]> expected, Map<String, float[]> state) {
+        /** Null when {@code state} is exactly {@code expected} (vectors and metadata bytes), else the first differences. */
+        private static String difference(ExpectedDatabase expected, Map<String, StoredVector> state) {
             List<String> problems = new ArrayList<>();
-            for (Map.Entry<String, float[]> e : new TreeMap<>(expected).entrySet()) {
-                float[] got = state.get(e.getKey());
+            for (Map.Entry<String, float[]> e : new TreeMap<>(expected.live()).entrySet()) {
+                StoredVector got = state.get(e.getKey());
+                byte[] metadata = expected.metadata().get(e.getKey());
                 if (got == null) {
                     problems.add("id " + e.getKey() + " is missing");
-                } else if (!Arrays.equals(got, e.getValue())) {
-                    problems.add("id " + e.getKey() + " has " + Arrays.toString(got) + ", expected " + Arrays.toString(e.getValue()));
+                } else if (!Arrays.equals(got.vector(), e.getValue())) {
+                    problems.add("id " + e.getKey() + " has " + Arrays.toString(got.vector()) + ", expected "
+                            + Arrays.toString(e.getValue()));
+                } else if (!Arrays.equals(got.metadata(), metadata)) {
+                    problems.add("id " + e.getKey() + " has metadata " + ExpectedMetadata.describe(got.metadata())
+                            + ", expected " + ExpectedMetadata.describe(metadata));
                 }
             }
             for (String id : new TreeMap<>(state).keySet()) {
-                if (!expected.containsKey(id)) {
+                if (!expected.contains(id)) {
                     problems.add("id " + id + " is served but not in the model (deleted, or never committed)");
                 }
             }

@@ -1,6 +1,7 @@
 package io.jadevectordb.connect;
 
 import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.document;
 import static io.jadevectordb.connect.fixtures.VectorRecords.key;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
 import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
@@ -78,7 +79,7 @@ final class OffsetResetScenario {
     private static ExpectedState expected(String... ids) {
         ExpectedState expected = new ExpectedState();
         for (String id : ids) {
-            expected.store("alpha", id, vector(id, 0, 8));
+            expected.database("alpha").store(id, vector(id, 0, 8), document(id));
         }
         return expected;
     }

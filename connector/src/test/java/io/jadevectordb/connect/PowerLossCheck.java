@@ -14,16 +14,18 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
 import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.StoredVector;
 import io.jadevectordb.engine.VectorStore;
 import io.jadevectordb.engine.crash.PowerLossRecorder;
 
 /**
  * The product's promise judged where it matters, on what a power loss leaves: at a crash point
  * taken right after {@code preCommit} returned, every record below each returned offset must be
- * readable, with its exact vector, from a store opened on
+ * readable, with its exact vector and metadata bytes, from a store opened on
  * <ul>
  *   <li>the <b>forced-only</b> image (each file as of its last force, directory entries as of
  *       their last directory force): the least a power loss leaves, so one missing force fails
@@ -96,17 +98,21 @@ final class PowerLossCheck {
         }
     }
 
-    /** Null when the record is there with its exact vector, else what is wrong. */
+    /** Null when the record is there with its exact vector and metadata, else what is wrong. */
     private static String problem(VectorStore store, CommitObservation.Produced p) throws IOException {
         Optional<Database> database = store.database(p.database());
         if (database.isEmpty()) {
             return "its database is missing";
         }
-        Optional<float[]> vector = database.get().get(p.id());
-        if (vector.isEmpty()) {
+        Optional<StoredVector> entry = database.get().getEntry(p.id());
+        if (entry.isEmpty()) {
             return "is missing";
         }
-        return Arrays.equals(vector.get(), p.vector()) ? null : "has another vector";
+        if (!Arrays.equals(entry.get().vector(), p.vector())) {
+            return "has another vector";
+        }
+        return Arrays.equals(entry.get().metadata(), p.metadata()) ? null : "has metadata "
+                + ExpectedMetadata.describe(entry.get().metadata()) + ", expected " + ExpectedMetadata.describe(p.metadata());
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -17,6 +17,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.fixtures.Meta;
 import io.jadevectordb.connect.fixtures.VectorRecords;
 
 /**
@@ -28,10 +29,17 @@ import io.jadevectordb.connect.fixtures.VectorRecords;
 class PowerLossCheckTest {
 
     private static final String TOPIC = "teeth";
+    /** The sink's fields and, around them, metadata fields in {@link Meta#structOrder()}'s order. */
     private static final Schema VALUE = SchemaBuilder.struct().name("VectorMutation")
+            .field("title", Schema.OPTIONAL_STRING_SCHEMA)
             .field("database", Schema.STRING_SCHEMA)
             .field("id", Schema.STRING_SCHEMA)
             .field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).build())
+            .field("model", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("lang", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("year", Schema.OPTIONAL_INT32_SCHEMA)
+            .field("score", Schema.OPTIONAL_FLOAT64_SCHEMA)
+            .field("tags", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build())
             .build();
     private static final List<TopicPartition> PARTITIONS = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1));
 
@@ -61,12 +69,14 @@ class PowerLossCheckTest {
                     String id = "rec-" + partition + "-" + offset;
                     float[] vector = VectorRecords.vector(id, 0, db.equals("large") ? 96 : 4);
                     TopicPartition tp = PARTITIONS.get(partition);
-                    observation.expect(tp, offset, new CommitObservation.Produced(db, id, vector));
+                    Meta meta = Meta.forId(id);
+                    observation.expect(tp, offset, new CommitObservation.Produced(db, id, vector, meta.structDocument()));
                     List<Float> boxed = new ArrayList<>();
                     for (float f : vector) {
                         boxed.add(f);
                     }
                     Struct value = new Struct(VALUE).put("database", db).put("id", id).put("vector", boxed);
+                    meta.structOrder().forEach(value::put);
                     records.add(new SinkRecord(TOPIC, partition, null, id, VALUE, value, offset));
                 }
                 task.put(records);

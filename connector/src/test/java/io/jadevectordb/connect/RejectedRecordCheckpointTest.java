@@ -1,6 +1,7 @@
 package io.jadevectordb.connect;
 
 import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.document;
 import static io.jadevectordb.connect.fixtures.VectorRecords.key;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
 import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
@@ -56,8 +57,8 @@ class RejectedRecordCheckpointTest {
         cluster.produce(topic, 0, key("alpha", "a"), withSchema("alpha", "a", "STORE", vector("a", 0, 8), false));
         cluster.produce(topic, 0, key("alpha", "ghost"), withSchema("alpha", "ghost", "UPDATE", vector("ghost", 0, 8), false));
         cluster.produce(topic, 0, key("alpha", thirdId), withSchema("alpha", thirdId, "STORE", vector(thirdId, 0, 8), false));
-        expected.store("alpha", "a", vector("a", 0, 8));
-        expected.store("alpha", thirdId, vector(thirdId, 0, 8));
+        expected.database("alpha").store("a", vector("a", 0, 8), document("a"));
+        expected.database("alpha").store(thirdId, vector(thirdId, 0, 8), document(thirdId));
     }
 
     @Test
@@ -90,7 +91,7 @@ class RejectedRecordCheckpointTest {
         cluster.connect().restartTask(connector, 0);
         cluster.awaitRunning(connector, 1);
         cluster.produce(topic, 0, key("alpha", "c"), withSchema("alpha", "c", "STORE", vector("c", 0, 8), false));
-        expected.store("alpha", "c", vector("c", 0, 8));
+        expected.database("alpha").store("c", vector("c", 0, 8), document("c"));
         cluster.awaitCommitted(connector, topic, 1);
         long deadLetters = cluster.connect().kafka().endOffset(new TopicPartition(dlq, 0));
         cluster.stopConnector(connector);

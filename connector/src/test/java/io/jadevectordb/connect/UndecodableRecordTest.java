@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
 import io.jadevectordb.connect.fixtures.SinkCluster;
 import io.jadevectordb.oracle.ExpectedState;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
@@ -40,6 +42,9 @@ import io.jadevectordb.testkit.ConfluentAvroProducer;
  * fire-and-forget, so a lost one would let the commit skip the record for good.
  */
 class UndecodableRecordTest {
+
+    /** The contract's optional source_timestamp_ms every record sends: metadata beside model. */
+    private static final long TIMESTAMP_MS = 1_700_000_000_123L;
 
     @RegisterExtension
     static final ApicurioRegistryExtension REGISTRY = new ApicurioRegistryExtension();
@@ -72,7 +77,17 @@ class UndecodableRecordTest {
         record.put("id", id);
         record.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), "STORE"));
         record.put("vector_bytes", ByteBuffer.wrap(littleEndian(vector(id, 0, 8))));
+        record.put("source_timestamp_ms", TIMESTAMP_MS);
+        record.put("model", "model-of-" + id);
         return ConfluentAvroProducer.serialize(schemaId, schema, record);
+    }
+
+    /** The metadata {@link #store} sends: the contract's optional fields, in its order. */
+    private static byte[] document(String id) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("source_timestamp_ms", TIMESTAMP_MS);
+        fields.put("model", "model-of-" + id);
+        return ExpectedMetadata.document(fields);
     }
 
     private static byte[] littleEndian(float[] v) {
@@ -111,8 +126,8 @@ class UndecodableRecordTest {
         // Not the Confluent wire format (a JSON value): the converter cannot decode it.
         cluster.produce(topic, 0, "x".getBytes(StandardCharsets.UTF_8), "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
         cluster.produce(topic, 0, "b".getBytes(StandardCharsets.UTF_8), store(schemaId, schema, "b"));
-        expected.store("alpha", "a", vector("a", 0, 8));
-        expected.store("alpha", "b", vector("b", 0, 8));
+        expected.database("alpha").store("a", vector("a", 0, 8), document("a"));
+        expected.database("alpha").store("b", vector("b", 0, 8), document("b"));
         // Failed by the sink's own wait, or by Connect's wait for the reports made in put(): either way at the dead letter.
         String trace = cluster.awaitFailedTaskTrace(connector);
         assertThat(trace).containsAnyOf("dead letter queue", "RecordTooLargeException");
@@ -127,7 +142,7 @@ class UndecodableRecordTest {
         cluster.connect().restartTask(connector, 0);
         cluster.awaitRunning(connector, 1);
         cluster.produce(topic, 0, "c".getBytes(StandardCharsets.UTF_8), store(schemaId, schema, "c"));
-        expected.store("alpha", "c", vector("c", 0, 8));
+        expected.database("alpha").store("c", vector("c", 0, 8), document("c"));
         cluster.awaitCommitted(connector, topic, 1);
         long deadLetters = cluster.connect().kafka().endOffset(new TopicPartition(dlq, 0));
         cluster.stopConnector(connector);

@@ -1,6 +1,7 @@
 package io.jadevectordb.connect;
 
 import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.document;
 import static io.jadevectordb.connect.fixtures.VectorRecords.key;
 import static io.jadevectordb.connect.fixtures.VectorRecords.schemaless;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -27,12 +29,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.fixtures.Meta;
 import io.jadevectordb.connect.fixtures.SinkCluster;
+import io.jadevectordb.connect.fixtures.VectorRecords;
+import io.jadevectordb.oracle.ExpectedDatabase;
 import io.jadevectordb.oracle.ExpectedState;
 
 /**
  * The sink in a real Connect worker against a real broker: mutation streams in every input
- * form, bad records, and the files they leave, checked through the engine.
+ * form, bad records, and the files they leave, checked through the engine, metadata byte for byte.
  */
 class VectorSinkEndToEndTest {
 
@@ -66,27 +71,48 @@ class VectorSinkEndToEndTest {
         cluster.configure(connector, SinkCluster.sinkProps(topic, dataDir.toString(), true));
         cluster.awaitRunning(connector, 1);
 
+        long seed = new Random().nextLong();
+        System.out.println(connector + " metadata seed " + seed);
+        Random random = new Random(seed);
         for (int i = 0; i < 45; i++) {
             String db = dbs.get(i % 3);
             String id = "doc-" + i;
             int partition = Math.floorMod(id.hashCode(), partitions);
             int dim = dimensions.get(db);
-            cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, vector(id, 0, dim), i % 2 == 0));
-            expected.store(db, id, vector(id, 0, dim));
+            ExpectedDatabase model = expected.database(db);
+            Meta meta = Meta.random(random, id, 0);
+            cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, vector(id, 0, dim), i % 2 == 0, meta));
+            model.store(id, vector(id, 0, dim), meta.structDocument());
             if (i % 4 == 0) {
-                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "UPDATE", vector(id, 1, dim), false));
-                expected.update(db, id, vector(id, 1, dim));
+                // A new vector, half of them without metadata: the stored metadata must then stay.
+                Meta update = i % 8 == 0 ? Meta.NONE : Meta.retag(random, id, 1);
+                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "UPDATE", vector(id, 1, dim), false, update));
+                model.update(id, vector(id, 1, dim), update.structDocument());
+            }
+            if (i % 3 == 0) {
+                // A re-tag: metadata and no vector; the stored vector must stay.
+                Meta retag = Meta.retag(random, id, 2);
+                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "UPDATE", null, false, retag));
+                model.update(id, null, retag.structDocument());
+            }
+            if (i % 6 == 1) {
+                // A STORE without metadata replaces the vector and removes the stored metadata.
+                cluster.produce(topic, partition, key(db, id), withSchema(db, id, null, vector(id, 3, dim), false, Meta.NONE));
+                model.store(id, vector(id, 3, dim), null);
             }
             if (i % 5 == 0) {
-                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "DELETE", null, false));
+                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "DELETE", null, false,
+                        Meta.retag(random, id, 4)));
                 expected.delete(db, id);
             } else if (i % 7 == 0) {
                 cluster.produce(topic, partition, key(db, id), null);
                 expected.delete(db, id);
             }
             if (i % 10 == 0) {
-                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "store", vector(id, 2, dim), true));
-                expected.store(db, id, vector(id, 2, dim));
+                // Stored again after its DELETE: none of the deleted id's metadata may come back.
+                Meta again = i % 20 == 0 ? Meta.NONE : Meta.random(random, id, 5);
+                cluster.produce(topic, partition, key(db, id), withSchema(db, id, "store", vector(id, 2, dim), true, again));
+                model.store(id, vector(id, 2, dim), again.structDocument());
             }
         }
         cluster.awaitCommitted(connector, topic, partitions);
@@ -115,11 +141,19 @@ class VectorSinkEndToEndTest {
         cluster.configure(connector, props);
         cluster.awaitRunning(connector, 1);
 
+        Random random = new Random(20);
+        ExpectedDatabase model = expected.database("emb-plain");
         for (int i = 0; i < 20; i++) {
             String id = "item-" + i;
             int partition = i % 2;
-            cluster.produce(topic, partition, id, schemaless(null, null, null, vector(id, 0, 6), i % 3 == 0));
-            expected.store("emb-plain", id, vector(id, 0, 6));
+            Meta meta = Meta.random(random, id, 0);
+            cluster.produce(topic, partition, id, schemaless(null, null, null, vector(id, 0, 6), i % 3 == 0, meta));
+            model.store(id, vector(id, 0, 6), VectorRecords.schemalessDocument(meta));
+            if (i % 5 == 2) {
+                Meta retag = Meta.retag(random, id, 1);
+                cluster.produce(topic, partition, id, schemaless(null, null, "UPDATE", null, false, retag));
+                model.update(id, null, VectorRecords.schemalessDocument(retag));
+            }
             if (i % 4 == 1) {
                 cluster.produce(topic, partition, id, null);
                 expected.delete("emb-plain", id);
@@ -149,7 +183,7 @@ class VectorSinkEndToEndTest {
         cluster.awaitRunning(connector, 1);
 
         cluster.produce(topic, 0, key("good", "a"), withSchema("good", "a", null, vector("a", 0, 4), false));
-        expected.store("good", "a", vector("a", 0, 4));
+        expected.database("good").store("a", vector("a", 0, 4), document("a"));
         cluster.produce(topic, 0, key("good", "b"), withSchema("good", "b", null, vector("b", 0, 5), false));
         cluster.produce(topic, 0, key("good", "c"), withSchema("good", "c", null, new float[] {1, Float.NaN, 2, 3}, true));
         cluster.produce(topic, 0, key("good", null), withSchema("good", null, null, vector("x", 0, 4), false));
@@ -160,7 +194,7 @@ class VectorSinkEndToEndTest {
         cluster.produce(topic, 0, key("..", "h"), withSchema("..", "h", null, vector("h", 0, 4), false));
         cluster.produce(topic, 0, key("good", "missing"), withSchema("good", "missing", "UPDATE", vector("m", 0, 4), false));
         cluster.produce(topic, 0, key("good", "z"), withSchema("good", "z", null, vector("z", 0, 4), false));
-        expected.store("good", "z", vector("z", 0, 4));
+        expected.database("good").store("z", vector("z", 0, 4), document("z"));
         cluster.awaitCommitted(connector, topic, 1);
 
         List<ConsumerRecord<byte[], byte[]>> dead = cluster.consume("dirty-dlq", 9);

@@ -1,6 +1,7 @@
 package io.jadevectordb.connect;
 
 import static io.jadevectordb.connect.fixtures.StoreAssertions.assertStoreMatches;
+import static io.jadevectordb.connect.fixtures.VectorRecords.document;
 import static io.jadevectordb.connect.fixtures.VectorRecords.key;
 import static io.jadevectordb.connect.fixtures.VectorRecords.vector;
 import static io.jadevectordb.connect.fixtures.VectorRecords.withSchema;
@@ -193,7 +194,7 @@ class VectorSinkRecoveryTest {
             for (int i = 0; i < 20; i++) {
                 String id = "held-" + i;
                 cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
-                expected.store("alpha", id, vector(id, 0, 8));
+                expected.database("alpha").store(id, vector(id, 0, 8), document(id));
             }
             TestUtils.waitForCondition(() -> SinkCluster.pluginMetric(connector, "io-retries-total") >= 1,
                     SinkCluster.WAIT_MS, "the task never met the locked shard");
@@ -305,13 +306,13 @@ class VectorSinkRecoveryTest {
         ExpectedState expected = new ExpectedState();
         for (int i = 0; i <= 10; i++) { // database gamma: offsets 0..10, then never again
             cluster.produce(topic, 0, key("gamma", "c" + i), withSchema("gamma", "c" + i, null, vector("c" + i, 0, 16), false));
-            expected.store("gamma", "c" + i, vector("c" + i, 0, 16));
+            expected.database("gamma").store("c" + i, vector("c" + i, 0, 16), document("c" + i));
         }
         for (int restart = 0; restart < 2; restart++) { // database delta only, across restarts
             for (int i = 0; i < 5; i++) {
                 String id = "d" + restart + "-" + i;
                 cluster.produce(topic, 0, key("delta", id), withSchema("delta", id, null, vector(id, 0, 3), false));
-                expected.store("delta", id, vector(id, 0, 3));
+                expected.database("delta").store(id, vector(id, 0, 3), document(id));
             }
             cluster.awaitCommitted(connector, topic, 1);
             cluster.stopConnector(connector);
@@ -372,8 +373,8 @@ class VectorSinkRecoveryTest {
         // The old topic's ids are gone with its log; the new topic's records (offsets 0 and 1, below the old
         // checkpoint 4) are all applied rather than skipped as already applied.
         ExpectedState expected = new ExpectedState();
-        expected.store("alpha", "new-0", vector("new-0", 0, 8));
-        expected.store("alpha", "new-1", vector("new-1", 0, 8));
+        expected.database("alpha").store("new-0", vector("new-0", 0, 8), document("new-0"));
+        expected.database("alpha").store("new-1", vector("new-1", 0, 8), document("new-1"));
         assertStoreMatches(expected, dataDir);
         cluster.deleteConnector(connector);
     }
@@ -459,7 +460,7 @@ class VectorSinkRecoveryTest {
         for (int i = 0; i < 5; i++) {
             String id = "kept-" + i;
             cluster.produce(topic, 0, key("alpha", id), withSchema("alpha", id, null, vector(id, 0, 8), false));
-            expected.store("alpha", id, vector(id, 0, 8));
+            expected.database("alpha").store(id, vector(id, 0, 8), document(id));
         }
         cluster.awaitCommitted(connector, topic, 1);
         cluster.stopConnector(connector);

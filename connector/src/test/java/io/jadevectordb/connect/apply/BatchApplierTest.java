@@ -19,6 +19,7 @@ import io.jadevectordb.connect.SinkMetrics;
 import io.jadevectordb.connect.VectorSinkConfig;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.connect.offsets.KafkaPosition;
+import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.ShardLockedException;
 import io.jadevectordb.engine.SourcePartition;
@@ -147,5 +148,36 @@ class BatchApplierTest {
 
         assertThat(store.database("a").orElseThrow().get("ghost")).hasValueSatisfying(v -> assertThat(v).containsExactly(3, 4));
         assertThat(buffers.pendingCount(TP)).isZero();
+    }
+
+    @Test
+    void metadataReachesTheStoreWithEachOperationsMeaning() throws Exception {
+        byte[] first = {(byte) 0xbf, 0x61, 0x61, 0x01, (byte) 0xff};
+        byte[] retag = {(byte) 0xbf, 0x61, 0x61, 0x02, (byte) 0xff};
+        buffer("a", Mutation.store("kept", new float[] {1, 2}, first, 0));
+        buffer("a", Mutation.update("kept", new float[] {3, 4}, null, 1)); // a new vector: the metadata stays
+        buffer("a", Mutation.store("tagged", new float[] {5, 6}, first, 2));
+        buffer("a", Mutation.update("tagged", null, retag, 3)); // a re-tag: the vector stays
+        buffer("a", Mutation.store("gone", new float[] {7, 8}, first, 4));
+        buffer("a", Mutation.delete("gone", 5));
+        buffer("a", Mutation.store("gone", new float[] {9, 9}, 6)); // stored again without: none comes back
+
+        applier(UpdateMissingPolicy.REJECT, "none").apply(TP);
+
+        Database a = store.database("a").orElseThrow();
+        assertThat(a.getEntry("kept").orElseThrow().vector()).containsExactly(3, 4);
+        assertThat(a.getEntry("kept").orElseThrow().metadata()).containsExactly(first);
+        assertThat(a.getEntry("tagged").orElseThrow().vector()).containsExactly(5, 6);
+        assertThat(a.getEntry("tagged").orElseThrow().metadata()).containsExactly(retag);
+        assertThat(a.getEntry("gone").orElseThrow().metadata()).isNull();
+    }
+
+    @Test
+    void aReTagOfAMissingIdIsAnUpdateOfAMissingId() {
+        buffer("a", Mutation.update("ghost", null, new byte[] {(byte) 0xbf, 0x61, 0x61, 0x01, (byte) 0xff}, 0));
+
+        assertThatThrownBy(() -> applier(UpdateMissingPolicy.REJECT, "none").apply(TP))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("topic vectors partition 0 offset 0");
     }
 }
