@@ -326,21 +326,33 @@ final class MetadataTranscoder {
 
         @Override
         public void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
+            if (room(1)) {
+                buf[(int) count] = (byte) b;
+            }
+            count++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) {
-            long end = count + len;
-            if (end <= maxBytes) {
-                if (end > buf.length) {
-                    buf = Arrays.copyOf(buf, (int) Math.min(maxBytes, Math.max(end, 2L * buf.length)));
-                }
+            if (room(len)) {
                 System.arraycopy(b, off, buf, (int) count, len);
-            } else if (end > GIVE_UP_BYTES) {
+            }
+            count += len;
+        }
+
+        /** Whether {@code len} more bytes are to be stored (within the bound); grows the buffer if so. */
+        private boolean room(int len) {
+            long end = count + len;
+            if (end > GIVE_UP_BYTES) {
                 throw tooLarge("more than " + GIVE_UP_BYTES);
             }
-            count = end;
+            if (end > maxBytes) {
+                return false;
+            }
+            if (end > buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(maxBytes, Math.max(end, 2L * buf.length)));
+            }
+            return true;
         }
 
         byte[] toByteArray() {
