@@ -316,6 +316,39 @@ class MetadataTranscodingTest {
     }
 
     @Test
+    void unionsWriteTheBranchTheWriterChoseAtEveryLevel() {
+        Schema s = writer("""
+                {"name":"either","type":["null","int","string"]},
+                {"name":"other","type":["null","int","string"]},
+                {"name":"inner","type":{"type":"record","name":"Inner","fields":[
+                   {"name":"maybe","type":["null",{"type":"long","logicalType":"timestamp-millis"}]},
+                   {"name":"choice","type":["boolean","double"]}]}}""");
+        GenericRecord inner = new GenericData.Record(s.getField("inner").schema());
+        inner.put("maybe", null);
+        inner.put("choice", 0.25);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("either", 7);
+        m.put("other", "seven");
+        m.put("inner", inner);
+
+        assertCbor(metadataOf(s, record(s, m)), cbor(gen -> {
+            gen.writeStartObject();
+            gen.writeFieldName("either");
+            gen.writeNumber(7L);
+            gen.writeFieldName("other");
+            gen.writeString("seven");
+            gen.writeFieldName("inner");
+            gen.writeStartObject();
+            gen.writeFieldName("maybe");
+            gen.writeNull();
+            gen.writeFieldName("choice");
+            gen.writeNumber(0.25);
+            gen.writeEndObject();
+            gen.writeEndObject();
+        }));
+    }
+
+    @Test
     void metadataFieldsInterleavedWithTheCanonicalOnesKeepWriterOrder() {
         Schema s = new Schema.Parser().parse("""
                 {"type":"record","name":"Mixed","fields":[
