@@ -50,6 +50,11 @@ import io.jadevectordb.testkit.ConfluentAvroProducer;
  * payload float by float through Avro's {@link ResolvingDecoder} into a byte[], boxing nothing
  * (the first design of the fast path).
  *
+ * <p>{@code metadataBytes} adds about that many bytes of metadata fields per record (the shipped
+ * schema's {@code model}, {@code source_timestamp_ms}, {@code language} and a {@code title} that
+ * fills the rest): the fast path transcodes them to CBOR in the same pass, the general path
+ * delivers them as struct fields. 0 leaves them null (no metadata).
+ *
  * <p>A real Apicurio Registry serves the schemas: the one {@link BenchmarkMain} started (system
  * property {@code bench.registry.url}), else one started for the trial. Both converters cache
  * the schema after the first record, so the registry is not on the measured path.
@@ -64,6 +69,9 @@ public class ConverterBenchmark {
 
     @Param({"768"})
     public int dimension;
+
+    @Param({"0", "1024"})
+    public int metadataBytes;
 
     private ApicurioRegistry ownRegistry;
     private GenericDatumReader<GenericRecord> avroReader;
@@ -94,8 +102,8 @@ public class ConverterBenchmark {
             for (int d = 0; d < dimension; d++) {
                 v[d] = (float) random.nextGaussian();
             }
-            arrayValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, false));
-            bytesValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, true));
+            arrayValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, false, metadataBytes));
+            bytesValues[i] = ConfluentAvroProducer.serialize(id, schema, record(schema, "doc-" + i, v, true, metadataBytes));
         }
         apicurio = new AvroConverter<>();
         apicurio.configure(Map.of(
@@ -115,8 +123,15 @@ public class ConverterBenchmark {
         }
     }
 
-    private static GenericRecord record(Schema schema, String id, float[] v, boolean asBytes) {
+    private static GenericRecord record(Schema schema, String id, float[] v, boolean asBytes, int metadataBytes) {
         GenericRecord r = new GenericData.Record(schema);
+        if (metadataBytes > 0) {
+            // The map, these three, the field names and the title's header take 77 bytes of CBOR; its text fills the rest.
+            r.put("model", "all-MiniLM-L6-v2@1");
+            r.put("source_timestamp_ms", 1_764_000_000_000L);
+            r.put("language", "en");
+            r.put("title", "t".repeat(Math.max(1, metadataBytes - 77)));
+        }
         r.put("database", "articles");
         r.put("id", id);
         r.put("op", new GenericData.EnumSymbol(schema.getField("op").schema(), "STORE"));

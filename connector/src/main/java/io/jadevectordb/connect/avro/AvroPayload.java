@@ -22,6 +22,10 @@ import org.apache.kafka.connect.errors.DataException;
  * <p>Encoding per the Avro specification: zig-zag varints for int and long, lengths and block
  * counts as longs, a negative block count followed by the block's size in bytes, floats as
  * 4 little-endian bytes. Not thread-safe; one instance per payload.
+ *
+ * <p>Every method takes the {@code field} being read for its error messages: its name, or an
+ * object whose {@code toString()} names it (the metadata transcoder's path of nested fields,
+ * rendered only when an error is reported, so the happy path concatenates no strings).
  */
 final class AvroPayload {
 
@@ -57,7 +61,7 @@ final class AvroPayload {
     }
 
     /** A zig-zag varint long. */
-    long readLong(String field) {
+    long readLong(Object field) {
         long raw = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (pos >= limit) {
@@ -73,7 +77,7 @@ final class AvroPayload {
     }
 
     /** A zig-zag varint int. */
-    int readInt(String field) {
+    int readInt(Object field) {
         long value = readLong(field);
         if (value != (int) value) {
             throw corrupt(field, "has an int of " + value + ", outside the 32-bit range");
@@ -82,7 +86,7 @@ final class AvroPayload {
     }
 
     /** A union branch or enum symbol index in {@code [0, count)}. */
-    int readIndex(String field, int count, String what) {
+    int readIndex(Object field, int count, String what) {
         long index = readLong(field);
         if (index < 0 || index >= count) {
             throw corrupt(field, "names " + what + " " + index + " of " + count);
@@ -91,7 +95,7 @@ final class AvroPayload {
     }
 
     /** A UTF-8 string. */
-    String readString(String field) {
+    String readString(Object field) {
         int length = readLength(field, "a string");
         String s = new String(data, pos, length, StandardCharsets.UTF_8);
         pos += length;
@@ -99,11 +103,86 @@ final class AvroPayload {
     }
 
     /** A bytes value. */
-    byte[] readBytes(String field) {
+    byte[] readBytes(Object field) {
         int length = readLength(field, "a bytes value");
         byte[] b = Arrays.copyOfRange(data, pos, pos + length);
         pos += length;
         return b;
+    }
+
+    /** A boolean: one byte, true when it is 1 (as Avro's own decoder reads it). */
+    boolean readBoolean(Object field) {
+        return data[take(field, 1)] == 1;
+    }
+
+    /** The raw bits of a float: 4 little-endian bytes. */
+    int readFloatBits(Object field) {
+        int at = take(field, Float.BYTES);
+        return littleEndianInt(at);
+    }
+
+    /** The raw bits of a double: 8 little-endian bytes. */
+    long readDoubleBits(Object field) {
+        int at = take(field, Double.BYTES);
+        return (littleEndianInt(at) & 0xffffffffL) | (long) littleEndianInt(at + 4) << 32;
+    }
+
+    private int littleEndianInt(int at) {
+        return (data[at] & 0xff) | (data[at + 1] & 0xff) << 8 | (data[at + 2] & 0xff) << 16 | (data[at + 3] & 0xff) << 24;
+    }
+
+    /** The length of a bytes value, checked against what remains; its bytes follow ({@link #take}). */
+    int readBytesLength(Object field) {
+        return readLength(field, "a bytes value");
+    }
+
+    /**
+     * Consumes the next {@code length} bytes, checked against what remains, and returns where
+     * they start in {@link #array()}: a bytes or fixed value is then copied once, by its consumer.
+     */
+    int take(Object field, int length) {
+        if (length > remaining()) {
+            throw claim(field, length + " bytes");
+        }
+        int at = pos;
+        pos += length;
+        return at;
+    }
+
+    /** The buffer the payload lies in (offsets from {@link #take} point into it). */
+    byte[] array() {
+        return data;
+    }
+
+    /**
+     * The item count of the next block of an array or map whose items are decoded one by one (0
+     * at the end). Each item is taken to need at least one byte, as in {@link #skip}, so a
+     * hostile count is refused before it is looped over; a negative count's block size is read
+     * and checked against what remains.
+     */
+    long readItemCount(Object field) {
+        long count = readLong(field);
+        if (count < 0) {
+            if (count == Long.MIN_VALUE) {
+                throw claim(field, "a block of " + count + " items");
+            }
+            count = -count;
+            checkCount(field, count, 1);
+            long size = readLong(field);
+            if (size < 0 || size > remaining()) {
+                throw claim(field, "a block of " + size + " bytes");
+            }
+            if (count > size) {
+                throw corrupt(field, "has a block of " + count + " items in " + size + " bytes");
+            }
+        }
+        checkCount(field, count, 1);
+        return count;
+    }
+
+    /** A data error at the current position naming {@code field} and {@code problem}. */
+    DataException corruptValue(Object field, String problem) {
+        return corrupt(field, problem);
     }
 
     /**
@@ -111,7 +190,7 @@ final class AvroPayload {
      * encoding already is little-endian IEEE-754, so no float is materialized (NaN payloads
      * survive bit-exact).
      */
-    byte[] readFloatArray(String field) {
+    byte[] readFloatArray(Object field) {
         byte[] out = new byte[0];
         int filled = 0;
         for (long count = readBlockCount(field, Float.BYTES); count > 0; count = readBlockCount(field, Float.BYTES)) {
@@ -125,11 +204,11 @@ final class AvroPayload {
     }
 
     /** Reads past one value of {@code schema} (a writer field the reader does not use). */
-    void skip(Schema schema, String field) {
+    void skip(Schema schema, Object field) {
         skip(schema, field, 0);
     }
 
-    private void skip(Schema schema, String field, int depth) {
+    private void skip(Schema schema, Object field, int depth) {
         if (depth > MAX_DEPTH) {
             throw corrupt(field, "nests deeper than " + MAX_DEPTH + " levels");
         }
@@ -156,7 +235,7 @@ final class AvroPayload {
         }
     }
 
-    private void skipBlocks(Schema item, Schema key, String field, int depth) {
+    private void skipBlocks(Schema item, Schema key, Object field, int depth) {
         while (true) {
             long count = readLong(field);
             if (count == 0) {
@@ -190,7 +269,7 @@ final class AvroPayload {
      * The item count of the next array block (0 at the end), each item at least
      * {@code itemBytes} bytes; a negative count's block size is read and checked too.
      */
-    private long readBlockCount(String field, int itemBytes) {
+    private long readBlockCount(Object field, int itemBytes) {
         long count = readLong(field);
         if (count < 0) {
             if (count == Long.MIN_VALUE) {
@@ -207,14 +286,14 @@ final class AvroPayload {
         return count;
     }
 
-    private void checkCount(String field, long count, int itemBytes) {
+    private void checkCount(Object field, long count, int itemBytes) {
         if (count > remaining() / itemBytes) {
             throw claim(field, count + " more items of at least " + itemBytes + " byte" + (itemBytes == 1 ? "" : "s"));
         }
     }
 
     /** A string or bytes length, checked against what remains. */
-    private int readLength(String field, String what) {
+    private int readLength(Object field, String what) {
         long length = readLong(field);
         if (length < 0 || length > remaining()) {
             throw claim(field, what + " of " + length + " bytes");
@@ -222,21 +301,21 @@ final class AvroPayload {
         return (int) length;
     }
 
-    private void skipFixed(String field, int length) {
+    private void skipFixed(Object field, int length) {
         if (length > remaining()) {
             throw claim(field, length + " bytes");
         }
         pos += length;
     }
 
-    private DataException claim(String field, String claimed) {
+    private DataException claim(Object field, String claimed) {
         return new DataException(String.format(
                 "%s: field '%s' claims %s but only %d bytes remain of the %d-byte Avro payload (at byte %d); the "
                         + "value is corrupt, truncated or hostile, or was written with another schema than its id says",
                 where, field, claimed, remaining(), limit - start, pos - start));
     }
 
-    private DataException corrupt(String field, String problem) {
+    private DataException corrupt(Object field, String problem) {
         return new DataException(String.format(
                 "%s: field '%s' %s (at byte %d of the %d-byte Avro payload); the value is corrupt, truncated or "
                         + "was written with another schema than its id says", where, field, problem, pos - start, limit - start));

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * The fast path for vector mutations in Confluent wire format: a sink-only value
  * {@link Converter} that resolves each writer schema once through a Confluent-compatible schema
  * registry and decodes Avro straight into the canonical {@link VectorMutationSchema#VALUE}
- * struct, with the vector as packed little-endian float32 bytes (never 768 boxed Floats).
+ * struct, with the vector as packed little-endian float32 bytes (never 768 boxed Floats) and the
+ * writer's other fields as one CBOR map in {@link VectorMutationSchema#METADATA}, decoded in the
+ * same pass ({@code metadata.fields}, {@code metadata.max.bytes}; see docs/schemas.md).
  *
  * <pre>
  * value.converter=io.jadevectordb.connect.avro.VectorMutationAvroConverter
@@ -33,6 +35,8 @@ public final class VectorMutationAvroConverter implements Converter {
 
     private SchemaRegistryClient registry;
     private List<String> requiredFields;
+    private MetadataFields metadataFields;
+    private int metadataMaxBytes;
     private Map<Integer, Resolved> readers;
 
     /**
@@ -58,6 +62,8 @@ public final class VectorMutationAvroConverter implements Converter {
         VectorMutationAvroConverterConfig config = new VectorMutationAvroConverterConfig(configs);
         this.registry = new SchemaRegistryClient(config.registryUrls(), config.requestTimeout(), config.basicAuthUserInfo());
         this.requiredFields = config.requiredFields();
+        this.metadataFields = config.metadataFields();
+        this.metadataMaxBytes = config.metadataMaxBytes();
         int capacity = config.schemaCacheSize();
         this.readers = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -65,8 +71,9 @@ public final class VectorMutationAvroConverter implements Converter {
                 return size() > capacity;
             }
         };
-        log.info("Vector mutation Avro converter reading schemas from {} (cache {} schemas, required fields {})",
-                config.registryUrls(), capacity, requiredFields);
+        log.info("Vector mutation Avro converter reading schemas from {} (cache {} schemas, required fields {}, "
+                        + "metadata fields {}, metadata at most {} bytes)", config.registryUrls(), capacity, requiredFields,
+                config.getList(VectorMutationAvroConverterConfig.METADATA_FIELDS_CONFIG), metadataMaxBytes);
     }
 
     /**
@@ -125,7 +132,8 @@ public final class VectorMutationAvroConverter implements Converter {
             return new Resolved(null, e);
         }
         try {
-            return new Resolved(VectorMutationReader.forWriter(topic, schemaId, writer, requiredFields), null);
+            return new Resolved(VectorMutationReader.forWriter(topic, schemaId, writer, requiredFields,
+                    metadataFields, metadataMaxBytes), null);
         } catch (DataException e) {
             log.warn("{} (cached: no further record with schema id {} is looked up)", e.getMessage(), schemaId);
             return new Resolved(null, e);

@@ -10,6 +10,8 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
+import io.jadevectordb.engine.StoreOptions;
+
 /**
  * Settings of {@link VectorMutationAvroConverter}, given with the worker's or connector's
  * {@code value.converter.} prefix. Key names follow Confluent's AvroConverter where they mean
@@ -47,6 +49,24 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
             + "first seen. Empty it when the connector takes ids from the record key.";
     private static final String REQUIRED_FIELDS_DEFAULT = VectorMutationSchema.ID;
 
+    /** Which of the writer's other fields become the vector's metadata. */
+    public static final String METADATA_FIELDS_CONFIG = "metadata.fields";
+    private static final String METADATA_FIELDS_DOC = "Which fields of the writer's record, other than "
+            + "database, id, op, vector and vector_bytes, become the vector's metadata (one CBOR map, see "
+            + "docs/schemas.md): all (every other field), none, or a comma-separated list of field names (names a "
+            + "writer lacks are skipped; the document keeps the writer's field order). Same meaning as the sink's "
+            + "metadata.fields, which does not apply to values from this converter.";
+    private static final String METADATA_FIELDS_DEFAULT = "all";
+
+    /** The largest metadata document of one record. */
+    public static final String METADATA_MAX_BYTES_CONFIG = "metadata.max.bytes";
+    private static final String METADATA_MAX_BYTES_DOC = "Largest metadata document of one record, in bytes "
+            + "of CBOR. A record whose metadata is larger is a bad record (dead letter queue or task failure, as "
+            + "errors.tolerance says), never truncated. At most 524288, the shard format's limit.";
+    private static final int METADATA_MAX_BYTES_DEFAULT = StoreOptions.DEFAULT_MAX_METADATA_BYTES;
+    /** The shard format's limit on one metadata document ({@code ShardFormat.MAX_METADATA_BYTES}). */
+    static final int METADATA_MAX_BYTES_LIMIT = 512 << 10;
+
     /** The definition of every setting, with defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(SCHEMA_REGISTRY_URL_CONFIG, ConfigDef.Type.LIST, ConfigDef.NO_DEFAULT_VALUE,
@@ -60,7 +80,11 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
                     ConfigDef.Importance.MEDIUM, BASIC_AUTH_USER_INFO_DOC)
             .define(REQUIRED_FIELDS_CONFIG, ConfigDef.Type.LIST, REQUIRED_FIELDS_DEFAULT,
                     ConfigDef.ValidList.in(VectorMutationSchema.FIELDS.toArray(String[]::new)),
-                    ConfigDef.Importance.MEDIUM, REQUIRED_FIELDS_DOC);
+                    ConfigDef.Importance.MEDIUM, REQUIRED_FIELDS_DOC)
+            .define(METADATA_FIELDS_CONFIG, ConfigDef.Type.LIST, METADATA_FIELDS_DEFAULT, new MetadataFieldList(),
+                    ConfigDef.Importance.MEDIUM, METADATA_FIELDS_DOC)
+            .define(METADATA_MAX_BYTES_CONFIG, ConfigDef.Type.INT, METADATA_MAX_BYTES_DEFAULT,
+                    ConfigDef.Range.between(1, METADATA_MAX_BYTES_LIMIT), ConfigDef.Importance.LOW, METADATA_MAX_BYTES_DOC);
 
     /**
      * @param originals the converter's settings, without the {@code value.converter.} prefix
@@ -86,6 +110,37 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
         @Override
         public String toString() {
             return "non-empty list of http(s) URLs";
+        }
+    }
+
+    /** {@code all}, {@code none}, or non-empty names none of which is a field the converter maps. */
+    private static final class MetadataFieldList implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            @SuppressWarnings("unchecked")
+            List<String> fields = (List<String>) value;
+            if (fields == null || fields.isEmpty()) {
+                throw new ConfigException(name, value, "give all, none, or a comma-separated list of field names");
+            }
+            for (String field : fields) {
+                if (field.isBlank()) {
+                    throw new ConfigException(name, value, "a field name is empty; give all, none, or names separated "
+                            + "by single commas");
+                }
+                if ((field.equals("all") || field.equals("none")) && fields.size() > 1) {
+                    throw new ConfigException(name, value, "'" + field + "' stands alone; give all, none, or a list of "
+                            + "field names");
+                }
+                if (VectorMutationSchema.FIELDS.contains(field)) {
+                    throw new ConfigException(name, value, "'" + field + "' is a field the converter reads as the "
+                            + "mutation itself, never metadata; list other fields only");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "all, none, or a list of field names other than " + String.join(", ", VectorMutationSchema.FIELDS);
         }
     }
 
@@ -120,5 +175,13 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
 
     List<String> requiredFields() {
         return getList(REQUIRED_FIELDS_CONFIG);
+    }
+
+    MetadataFields metadataFields() {
+        return MetadataFields.of(getList(METADATA_FIELDS_CONFIG));
+    }
+
+    int metadataMaxBytes() {
+        return getInt(METADATA_MAX_BYTES_CONFIG);
     }
 }

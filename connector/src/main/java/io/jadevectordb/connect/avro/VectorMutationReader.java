@@ -9,6 +9,8 @@ import org.apache.avro.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
+import io.jadevectordb.engine.StoreOptions;
+
 /**
  * Decodes Avro binary written with one writer schema straight into the canonical
  * {@link VectorMutationSchema#VALUE} struct, without boxing a single float: an
@@ -25,25 +27,46 @@ import org.apache.kafka.connect.errors.DataException;
  * {@code array<float>} is copied into the result at once instead of a {@code readFloat()} per
  * element (see docs/benchmarks.md). NaN payloads survive because no float is ever materialized.
  *
+ * <p>The writer's other fields, those {@code metadata.fields} keeps, are transcoded to one CBOR
+ * map by {@link MetadataTranscoder} in the same pass, as they are met, into
+ * {@link VectorMutationSchema#METADATA}; fields not kept are skipped.
+ *
  * <p>One instance per writer schema; instances are immutable and thread-safe.
  */
 final class VectorMutationReader {
 
-    /** What to do with one writer field, in writer order. */
-    private record Step(String writerField, String canonicalField, Schema writerType) {
+    /**
+     * What to do with one writer field, in writer order: read it as a canonical field, transcode
+     * it as metadata slot {@code metadataSlot}, or skip it.
+     */
+    private record Step(String writerField, String canonicalField, int metadataSlot, Schema writerType) {
         boolean skip() {
-            return canonicalField == null;
+            return canonicalField == null && metadataSlot < 0;
         }
     }
 
     private final int schemaId;
     private final Schema reader;
     private final Step[] steps;
+    /** Null when the writer has no field kept as metadata. */
+    private final MetadataTranscoder metadata;
 
-    private VectorMutationReader(int schemaId, Schema reader, Step[] steps) {
+    private VectorMutationReader(int schemaId, Schema reader, Step[] steps, MetadataTranscoder metadata) {
         this.schemaId = schemaId;
         this.reader = reader;
         this.steps = steps;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Prepares to decode values written with {@code writer}, keeping every other field as
+     * metadata up to the default bound (the converter's defaults).
+     *
+     * @see #forWriter(String, int, Schema, Collection, MetadataFields, int)
+     */
+    public static VectorMutationReader forWriter(String topic, int schemaId, Schema writer, Collection<String> requiredFields) {
+        return forWriter(topic, schemaId, writer, requiredFields, MetadataFields.ALL,
+                StoreOptions.DEFAULT_MAX_METADATA_BYTES);
     }
 
     /**
@@ -53,11 +76,14 @@ final class VectorMutationReader {
      * @param schemaId the writer schema's registry id, for error messages
      * @param writer the writer's schema, as registered
      * @param requiredFields canonical fields the writer schema must have
+     * @param metadataFields which of the writer's other fields to keep as metadata
+     * @param metadataMaxBytes the largest metadata document accepted
      * @return a reader for that writer schema
      * @throws DataException if the writer is not a record, lacks a required field, or gives a
      *     canonical field a type this reader cannot deliver (the message names field and fix)
      */
-    public static VectorMutationReader forWriter(String topic, int schemaId, Schema writer, Collection<String> requiredFields) {
+    public static VectorMutationReader forWriter(String topic, int schemaId, Schema writer, Collection<String> requiredFields,
+            MetadataFields metadataFields, int metadataMaxBytes) {
         String description = where(topic, schemaId);
         if (writer.getType() != Schema.Type.RECORD) {
             throw new DataException(String.format(
@@ -95,6 +121,7 @@ final class VectorMutationReader {
                     + " as a vector mutation: " + resolution);
         }
         Step[] steps = new Step[adjust.fieldActions.length];
+        List<Schema.Field> kept = new ArrayList<>();
         int read = 0;
         for (int i = 0; i < steps.length; i++) {
             Resolver.Action action = adjust.fieldActions[i];
@@ -102,11 +129,18 @@ final class VectorMutationReader {
                 throw new DataException(description + ": Avro cannot resolve field "
                         + writer.getFields().get(i).name() + ": " + action);
             }
-            steps[i] = action.type == Resolver.Action.Type.SKIP
-                    ? new Step(writer.getFields().get(i).name(), null, action.writer)
-                    : new Step(writer.getFields().get(i).name(), adjust.readerOrder[read++].name(), action.writer);
+            Schema.Field writerField = writer.getFields().get(i);
+            if (action.type != Resolver.Action.Type.SKIP) {
+                steps[i] = new Step(writerField.name(), adjust.readerOrder[read++].name(), -1, action.writer);
+            } else if (metadataFields.keeps(writerField.name())) {
+                steps[i] = new Step(writerField.name(), null, kept.size(), action.writer);
+                kept.add(writerField);
+            } else {
+                steps[i] = new Step(writerField.name(), null, -1, action.writer);
+            }
         }
-        return new VectorMutationReader(schemaId, reader, steps);
+        return new VectorMutationReader(schemaId, reader, steps,
+                kept.isEmpty() ? null : MetadataTranscoder.forFields(kept, metadataMaxBytes));
     }
 
     private static void checkType(String description, String name, Schema declared) {
@@ -179,12 +213,18 @@ final class VectorMutationReader {
      */
     public Struct read(String topic, byte[] data, int offset, int length) {
         Struct value = new Struct(VectorMutationSchema.VALUE);
-        AvroPayload in = new AvroPayload(where(topic, schemaId), data, offset, length);
+        String where = where(topic, schemaId);
+        AvroPayload in = new AvroPayload(where, data, offset, length);
+        MetadataTranscoder.Document document = metadata == null ? null : metadata.document(where);
         byte[] vectorBytes = null;
         byte[] floatsAsBytes = null;
         for (Step step : steps) {
             if (step.skip()) {
                 in.skip(step.writerType(), step.writerField());
+                continue;
+            }
+            if (step.metadataSlot() >= 0) {
+                document.field(step.metadataSlot(), in);
                 continue;
             }
             String field = step.canonicalField();
@@ -216,6 +256,9 @@ final class VectorMutationReader {
                     where(topic, schemaId)));
         }
         value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
+        if (document != null) {
+            value.put(VectorMutationSchema.METADATA, document.finish());
+        }
         return value;
     }
 }

@@ -14,9 +14,10 @@ import org.apache.kafka.connect.errors.DataException;
 import org.junit.jupiter.api.Test;
 
 /**
- * A payload of a few bytes that claims a huge length in any field, read or skipped, is a data
- * error naming the field, the claim and the bytes that remain, and nothing of the claimed size
- * is allocated (measured with the thread's allocation counter, not inferred from the message).
+ * A payload of a few bytes that claims a huge length in any field, read, transcoded as metadata
+ * or skipped, is a data error naming the field, the claim and the bytes that remain, and nothing
+ * of the claimed size is allocated (measured with the thread's allocation counter, not inferred
+ * from the message).
  */
 class HostileLengthTest {
 
@@ -26,7 +27,11 @@ class HostileLengthTest {
     private static final long ALLOWED_BYTES = 1 << 20;
 
     private static final Schema EVOLVED = evolvedSchema();
+    /** Transcodes tenant, tags, origin and scores as metadata (the default). */
     private static final VectorMutationReader READER = VectorMutationReader.forWriter("vectors", 7, EVOLVED, List.of());
+    /** Skips them ({@code metadata.fields=none}). */
+    private static final VectorMutationReader SKIPPING = VectorMutationReader.forWriter("vectors", 7, EVOLVED, List.of(),
+            MetadataFields.NONE, 65536);
 
     /**
      * Writes an {@link AvroFixtures#evolvedSchema()} value field by field in writer order:
@@ -85,10 +90,21 @@ class HostileLengthTest {
     }
 
     private static void assertRefusedWithoutAllocating(byte[] payload, String field, String claim) {
+        assertRefusedWithoutAllocating(READER, payload, field, claim);
+    }
+
+    /** Refused both when the field is metadata and when it is skipped. */
+    private static void assertRefusedKeptOrSkipped(byte[] payload, String field, String claim) {
+        assertRefusedWithoutAllocating(READER, payload, field, claim);
+        assertRefusedWithoutAllocating(SKIPPING, payload, field, claim);
+    }
+
+    private static void assertRefusedWithoutAllocating(VectorMutationReader reader, byte[] payload, String field,
+            String claim) {
         long before = allocatedBytes();
         Throwable thrown = null;
         try {
-            READER.read("vectors", payload, 0, payload.length);
+            reader.read("vectors", payload, 0, payload.length);
         } catch (Throwable t) {
             thrown = t;
         }
@@ -130,20 +146,81 @@ class HostileLengthTest {
     }
 
     @Test
-    void lengthsInSkippedFieldsAreCheckedToo() {
-        assertRefusedWithoutAllocating(good("tenant", concat(SECOND_BRANCH, HUGE)), "tenant",
+    void lengthsInMetadataAndSkippedFieldsAreCheckedToo() {
+        assertRefusedKeptOrSkipped(good("tenant", concat(SECOND_BRANCH, HUGE)), "tenant",
                 "a string of " + CLAIM + " bytes");
-        assertRefusedWithoutAllocating(good("origin", concat(SECOND_BRANCH, HUGE)), "origin.host",
+        assertRefusedKeptOrSkipped(good("origin", concat(SECOND_BRANCH, HUGE)), "origin.host",
                 "a string of " + CLAIM + " bytes");
-        assertRefusedWithoutAllocating(good("tags", HUGE), "tags", CLAIM + " more items of at least 1 byte");
-        assertRefusedWithoutAllocating(good("tags", concat(varint(1), string("k"), HUGE)), "tags",
+        // A fixed whose 16 bytes the payload, cut inside it, does not hold.
+        assertRefusedKeptOrSkipped(concat(NULL_BRANCH, STORE, string("doc"), EMPTY, NULL_BRANCH, SECOND_BRANCH, string("h"),
+                new byte[15]), "origin.digest", "16 bytes");
+        assertRefusedKeptOrSkipped(good("tags", HUGE), "tags", CLAIM + " more items of at least 1 byte");
+        assertRefusedKeptOrSkipped(good("tags", concat(varint(1), HUGE)), "tags", "a string of " + CLAIM + " bytes");
+        assertRefusedKeptOrSkipped(good("tags", concat(varint(1), string("k"), HUGE)), "tags",
                 "a string of " + CLAIM + " bytes");
-        assertRefusedWithoutAllocating(good("scores", HUGE), "scores", CLAIM + " more items of at least 1 byte");
-        assertRefusedWithoutAllocating(good("scores", concat(varint(-2), HUGE)), "scores", "a block of " + CLAIM + " bytes");
+        assertRefusedKeptOrSkipped(good("scores", HUGE), "scores", CLAIM + " more items of at least 1 byte");
+        assertRefusedKeptOrSkipped(good("scores", concat(varint(-2), HUGE)), "scores", "a block of " + CLAIM + " bytes");
+        // A negative count whose byte size is plausible: metadata checks the count first, skipping the size.
+        assertRefusedWithoutAllocating(READER, good("scores", concat(varint(-CLAIM), varint(8))), "scores",
+                CLAIM + " more items of at least 1 byte");
+        assertRefusedWithoutAllocating(SKIPPING, good("scores", concat(varint(-CLAIM), varint(8))), "scores",
+                "a block of 8 bytes");
+    }
+
+    /** A writer whose only fields besides id are metadata of the types that carry lengths. */
+    private static final Schema METADATA_TYPES = new Schema.Parser().parse("""
+            {"type":"record","name":"M","fields":[{"name":"id","type":"string"},
+             {"name":"blob","type":["null","bytes"]},
+             {"name":"price","type":["null",{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}]},
+             {"name":"nested","type":["null",{"type":"array","items":{"type":"map","values":"string"}}]}]}""");
+    private static final VectorMutationReader METADATA_READER =
+            VectorMutationReader.forWriter("vectors", 7, METADATA_TYPES, List.of("id"));
+
+    private static byte[] metadataTypes(byte[] blob, byte[] price, byte[] nested) {
+        return concat(string("doc"), blob, price, nested);
     }
 
     @Test
-    void deeplyNestedSkippedValuesAreADataErrorNotAStackOverflow() {
+    void lengthClaimsInMetadataBytesDecimalsAndNestedContainersAreRefusedBeforeAllocating() {
+        assertRefusedWithoutAllocating(METADATA_READER, metadataTypes(concat(SECOND_BRANCH, HUGE), NULL_BRANCH, NULL_BRANCH),
+                "blob", "a bytes value of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(METADATA_READER, metadataTypes(NULL_BRANCH, concat(SECOND_BRANCH, HUGE), NULL_BRANCH),
+                "price", "a bytes value of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(METADATA_READER, metadataTypes(NULL_BRANCH, NULL_BRANCH,
+                concat(SECOND_BRANCH, varint(1), HUGE)), "nested", CLAIM + " more items of at least 1 byte");
+        assertRefusedWithoutAllocating(METADATA_READER, metadataTypes(NULL_BRANCH, NULL_BRANCH,
+                concat(SECOND_BRANCH, varint(1), varint(1), string("k"), HUGE)), "nested", "a string of " + CLAIM + " bytes");
+        assertRefusedWithoutAllocating(METADATA_READER, metadataTypes(NULL_BRANCH, NULL_BRANCH,
+                concat(SECOND_BRANCH, varint(-1), HUGE)), "nested", "a block of " + CLAIM + " bytes");
+    }
+
+    @Test
+    void metadataThatExpandsFarBeyondItsPayloadIsRefusedByTheBoundWithoutBuildingIt() {
+        // Records of 40 null fields take no byte in Avro and about 200 bytes in CBOR: 60,000 of
+        // them (60 KB of payload, the padding after them never read) would be 12 MB of metadata.
+        StringBuilder fields = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            fields.append(i == 0 ? "" : ",").append("{\"name\":\"f").append(i).append("\",\"type\":\"null\"}");
+        }
+        Schema bomb = new Schema.Parser().parse("""
+                {"type":"record","name":"B","fields":[{"name":"id","type":"string"},
+                 {"name":"items","type":{"type":"array","items":{"type":"record","name":"E","fields":[%s]}}}]}"""
+                .formatted(fields));
+        VectorMutationReader reader = VectorMutationReader.forWriter("vectors", 7, bomb, List.of("id"));
+        byte[] payload = concat(string("doc"), varint(60_000), new byte[60_000]);
+
+        long before = allocatedBytes();
+        assertThatThrownBy(() -> reader.read("vectors", payload, 0, payload.length))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("field 'metadata'")
+                .hasMessageContaining("over the limit of 65536")
+                .hasMessageContaining("metadata.max.bytes");
+        assertThat(allocatedBytes() - before).as("bytes allocated refusing a 60 KB payload that expands to 12 MB")
+                .isLessThan(ALLOWED_BYTES);
+    }
+
+    @Test
+    void deeplyNestedMetadataOrSkippedValuesAreADataErrorNotAStackOverflow() {
         Schema tree = new Schema.Parser().parse("""
                 {"type":"record","name":"Node","fields":[{"name":"id","type":"string"},
                  {"name":"child","type":["null","Node"],"default":null}]}""");
@@ -159,6 +236,12 @@ class HostileLengthTest {
         byte[] payload = out.toByteArray();
 
         assertThatThrownBy(() -> reader.read("vectors", payload, 0, payload.length))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("field 'child")
+                .hasMessageContaining("nests deeper than " + MetadataTranscoder.MAX_DEPTH + " levels of metadata");
+        VectorMutationReader skipping = VectorMutationReader.forWriter("vectors", 7, tree, List.of("id"),
+                MetadataFields.NONE, 65536);
+        assertThatThrownBy(() -> skipping.read("vectors", payload, 0, payload.length))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("field 'child")
                 .hasMessageContaining("nests deeper than " + AvroPayload.MAX_DEPTH + " levels");

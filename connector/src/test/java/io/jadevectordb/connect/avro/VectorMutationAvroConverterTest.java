@@ -9,11 +9,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.ServiceLoader;
 
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.Struct;
@@ -136,7 +139,7 @@ class VectorMutationAvroConverterTest {
         Schema noId = new Schema.Parser().parse("""
                 {"type":"record","name":"Anonymous","fields":[{"name":"vector","type":{"type":"array","items":"float"}}]}""");
         int id = producer.register("anonymous-value", noId);
-        org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(noId);
+        GenericRecord r = new org.apache.avro.generic.GenericData.Record(noId);
         r.put("vector", AvroFixtures.boxed(new float[] {1f}));
         byte[] value = ConfluentAvroProducer.serialize(id, noId, r);
 
@@ -181,6 +184,66 @@ class VectorMutationAvroConverterTest {
                 Map.of("schema.registry.url", "http://127.0.0.1:1", "required.fields", "id,vectors"), false))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("required.fields");
+    }
+
+    private static void configureWith(String key, String value) {
+        new VectorMutationAvroConverter().configure(Map.of("schema.registry.url", "http://127.0.0.1:1", key, value), false);
+    }
+
+    @Test
+    void metadataSettingsAreValidatedNamingTheKeyAndTheFix() {
+        assertThatThrownBy(() -> configureWith("metadata.fields", "title,vector"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("metadata.fields")
+                .hasMessageContaining("'vector' is a field the converter reads as the mutation itself");
+        assertThatThrownBy(() -> configureWith("metadata.fields", "all,title"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'all' stands alone");
+        assertThatThrownBy(() -> configureWith("metadata.fields", ""))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("give all, none, or a comma-separated list");
+        assertThatThrownBy(() -> configureWith("metadata.fields", "title,,lang"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("a field name is empty");
+        assertThatThrownBy(() -> configureWith("metadata.max.bytes", "524289"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("metadata.max.bytes");
+        assertThatThrownBy(() -> configureWith("metadata.max.bytes", "0"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("metadata.max.bytes");
+        configureWith("metadata.fields", "none");
+        configureWith("metadata.fields", "title, lang");
+        configureWith("metadata.max.bytes", "524288");
+    }
+
+    @Test
+    void metadataFieldsSettingChoosesWhatTheConverterKeeps() {
+        ConfluentAvroProducer producer = new ConfluentAvroProducer(REGISTRY.registry().confluentApiUrl());
+        Schema schema = contractSchema();
+        int id = producer.register("kept-value", schema);
+        GenericRecord r = mutation(schema, "db", "k", "STORE", new float[] {1f}, null);
+        r.put("model", "minilm@1");
+        r.put("source_timestamp_ms", 5L);
+        byte[] value = ConfluentAvroProducer.serialize(id, schema, r);
+        VectorMutationAvroConverter none = new VectorMutationAvroConverter();
+        none.configure(Map.of("schema.registry.url", REGISTRY.registry().confluentApiUrl(), "metadata.fields", "none"), false);
+        VectorMutationAvroConverter modelOnly = new VectorMutationAvroConverter();
+        modelOnly.configure(Map.of("schema.registry.url", REGISTRY.registry().confluentApiUrl(), "metadata.fields", "model"),
+                false);
+
+        byte[] all = FastPathValue.metadata((Struct) converter(REGISTRY.registry().confluentApiUrl())
+                .toConnectData("kept", value).value());
+        byte[] model = FastPathValue.metadata((Struct) modelOnly.toConnectData("kept", value).value());
+
+        assertThat(FastPathValue.metadata((Struct) none.toConnectData("kept", value).value())).isNull();
+        // {"source_timestamp_ms": 5, "model": "minilm@1"} and {"model": "minilm@1"}, indefinite-length maps.
+        assertThat(HexFormat.of().formatHex(all))
+                .isEqualTo("bf" + "73" + hex("source_timestamp_ms") + "05" + "65" + hex("model") + "68" + hex("minilm@1") + "ff");
+        assertThat(HexFormat.of().formatHex(model)).isEqualTo("bf" + "65" + hex("model") + "68" + hex("minilm@1") + "ff");
+    }
+
+    private static String hex(String ascii) {
+        return HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test
