@@ -221,6 +221,23 @@ class MetadataFilterTest {
     }
 
     @Test
+    void aDocumentNestedTooDeeplyFailsAsMalformedNotWithAStackOverflow() {
+        // {"a": [[[[ ... 100000 levels: hostile bytes, which no writer of ours produces (it stops at 64).
+        int depth = 100_000;
+        byte[] doc = new byte[3 + depth];
+        doc[0] = (byte) 0xbf;
+        doc[1] = 0x61;
+        doc[2] = 'a';
+        for (int i = 3; i < doc.length; i++) {
+            doc[i] = (byte) 0x9f;
+        }
+        MetadataFilter filter = MetadataFilter.parse(must(cond("a", "\"match\":{\"value\":1}")));
+        assertThatThrownBy(() -> filter.matches(doc)).isInstanceOf(MalformedMetadataException.class)
+                .hasMessageContaining("at byte offset");
+        assertThatThrownBy(() -> MetadataJson.render(doc)).isInstanceOf(MalformedMetadataException.class);
+    }
+
+    @Test
     void readsTheDocumentInPlaceWithinALargerBuffer() {
         byte[] buffer = new byte[ARTICLE.length + 10];
         System.arraycopy(ARTICLE, 0, buffer, 7, ARTICLE.length);
