@@ -6,33 +6,40 @@ import java.io.Writer;
 import java.nio.file.Path;
 
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.metadata.MetadataFilter;
 
-/** Streams every live vector of a database as JSON Lines, shard by shard, with progress. */
+/** Streams every live vector of a database, with its metadata, as JSON Lines, shard by shard, with progress. */
 final class DatabaseExport {
 
-    private DatabaseExport() {
+    private final Writer out;
+    private final JsonLines lines;
+
+    DatabaseExport(Writer out) {
+        this.out = out;
+        this.lines = new JsonLines(out);
     }
 
     /**
-     * Writes the database to {@code out}, advancing {@code progress} per vector.
+     * Writes the database to the output, advancing {@code progress} per vector.
      *
      * @return what the scan visited
      */
-    static StoreReader.ScanResult write(StoreReader reader, String database, Writer out, Progress progress)
-            throws IOException {
-        JsonLines lines = new JsonLines(out);
-        long visited = 0;
-        long unreadable = 0;
+    StoreReader.ScanResult write(StoreReader reader, String database, Progress progress) throws IOException {
+        StoreReader.ScanResult total = new StoreReader.ScanResult(0, 0);
         for (Path shard : reader.shardFiles(database)) {
-            StoreReader.ScanResult r = reader.scanShard(database, shard, (id, vector) -> {
-                lines.write(id, vector);
+            total = total.plus(reader.scanShard(database, shard, MetadataFilter.ALL, entry -> {
+                lines.write(entry);
                 progress.advance(1);
-            });
-            visited += r.visited();
-            unreadable += r.unreadable();
+            }));
         }
         out.flush();
-        return new StoreReader.ScanResult(visited, unreadable);
+        return total;
+    }
+
+    /** Tells the user about entries skipped and metadata written raw (after the progress bar has ended its line). */
+    void warn(PrintWriter err, String database, StoreReader.ScanResult result) {
+        warnAboutSkipped(err, database, result);
+        lines.warnAboutMalformedMetadata(err, database);
     }
 
     /** Tells the user about entries a scan skipped (after the progress bar has ended its line). */
@@ -40,6 +47,11 @@ final class DatabaseExport {
         if (result.unreadable() > 0) {
             err.println("jvdb: warning: skipped " + result.unreadable() + " entries of database '" + database + "' whose "
                     + "checksums do not match (a writer was rewriting them, or a crash tore them); run jvdb verify " + database);
+        }
+        if (result.malformedMetadata() > 0) {
+            err.println("jvdb: warning: left out " + result.malformedMetadata() + " vectors of database '" + database + "' "
+                    + "whose metadata is not well-formed CBOR, so the filter cannot be evaluated on them; jvdb dump " + database
+                    + " shows them with their raw \"metadataBase64\"");
         }
     }
 }

@@ -6,8 +6,8 @@ import picocli.CommandLine.Parameters;
 import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb dump DATABASE}: every live vector to stdout as JSON Lines. */
-@Command(name = "dump", mixinStandardHelpOptions = true, description = {"Write every live vector to stdout as JSON Lines: {\"id\":...,\"vector\":[...]} "
-        + "(read-only; floats round-trip bit-exact)."})
+@Command(name = "dump", mixinStandardHelpOptions = true, description = {"Write every live vector to stdout as JSON Lines: {\"id\":...,\"vector\":[...],\"metadata\":{...}} "
+        + "(read-only; floats round-trip bit-exact; \"metadata\" only when the vector has some)."})
 final class DumpCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
@@ -17,11 +17,12 @@ final class DumpCommand extends JvdbSubcommand {
     public Integer call() throws Exception {
         StoreReader reader = reader();
         long expected = reader.stats(database).liveCount();
+        DatabaseExport export = new DatabaseExport(out());
         StoreReader.ScanResult result;
         try (Progress progress = progress("dump " + database, expected)) {
-            result = DatabaseExport.write(reader, database, out(), progress);
+            result = export.write(reader, database, progress);
         }
-        DatabaseExport.warnAboutSkipped(err(), database, result);
+        export.warn(err(), database, result);
         return ExitCodes.OK;
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import io.jadevectordb.engine.StoreReader;
 
 /** {@code jvdb export DATABASE --out FILE}: as dump, into a file that appears only when complete. */
-@Command(name = "export", mixinStandardHelpOptions = true, description = {"Write every live vector to a JSON Lines file (read-only for the store).",
+@Command(name = "export", mixinStandardHelpOptions = true, description = {"Write every live vector, with its metadata, to a JSON Lines file (read-only for the store).",
         "The file is written next to its destination and renamed into place when complete."})
 final class ExportCommand extends JvdbSubcommand {
 
@@ -39,10 +39,12 @@ final class ExportCommand extends JvdbSubcommand {
         Path tmp = absolute.resolveSibling(absolute.getFileName() + ".tmp");
         boolean success = false;
         StoreReader.ScanResult result;
+        DatabaseExport export;
         try {
             try (BufferedWriter writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
                  Progress progress = progress("export " + database, expected)) {
-                result = DatabaseExport.write(reader, database, writer, progress);
+                export = new DatabaseExport(writer);
+                result = export.write(reader, database, progress);
             }
             Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             success = true;
@@ -51,7 +53,7 @@ final class ExportCommand extends JvdbSubcommand {
                 deleteQuietly(tmp);
             }
         }
-        DatabaseExport.warnAboutSkipped(err(), database, result);
+        export.warn(err(), database, result);
         out().println("exported " + result.visited() + " vectors of database '" + database + "' to " + file
                 + " (" + ByteSizes.format(Files.size(absolute)) + ")");
         out().flush();

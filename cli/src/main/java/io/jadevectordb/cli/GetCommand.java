@@ -6,8 +6,11 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code jvdb get DATABASE ID}: one vector as a JSON line. */
-@Command(name = "get", mixinStandardHelpOptions = true, description = "Print the live vector of an id as one JSON line (read-only). Exit 1 when the id is absent.")
+import io.jadevectordb.engine.StoredVector;
+
+/** {@code jvdb get DATABASE ID}: one vector, with its metadata, as a JSON line. */
+@Command(name = "get", mixinStandardHelpOptions = true, description = "Print the live vector of an id, with its metadata, as one "
+        + "JSON line (read-only). Exit 1 when the id is absent.")
 final class GetCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
@@ -18,15 +21,17 @@ final class GetCommand extends JvdbSubcommand {
 
     @Override
     public Integer call() throws Exception {
-        Optional<float[]> vector = reader().get(database, id);
-        if (vector.isEmpty()) {
+        Optional<StoredVector> entry = reader().getEntry(database, id);
+        if (entry.isEmpty()) {
             err().println("jvdb get: id '" + id + "' not found in database '" + database + "'");
             return ExitCodes.PROBLEM_FOUND;
         }
         StringWriter line = new StringWriter();
-        new JsonLines(line).write(id, vector.get());
+        JsonLines lines = new JsonLines(line);
+        lines.write(entry.get());
         out().print(line);
         out().flush();
+        lines.warnAboutMalformedMetadata(err(), database);
         return ExitCodes.OK;
     }
 }

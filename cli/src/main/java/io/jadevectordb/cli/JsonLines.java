@@ -1,22 +1,45 @@
 package io.jadevectordb.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.util.Base64;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import io.jadevectordb.engine.StoredVector;
+import io.jadevectordb.engine.metadata.MalformedMetadataException;
+import io.jadevectordb.engine.metadata.MetadataJson;
 
 /**
- * Writes vectors as JSON Lines, one {@code {"id":"...","vector":[...]}} object per line.
+ * Writes vectors as JSON Lines, one {@code {"id":"...","vector":[...],"metadata":{...}}} object
+ * per line ({@code "metadata"} only when the vector has some).
  *
  * <p>Each float is written with {@link Float#toString(float)}: enough digits to tell it from
  * every other float, so parsing the text back to a float (directly, or to a double and then
  * to a float) yields the same bits. JSON has no NaN or infinity; those (only present when the
  * sink allows non-finite values) are written as the strings {@code "NaN"}, {@code "Infinity"}
  * and {@code "-Infinity"}.
+ *
+ * <p>Metadata is rendered by {@link MetadataJson} (docs/cli.md lists the mapping). A document
+ * that is not well-formed CBOR (only a library user, not the sink, can store one) is kept
+ * rather than lost: its bytes are written as {@code "metadataBase64"} instead, and counted
+ * ({@link #malformedMetadata}) so the command can warn.
  */
 final class JsonLines {
 
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
     private final Writer out;
     private final StringBuilder line = new StringBuilder(256);
+    /** The metadata of the line being written, rendered here first so a malformed document leaves no half object. */
+    private final StringWriter metadata = new StringWriter(256);
+    private long malformedMetadata;
+    private MalformedMetadataException firstMalformed;
+    private String firstMalformedId;
 
     JsonLines(Writer out) {
         this.out = out;
@@ -24,11 +47,19 @@ final class JsonLines {
 
     /** Writes one line; I/O errors surface as {@link UncheckedIOException} (scan callbacks cannot throw). */
     void write(String id, float[] vector) {
-        write(id, Double.NaN, vector);
+        write(id, Double.NaN, vector, null);
     }
 
-    /** Writes one line with a {@code "score"} member (as a float) between id and vector (omitted when NaN). */
-    void write(String id, double score, float[] vector) {
+    /** Writes one line with the vector's metadata (null: none). */
+    void write(StoredVector entry) {
+        write(entry.id(), Double.NaN, entry.vector(), entry.metadata());
+    }
+
+    /**
+     * Writes one line with a {@code "score"} member (as a float) between id and vector (omitted
+     * when NaN), and the metadata after the vector (omitted when null).
+     */
+    void write(String id, double score, float[] vector, byte[] cbor) {
         line.setLength(0);
         line.append("{\"id\":");
         appendString(line, id);
@@ -43,11 +74,47 @@ final class JsonLines {
             }
             appendFloat(line, vector[i]);
         }
-        line.append("]}\n");
+        line.append(']');
+        if (cbor != null) {
+            appendMetadata(id, cbor);
+        }
+        line.append("}\n");
         try {
             out.append(line);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void appendMetadata(String id, byte[] cbor) {
+        metadata.getBuffer().setLength(0);
+        try (JsonGenerator json = JSON.createGenerator(metadata)) {
+            MetadataJson.write(cbor, json);
+        } catch (MalformedMetadataException e) {
+            malformedMetadata++;
+            if (firstMalformed == null) {
+                firstMalformed = e;
+                firstMalformedId = id;
+            }
+            line.append(",\"metadataBase64\":\"").append(Base64.getEncoder().encodeToString(cbor)).append('"');
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        line.append(",\"metadata\":").append(metadata.getBuffer());
+    }
+
+    /** How many documents were written as {@code "metadataBase64"} because they are not well-formed CBOR. */
+    long malformedMetadata() {
+        return malformedMetadata;
+    }
+
+    /** Tells the user about metadata written as base64 (after the progress bar has ended its line). */
+    void warnAboutMalformedMetadata(PrintWriter err, String database) {
+        if (malformedMetadata > 0) {
+            err.println("jvdb: warning: the metadata of " + malformedMetadata + " vector(s) of database '" + database
+                    + "' is not well-formed CBOR and was written as \"metadataBase64\" (its raw bytes); the first, id '"
+                    + firstMalformedId + "': " + firstMalformed.getMessage());
         }
     }
 

@@ -65,6 +65,8 @@ public final class Jvdb implements Callable<Integer> {
         CommandLine cli = new CommandLine(app);
         cli.setExecutionExceptionHandler(new ErrorReporter());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // `search --filter @FILE` reads FILE as one JSON filter; picocli's @-files would split it into words first.
+        cli.setExpandAtFiles(false);
         return cli;
     }
 

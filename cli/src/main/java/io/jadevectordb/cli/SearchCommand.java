@@ -1,5 +1,11 @@
 package io.jadevectordb.cli;
 
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -8,10 +14,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import io.jadevectordb.engine.StoreReader;
+import io.jadevectordb.engine.metadata.InvalidFilterException;
+import io.jadevectordb.engine.metadata.MetadataFilter;
 
-/** {@code jvdb search DATABASE --vector ... --k N --metric M}: exact top-k by a full scan. */
+/** {@code jvdb search DATABASE --vector ... --k N --metric M [--filter F]}: exact top-k by a full scan. */
 @Command(name = "search", mixinStandardHelpOptions = true, description = {"Exact top-k nearest vectors by a brute-force scan of every live vector (read-only).",
-        "Prints RANK, ID and SCORE (similarity for cosine and dot, distance for l2), best first."})
+        "Prints RANK, ID and SCORE (similarity for cosine and dot, distance for l2), best first.",
+        "With --filter, only vectors whose metadata matches are scored."})
 final class SearchCommand extends JvdbSubcommand {
 
     @Parameters(index = "0", paramLabel = "DATABASE")
@@ -27,12 +36,19 @@ final class SearchCommand extends JvdbSubcommand {
             description = "cosine, dot or l2 (default: ${DEFAULT-VALUE}).")
     Metric metric;
 
-    @Option(names = "--json", description = "Print results as JSON Lines with their vectors: {\"id\":...,\"score\":...,\"vector\":[...]}.")
+    @Option(names = "--filter", paramLabel = "JSON|@FILE", description = {"Score only vectors whose metadata matches this filter "
+            + "(Qdrant-shaped: must, should, must_not; match, range, exists), given inline or read from FILE. Example: "
+            + "{\"must\":[{\"key\":\"lang\",\"match\":{\"value\":\"en\"}}]}"})
+    String filter;
+
+    @Option(names = "--json", description = "Print results as JSON Lines with their vectors and metadata: "
+            + "{\"id\":...,\"score\":...,\"vector\":[...],\"metadata\":{...}}.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         float[] query = VectorParser.parse(vector);
+        MetadataFilter metadataFilter = filter == null ? MetadataFilter.ALL : parseFilter(filter);
         StoreReader reader = reader();
         int dimension = reader.dimension(database);
         if (query.length != dimension) {
@@ -45,20 +61,27 @@ final class SearchCommand extends JvdbSubcommand {
         }
         TopK top = new TopK(k);
         long expected = reader.stats(database).liveCount();
-        StoreReader.ScanResult scanned;
+        StoreReader.ScanResult scanned = new StoreReader.ScanResult(0, 0);
         try (Progress progress = progress("search " + database, expected)) {
-            scanned = reader.scan(database, (id, v) -> {
-                top.offer(id, metric.score(query, queryNorm, v), v);
-                progress.advance(1);
-            });
+            for (Path shard : reader.shardFiles(database)) {
+                StoreReader.ScanResult r = reader.scanShard(database, shard, metadataFilter, entry -> {
+                    top.offer(entry.id(), metric.score(query, queryNorm, entry.vector()), entry.vector(), entry.metadata());
+                    progress.advance(1);
+                });
+                // Entries the filter refused were read too: count them once their shard is done.
+                progress.advance(r.filteredOut() + r.malformedMetadata());
+                scanned = scanned.plus(r);
+            }
         }
         DatabaseExport.warnAboutSkipped(err(), database, scanned);
         List<TopK.Hit> hits = top.best();
         if (json) {
             JsonLines lines = new JsonLines(out());
             for (TopK.Hit hit : hits) {
-                lines.write(hit.id(), metric.display(hit.score()), hit.vector());
+                lines.write(hit.id(), metric.display(hit.score()), hit.vector(), hit.metadata());
             }
+            out().flush();
+            lines.warnAboutMalformedMetadata(err(), database);
         } else {
             out().printf(Locale.ROOT, "%-5s %-40s %s%n", "RANK", "ID", metric == Metric.L2 ? "DISTANCE" : "SCORE");
             for (int i = 0; i < hits.size(); i++) {
@@ -67,5 +90,30 @@ final class SearchCommand extends JvdbSubcommand {
         }
         out().flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The filter given inline or, as {@code @FILE}, in a file. Picocli's own @-file expansion is
+     * off ({@link Jvdb#commandLine}): it would split the file's JSON into words at whitespace.
+     */
+    private static MetadataFilter parseFilter(String given) throws IOException {
+        if (!given.startsWith("@")) {
+            return MetadataFilter.parse(given);
+        }
+        Path file = Path.of(given.substring(1));
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("--filter " + given + ": no such file; give the filter as JSON, or @FILE naming "
+                    + "a file that holds it");
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("--filter " + given + ": the file is not UTF-8 text; save the filter as UTF-8 JSON");
+        }
+        try {
+            return MetadataFilter.parse(text);
+        } catch (InvalidFilterException e) {
+            throw new IllegalArgumentException("--filter " + given + ": " + e.getMessage(), e);
+        }
     }
 }

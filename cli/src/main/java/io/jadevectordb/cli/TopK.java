@@ -11,8 +11,8 @@ import java.util.PriorityQueue;
  */
 final class TopK {
 
-    /** One result: an id, its score (higher is better) and its vector. */
-    record Hit(String id, double score, float[] vector) {
+    /** One result: an id, its score (higher is better), its vector and its metadata (null: none). */
+    record Hit(String id, double score, float[] vector, byte[] metadata) {
     }
 
     /** Worse first: lower score, then (for equal scores) the greater id. */
@@ -31,10 +31,14 @@ final class TopK {
     }
 
     void offer(String id, double score, float[] vector) {
+        offer(id, score, vector, null);
+    }
+
+    void offer(String id, double score, float[] vector, byte[] metadata) {
         if (Double.isNaN(score)) {
             return;
         }
-        Hit hit = new Hit(id, score, vector);
+        Hit hit = new Hit(id, score, vector, metadata);
         if (heap.size() < k) {
             heap.add(hit);
         } else if (WORSE_FIRST.compare(hit, heap.peek()) > 0) {

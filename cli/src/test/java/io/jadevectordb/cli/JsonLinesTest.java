@@ -32,7 +32,7 @@ class JsonLinesTest {
         StringWriter out = new StringWriter();
         JsonLines lines = new JsonLines(out);
         lines.write("a\"b\\c\nd\u0001é", new float[] {1.5f, -0.0f, Float.NaN, Float.NEGATIVE_INFINITY});
-        lines.write("x", 0.25, new float[] {1e-45f});
+        lines.write("x", 0.25, new float[] {1e-45f}, null);
         assertThat(out.toString()).isEqualTo("{\"id\":\"a\\\"b\\\\c\\nd\\u0001é\",\"vector\":[1.5,-0.0,\"NaN\",\"-Infinity\"]}\n"
                 + "{\"id\":\"x\",\"score\":0.25,\"vector\":[1.4E-45]}\n");
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -201,5 +204,76 @@ class ReadCommandsTest {
         assertThat(run.code()).isZero();
         assertBitExact(parse(run.out()), live);
         assertThat(run.err()).contains("warning: skipped 1 entries of database 'articles'").contains("jvdb verify articles");
+    }
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The JSON {@code jvdb} prints for {@link TestStore#metadataOf}(i), written out by hand from its definition. */
+    private static String expectedMetadata(int i) {
+        return "{\"title\":\"Title " + i + "\",\"lang\":\"" + TestStore.LANGS[i % 3] + "\",\"year\":" + (2000 + i % 20)
+                + ",\"tags\":[\"t" + i % 4 + "\"],\"published\":\"" + Instant.parse("2024-01-01T00:00:00Z").plusSeconds(i * 3600L)
+                + "\"}";
+    }
+
+    @Test
+    void getPrintsTheMetadataAsJsonAfterTheVectorAndNothingForAVectorWithout() throws Exception {
+        Map<String, float[]> live = TestStore.writeWithMetadata(root, "articles", 4, 30, 1);
+        Cli.Run run = Cli.run(root, "get", "articles", "id-7");
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).endsWith("],\"metadata\":{\"title\":\"Title 7\",\"lang\":\"fr\",\"year\":2007,"
+                + "\"tags\":[\"t3\"],\"published\":\"2024-01-01T07:00:00Z\"}}\n");
+        assertBitExact(parse(run.out().replaceFirst(",\"metadata\":.*}", "}")), Map.of("id-7", live.get("id-7")));
+
+        Cli.Run without = Cli.run(root, "get", "articles", "id-10");
+        assertThat(without.out()).doesNotContain("metadata");
+        assertBitExact(parse(without.out()), Map.of("id-10", live.get("id-10")));
+    }
+
+    @Test
+    void dumpAndExportCarryEveryVectorsMetadata() throws Exception {
+        Map<String, float[]> live = TestStore.writeWithMetadata(root, "articles", 4, 60, 1);
+        Cli.Run dump = Cli.run(root, "dump", "articles");
+        assertThat(dump.code()).isZero();
+        assertThat(dump.err()).isEmpty();
+        Map<String, float[]> vectors = new HashMap<>();
+        for (String line : dump.lines()) {
+            JsonNode node = JSON.readTree(line);
+            String id = node.get("id").textValue();
+            int i = Integer.parseInt(id.substring(3));
+            if (TestStore.metadataOf(i) == null) {
+                assertThat(node.has("metadata")).as(id).isFalse();
+            } else {
+                assertThat(node.get("metadata").toString()).as(id).isEqualTo(expectedMetadata(i));
+            }
+            float[] v = new float[node.get("vector").size()];
+            for (int d = 0; d < v.length; d++) {
+                v[d] = Float.parseFloat(node.get("vector").get(d).asText());
+            }
+            vectors.put(id, v);
+        }
+        assertBitExact(vectors, live);
+
+        Path out = root.resolveSibling(root.getFileName() + "-meta.jsonl");
+        assertThat(Cli.run(root, "export", "articles", "--out", out.toString()).code()).isZero();
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(dump.out());
+        Files.delete(out);
+    }
+
+    @Test
+    void metadataThatIsNotCborIsKeptAsBase64WithAWarningNamingTheId() throws Exception {
+        TestStore.write(root, "articles", 3, 3, 1);
+        byte[] notCbor = {(byte) 0xa1, 0x61, 0x61}; // a map of one entry, cut after its key
+        try (VectorStore store = TestStore.open(root)) {
+            store.apply("articles", TestStore.P0, List.of(Mutation.store("odd", new float[] {1, 2, 3}, notCbor, 100)));
+            store.commit(TestStore.P0, 100);
+        }
+        Cli.Run dump = Cli.run(root, "dump", "articles");
+        assertThat(dump.code()).isZero();
+        assertThat(dump.out()).contains("{\"id\":\"odd\",\"vector\":[1.0,2.0,3.0],\"metadataBase64\":\"oWFh\"}\n");
+        assertThat(dump.err()).contains("the metadata of 1 vector(s) of database 'articles' is not well-formed CBOR")
+                .contains("id 'odd'").contains("at byte offset 3");
+        Cli.Run get = Cli.run(root, "get", "articles", "odd");
+        assertThat(get.code()).isZero();
+        assertThat(get.out()).contains("\"metadataBase64\":\"oWFh\"");
+        assertThat(get.err()).contains("id 'odd'");
     }
 }

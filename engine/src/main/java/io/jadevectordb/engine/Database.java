@@ -12,9 +12,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +30,8 @@ import org.slf4j.LoggerFactory;
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.io.FileIO;
 import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.metadata.MalformedMetadataException;
+import io.jadevectordb.engine.metadata.MetadataFilter;
 import io.jadevectordb.engine.shard.Shard;
 import io.jadevectordb.engine.shard.ShardView;
 import io.jadevectordb.engine.shard.ShardWriterLock;
@@ -548,6 +552,42 @@ public final class Database {
     }
 
     /**
+     * Batch retrieve with metadata: the live entries of those ids that exist
+     * ({@link StoredVector#metadata()} null when one has none), in the iteration order of
+     * {@code ids}; sees applied records, as {@link #getEntry} does.
+     */
+    public Map<String, StoredVector> getAllEntries(Collection<String> ids) throws IOException {
+        Map<String, StoredVector> found = new HashMap<>();
+        List<byte[]> keys = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            keys.add(validateId(id));
+        }
+        for (ShardRef shard : shards()) {
+            withShard(shard, s -> {
+                int i = 0;
+                for (String id : ids) {
+                    byte[] key = keys.get(i++);
+                    if (!found.containsKey(id)) {
+                        StoredVector v = s.getEntry(key);
+                        if (v != null) {
+                            found.put(id, v);
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+        Map<String, StoredVector> ordered = new LinkedHashMap<>();
+        for (String id : ids) {
+            StoredVector v = found.get(id);
+            if (v != null) {
+                ordered.put(id, v);
+            }
+        }
+        return ordered;
+    }
+
+    /**
      * Visits every live vector of every shard as of the shard's last commit: what a restart
      * keeps and what a reader in another process sees; records applied but not committed yet
      * are not visited ({@link #get} sees them). Each shard is read through a lock-free view
@@ -585,6 +625,50 @@ public final class Database {
                             + "their checksum and were not visited; run `jvdb verify`, then restore the file or replay the source");
                 }
             }
+        }
+    }
+
+    /**
+     * As {@link #scanEntries(Consumer)}, visiting only the vectors whose metadata {@code filter}
+     * accepts (see {@link MetadataFilter}); metadata is decoded only as far as the filter's keys
+     * reach, and the vector of a refused entry is not copied.
+     *
+     * @throws CorruptShardException      when committed records of a shard fail their checksum
+     *                                    (damage), after the intact ones were visited
+     * @throws MalformedMetadataException when the metadata of a vector is not well-formed CBOR, so
+     *                                    the filter cannot be evaluated on it: the scan went on
+     *                                    without those vectors, the message names the first
+     */
+    public void scanEntries(MetadataFilter filter, Consumer<StoredVector> visitor) throws IOException {
+        Objects.requireNonNull(filter, "filter (MetadataFilter.ALL for none)");
+        long malformed = 0;
+        MalformedMetadataException first = null;
+        for (ShardRef shard : shards()) {
+            MalformedMetadataException[] seen = {null};
+            long[] count = {0};
+            try (ShardView view = committedView(shard)) {
+                long unreadable = view.scanEntries((id, record, offset, length) -> {
+                    try {
+                        return offset < 0 ? filter.matches(null) : filter.matches(record, offset, length);
+                    } catch (MalformedMetadataException e) {
+                        if (seen[0] == null) {
+                            seen[0] = e.in("vector '" + id + "' of shard " + shard.name());
+                        }
+                        count[0]++;
+                        return false;
+                    }
+                }, visitor);
+                if (unreadable > 0) {
+                    throw new CorruptShardException("shard " + shard.name() + ": " + unreadable + " committed record(s) fail "
+                            + "their checksum and were not visited; run `jvdb verify`, then restore the file or replay the source");
+                }
+            }
+            malformed += count[0];
+            first = first == null ? seen[0] : first;
+        }
+        if (first != null) {
+            throw first.in("database " + name + ": " + malformed + " vector(s) left out of a filtered scan because their "
+                    + "metadata cannot be decoded; the first");
         }
     }
 

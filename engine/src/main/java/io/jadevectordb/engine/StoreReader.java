@@ -8,13 +8,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import io.jadevectordb.engine.format.ShardFormat;
 import io.jadevectordb.engine.index.IndexSnapshot;
 import io.jadevectordb.engine.index.IndexSnapshotHeader;
 import io.jadevectordb.engine.io.ShardFiles;
+import io.jadevectordb.engine.metadata.MalformedMetadataException;
+import io.jadevectordb.engine.metadata.MetadataFilter;
 import io.jadevectordb.engine.shard.Shard;
 import io.jadevectordb.engine.shard.ShardView;
 import io.jadevectordb.engine.verify.ShardReport;
@@ -35,11 +39,25 @@ public final class StoreReader {
     /**
      * What a scan visited.
      *
-     * @param visited    live vectors handed to the visitor
-     * @param unreadable entries skipped because their checksums failed (torn by a crash, being
-     *                   rewritten by a writer at that moment, or damaged; {@code verify} tells)
+     * @param visited           live vectors handed to the visitor
+     * @param unreadable        entries skipped because their checksums failed (torn by a crash, being
+     *                          rewritten by a writer at that moment, or damaged; {@code verify} tells)
+     * @param filteredOut       readable live vectors a metadata filter refused
+     * @param malformedMetadata readable live vectors left out of a filtered scan because their
+     *                          metadata is not well-formed CBOR (the filter cannot be evaluated)
      */
-    public record ScanResult(long visited, long unreadable) {
+    public record ScanResult(long visited, long unreadable, long filteredOut, long malformedMetadata) {
+
+        /** The result of a scan without a filter. */
+        public ScanResult(long visited, long unreadable) {
+            this(visited, unreadable, 0, 0);
+        }
+
+        /** Both results added up. */
+        public ScanResult plus(ScanResult other) {
+            return new ScanResult(visited + other.visited, unreadable + other.unreadable, filteredOut + other.filteredOut,
+                    malformedMetadata + other.malformedMetadata);
+        }
     }
 
     private final Path root;
@@ -219,6 +237,43 @@ public final class StoreReader {
                 visitor.accept(id, vector);
             });
             return new ScanResult(visited[0], unreadable);
+        }
+    }
+
+    /**
+     * Visits, with its metadata, every readable live vector of every shard of a database whose
+     * metadata {@code filter} accepts (each shard in slot order). Metadata is decoded only as far
+     * as the filter's keys reach, and the vector of a refused entry is not copied. An entry whose
+     * metadata is not well-formed CBOR is left out and counted
+     * ({@link ScanResult#malformedMetadata}), unless the filter is {@link MetadataFilter#ALL}.
+     */
+    public ScanResult scan(String database, MetadataFilter filter, Consumer<StoredVector> visitor) throws IOException {
+        ScanResult total = new ScanResult(0, 0);
+        for (Path shard : shardFiles(database)) {
+            if (!leftOut(database, shard)) {
+                total = total.plus(scanShard(database, shard, filter, visitor));
+            }
+        }
+        return total;
+    }
+
+    /** As {@link #scan(String, MetadataFilter, Consumer)}, for one shard file of a database. */
+    public ScanResult scanShard(String database, Path shard, MetadataFilter filter, Consumer<StoredVector> visitor)
+            throws IOException {
+        Objects.requireNonNull(filter, "filter (MetadataFilter.ALL for none)");
+        long[] counts = new long[3]; // visited, filtered out, malformed
+        try (ShardView snapshot = ShardView.open(shardName(database, shard), shard, options)) {
+            long unreadable = snapshot.scanEntries((id, record, offset, length) -> {
+                try {
+                    boolean match = offset < 0 ? filter.matches(null) : filter.matches(record, offset, length);
+                    counts[match ? 0 : 1]++;
+                    return match;
+                } catch (MalformedMetadataException e) {
+                    counts[2]++;
+                    return false;
+                }
+            }, visitor);
+            return new ScanResult(counts[0], unreadable, counts[1], counts[2]);
         }
     }
 

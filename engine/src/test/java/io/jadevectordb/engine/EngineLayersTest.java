@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  *   store (root: VectorStore, Database, StoreReader and their threads)
  *     -> verify -> shard -> index -> format -> io
  *   api (root: Mutation, StoreOptions, SourcePartition, names, stats, exceptions): used by every layer
+ *   metadata (CBOR metadata as JSON, filters on it): used by the store only, uses no other layer
  * </pre>
  *
  * The root package holds two layers because its public names are fixed (the connector, the CLI
@@ -64,6 +65,7 @@ class EngineLayersTest {
                 .layer("Io").definedBy(ROOT + ".io..")
                 .layer("Migration").definedBy(MIGRATION)
                 .layer("FormatOne").definedBy(ROOT + ".v1..")
+                .layer("Metadata").definedBy(ROOT + ".metadata..")
                 .whereLayer("Store").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Verify").mayOnlyBeAccessedByLayers("Store")
                 .whereLayer("Migration").mayOnlyBeAccessedByLayers("Store", "Shard")
@@ -72,6 +74,9 @@ class EngineLayersTest {
                 .whereLayer("Format").mayOnlyBeAccessedByLayers("Store", "Verify", "Shard", "Index", "Migration", "FormatOne")
                 .whereLayer("FormatOne").mayOnlyBeAccessedByLayers("Store", "Verify", "Shard", "Format", "Migration")
                 .whereLayer("Api").mayOnlyAccessLayers("Io")
+                // Readers of the shards see metadata as bytes; only the store's read API decodes it.
+                .whereLayer("Metadata").mayOnlyBeAccessedByLayers("Store")
+                .whereLayer("Metadata").mayNotAccessAnyLayer()
                 .check(engine);
     }
 

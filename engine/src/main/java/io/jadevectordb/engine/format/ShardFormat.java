@@ -169,6 +169,19 @@ public final class ShardFormat {
     }
 
     /**
+     * Where the metadata document of a whole, checked record starts in {@code record} (its length
+     * is the little-endian int just before it), or -1 when the record carries none: lets a reader
+     * look at the metadata in place, without copying it.
+     */
+    public static int metadataStart(byte[] record, int length) {
+        ByteBuffer view = ByteBuffer.wrap(record, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+        if ((view.get(5) & FLAG_METADATA) == 0 || checkedBodyLength(view, length) < 0) {
+            return -1;
+        }
+        return RECORD_HEADER + view.getInt(16) + Short.toUnsignedInt(view.getShort(6)) + Integer.BYTES;
+    }
+
+    /**
      * Encodes a record without metadata into {@code out} (cleared first, little-endian, at least
      * {@link #recordLength} bytes); returns its length. {@code vector} is null for a DELETE.
      */

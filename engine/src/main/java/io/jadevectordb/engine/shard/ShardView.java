@@ -158,16 +158,21 @@ public final class ShardView implements Closeable {
     /** The bytes of the record at {@code position} when its length and checksum hold, else null. */
     private byte[] intactRecord(long position, int length) {
         byte[] record = new byte[length];
+        return intactRecord(position, length, record) ? record : null;
+    }
+
+    /** Reads the record at {@code position} into {@code record}; whether its length and checksum hold. */
+    private boolean intactRecord(long position, int length, byte[] record) {
         file.getBytes(position, record, 0, length);
-        ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(record, 0, length).order(ByteOrder.LITTLE_ENDIAN);
         int body = ShardFormat.checkedBodyLength(b, length);
         if (body < 0) {
-            return null;
+            return false;
         }
         crc.reset();
         crc.update(record, 0, 20);
         crc.update(record, ShardFormat.RECORD_HEADER, body);
-        return b.getInt(0) == length && b.getInt(20) == (int) crc.getValue() ? record : null;
+        return b.getInt(0) == length && b.getInt(20) == (int) crc.getValue();
     }
 
     /** Visits every live vector whose record is intact; returns how many failed their checksum. */
@@ -184,27 +189,60 @@ public final class ShardView implements Closeable {
         return unreadable[0];
     }
 
+    /**
+     * Decides, from an entry's id and its metadata read in place, whether a scan copies its
+     * vector and hands it on.
+     */
+    @FunctionalInterface
+    public interface EntryTest {
+        /**
+         * @param record         the record's bytes (a buffer reused for the next entry: copy what is kept)
+         * @param metadataOffset where the metadata document starts in {@code record}, -1 when there is none
+         * @param metadataLength its length (0 when there is none)
+         */
+        boolean accept(String id, byte[] record, int metadataOffset, int metadataLength);
+    }
+
     /** Visits every live vector whose record is intact with its metadata; returns how many failed their checksum. */
     public long scanEntries(Consumer<StoredVector> visitor) {
+        return scanEntries((id, record, offset, length) -> true, visitor);
+    }
+
+    /**
+     * Visits, with its metadata, every live vector whose record is intact and that {@code test}
+     * accepts; the vector and metadata of an entry it refuses are not copied. Returns how many
+     * records failed their checksum.
+     */
+    public long scanEntries(EntryTest test, Consumer<StoredVector> visitor) {
         long unreadable = 0;
         IdTable table = index.table();
+        byte[] buffer = new byte[format.maxPlainRecordLength()];
         for (long p = 0; p < table.capacity(); p++) {
             if (table.hashAt(p) == 0 || table.deletedAt(p) || table.offsetAt(p) == ShardFormat.PLACEHOLDER_OFFSET) {
                 continue;
             }
             int length = table.lengthAt(p);
-            byte[] record = intactRecord(table.positionAt(p), length);
-            if (record == null) {
+            if (buffer.length < length) {
+                buffer = new byte[length];
+            }
+            if (!intactRecord(table.positionAt(p), length, buffer)) {
                 unreadable++;
                 continue;
             }
-            ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.wrap(buffer, 0, length).order(ByteOrder.LITTLE_ENDIAN);
             int payload = b.getInt(16);
             int idLength = Short.toUnsignedInt(b.getShort(6));
+            String id = new String(buffer, ShardFormat.RECORD_HEADER + payload, idLength, StandardCharsets.UTF_8);
+            int metadataStart = ShardFormat.metadataStart(buffer, length);
+            int metadataLength = metadataStart < 0 ? 0 : b.getInt(metadataStart - Integer.BYTES);
+            if (!test.accept(id, buffer, metadataStart, metadataLength)) {
+                continue;
+            }
             float[] vector = new float[format.dimension()];
             b.slice(ShardFormat.RECORD_HEADER, payload).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
-            String id = new String(record, ShardFormat.RECORD_HEADER + payload, idLength, StandardCharsets.UTF_8);
-            visitor.accept(new StoredVector(id, vector, ShardFormat.metadataOf(record, length)));
+            byte[] metadata = metadataStart < 0 ? null
+                    : Arrays.copyOfRange(buffer, metadataStart, metadataStart + metadataLength);
+            visitor.accept(new StoredVector(id, vector, metadata));
         }
         return unreadable;
     }
