@@ -77,6 +77,15 @@ class MetadataEncoderTest {
     }
 
     @Test
+    void theExampleInSchemasMdIsWhatTheEncoderWrites() {
+        Schema schema = SchemaBuilder.struct().field("title", Schema.STRING_SCHEMA).field("year", Schema.INT32_SCHEMA).build();
+
+        byte[] cbor = all().encode(POSITION, new Struct(schema).put("title", "Vectors").put("year", 2024));
+
+        assertThat(HexFormat.of().formatHex(cbor)).isEqualTo("bf657469746c656756656374" + "6f72736479656172" + "1907e8ff");
+    }
+
+    @Test
     void encodesEveryPrimitiveConnectTypeAsTheContractSays() throws IOException {
         Schema schema = SchemaBuilder.struct()
                 .field("i8", Schema.INT8_SCHEMA).field("i16", Schema.INT16_SCHEMA).field("i32", Schema.INT32_SCHEMA)
