@@ -8,17 +8,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 
@@ -459,5 +464,27 @@ class RecordMapperTest {
 
         assertThat(mapper().map(record(null, value)).orElseThrow().mutation().metadata())
                 .isEqualTo(cbor("metadata", "mine"));
+    }
+
+    @Test
+    void schemalessJsonThroughTheRealJsonConverterKeepsItsTypesInTheConvertedMapsOrder() throws IOException {
+        JsonConverter json = new JsonConverter();
+        json.configure(Map.of("schemas.enable", "false"), false);
+        byte[] wire = ("{\"id\":\"a\",\"vector\":[1.0],\"zeta\":7,\"alpha\":\"x\",\"ratio\":0.5,\"flag\":true,"
+                + "\"tags\":[\"p\",null],\"nested\":{\"k\":-1},\"gone\":null}").getBytes(StandardCharsets.UTF_8);
+        Map<?, ?> value = (Map<?, ?>) json.toConnectData("vectors", wire).value();
+
+        byte[] metadata = mapper().map(record(null, value)).orElseThrow().mutation().metadata();
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> decoded = new ObjectMapper(new CBORFactory()).readValue(metadata, Map.class);
+        assertThat(decoded).containsOnlyKeys("zeta", "alpha", "ratio", "flag", "tags", "nested");
+        assertThat(decoded.get("zeta")).isEqualTo(7);
+        assertThat(decoded.get("ratio")).isEqualTo(0.5d);
+        assertThat(decoded.get("tags")).isEqualTo(Arrays.asList("p", null));
+        List<String> order = new ArrayList<>();
+        value.keySet().forEach(k -> order.add((String) k));
+        order.removeAll(List.of("id", "vector", "gone"));
+        assertThat(List.copyOf(decoded.keySet())).as("the converted map's iteration order").isEqualTo(order);
     }
 }
