@@ -41,6 +41,7 @@ final class MetadataEncoder {
     /** Deepest nesting of maps and arrays, the top-level map included. */
     static final int MAX_DEPTH = 64;
     private static final long MILLIS_PER_DAY = 86_400_000L;
+    private static final int INITIAL_BUFFER = 1024;
     /** RFC 8949 tag 1: epoch-based date/time (here a float64 of seconds). */
     private static final int TAG_EPOCH_SECONDS = 1;
     /** RFC 8943 tag 100: days since 1970-01-01. */
@@ -51,7 +52,8 @@ final class MetadataEncoder {
     private final Set<String> sinkFields;
     private final int maxBytes;
     private final CBORFactory factory = new CBORFactory();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    /** Reused across records; replaced when a refused record grew it beyond the bound. */
+    private ByteArrayOutputStream out = new ByteArrayOutputStream(INITIAL_BUFFER);
     /** Reused across records; replaced when a record is refused halfway through its document. */
     private CBORGenerator generator;
 
@@ -90,11 +92,17 @@ final class MetadataEncoder {
         } catch (IOException e) {
             throw new UncheckedIOException("encoding metadata in memory failed at " + position, e);
         } finally {
-            if (!success) {
-                // A refusal leaves the generator inside the document: start the next record afresh.
+            if (out.size() > maxBytes) {
+                // One huge field of a refused record grew the buffer: do not keep that much for good.
+                out = new ByteArrayOutputStream(INITIAL_BUFFER);
                 generator = newGenerator();
+            } else if (!success) {
+                // A refusal leaves the generator inside the document: start the next record afresh.
+                out.reset();
+                generator = newGenerator();
+            } else {
+                out.reset();
             }
-            out.reset();
         }
     }
 
@@ -404,7 +412,7 @@ final class MetadataEncoder {
 
         String path() {
             String path = String.join("", segments);
-            return path.startsWith(".") ? path.substring(1) : path;
+            return path.isEmpty() ? "metadata" : path.startsWith(".") ? path.substring(1) : path;
         }
     }
 }

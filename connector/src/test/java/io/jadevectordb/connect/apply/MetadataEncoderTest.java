@@ -408,6 +408,18 @@ class MetadataEncoderTest {
     }
 
     @Test
+    void theEncoderIsReusableAfterAnOversizeRefusal() throws IOException {
+        MetadataEncoder encoder = new MetadataEncoder(null, SINK_FIELDS, 100);
+        assertThatThrownBy(() -> encoder.encode(POSITION, Map.of("huge", "x".repeat(1 << 20))))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("field 'metadata'");
+
+        assertThat(encoder.encode(POSITION, Map.of("lang", "en"))).isEqualTo(expected(g -> {
+            g.writeFieldName("lang");
+            g.writeString("en");
+        }));
+    }
+
+    @Test
     void theEncoderIsReusableAfterARefusal() throws IOException {
         MetadataEncoder encoder = all();
         Map<Object, Object> bad = new LinkedHashMap<>();
