@@ -7,10 +7,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -64,6 +66,7 @@ public final class VectorSinkConfig extends AbstractConfig {
     public static final String GROUP_ROUTING = "Routing";
     public static final String GROUP_RECORD = "Record format";
     public static final String GROUP_VECTORS = "Vectors";
+    public static final String GROUP_METADATA = "Metadata";
     public static final String GROUP_BATCHING = "Batching";
     public static final String GROUP_RECOVERY = "Recovery";
 
@@ -171,13 +174,40 @@ public final class VectorSinkConfig extends AbstractConfig {
     public static final String UPDATE_MISSING_POLICY_CONFIG = "update.missing.policy";
     public static final String UPDATE_MISSING_POLICY_DOC = "What an UPDATE of an id the database does not hold does: "
             + "'reject' (a bad record: dead letter queue or task failure per errors.tolerance), 'ignore' (logged and "
-            + "counted) or 'upsert' (stored as if it were a STORE).";
+            + "counted) or 'upsert' (stored as if it were a STORE; an UPDATE that carries metadata and no vector, a "
+            + "re-tag, has nothing to store and changes nothing).";
     public static final String UPDATE_MISSING_POLICY_DEFAULT = "reject";
 
     public static final String TOMBSTONE_BEHAVIOR_CONFIG = "tombstone.behavior";
     public static final String TOMBSTONE_BEHAVIOR_DOC = "What a record with a null value does: 'delete' the id in its "
             + "key, 'ignore' it (counted), or 'fail' (a bad record).";
     public static final String TOMBSTONE_BEHAVIOR_DEFAULT = "delete";
+
+    /** The {@link #METADATA_FIELDS_CONFIG} value that keeps every field the sink does not read. */
+    public static final String METADATA_ALL = "all";
+    /** The {@link #METADATA_FIELDS_CONFIG} value that keeps no metadata. */
+    public static final String METADATA_NONE = "none";
+
+    public static final String METADATA_FIELDS_CONFIG = "metadata.fields";
+    public static final String METADATA_FIELDS_DOC = "Which fields of a record's value are kept as the vector's metadata "
+            + "(one CBOR map, in the writer's field order; see docs/schemas.md): 'all' every field except database.field, "
+            + "id.field, op.field, vector.field and vector.bytes.field; 'none' no metadata; or a comma-separated list of "
+            + "field names (fields a record lacks are skipped). A field whose value is null is left out; a record with "
+            + "no non-null kept field carries no metadata. The Avro fast-path converter reads the writer's fields "
+            + "itself and has its own metadata.fields setting; 'none' here also drops what it sends.";
+    public static final String METADATA_FIELDS_DEFAULT = METADATA_ALL;
+
+    public static final String METADATA_MAX_BYTES_CONFIG = "metadata.max.bytes";
+    public static final String METADATA_MAX_BYTES_DOC = "Largest encoded metadata of one record, in bytes. A record whose "
+            + "kept fields encode larger is a bad record (dead letter queue or task failure per errors.tolerance), never "
+            + "truncated. Also the bound of the databases' metadata in the engine.";
+    public static final int METADATA_MAX_BYTES_DEFAULT = StoreOptions.DEFAULT_MAX_METADATA_BYTES;
+    /**
+     * The shard format's bound on one record's metadata (the engine's
+     * {@code ShardFormat.MAX_METADATA_BYTES}, in a package the plugin does not use; a test keeps
+     * the two equal, and {@link StoreOptions#withMaxMetadataBytes} refuses anything above it).
+     */
+    public static final int METADATA_MAX_BYTES_LIMIT = 512 << 10;
 
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     public static final String BATCH_SIZE_DOC = "Mutations buffered per topic partition before they are applied to "
@@ -305,6 +335,13 @@ public final class VectorSinkConfig extends AbstractConfig {
                 ++order, Width.SHORT, "UPDATE of a missing id");
 
         order = 0;
+        def.define(METADATA_FIELDS_CONFIG, Type.LIST, METADATA_FIELDS_DEFAULT, new MetadataFieldsValidator(),
+                Importance.MEDIUM, METADATA_FIELDS_DOC, GROUP_METADATA, ++order, Width.LONG, "Metadata fields");
+        def.define(METADATA_MAX_BYTES_CONFIG, Type.INT, METADATA_MAX_BYTES_DEFAULT,
+                Range.between(1, METADATA_MAX_BYTES_LIMIT), Importance.LOW, METADATA_MAX_BYTES_DOC, GROUP_METADATA,
+                ++order, Width.SHORT, "Metadata max bytes");
+
+        order = 0;
         def.define(BATCH_SIZE_CONFIG, Type.INT, BATCH_SIZE_DEFAULT, Range.between(1, 1_000_000),
                 Importance.MEDIUM, BATCH_SIZE_DOC, GROUP_BATCHING, ++order, Width.SHORT, "Batch size");
         def.define(BUFFER_MAX_BYTES_CONFIG, Type.LONG, BUFFER_MAX_BYTES_DEFAULT, Range.atLeast(1024),
@@ -383,6 +420,7 @@ public final class VectorSinkConfig extends AbstractConfig {
                     + "fix: remove " + DATABASE_ROUTING_CONFIG + " and set " + DATABASE_FIELD_CONFIG
                     + " to the field's name, or leave it empty to route every record by " + DATABASE_TOPIC_TEMPLATE_CONFIG));
         }
+        metadataFieldProblem(props).ifPresent(problems::add);
         String policy = props.get(DIMENSION_POLICY_CONFIG);
         Map<String, Integer> dims;
         try {
@@ -407,6 +445,33 @@ public final class VectorSinkConfig extends AbstractConfig {
                     + "with '" + ANY_DATABASE + ":first-record'"));
         }
         return problems;
+    }
+
+    /** A {@link #METADATA_FIELDS_CONFIG} entry that names a field the sink reads itself. */
+    private static Optional<Problem> metadataFieldProblem(Map<String, String> props) {
+        String listed = props.get(METADATA_FIELDS_CONFIG);
+        if (listed == null) {
+            return Optional.empty();
+        }
+        Map<String, String> readers = new LinkedHashMap<>();
+        if (!configValue(DatabaseRouting.TOPIC).equals(props.get(DATABASE_ROUTING_CONFIG))) {
+            readers.put(DATABASE_FIELD_CONFIG, props.getOrDefault(DATABASE_FIELD_CONFIG, DATABASE_FIELD_DEFAULT));
+        }
+        readers.put(ID_FIELD_CONFIG, props.getOrDefault(ID_FIELD_CONFIG, ID_FIELD_DEFAULT));
+        readers.put(OP_FIELD_CONFIG, props.getOrDefault(OP_FIELD_CONFIG, OP_FIELD_DEFAULT));
+        readers.put(VECTOR_FIELD_CONFIG, props.getOrDefault(VECTOR_FIELD_CONFIG, VECTOR_FIELD_DEFAULT));
+        readers.put(VECTOR_BYTES_FIELD_CONFIG, props.getOrDefault(VECTOR_BYTES_FIELD_CONFIG, VECTOR_BYTES_FIELD_DEFAULT));
+        for (String entry : listed.split(",")) {
+            String name = entry.trim();
+            for (Map.Entry<String, String> reader : readers.entrySet()) {
+                if (!name.isEmpty() && name.equals(reader.getValue().trim())) {
+                    return Optional.of(new Problem(METADATA_FIELDS_CONFIG, METADATA_FIELDS_CONFIG + " = '" + listed
+                            + "' lists '" + name + "', which the sink reads as " + reader.getKey() + " and never keeps as "
+                            + "metadata; fix: remove '" + name + "' from " + METADATA_FIELDS_CONFIG));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -501,6 +566,43 @@ public final class VectorSinkConfig extends AbstractConfig {
         }
     }
 
+    /**
+     * Validates {@link #METADATA_FIELDS_CONFIG}: {@code all}, {@code none}, or non-empty field
+     * names (the keywords only alone). Fields the sink reads are a cross-key check ({@link #problems}).
+     */
+    static final class MetadataFieldsValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            @SuppressWarnings("unchecked")
+            List<String> entries = (List<String>) value;
+            String fix = "; fix: write '" + METADATA_ALL + "', '" + METADATA_NONE + "' or a comma-separated list of "
+                    + "field names, e.g. title,lang,year";
+            if (entries == null || entries.isEmpty()) {
+                throw new ConfigException(name, value, "is empty" + fix);
+            }
+            Set<String> seen = new LinkedHashSet<>();
+            for (String entry : entries) {
+                String field = entry.trim();
+                if (field.isEmpty()) {
+                    throw new ConfigException(name, String.join(",", entries), "lists an empty field name" + fix);
+                }
+                if (entries.size() > 1 && (field.equals(METADATA_ALL) || field.equals(METADATA_NONE))) {
+                    throw new ConfigException(name, String.join(",", entries), "'" + field + "' stands alone, not in a "
+                            + "list of fields" + fix);
+                }
+                if (!seen.add(field)) {
+                    throw new ConfigException(name, String.join(",", entries), "lists '" + field + "' twice; fix: "
+                            + "list each field once");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return METADATA_ALL + ", " + METADATA_NONE + ", or a list of field names other than the ones the sink reads";
+        }
+    }
+
     /** Validates {@code name:dimension} list entries, naming the bad entry and the fix. */
     static final class DimensionListValidator implements ConfigDef.Validator {
         @Override
@@ -583,7 +685,8 @@ public final class VectorSinkConfig extends AbstractConfig {
                 .withFlushInterval(Duration.ofMillis(getLong(FLUSH_INTERVAL_MS_CONFIG)))
                 .withMaxIdBytes(getInt(MAX_ID_BYTES_CONFIG))
                 .withExpectedVectorsPerShard(getLong(SHARD_EXPECTED_VECTORS_CONFIG))
-                .withAllowNonFinite(nanPolicy() == NanPolicy.ALLOW);
+                .withAllowNonFinite(nanPolicy() == NanPolicy.ALLOW)
+                .withMaxMetadataBytes(metadataMaxBytes());
     }
 
     public boolean applyOverlap() {
@@ -662,6 +765,35 @@ public final class VectorSinkConfig extends AbstractConfig {
 
     public UpdateMissingPolicy updateMissingPolicy() {
         return parse(UpdateMissingPolicy.class, getString(UPDATE_MISSING_POLICY_CONFIG));
+    }
+
+    /** Whether every field the sink does not read is kept as metadata ({@code metadata.fields=all}). */
+    public boolean keepsAllMetadataFields() {
+        return List.of(METADATA_ALL).equals(getList(METADATA_FIELDS_CONFIG));
+    }
+
+    /**
+     * The fields kept as metadata when {@code metadata.fields} lists them: empty for
+     * {@code none}, and for {@code all} (see {@link #keepsAllMetadataFields()}).
+     */
+    public Set<String> metadataFields() {
+        List<String> fields = getList(METADATA_FIELDS_CONFIG);
+        if (fields.equals(List.of(METADATA_ALL)) || fields.equals(List.of(METADATA_NONE))) {
+            return Set.of();
+        }
+        return Collections.unmodifiableSet(new LinkedHashSet<>(fields));
+    }
+
+    /** The value fields the sink itself reads, never kept as metadata. */
+    public Set<String> fieldsTheSinkReads() {
+        Set<String> fields = new LinkedHashSet<>();
+        databaseField().ifPresent(fields::add);
+        fields.addAll(List.of(idField(), opField(), vectorField(), vectorBytesField()));
+        return Collections.unmodifiableSet(fields);
+    }
+
+    public int metadataMaxBytes() {
+        return getInt(METADATA_MAX_BYTES_CONFIG);
     }
 
     public int batchSize() {

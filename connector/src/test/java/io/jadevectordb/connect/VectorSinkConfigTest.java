@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
 import io.jadevectordb.engine.StoreOptions;
+import io.jadevectordb.engine.format.ShardFormat;
 
 class VectorSinkConfigTest {
 
@@ -330,5 +331,69 @@ class VectorSinkConfigTest {
         props.put("errors.retry.timeout", "600000");
         props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
         assertThat(logOf(props)).doesNotContain("errors.retry.timeout=-1");
+    }
+
+    @Test
+    void metadataKeepsEveryOtherFieldByDefaultUpToSixtyFourKibibytesWhichReachTheEngine() {
+        VectorSinkConfig config = new VectorSinkConfig(minimal());
+
+        assertThat(config.keepsAllMetadataFields()).isTrue();
+        assertThat(config.fieldsTheSinkReads()).containsExactly("database", "id", "op", "vector", "vector_bytes");
+        assertThat(config.metadataMaxBytes()).isEqualTo(65536);
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG, "1000");
+        assertThat(new VectorSinkConfig(props).storeOptions().maxMetadataBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    void metadataMaxBytesStopsAtTheShardFormatsLimit() {
+        assertThat(VectorSinkConfig.METADATA_MAX_BYTES_LIMIT).isEqualTo(ShardFormat.MAX_METADATA_BYTES);
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG, Integer.toString(ShardFormat.MAX_METADATA_BYTES));
+        assertThat(new VectorSinkConfig(props).storeOptions().maxMetadataBytes()).isEqualTo(ShardFormat.MAX_METADATA_BYTES);
+
+        props.put(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG, Integer.toString(ShardFormat.MAX_METADATA_BYTES + 1));
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG);
+        props.put(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG, "0");
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
+    void metadataFieldsTakesNoneOrAListOfNames() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.METADATA_FIELDS_CONFIG, "none");
+        VectorSinkConfig none = new VectorSinkConfig(props);
+        assertThat(none.keepsAllMetadataFields()).isFalse();
+        assertThat(none.metadataFields()).isEmpty();
+
+        props.put(VectorSinkConfig.METADATA_FIELDS_CONFIG, " title , lang,year ");
+        assertThat(new VectorSinkConfig(props).metadataFields()).containsExactly("title", "lang", "year");
+    }
+
+    @Test
+    void metadataFieldsRefusesEmptyNamesKeywordsInAListAndRepeats() {
+        for (String bad : List.of("", "title,,lang", "title,all", "none,lang", "lang,lang")) {
+            Map<String, String> props = minimal();
+            props.put(VectorSinkConfig.METADATA_FIELDS_CONFIG, bad);
+            assertThatThrownBy(() -> new VectorSinkConfig(props)).as(bad).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(VectorSinkConfig.METADATA_FIELDS_CONFIG).hasMessageContaining("fix:");
+        }
+    }
+
+    @Test
+    void metadataFieldsRefusesAFieldTheSinkReadsNamingItsKey() {
+        Map<String, String> props = minimal();
+        props.put(VectorSinkConfig.VECTOR_FIELD_CONFIG, "embedding");
+        props.put(VectorSinkConfig.METADATA_FIELDS_CONFIG, "title,embedding");
+
+        assertThatThrownBy(() -> new VectorSinkConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'embedding', which the sink reads as vector.field")
+                .hasMessageContaining("fix: remove 'embedding' from metadata.fields");
+        assertThat(VectorSinkConfig.problems(props)).extracting(VectorSinkConfig.Problem::key)
+                .containsExactly(VectorSinkConfig.METADATA_FIELDS_CONFIG);
+
+        props.put(VectorSinkConfig.METADATA_FIELDS_CONFIG, "title,vector"); // 'vector' is no longer read: a field like any other
+        assertThat(new VectorSinkConfig(props).metadataFields()).containsExactly("title", "vector");
     }
 }

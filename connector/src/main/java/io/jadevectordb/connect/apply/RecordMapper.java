@@ -16,15 +16,22 @@ import io.jadevectordb.connect.VectorSinkConfig;
 import io.jadevectordb.connect.VectorSinkConfig.IdSource;
 import io.jadevectordb.connect.VectorSinkConfig.TombstoneBehavior;
 import io.jadevectordb.connect.VectorSinkConfig.UpdateMissingPolicy;
+import io.jadevectordb.connect.avro.FastPathValue;
 import io.jadevectordb.connect.avro.UndecodableValue;
 import io.jadevectordb.connect.offsets.KafkaPosition;
 import io.jadevectordb.engine.Mutation;
 import io.jadevectordb.engine.Mutation.Op;
 
 /**
- * Turns a {@link SinkRecord} into a {@link RoutedMutation}: the database, the id, the operation
- * and the vector, read from a Connect {@link Struct} (any converter with schemas), a
- * {@link Map} (schemaless JSON) or a tombstone (null value: delete the id in the key).
+ * Turns a {@link SinkRecord} into a {@link RoutedMutation}: the database, the id, the operation,
+ * the vector and the metadata (the other fields, see {@link MetadataEncoder}), read from a
+ * Connect {@link Struct} (any converter with schemas), a {@link Map} (schemaless JSON) or a
+ * tombstone (null value: delete the id in the key, and with it the metadata).
+ *
+ * <p>An UPDATE replaces what it carries: the vector, the metadata, or both; one with metadata
+ * and no vector re-tags the stored vector (and stays an UPDATE under
+ * {@code update.missing.policy=upsert}, having no vector to store); one with neither is a bad
+ * record. A DELETE never carries metadata.
  *
  * <p>Every problem with a record's content is an {@link InvalidRecordException} naming the
  * Kafka position, the field, the value and the fix. Dimension and NaN checks are left to the
@@ -43,6 +50,9 @@ public final class RecordMapper {
     private final TombstoneBehavior tombstoneBehavior;
     private final boolean updateAsStore;
     private final boolean rejectsMissingUpdates;
+    /** Null under {@code metadata.fields=none}: no record carries metadata. */
+    private final MetadataEncoder metadata;
+    private final int metadataMaxBytes;
 
     public RecordMapper(VectorSinkConfig config) {
         this.databaseField = config.databaseField().orElse(null);
@@ -55,6 +65,10 @@ public final class RecordMapper {
         this.tombstoneBehavior = config.tombstoneBehavior();
         this.updateAsStore = config.updateMissingPolicy() == UpdateMissingPolicy.UPSERT;
         this.rejectsMissingUpdates = config.updateMissingPolicy() == UpdateMissingPolicy.REJECT;
+        this.metadataMaxBytes = config.metadataMaxBytes();
+        boolean all = config.keepsAllMetadataFields();
+        this.metadata = !all && config.metadataFields().isEmpty() ? null
+                : new MetadataEncoder(all ? null : config.metadataFields(), config.fieldsTheSinkReads(), metadataMaxBytes);
     }
 
     /**
@@ -93,12 +107,33 @@ public final class RecordMapper {
         if (op == Op.DELETE) {
             return Optional.of(new RoutedMutation(database, Mutation.delete(id, offset), position, null));
         }
-        float[] vector = readVector(position, value, op);
-        Op effective = op == Op.UPDATE && updateAsStore ? Op.STORE : op;
+        byte[] document = metadata(position, value);
+        float[] vector = readVector(position, value, op, document != null);
+        // A re-tag (an UPDATE with metadata and no vector) stays an UPDATE under upsert: there is no vector to store.
+        Op effective = op == Op.UPDATE && updateAsStore && vector != null ? Op.STORE : op;
         // Only an UPDATE can be rejected once applied (its id may be missing); keep the record,
         // with its converted value, for the dead letter queue only then.
         SinkRecord kept = effective == Op.UPDATE && rejectsMissingUpdates ? record : null;
-        return Optional.of(new RoutedMutation(database, new Mutation(effective, id, vector, offset), position, kept));
+        return Optional.of(new RoutedMutation(database, new Mutation(effective, id, vector, offset, document), position,
+                kept));
+    }
+
+    /**
+     * The record's metadata, or null for none: the fast path's pre-encoded document as it is
+     * (its converter chose the fields), else the kept fields encoded here.
+     */
+    private byte[] metadata(KafkaPosition position, Object value) {
+        if (metadata == null) {
+            return null;
+        }
+        if (FastPathValue.is(value)) {
+            byte[] encoded = FastPathValue.metadata((Struct) value);
+            if (encoded != null && encoded.length > metadataMaxBytes) {
+                throw MetadataEncoder.tooLarge(position, encoded.length, true, metadataMaxBytes);
+            }
+            return encoded;
+        }
+        return metadata.encode(position, value);
     }
 
     private Optional<RoutedMutation> mapTombstone(SinkRecord record, KafkaPosition position) {
@@ -183,7 +218,8 @@ public final class RecordMapper {
         return id;
     }
 
-    private float[] readVector(KafkaPosition position, Object value, Op op) {
+    /** The vector, or null for an UPDATE that carries metadata and no vector (a re-tag). */
+    private float[] readVector(KafkaPosition position, Object value, Op op, boolean hasMetadata) {
         Object list = field(value, vectorField);
         Object bytes = field(value, vectorBytesField);
         if (list != null && bytes != null) {
@@ -191,6 +227,15 @@ public final class RecordMapper {
                     + "' and '" + vectorBytesField + "'", "send exactly one of them");
         }
         if (list == null && bytes == null) {
+            if (op == Op.UPDATE && hasMetadata) {
+                return null;
+            }
+            if (op == Op.UPDATE) {
+                throw new InvalidRecordException(position, vectorField, null, "UPDATE carries neither a vector nor "
+                        + "metadata, so it changes nothing", "set '" + vectorField + "' or '" + vectorBytesField
+                        + "' to replace the vector, or a metadata field (kept per "
+                        + VectorSinkConfig.METADATA_FIELDS_CONFIG + ") to replace the metadata, or send a DELETE");
+            }
             throw new InvalidRecordException(position, vectorField, null, op + " carries no vector",
                     "set '" + vectorField + "' (array of numbers) or '" + vectorBytesField
                             + "' (little-endian float32 bytes), or send a DELETE");

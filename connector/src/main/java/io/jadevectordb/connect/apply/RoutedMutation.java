@@ -19,11 +19,12 @@ import io.jadevectordb.engine.Mutation;
  */
 public record RoutedMutation(String database, Mutation mutation, KafkaPosition position, SinkRecord record) {
 
-    /** Approximate heap held by this mutation while buffered, the retained record included. */
+    /** Approximate heap held by this mutation while buffered: vector, metadata, and the retained record. */
     long approximateBytes() {
         float[] vector = mutation.vector();
+        byte[] metadata = mutation.metadata();
         // 200: this record, the Mutation, the position and its TopicPartition, the id's String.
         return 200L + 2L * mutation.id().length() + (vector == null ? 0 : 16L + 4L * vector.length)
-                + RecordFootprint.estimate(record);
+                + (metadata == null ? 0 : 16L + metadata.length) + RecordFootprint.estimate(record);
     }
 }

@@ -3,20 +3,32 @@ package io.jadevectordb.connect.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 
 import io.jadevectordb.connect.VectorSinkConfig;
+import io.jadevectordb.connect.avro.FastPathStructs;
 import io.jadevectordb.engine.Mutation.Op;
 
 class RecordMapperTest {
@@ -288,5 +300,191 @@ class RecordMapperTest {
         RoutedMutation routed = mapper().map(record(null, struct("../x", "a", null, List.of(1f)))).orElseThrow();
 
         assertThat(routed.database()).isEqualTo("../x");
+    }
+
+    // ---- metadata (issue 17) ----
+
+    private static byte[] cbor(Object... fieldValues) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (CBORGenerator g = new CBORFactory().createGenerator(out)) {
+            g.writeStartObject();
+            for (int i = 0; i < fieldValues.length; i += 2) {
+                g.writeFieldName((String) fieldValues[i]);
+                Object v = fieldValues[i + 1];
+                if (v instanceof String text) {
+                    g.writeString(text);
+                } else {
+                    g.writeNumber(((Number) v).longValue());
+                }
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void aStoreCarriesTheFieldsTheSinkDoesNotReadAsMetadata() {
+        Struct value = struct("db", "a", "STORE", List.of(1f)).put("source_doc", "doc-7");
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().metadata()).isEqualTo(cbor("source_doc", "doc-7"));
+        assertThat(routed.approximateBytes()).as("buffer accounting counts the metadata")
+                .isEqualTo(mapper(VectorSinkConfig.METADATA_FIELDS_CONFIG, "none").map(record(null, value)).orElseThrow()
+                        .approximateBytes() + 16 + routed.mutation().metadata().length);
+    }
+
+    @Test
+    void anUpdateWithMetadataAndNoVectorReTagsTheStoredVector() {
+        Struct value = struct("db", "a", "UPDATE", null).put("source_doc", "doc-8");
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().op()).isEqualTo(Op.UPDATE);
+        assertThat(routed.mutation().vector()).isNull();
+        assertThat(routed.mutation().metadata()).isEqualTo(cbor("source_doc", "doc-8"));
+    }
+
+    @Test
+    void anUpdateWithNeitherVectorNorMetadataIsABadRecord() {
+        assertThatThrownBy(() -> mapper().map(record(null, struct("db", "a", "UPDATE", null))))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("offset 42")
+                .hasMessageContaining("UPDATE carries neither a vector nor metadata")
+                .hasMessageContaining("metadata.fields");
+    }
+
+    @Test
+    void aStoreWithMetadataButNoVectorIsStillABadRecord() {
+        assertThatThrownBy(() -> mapper().map(record(null, struct("db", "a", "STORE", null).put("source_doc", "d"))))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("STORE carries no vector");
+    }
+
+    @Test
+    void upsertTurnsAnUpdateWithAVectorIntoAStoreButKeepsAReTagAnUpdate() {
+        RecordMapper upsert = mapper(VectorSinkConfig.UPDATE_MISSING_POLICY_CONFIG, "upsert");
+
+        RoutedMutation withVector = upsert.map(record(null, struct("db", "a", "UPDATE", List.of(1f))
+                .put("source_doc", "d"))).orElseThrow();
+        RoutedMutation reTag = upsert.map(record(null, struct("db", "a", "UPDATE", null).put("source_doc", "d")))
+                .orElseThrow();
+
+        assertThat(withVector.mutation().op()).isEqualTo(Op.STORE);
+        assertThat(withVector.mutation().metadata()).isEqualTo(cbor("source_doc", "d"));
+        assertThat(reTag.mutation().op()).isEqualTo(Op.UPDATE);
+        assertThat(reTag.mutation().vector()).isNull();
+    }
+
+    @Test
+    void metadataFieldsNoneKeepsNothingSoAVectorlessUpdateIsABadRecord() {
+        RecordMapper none = mapper(VectorSinkConfig.METADATA_FIELDS_CONFIG, "none");
+
+        RoutedMutation store = none.map(record(null, struct("db", "a", null, List.of(1f)).put("source_doc", "d")))
+                .orElseThrow();
+
+        assertThat(store.mutation().metadata()).isNull();
+        assertThatThrownBy(() -> none.map(record(null, struct("db", "a", "UPDATE", null).put("source_doc", "d"))))
+                .isInstanceOf(InvalidRecordException.class);
+    }
+
+    @Test
+    void metadataFieldsListKeepsOnlyTheListedFields() {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("id", "a");
+        value.put("vector", List.of(1f));
+        value.put("title", "T");
+        value.put("lang", "en");
+        value.put("year", 2001L);
+
+        RoutedMutation routed = mapper(VectorSinkConfig.METADATA_FIELDS_CONFIG, "year, lang")
+                .map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().metadata()).isEqualTo(cbor("lang", "en", "year", 2001L));
+    }
+
+    @Test
+    void schemalessJsonKeepsItsOtherFieldsAndCanReTag() {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("database", "db");
+        value.put("op", "update");
+        value.put("id", "a");
+        value.put("lang", "de");
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().op()).isEqualTo(Op.UPDATE);
+        assertThat(routed.mutation().vector()).isNull();
+        assertThat(routed.mutation().metadata()).isEqualTo(cbor("lang", "de"));
+    }
+
+    @Test
+    void deletesAndTombstonesCarryNoMetadata() {
+        RoutedMutation delete = mapper().map(record(null, struct("db", "a", "DELETE", null).put("source_doc", "d")))
+                .orElseThrow();
+        RoutedMutation tombstone = mapper().map(record("a", null)).orElseThrow();
+
+        assertThat(delete.mutation().metadata()).isNull();
+        assertThat(tombstone.mutation().metadata()).isNull();
+    }
+
+    @Test
+    void oversizeMetadataIsABadRecordAtTheRecordsPosition() {
+        Struct value = struct("db", "a", null, List.of(1f)).put("source_doc", "x".repeat(300));
+
+        assertThatThrownBy(() -> mapper(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG, "100").map(record(null, value)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("topic vectors partition 3 offset 42")
+                .hasMessageContaining("field 'metadata'")
+                .hasMessageContaining("metadata.max.bytes=100");
+    }
+
+    @Test
+    void theFastPathsPreEncodedMetadataIsTakenAsItIsUnlessNoneIsKept() {
+        byte[] encoded = cbor("lang", "en", "year", 1999L);
+        Struct fast = FastPathStructs.value("db", "a", null, littleEndian(1f), encoded);
+
+        assertThat(mapper().map(record(null, fast)).orElseThrow().mutation().metadata()).isSameAs(encoded);
+        assertThat(mapper(VectorSinkConfig.METADATA_FIELDS_CONFIG, "none").map(record(null, fast)).orElseThrow()
+                .mutation().metadata()).isNull();
+        assertThatThrownBy(() -> mapper(VectorSinkConfig.METADATA_MAX_BYTES_CONFIG, "5").map(record(null, fast)))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("<" + encoded.length + " bytes>")
+                .hasMessageContaining("metadata.max.bytes=5");
+    }
+
+    @Test
+    void aStructFromAnotherConverterWithAMetadataFieldKeepsItAsAnOrdinaryField() {
+        Schema schema = SchemaBuilder.struct().name("io.jadevectordb.VectorMutation")
+                .field("id", Schema.STRING_SCHEMA).field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).build())
+                .field("metadata", Schema.OPTIONAL_STRING_SCHEMA).build();
+        Struct value = new Struct(schema).put("id", "a").put("vector", List.of(1f)).put("metadata", "mine");
+
+        assertThat(mapper().map(record(null, value)).orElseThrow().mutation().metadata())
+                .isEqualTo(cbor("metadata", "mine"));
+    }
+
+    @Test
+    void schemalessJsonThroughTheRealJsonConverterKeepsItsTypesInTheConvertedMapsOrder() throws IOException {
+        JsonConverter json = new JsonConverter();
+        json.configure(Map.of("schemas.enable", "false"), false);
+        byte[] wire = ("{\"id\":\"a\",\"vector\":[1.0],\"zeta\":7,\"alpha\":\"x\",\"ratio\":0.5,\"flag\":true,"
+                + "\"tags\":[\"p\",null],\"nested\":{\"k\":-1},\"gone\":null}").getBytes(StandardCharsets.UTF_8);
+        Map<?, ?> value = (Map<?, ?>) json.toConnectData("vectors", wire).value();
+
+        byte[] metadata = mapper().map(record(null, value)).orElseThrow().mutation().metadata();
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> decoded = new ObjectMapper(new CBORFactory()).readValue(metadata, Map.class);
+        assertThat(decoded).containsOnlyKeys("zeta", "alpha", "ratio", "flag", "tags", "nested");
+        assertThat(decoded.get("zeta")).isEqualTo(7);
+        assertThat(decoded.get("ratio")).isEqualTo(0.5d);
+        assertThat(decoded.get("tags")).isEqualTo(Arrays.asList("p", null));
+        List<String> order = new ArrayList<>();
+        value.keySet().forEach(k -> order.add((String) k));
+        order.removeAll(List.of("id", "vector", "gone"));
+        assertThat(List.copyOf(decoded.keySet())).as("the converted map's iteration order").isEqualTo(order);
     }
 }
