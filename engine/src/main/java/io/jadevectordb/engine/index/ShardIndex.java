@@ -54,8 +54,8 @@ public final class ShardIndex implements Closeable {
     private long entryHighWater;
     private byte[] recordBytes = new byte[0];
     private final CRC32C crc = new CRC32C();
-    /** Whether tables this index drops are left to the garbage collector (see {@link #sharedWithOptimisticReaders}). */
-    private boolean leaveFreeToGc;
+    /** Run before a table is freed (see {@link #sharedWithOptimisticReaders}). */
+    private Runnable beforeFree = () -> { };
 
     public ShardIndex(String name, ShardFormat format, IdTable table, MappedFile log, long liveCount,
              long deletedCount, long garbageBytes, long entryHighWater) {
@@ -97,12 +97,12 @@ public final class ShardIndex implements Closeable {
     }
 
     /**
-     * From now on, a table this index drops (the old one when a growth completes, both at
-     * {@link #close}) is not freed at once but left to the garbage collector: a lock-free reader
-     * ({@link #peekVector}) may still be reading it, and touching freed memory can crash the JVM.
+     * From now on, {@code awaitReaders} runs before a table this index drops (the old one when a
+     * growth completes, both at {@link #close}) is freed: a lock-free reader ({@link #peekVector})
+     * may be reading it, and touching freed memory can crash the JVM.
      */
-    public void sharedWithOptimisticReaders() {
-        leaveFreeToGc = true;
+    public void sharedWithOptimisticReaders(Runnable awaitReaders) {
+        beforeFree = awaitReaders;
     }
 
     public long liveCount() {
@@ -145,7 +145,7 @@ public final class ShardIndex implements Closeable {
      * the id has no live vector. Meaningful only if the caller then validates that no writer ran
      * meanwhile (see {@code ShardLock}); until then the result may be torn or of another id, and
      * a torn table or position may make this throw, which the caller treats as a failed
-     * validation. Reads only memory that stays allocated ({@link #sharedWithOptimisticReaders}).
+     * validation. Memory it reads stays allocated while it reads ({@link #sharedWithOptimisticReaders}).
      */
     public float[] peekVector(byte[] id, long hash, int dimension) {
         // Each field once: a writer may swap them meanwhile, and the reads below must be of one of each.
@@ -267,10 +267,10 @@ public final class ShardIndex implements Closeable {
             }
         }
         if (cursor == old.capacity()) {
-            if (!leaveFreeToGc) {
-                old.close();
-            }
+            IdTable moved = old;
             old = null;
+            beforeFree.run();
+            moved.close();
         }
     }
 
@@ -390,9 +390,7 @@ public final class ShardIndex implements Closeable {
 
     @Override
     public void close() {
-        if (leaveFreeToGc) {
-            return; // nothing more to release: the garbage collector frees the tables once unreferenced
-        }
+        beforeFree.run();
         table.close();
         if (old != null) {
             old.close();

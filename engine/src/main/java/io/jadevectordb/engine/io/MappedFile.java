@@ -58,8 +58,8 @@ public final class MappedFile implements Closeable {
      */
     private ByteBuffer stage;
     private long stageStart;
-    /** Whether replaced and closed mappings are left to the garbage collector (see {@link #sharedWithOptimisticReaders}). */
-    private boolean leaveUnmapToGc;
+    /** Run before a mapping is unmapped (see {@link #sharedWithOptimisticReaders}). */
+    private Runnable beforeUnmap = () -> { };
 
     private MappedFile(Path path, FileChannel channel, long chunkSize) throws IOException {
         this.path = path;
@@ -131,7 +131,8 @@ public final class MappedFile implements Closeable {
             throw e;
         }
         // Only now is the old partial chunk replaced, so a failed map never leaves an unmapped chunk in use.
-        if (keep < chunks.length && !leaveUnmapToGc) {
+        if (keep < chunks.length) {
+            beforeUnmap.run();
             unmap(chunks[keep]);
         }
         int oldCount = dirtyLo.length;
@@ -224,19 +225,17 @@ public final class MappedFile implements Closeable {
     }
 
     /**
-     * From now on, a mapping this file replaces (the last chunk, remapped when the file grows)
-     * or closes is not unmapped at once but left to the garbage collector, which unmaps it once
-     * nothing references it: a lock-free reader may still be reading it, and touching an
-     * unmapped buffer crashes the JVM. The price: the mapping (and a replaced file's disk space)
-     * lives until a collection finds it unreachable.
+     * From now on, {@code awaitReaders} runs before a mapping this file replaces (the last
+     * chunk, remapped when the file grows) or closes is unmapped: lock-free readers may be
+     * reading it, and touching an unmapped buffer crashes the JVM.
      */
-    public void sharedWithOptimisticReaders() {
-        leaveUnmapToGc = true;
+    public void sharedWithOptimisticReaders(Runnable awaitReaders) {
+        beforeUnmap = awaitReaders;
     }
 
     // The peek methods are for optimistic readers, which hold no lock: they never write gathered
     // appends (a writer may be gathering them right now) and read only buffers that stay mapped
-    // ({@link #sharedWithOptimisticReaders}). What they return may be torn by a concurrent writer,
+    // while they read ({@link #sharedWithOptimisticReaders}). What they return may be torn by a concurrent writer,
     // and a torn position may make them throw (an index out of bounds, a chunk not yet published):
     // the caller validates the read as a whole afterwards and discards it, or its exception.
 
@@ -504,10 +503,9 @@ public final class MappedFile implements Closeable {
     @Override
     public void close() throws IOException {
         stage = null;
+        beforeUnmap.run();
         for (MappedByteBuffer chunk : chunks) {
-            if (!leaveUnmapToGc) {
-                unmap(chunk);
-            }
+            unmap(chunk);
         }
         chunks = new MappedByteBuffer[0];
         floatViews = new FloatBuffer[0];

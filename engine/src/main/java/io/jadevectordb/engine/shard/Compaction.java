@@ -97,9 +97,8 @@ public final class Compaction {
                 Checkpoint next;
                 copyRange(shard.file(), viewEnd, append, out, copiedEnd);
                 try (MappedFile tail = MappedFile.open(io, tmp, true, options.mapChunkBytes())) {
-                    // Left mapped until collected: a lock-free reader racing the swap may find the index before it
-                    // learns its final log, and must never touch an unmapped buffer.
-                    tail.sharedWithOptimisticReaders();
+                    // A lock-free reader racing the swap may find the index before it learns its final log.
+                    tail.sharedWithOptimisticReaders(shard.lock()::awaitOptimisticReaders);
                     index.log(tail);
                     index.resetGarbage();
                     index.indexRange(copiedEnd, current.logEnd() + shift);

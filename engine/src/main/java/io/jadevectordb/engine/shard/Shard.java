@@ -58,8 +58,8 @@ import io.jadevectordb.engine.v1.FormatOneHeader;
  * <p>Thread-safe: writes, commits and the swap at the end of a compaction take the write
  * lock; reads take the read lock, except {@link #getIfOpen}, which reads optimistically without
  * it ({@link ShardLock}); a compaction's bulk copy takes neither. Since an optimistic reader
- * takes no lock, nothing it may reach is freed explicitly: the mappings and index tables the
- * shard drops (growth, compaction, close) are released by the garbage collector.
+ * takes no lock, the mappings and index tables the shard frees (growth, compaction, close) are
+ * freed only once no optimistic read is in flight.
  * A second writer, in this or another process, is kept out by an OS lock on the sibling
  * {@code .lock} file.
  */
@@ -185,9 +185,9 @@ public final class Shard implements Closeable {
         IndexLoader.Loaded loaded = IndexLoader.load(name, io, path, format, file, checkpoint,
                 options.expectedVectorsPerShard());
         index = loaded.index();
-        // From here on readers may go without the lock: what the shard drops is left to the garbage collector.
-        file.sharedWithOptimisticReaders();
-        index.sharedWithOptimisticReaders();
+        // From here on readers may go without the lock: what the shard frees waits for those in flight.
+        file.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
+        index.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
         snapshots.writes(format.logId(), loaded.snapshotEnd());
         appendPosition = checkpoint.logEnd();
         appliedThrough = checkpoint.sourceOffset();
@@ -490,9 +490,9 @@ public final class Shard implements Closeable {
 
     /**
      * One optimistic read: plain reads of the shard's fields, the index and the mapped log, kept
-     * only if the stamp still validates afterwards. Memory read here stays allocated whatever a
-     * writer does meanwhile (the file and index leave what they drop to the garbage collector),
-     * so a torn read can at worst throw, which counts as torn.
+     * only if the stamp still validates afterwards. Memory read here stays allocated until the
+     * read ends (a writer frees only after {@link ShardLock#awaitOptimisticReaders}), so a torn
+     * read can at worst throw, which counts as torn.
      */
     private float[] readOptimistically(byte[] id, long stamp) {
         float[] read;
@@ -504,6 +504,8 @@ public final class Shard implements Closeable {
             }
         } catch (RuntimeException torn) {
             return TORN;
+        } finally {
+            lock.endOptimisticRead();
         }
         return lock.validate(stamp) ? read : TORN;
     }
@@ -803,8 +805,8 @@ public final class Shard implements Closeable {
     void adoptCompacted(ShardFormat compacted, ShardIndex compactedIndex, Checkpoint next, long nextAppend) throws IOException {
         try {
             MappedFile opened = MappedFile.open(io, path, false, options.mapChunkBytes());
-            opened.sharedWithOptimisticReaders();
-            compactedIndex.sharedWithOptimisticReaders();
+            opened.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
+            compactedIndex.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
             compactedIndex.log(opened);
             index.close();
             file.close();
