@@ -475,9 +475,24 @@ public final class Database {
         cachedShards = null;
     }
 
-    /** The live vector of an id, looked up in every shard. */
+    /**
+     * The live vector of an id, looked up in every shard; sees applied records, committed or
+     * not. A shard this store has open is read without a lock in the common case (an optimistic
+     * read, {@link Shard#getIfOpen}), and a hit in one of the shards last listed is returned
+     * without looking at the clock or the directory (an id lives in one shard); a miss looks
+     * again as {@link #RECHECK_NANOS} says, so a shard another process created is searched.
+     */
     public Optional<float[]> get(String id) throws IOException {
         byte[] key = validateId(id);
+        ShardList listed = cachedShards;
+        if (listed != null) {
+            for (ShardRef shard : listed.refs()) {
+                float[] v = getFromOpenShard(shard, key);
+                if (v != null && v != Shard.NOT_OPEN) {
+                    return Optional.of(v);
+                }
+            }
+        }
         for (ShardRef shard : shards()) {
             float[] v = getFromOpenShard(shard, key);
             if (v == Shard.NOT_OPEN) {
@@ -520,35 +535,72 @@ public final class Database {
         openShards.put(key, shard);
     }
 
-    /** Batch retrieve: the live vectors of those ids that exist, in the iteration order of {@code ids}. */
+    /**
+     * Batch retrieve: the live vectors of those ids that exist, in the iteration order of
+     * {@code ids} (an id given twice appears once); each read as {@link #get} reads it.
+     */
     public Map<String, float[]> getAll(Collection<String> ids) throws IOException {
-        Map<String, float[]> found = new LinkedHashMap<>();
-        List<byte[]> keys = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            keys.add(validateId(id));
+        String[] wanted = ids.toArray(new String[0]);
+        byte[][] keys = new byte[wanted.length][];
+        for (int i = 0; i < wanted.length; i++) {
+            keys[i] = validateId(wanted[i]);
         }
+        float[][] vectors = new float[wanted.length][];
+        int missing = wanted.length;
         for (ShardRef shard : shards()) {
-            withShard(shard, s -> {
-                int i = 0;
-                for (String id : ids) {
-                    byte[] key = keys.get(i++);
-                    if (!found.containsKey(id)) {
-                        float[] v = s.get(key);
-                        if (v != null) {
-                            found.put(id, v);
-                        }
-                    }
-                }
-                return null;
-            });
+            if (missing == 0) {
+                break;
+            }
+            missing = readMissing(shard, keys, vectors, missing);
         }
-        Map<String, float[]> ordered = new LinkedHashMap<>();
-        for (String id : ids) {
-            if (found.containsKey(id)) {
-                ordered.put(id, found.get(id));
+        Map<String, float[]> found = new LinkedHashMap<>();
+        for (int i = 0; i < wanted.length; i++) {
+            if (vectors[i] != null) {
+                found.putIfAbsent(wanted[i], vectors[i]);
             }
         }
-        return ordered;
+        return found;
+    }
+
+    /**
+     * Reads from one shard the vectors of those {@code keys} whose {@code vectors} slot is still
+     * empty: lock-free while the store has the shard open, as {@link #get}; returns how many stay
+     * missing.
+     */
+    private int readMissing(ShardRef ref, byte[][] keys, float[][] vectors, int missing) throws IOException {
+        Shard open = openShards.get(ref.key());
+        int i = 0;
+        if (open != null) {
+            for (; i < keys.length; i++) {
+                if (vectors[i] == null) {
+                    float[] v = open.getIfOpen(keys[i]);
+                    if (v == Shard.NOT_OPEN) {
+                        break; // it closed meanwhile: the rest through the store, which opens it again
+                    }
+                    if (v != null) {
+                        vectors[i] = v;
+                        missing--;
+                    }
+                }
+            }
+        }
+        if (i == keys.length) {
+            return missing;
+        }
+        int from = i;
+        int stillMissing = missing;
+        return withShard(ref, s -> {
+            int left = stillMissing;
+            for (int j = from; j < keys.length; j++) {
+                if (vectors[j] == null) {
+                    vectors[j] = s.get(keys[j]);
+                    if (vectors[j] != null) {
+                        left--;
+                    }
+                }
+            }
+            return left;
+        });
     }
 
     /**

@@ -54,6 +54,8 @@ public final class ShardIndex implements Closeable {
     private long entryHighWater;
     private byte[] recordBytes = new byte[0];
     private final CRC32C crc = new CRC32C();
+    /** Run before a table is freed (see {@link #sharedWithOptimisticReaders}). */
+    private Runnable beforeFree = () -> { };
 
     public ShardIndex(String name, ShardFormat format, IdTable table, MappedFile log, long liveCount,
              long deletedCount, long garbageBytes, long entryHighWater) {
@@ -94,6 +96,15 @@ public final class ShardIndex implements Closeable {
         this.log = file;
     }
 
+    /**
+     * From now on, {@code awaitReaders} runs before a table this index drops (the old one when a
+     * growth completes, both at {@link #close}) is freed: a lock-free reader ({@link #peekVector})
+     * may be reading it, and touching freed memory can crash the JVM.
+     */
+    public void sharedWithOptimisticReaders(Runnable awaitReaders) {
+        beforeFree = awaitReaders;
+    }
+
     public long liveCount() {
         return liveCount;
     }
@@ -120,26 +131,68 @@ public final class ShardIndex implements Closeable {
      * accessors. Reads only: safe under a read lock.
      */
     public long find(byte[] id, long hash) {
-        long entry = probe(table, id, hash);
+        long entry = probe(table, log, id, hash, -1);
         if (entry >= 0 || old == null) {
             return entry;
         }
-        long inOld = probe(old, id, hash);
+        long inOld = probe(old, log, id, hash, -1);
         return inOld < 0 ? -1 : inOld | IN_OLD;
     }
 
-    private long probe(IdTable t, byte[] id, long hash) {
-        long mask = t.capacity() - 1;
-        for (long p = hash & mask; ; p = (p + 1) & mask) {
+    /**
+     * The live vector of {@code id} for an optimistic reader, which holds no lock: the index and
+     * log as they are, read without writing gathered appends, copied into a new array; null when
+     * the id has no live vector. Meaningful only if the caller then validates that no writer ran
+     * meanwhile (see {@code ShardLock}); until then the result may be torn or of another id, and
+     * a torn table or position may make this throw, which the caller treats as a failed
+     * validation. Memory it reads stays allocated while it reads ({@link #sharedWithOptimisticReaders}).
+     */
+    public float[] peekVector(byte[] id, long hash, int dimension) {
+        // Each field once: a writer may swap them meanwhile, and the reads below must be of one of each.
+        MappedFile file = log;
+        IdTable t = table;
+        IdTable previous = old;
+        int livePayload = dimension * Float.BYTES;
+        long slot = probe(t, file, id, hash, livePayload);
+        if (slot < 0) {
+            if (previous == null) {
+                return null;
+            }
+            t = previous;
+            slot = probe(t, file, id, hash, livePayload);
+            if (slot < 0) {
+                return null;
+            }
+        }
+        if (t.deletedAt(slot) || t.offsetAt(slot) == ShardFormat.PLACEHOLDER_OFFSET) {
+            return null;
+        }
+        float[] vector = new float[dimension];
+        file.peekFloats(t.positionAt(slot) + ShardFormat.RECORD_HEADER, vector);
+        return vector;
+    }
+
+    /**
+     * The slot of {@code id} in {@code t}, or -1. {@code livePayload} (the payload bytes of a
+     * live record) >= 0: for an optimistic reader (no gathered appends written; at most one lap
+     * of the table, whatever a writer does meanwhile); -1: for the lock holder.
+     */
+    private static long probe(IdTable t, MappedFile log, byte[] id, long hash, int livePayload) {
+        long capacity = t.capacity();
+        long mask = capacity - 1;
+        long p = hash & mask;
+        for (long probed = 0; probed < capacity; probed++, p = (p + 1) & mask) {
             long h = t.hashAt(p);
             if (h == 0) {
                 return -1;
             }
             // A moved entry of the old table still links its probe chain, but the id lives in the new table.
-            if (h == hash && (t.flagsAt(p) & IdTable.FLAG_MOVED) == 0 && idEquals(t.positionAt(p), id)) {
+            if (h == hash && (t.flagsAt(p) & IdTable.FLAG_MOVED) == 0 && (livePayload < 0
+                    ? idEquals(log, t.positionAt(p), id) : peekIdEquals(log, t, p, id, livePayload))) {
                 return p;
             }
         }
+        return -1; // a full lap: only an optimistic reader racing a writer; its validation fails
     }
 
     private IdTable tableOf(long entry) {
@@ -166,7 +219,27 @@ public final class ShardIndex implements Closeable {
         return tableOf(entry).deletedAt(slotOf(entry));
     }
 
-    private boolean idEquals(long position, byte[] id) {
+    /**
+     * {@link #idEquals} for an optimistic reader. Where the id lies is predicted from the table
+     * alone (after a live vector, or right after the header of a tombstone), so its bytes are
+     * loaded alongside the header rather than after it: two cache misses overlap instead of
+     * adding up. The header then confirms the prediction; a record of another shape (a
+     * placeholder) is compared the general way.
+     */
+    private static boolean peekIdEquals(MappedFile log, IdTable t, long slot, byte[] id, int livePayload) {
+        long position = t.positionAt(slot);
+        int payload = t.deletedAt(slot) ? 0 : livePayload;
+        long predicted = position + ShardFormat.RECORD_HEADER + payload;
+        boolean bytesMatch = predicted + id.length <= log.length() && log.peekBytesEqual(predicted, id);
+        int idLength = log.peekInt(position + 4) >>> 16;
+        int storedPayload = log.peekInt(position + 16);
+        if (storedPayload != payload) {
+            return idLength == id.length && log.peekBytesEqual(position + ShardFormat.RECORD_HEADER + storedPayload, id);
+        }
+        return bytesMatch && idLength == id.length;
+    }
+
+    private static boolean idEquals(MappedFile log, long position, byte[] id) {
         int word = log.getInt(position + 4);
         if ((word >>> 16) != id.length) {
             return false;
@@ -194,8 +267,10 @@ public final class ShardIndex implements Closeable {
             }
         }
         if (cursor == old.capacity()) {
-            old.close();
+            IdTable moved = old;
             old = null;
+            beforeFree.run();
+            moved.close();
         }
     }
 
@@ -315,6 +390,7 @@ public final class ShardIndex implements Closeable {
 
     @Override
     public void close() {
+        beforeFree.run();
         table.close();
         if (old != null) {
             old.close();

@@ -3,6 +3,8 @@ package io.jadevectordb.engine.io;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
@@ -56,6 +58,8 @@ public final class MappedFile implements Closeable {
      */
     private ByteBuffer stage;
     private long stageStart;
+    /** Run before a mapping is unmapped (see {@link #sharedWithOptimisticReaders}). */
+    private Runnable beforeUnmap = () -> { };
 
     private MappedFile(Path path, FileChannel channel, long chunkSize) throws IOException {
         this.path = path;
@@ -128,6 +132,7 @@ public final class MappedFile implements Closeable {
         }
         // Only now is the old partial chunk replaced, so a failed map never leaves an unmapped chunk in use.
         if (keep < chunks.length) {
+            beforeUnmap.run();
             unmap(chunks[keep]);
         }
         int oldCount = dirtyLo.length;
@@ -216,6 +221,26 @@ public final class MappedFile implements Closeable {
 
     public int getInt(long position) {
         unstage(position, 4);
+        return peekInt(position);
+    }
+
+    /**
+     * From now on, {@code awaitReaders} runs before a mapping this file replaces (the last
+     * chunk, remapped when the file grows) or closes is unmapped: lock-free readers may be
+     * reading it, and touching an unmapped buffer crashes the JVM.
+     */
+    public void sharedWithOptimisticReaders(Runnable awaitReaders) {
+        beforeUnmap = awaitReaders;
+    }
+
+    // The peek methods are for optimistic readers, which hold no lock: they never write gathered
+    // appends (a writer may be gathering them right now) and read only buffers that stay mapped
+    // while they read ({@link #sharedWithOptimisticReaders}). What they return may be torn by a concurrent writer,
+    // and a torn position may make them throw (an index out of bounds, a chunk not yet published):
+    // the caller validates the read as a whole afterwards and discards it, or its exception.
+
+    /** {@link #getInt} for an optimistic reader: gathered appends are not written first. */
+    public int peekInt(long position) {
         return chunk(position).getInt(offset(position));
     }
 
@@ -316,7 +341,6 @@ public final class MappedFile implements Closeable {
         }
     }
 
-    /** True when the bytes at {@code position} are {@code expected} (compared in place: no copy). */
     /**
      * A read outside the mapped file is a damaged or misread position (a bad index entry): an
      * error naming the file, never a read of another chunk or a loop that cannot end.
@@ -328,14 +352,29 @@ public final class MappedFile implements Closeable {
         }
     }
 
+    /** True when the bytes at {@code position} are {@code expected} (compared in place: no copy). */
     public boolean bytesEqual(long position, byte[] expected) {
-        checkRange(position, expected.length);
         unstage(position, expected.length);
+        return peekBytesEqual(position, expected);
+    }
+
+    /** {@link #bytesEqual} for an optimistic reader: gathered appends are not written first. */
+    public boolean peekBytesEqual(long position, byte[] expected) {
+        checkRange(position, expected.length);
         ByteBuffer buffer = chunk(position);
         int at = offset(position);
-        if (at + expected.length <= buffer.capacity()) {
-            // The usual case, within one chunk: no chunk lookup per byte.
-            for (int i = 0; i < expected.length; i++) {
+        int n = expected.length;
+        if (at + n <= buffer.capacity()) {
+            // The usual case, within one chunk: eight bytes at a time, the last word overlapping the one before.
+            if (n >= Long.BYTES) {
+                for (int i = 0; i < n - Long.BYTES; i += Long.BYTES) {
+                    if (buffer.getLong(at + i) != (long) LONGS.get(expected, i)) {
+                        return false;
+                    }
+                }
+                return buffer.getLong(at + n - Long.BYTES) == (long) LONGS.get(expected, n - Long.BYTES);
+            }
+            for (int i = 0; i < n; i++) {
                 if (buffer.get(at + i) != expected[i]) {
                     return false;
                 }
@@ -353,16 +392,27 @@ public final class MappedFile implements Closeable {
 
     /** Reads {@code dst.length} floats starting at {@code position} (4-byte aligned). */
     public void getFloats(long position, float[] dst) {
-        checkRange(position, (long) dst.length * Float.BYTES);
         unstage(position, (long) dst.length * Float.BYTES);
+        peekFloats(position, dst);
+    }
+
+    /** {@link #getFloats} for an optimistic reader: gathered appends are not written first. */
+    public void peekFloats(long position, float[] dst) {
+        checkRange(position, (long) dst.length * Float.BYTES);
+        FloatBuffer[] views = floatViews;
         int off = 0;
         int len = dst.length;
         while (len > 0) {
             int c = (int) (position >>> chunkShift);
             int at = offset(position);
-            int n = Math.min(len, (chunks[c].capacity() - at) >>> 2);
+            FloatBuffer view = views[c];
+            int n = Math.min(len, (view.capacity() - (at >>> 2)));
+            if (n <= 0) {
+                // Only a torn read of an optimistic reader gets here (a view of the chunk before it grew): never spin.
+                throw new IndexOutOfBoundsException("read of floats at " + position + " beyond a chunk of " + path);
+            }
             // A float view per chunk, made once: a bulk get from it allocates nothing (reads are hot).
-            floatViews[c].get(at >>> 2, dst, off, n);
+            view.get(at >>> 2, dst, off, n);
             position += (long) n << 2;
             off += n;
             len -= n;
@@ -453,6 +503,7 @@ public final class MappedFile implements Closeable {
     @Override
     public void close() throws IOException {
         stage = null;
+        beforeUnmap.run();
         for (MappedByteBuffer chunk : chunks) {
             unmap(chunk);
         }
@@ -460,6 +511,9 @@ public final class MappedFile implements Closeable {
         floatViews = new FloatBuffer[0];
         channel.close();
     }
+
+    /** Little-endian longs of a byte array at any offset, as the chunks read them. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private static final Method INVOKE_CLEANER;
     private static final Object UNSAFE;

@@ -84,7 +84,7 @@ public final class Compaction {
                         + "); nothing committed is lost, the shard keeps its current file", e);
             }
             betweenCopyAndSwap.run();
-            shard.lock().writeLock().lock();
+            shard.lock().lockWrite();
             try {
                 if (!shard.writes(view.format().logId())) {
                     return false;
@@ -97,6 +97,8 @@ public final class Compaction {
                 Checkpoint next;
                 copyRange(shard.file(), viewEnd, append, out, copiedEnd);
                 try (MappedFile tail = MappedFile.open(io, tmp, true, options.mapChunkBytes())) {
+                    // A lock-free reader racing the swap may find the index before it learns its final log.
+                    tail.sharedWithOptimisticReaders(shard.lock()::awaitOptimisticReaders);
                     index.log(tail);
                     index.resetGarbage();
                     index.indexRange(copiedEnd, current.logEnd() + shift);
@@ -123,7 +125,7 @@ public final class Compaction {
                         (System.nanoTime() - started) / 1_000_000);
                 return true;
             } finally {
-                shard.lock().writeLock().unlock();
+                shard.lock().unlockWrite();
             }
         } finally {
             if (!adopted) {

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
 
@@ -57,7 +56,10 @@ import io.jadevectordb.engine.v1.FormatOneHeader;
  * the committed records after it, and nothing past the committed end.
  *
  * <p>Thread-safe: writes, commits and the swap at the end of a compaction take the write
- * lock; reads take the read lock; a compaction's bulk copy takes neither.
+ * lock; reads take the read lock, except {@link #getIfOpen}, which reads optimistically without
+ * it ({@link ShardLock}); a compaction's bulk copy takes neither. Since an optimistic reader
+ * takes no lock, the mappings and index tables the shard frees (growth, compaction, close) are
+ * freed only once no optimistic read is in flight.
  * A second writer, in this or another process, is kept out by an OS lock on the sibling
  * {@code .lock} file.
  */
@@ -70,7 +72,7 @@ public final class Shard implements Closeable {
     private final Path path;
     private final StoreOptions options;
     private final FileIO io;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ShardLock lock = new ShardLock();
     private final ShardWriterLock writerLock;
 
     private MappedFile file;
@@ -183,6 +185,9 @@ public final class Shard implements Closeable {
         IndexLoader.Loaded loaded = IndexLoader.load(name, io, path, format, file, checkpoint,
                 options.expectedVectorsPerShard());
         index = loaded.index();
+        // From here on readers may go without the lock: what the shard frees waits for those in flight.
+        file.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
+        index.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
         snapshots.writes(format.logId(), loaded.snapshotEnd());
         appendPosition = checkpoint.logEnd();
         appliedThrough = checkpoint.sourceOffset();
@@ -262,12 +267,12 @@ public final class Shard implements Closeable {
 
     /** Applies a mutation of the direct API, tagged with the next offset of this shard's own sequence. */
     public Mutation.Outcome applyNext(Mutation.Op op, String id, byte[] idBytes, float[] vector) throws IOException {
-        lock.writeLock().lock();
+        lock.lockWrite();
         try {
             long next = Math.max(appliedThrough, index.entryHighWater()) + 1;
             return apply(new Mutation(op, id, vector, next), idBytes);
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
     }
 
@@ -293,7 +298,7 @@ public final class Shard implements Closeable {
      * half a batch (other outcomes than the first run's), so recovery is reopen plus replay.
      */
     public List<Mutation.Outcome> applyAll(List<Mutation> batch, IdValidator validator) throws IOException {
-        lock.writeLock().lock();
+        lock.lockWrite();
         long batchStart = -1;
         try {
             ensureWritable();
@@ -318,7 +323,7 @@ public final class Shard implements Closeable {
             }
             throw e;
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
     }
 
@@ -458,24 +463,61 @@ public final class Shard implements Closeable {
     /** What {@link #getIfOpen} returns for a closed shard (compared by identity). */
     public static final float[] NOT_OPEN = new float[0];
 
-    /** Reads the live vector of an id, or null; {@link #NOT_OPEN} when the shard is closed. */
+    /**
+     * Reads the live vector of an id, or null; {@link #NOT_OPEN} when the shard is closed. Sees
+     * what {@link #get} sees (applied records), but without the lock in the common case: an
+     * optimistic read ({@link ShardLock}) that is kept only if no writer changed the index, the
+     * log's mapping or the shard's state meanwhile, and repeated under the read lock otherwise.
+     */
     public float[] getIfOpen(byte[] id) {
-        lock.readLock().lock();
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            float[] read = readOptimistically(id, stamp);
+            if (read != TORN) {
+                return read;
+            }
+        }
+        lock.lockRead();
         try {
             return closed ? NOT_OPEN : getLocked(id);
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
+    }
+
+    /** What an optimistic read returns when a writer ran meanwhile (compared by identity). */
+    private static final float[] TORN = new float[0];
+
+    /**
+     * One optimistic read: plain reads of the shard's fields, the index and the mapped log, kept
+     * only if the stamp still validates afterwards. Memory read here stays allocated until the
+     * read ends (a writer frees only after {@link ShardLock#awaitOptimisticReaders}), so a torn
+     * read can at worst throw, which counts as torn.
+     */
+    private float[] readOptimistically(byte[] id, long stamp) {
+        float[] read;
+        try {
+            if (closed) {
+                read = NOT_OPEN;
+            } else {
+                read = index.peekVector(id, ShardIndex.hash(id), format.dimension());
+            }
+        } catch (RuntimeException torn) {
+            return TORN;
+        } finally {
+            lock.endOptimisticRead();
+        }
+        return lock.validate(stamp) ? read : TORN;
     }
 
     /** Reads the live vector of an id, or null. */
     public float[] get(byte[] id) {
-        lock.readLock().lock();
+        lock.lockRead();
         try {
             ensureOpen();
             return getLocked(id);
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
@@ -489,7 +531,7 @@ public final class Shard implements Closeable {
 
     /** Reads the live vector of an id with its metadata, or null. */
     public StoredVector getEntry(byte[] id) {
-        lock.readLock().lock();
+        lock.lockRead();
         try {
             ensureOpen();
             long entry = index.find(id, ShardIndex.hash(id));
@@ -502,7 +544,7 @@ public final class Shard implements Closeable {
                     .asFloatBuffer().get(vector);
             return new StoredVector(new String(id, StandardCharsets.UTF_8), vector, ShardFormat.metadataOf(record, record.length));
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
@@ -526,12 +568,12 @@ public final class Shard implements Closeable {
     public void scan(BiConsumer<String, float[]> visitor) {
         Map<String, float[]> live = new LinkedHashMap<>();
         // The write lock: a scan needs the whole table, so it completes a growth in progress first.
-        lock.writeLock().lock();
+        lock.lockWrite();
         try {
             ensureOpen();
             ShardView.scan(index.table(), file, format, live::put);
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
         live.forEach(visitor);
     }
@@ -544,7 +586,10 @@ public final class Shard implements Closeable {
      * belongs in this shard has been applied.
      */
     public void commit(long sourceOffset) throws IOException {
-        lock.writeLock().lock();
+        // A commit forces and writes the checkpoint, which no read looks at, and snapshots the index only when no
+        // growth would have to finish first: lock-free readers go on through its fsyncs (a failure closes the shard,
+        // and says so to them).
+        lock.lockWriteReadersUnaffected();
         try {
             ensureWritable();
             forceLocked();
@@ -561,7 +606,7 @@ public final class Shard implements Closeable {
                 snapshotIndex(false);
             }
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
     }
 
@@ -577,24 +622,24 @@ public final class Shard implements Closeable {
 
     /** Commits the direct API's own sequence: every mutation it applied is its own source's whole history. */
     public void commitApplied() throws IOException {
-        lock.writeLock().lock();
+        lock.lockWriteReadersUnaffected();
         try {
             commit(appliedThrough);
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
     }
 
     /** Forces appended records early (the background flusher); writes no checkpoint. */
     public long forceDirty() throws IOException {
-        lock.writeLock().lock();
+        lock.lockWriteReadersUnaffected();
         try {
             if (closed || failed) {
                 return 0;
             }
             return forceLocked();
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
     }
 
@@ -653,7 +698,7 @@ public final class Shard implements Closeable {
      * ({@link StoreOptions#withCompaction}); the store's compactor asks after each commit.
      */
     public boolean compactionDue() {
-        lock.readLock().lock();
+        lock.lockRead();
         try {
             if (closed || failed || compacting.get()) {
                 return false;
@@ -663,7 +708,7 @@ public final class Shard implements Closeable {
                     && checkpoint.logEnd() >= compactionRetryAt
                     && index.garbageBytes() >= logBytes * options.compactionGarbageRatio();
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
@@ -692,11 +737,11 @@ public final class Shard implements Closeable {
             return Compaction.run(this, betweenCopyAndSwap);
         } catch (Compaction.FailedException e) {
             // Nothing changed; an automatic compaction waits for more log before it tries again.
-            lock.writeLock().lock();
+            lock.lockWrite();
             try {
                 compactionRetryAt = checkpoint.logEnd() + options.compactionMinBytes();
             } finally {
-                lock.writeLock().unlock();
+                lock.unlockWrite();
             }
             throw e;
         } finally {
@@ -735,7 +780,7 @@ public final class Shard implements Closeable {
 
     // What Compaction needs of the shard; every method below runs under the write lock.
 
-    ReentrantReadWriteLock lock() {
+    ShardLock lock() {
         return lock;
     }
 
@@ -760,6 +805,8 @@ public final class Shard implements Closeable {
     void adoptCompacted(ShardFormat compacted, ShardIndex compactedIndex, Checkpoint next, long nextAppend) throws IOException {
         try {
             MappedFile opened = MappedFile.open(io, path, false, options.mapChunkBytes());
+            opened.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
+            compactedIndex.sharedWithOptimisticReaders(lock::awaitOptimisticReaders);
             compactedIndex.log(opened);
             index.close();
             file.close();
@@ -804,33 +851,33 @@ public final class Shard implements Closeable {
     }
 
     public Checkpoint checkpoint() {
-        lock.readLock().lock();
+        lock.lockRead();
         try {
             return checkpoint;
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
     public ShardStats stats() throws IOException {
-        lock.readLock().lock();
+        lock.lockRead();
         try {
             ensureOpen();
             return new ShardStats(name, path, Files.size(path), index.liveCount(), index.deletedCount(), appendPosition,
                     index.garbageBytes(), index.capacity(), checkpoint.generation(), checkpoint.sourceOffset(),
                     checkpoint.clean(), false);
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
     /** Highest source offset applied (or checkpointed) so far. */
     long appliedThrough() {
-        lock.readLock().lock();
+        lock.lockRead();
         try {
             return appliedThrough;
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
@@ -923,12 +970,12 @@ public final class Shard implements Closeable {
     public void close(boolean released) throws IOException {
         closing = true;
         awaitCompaction();
-        lock.writeLock().lock();
+        lock.lockWrite();
         try {
             // Connect interrupts a task thread it stops by force; an interrupted channel call would throw and close the channel.
             Uninterruptibly.run(() -> closeLocked(released));
         } finally {
-            lock.writeLock().unlock();
+            lock.unlockWrite();
         }
     }
 
@@ -961,18 +1008,20 @@ public final class Shard implements Closeable {
      * while another thread holds the shard's write lock.
      */
     public boolean hasUncommitted() {
-        if (!lock.readLock().tryLock()) {
+        if (!lock.tryLockRead()) {
             return true;
         }
         try {
             return !closed && !failed && appendPosition != checkpoint.logEnd();
         } finally {
-            lock.readLock().unlock();
+            lock.unlockRead();
         }
     }
 
     /** Releases memory, mapping and lock without forcing anything (a crash, as far as the files can tell). */
     public void releaseQuietly() {
+        // Under a hold that changed nothing yet (a failed force): optimistic readers must see the close.
+        lock.changing();
         closing = true;
         closed = true;
         // Before the lock goes and the copy memory is freed (uninterruptibly): a background snapshot
