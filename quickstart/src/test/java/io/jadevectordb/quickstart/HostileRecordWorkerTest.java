@@ -45,7 +45,7 @@ import io.jadevectordb.testkit.SinkProgress;
 
 /**
  * Records of a few bytes that claim a 1.5 GB string, bytes value or array in one field each
- * (read fields and a skipped one), among good records, through the fast-path converter in a real
+ * (the fields the sink reads and a metadata field), among good records, through the fast-path converter in a real
  * worker with a 128 MiB heap: the good records land, each hostile one is dead-lettered with a
  * reason naming its field and claim, and the worker stays up. Decoding that allocated the claimed
  * length first would be an OutOfMemoryError, which exits this worker.
@@ -78,7 +78,7 @@ class HostileRecordWorkerTest {
             worker.putConnector(CONNECTOR, connectorConfig(dataDir, registry.confluentApiUrl()));
             worker.awaitRunning(CONNECTOR, Duration.ofSeconds(90));
 
-            // Contract field order: database, id, op, vector, vector_bytes, source_timestamp_ms, model (skipped).
+            // Contract field order: database, id, op, vector, vector_bytes, source_timestamp_ms, model (metadata).
             Map<String, byte[]> hostile = new LinkedHashMap<>();
             hostile.put("database", concat(varint(1), varint(CLAIM)));
             hostile.put("id", concat(varint(0), varint(CLAIM)));
