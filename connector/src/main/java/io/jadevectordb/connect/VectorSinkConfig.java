@@ -24,6 +24,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jadevectordb.connect.settings.MetadataFieldsSetting;
 import io.jadevectordb.engine.Database;
 import io.jadevectordb.engine.DatabaseName;
 import io.jadevectordb.engine.InvalidMutationException;
@@ -184,9 +185,9 @@ public final class VectorSinkConfig extends AbstractConfig {
     public static final String TOMBSTONE_BEHAVIOR_DEFAULT = "delete";
 
     /** The {@link #METADATA_FIELDS_CONFIG} value that keeps every field the sink does not read. */
-    public static final String METADATA_ALL = "all";
+    public static final String METADATA_ALL = MetadataFieldsSetting.ALL;
     /** The {@link #METADATA_FIELDS_CONFIG} value that keeps no metadata. */
-    public static final String METADATA_NONE = "none";
+    public static final String METADATA_NONE = MetadataFieldsSetting.NONE;
 
     public static final String METADATA_FIELDS_CONFIG = "metadata.fields";
     public static final String METADATA_FIELDS_DOC = "Which fields of a record's value are kept as the vector's metadata "
@@ -202,12 +203,8 @@ public final class VectorSinkConfig extends AbstractConfig {
             + "kept fields encode larger is a bad record (dead letter queue or task failure per errors.tolerance), never "
             + "truncated. Also the bound of the databases' metadata in the engine.";
     public static final int METADATA_MAX_BYTES_DEFAULT = StoreOptions.DEFAULT_MAX_METADATA_BYTES;
-    /**
-     * The shard format's bound on one record's metadata (the engine's
-     * {@code ShardFormat.MAX_METADATA_BYTES}, in a package the plugin does not use; a test keeps
-     * the two equal, and {@link StoreOptions#withMaxMetadataBytes} refuses anything above it).
-     */
-    public static final int METADATA_MAX_BYTES_LIMIT = 512 << 10;
+    /** The shard format's bound on one record's metadata. */
+    public static final int METADATA_MAX_BYTES_LIMIT = MetadataFieldsSetting.MAX_BYTES_LIMIT;
 
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     public static final String BATCH_SIZE_DOC = "Mutations buffered per topic partition before they are applied to "
@@ -335,7 +332,7 @@ public final class VectorSinkConfig extends AbstractConfig {
                 ++order, Width.SHORT, "UPDATE of a missing id");
 
         order = 0;
-        def.define(METADATA_FIELDS_CONFIG, Type.LIST, METADATA_FIELDS_DEFAULT, new MetadataFieldsValidator(),
+        def.define(METADATA_FIELDS_CONFIG, Type.LIST, METADATA_FIELDS_DEFAULT, MetadataFieldsSetting.validator(List.of(), "is a field the sink reads"),
                 Importance.MEDIUM, METADATA_FIELDS_DOC, GROUP_METADATA, ++order, Width.LONG, "Metadata fields");
         def.define(METADATA_MAX_BYTES_CONFIG, Type.INT, METADATA_MAX_BYTES_DEFAULT,
                 Range.between(1, METADATA_MAX_BYTES_LIMIT), Importance.LOW, METADATA_MAX_BYTES_DOC, GROUP_METADATA,
@@ -563,43 +560,6 @@ public final class VectorSinkConfig extends AbstractConfig {
         @Override
         public String toString() {
             return "a valid database name, in which " + TOPIC_PLACEHOLDER + " stands for the topic";
-        }
-    }
-
-    /**
-     * Validates {@link #METADATA_FIELDS_CONFIG}: {@code all}, {@code none}, or non-empty field
-     * names (the keywords only alone). Fields the sink reads are a cross-key check ({@link #problems}).
-     */
-    static final class MetadataFieldsValidator implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            @SuppressWarnings("unchecked")
-            List<String> entries = (List<String>) value;
-            String fix = "; fix: write '" + METADATA_ALL + "', '" + METADATA_NONE + "' or a comma-separated list of "
-                    + "field names, e.g. title,lang,year";
-            if (entries == null || entries.isEmpty()) {
-                throw new ConfigException(name, value, "is empty" + fix);
-            }
-            Set<String> seen = new LinkedHashSet<>();
-            for (String entry : entries) {
-                String field = entry.trim();
-                if (field.isEmpty()) {
-                    throw new ConfigException(name, String.join(",", entries), "lists an empty field name" + fix);
-                }
-                if (entries.size() > 1 && (field.equals(METADATA_ALL) || field.equals(METADATA_NONE))) {
-                    throw new ConfigException(name, String.join(",", entries), "'" + field + "' stands alone, not in a "
-                            + "list of fields" + fix);
-                }
-                if (!seen.add(field)) {
-                    throw new ConfigException(name, String.join(",", entries), "lists '" + field + "' twice; fix: "
-                            + "list each field once");
-                }
-            }
-        }
-
-        @Override
-        public String toString() {
-            return METADATA_ALL + ", " + METADATA_NONE + ", or a list of field names other than the ones the sink reads";
         }
     }
 

@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
+import io.jadevectordb.connect.settings.MetadataFieldsSetting;
 import io.jadevectordb.engine.StoreOptions;
 
 /**
@@ -64,8 +65,8 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
             + "of CBOR. A record whose metadata is larger is a bad record (dead letter queue or task failure, as "
             + "errors.tolerance says), never truncated. At most 524288, the shard format's limit.";
     private static final int METADATA_MAX_BYTES_DEFAULT = StoreOptions.DEFAULT_MAX_METADATA_BYTES;
-    /** The shard format's limit on one metadata document ({@code ShardFormat.MAX_METADATA_BYTES}). */
-    static final int METADATA_MAX_BYTES_LIMIT = 512 << 10;
+    /** The shard format's limit on one metadata document. */
+    static final int METADATA_MAX_BYTES_LIMIT = MetadataFieldsSetting.MAX_BYTES_LIMIT;
 
     /** The definition of every setting, with defaults, validators and docs. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
@@ -81,7 +82,8 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
             .define(REQUIRED_FIELDS_CONFIG, ConfigDef.Type.LIST, REQUIRED_FIELDS_DEFAULT,
                     ConfigDef.ValidList.in(VectorMutationSchema.FIELDS.toArray(String[]::new)),
                     ConfigDef.Importance.MEDIUM, REQUIRED_FIELDS_DOC)
-            .define(METADATA_FIELDS_CONFIG, ConfigDef.Type.LIST, METADATA_FIELDS_DEFAULT, new MetadataFieldList(),
+            .define(METADATA_FIELDS_CONFIG, ConfigDef.Type.LIST, METADATA_FIELDS_DEFAULT, MetadataFieldsSetting.validator(VectorMutationSchema.FIELDS,
+                    "is a field the converter reads as the mutation itself"),
                     ConfigDef.Importance.MEDIUM, METADATA_FIELDS_DOC)
             .define(METADATA_MAX_BYTES_CONFIG, ConfigDef.Type.INT, METADATA_MAX_BYTES_DEFAULT,
                     ConfigDef.Range.between(1, METADATA_MAX_BYTES_LIMIT), ConfigDef.Importance.LOW, METADATA_MAX_BYTES_DOC);
@@ -110,37 +112,6 @@ public final class VectorMutationAvroConverterConfig extends AbstractConfig {
         @Override
         public String toString() {
             return "non-empty list of http(s) URLs";
-        }
-    }
-
-    /** {@code all}, {@code none}, or non-empty names none of which is a field the converter maps. */
-    private static final class MetadataFieldList implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            @SuppressWarnings("unchecked")
-            List<String> fields = (List<String>) value;
-            if (fields == null || fields.isEmpty()) {
-                throw new ConfigException(name, value, "give all, none, or a comma-separated list of field names");
-            }
-            for (String field : fields) {
-                if (field.isBlank()) {
-                    throw new ConfigException(name, value, "a field name is empty; give all, none, or names separated "
-                            + "by single commas");
-                }
-                if ((field.equals("all") || field.equals("none")) && fields.size() > 1) {
-                    throw new ConfigException(name, value, "'" + field + "' stands alone; give all, none, or a list of "
-                            + "field names");
-                }
-                if (VectorMutationSchema.FIELDS.contains(field)) {
-                    throw new ConfigException(name, value, "'" + field + "' is a field the converter reads as the "
-                            + "mutation itself, never metadata; list other fields only");
-                }
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "all, none, or a list of field names other than " + String.join(", ", VectorMutationSchema.FIELDS);
         }
     }
 

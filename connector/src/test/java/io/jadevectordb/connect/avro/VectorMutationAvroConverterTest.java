@@ -201,10 +201,10 @@ class VectorMutationAvroConverterTest {
                 .hasMessageContaining("'all' stands alone");
         assertThatThrownBy(() -> configureWith("metadata.fields", ""))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("give all, none, or a comma-separated list");
+                .hasMessageContaining("is empty; fix: write 'all', 'none' or a comma-separated list");
         assertThatThrownBy(() -> configureWith("metadata.fields", "title,,lang"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("a field name is empty");
+                .hasMessageContaining("lists an empty field name");
         assertThatThrownBy(() -> configureWith("metadata.max.bytes", "524289"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("metadata.max.bytes");
