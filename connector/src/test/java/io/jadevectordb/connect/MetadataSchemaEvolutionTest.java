@@ -2,7 +2,6 @@ package io.jadevectordb.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import io.apicurio.registry.utils.converter.AvroConverter;
 import org.apache.avro.Schema;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jadevectordb.connect.fixtures.ApicurioRegistryExtension;
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.testkit.ConfluentAvroProducer;
 
@@ -72,14 +71,8 @@ class MetadataSchemaEvolutionTest {
         void to(CBORGenerator g) throws IOException;
     }
 
-    private static byte[] cbor(Writes body) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CBORGenerator g = new CBORFactory().createGenerator(out)) {
-            g.writeStartObject();
-            body.to(g);
-            g.writeEndObject();
-        }
-        return out.toByteArray();
+    private static byte[] cbor(Writes body) {
+        return ExpectedMetadata.map(body::to);
     }
 
     private static GenericRecord article(Schema schema, String id, Map<String, Object> fields) {

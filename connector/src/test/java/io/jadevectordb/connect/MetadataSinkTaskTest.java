@@ -3,7 +3,6 @@ package io.jadevectordb.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -11,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.data.Schema;
@@ -23,6 +20,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
 import io.jadevectordb.engine.StoreReader;
 import io.jadevectordb.engine.StoredVector;
 
@@ -73,21 +71,8 @@ class MetadataSinkTaskTest {
     }
 
     /** The contract's document for the two kept fields, written independently of the encoder. */
-    private static byte[] cbor(String title, Integer year) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CBORGenerator g = new CBORFactory().createGenerator(out)) {
-            g.writeStartObject();
-            if (title != null) {
-                g.writeFieldName("title");
-                g.writeString(title);
-            }
-            if (year != null) {
-                g.writeFieldName("year");
-                g.writeNumber((long) year);
-            }
-            g.writeEndObject();
-        }
-        return out.toByteArray();
+    private static byte[] cbor(String title, Integer year) {
+        return ExpectedMetadata.pairs("title", title, "year", year);
     }
 
     private Optional<StoredVector> read(String id) throws IOException {

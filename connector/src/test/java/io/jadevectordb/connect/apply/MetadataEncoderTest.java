@@ -3,7 +3,6 @@ package io.jadevectordb.connect.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.data.Decimal;
@@ -26,6 +24,7 @@ import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
 import org.junit.jupiter.api.Test;
 
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
 import io.jadevectordb.connect.offsets.KafkaPosition;
 
 /**
@@ -43,14 +42,8 @@ class MetadataEncoderTest {
     }
 
     /** The expected document: one map written by {@code body} with a generator of default features. */
-    private static byte[] expected(Writes body) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CBORGenerator g = new CBORFactory().createGenerator(out)) {
-            g.writeStartObject();
-            body.to(g);
-            g.writeEndObject();
-        }
-        return out.toByteArray();
+    private static byte[] expected(Writes body) {
+        return ExpectedMetadata.map(body::to);
     }
 
     private static MetadataEncoder all() {

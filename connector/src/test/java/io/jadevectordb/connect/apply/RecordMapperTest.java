@@ -3,9 +3,7 @@ package io.jadevectordb.connect.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +17,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -29,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import io.jadevectordb.connect.VectorSinkConfig;
 import io.jadevectordb.connect.avro.FastPathStructs;
+import io.jadevectordb.connect.fixtures.ExpectedMetadata;
 import io.jadevectordb.engine.Mutation.Op;
 
 class RecordMapperTest {
@@ -305,23 +303,7 @@ class RecordMapperTest {
     // ---- metadata (issue 17) ----
 
     private static byte[] cbor(Object... fieldValues) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CBORGenerator g = new CBORFactory().createGenerator(out)) {
-            g.writeStartObject();
-            for (int i = 0; i < fieldValues.length; i += 2) {
-                g.writeFieldName((String) fieldValues[i]);
-                Object v = fieldValues[i + 1];
-                if (v instanceof String text) {
-                    g.writeString(text);
-                } else {
-                    g.writeNumber(((Number) v).longValue());
-                }
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return ExpectedMetadata.pairs(fieldValues);
     }
 
     @Test
