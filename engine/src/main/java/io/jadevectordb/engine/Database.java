@@ -398,24 +398,45 @@ public final class Database {
                     + m.sourceOffset() + ") in database '" + name + "' carries more metadata than the limit of " + maxMetadata
                     + " bytes; send less, or raise StoreOptions.maxMetadataBytes (at most " + ShardFormat.MAX_METADATA_BYTES + ")");
         }
-        if (m.op() != Mutation.Op.DELETE && m.vector() != null) {
-            float[] v = m.vector();
-            if (v.length != dimension) {
-                throw new InvalidMutationException("vector", "float[" + v.length + "]", "database '" + name + "' has dimension "
-                        + dimension + " but id '" + m.id() + "' (offset " + m.sourceOffset() + ") has " + v.length
+        if (m.op() != Mutation.Op.DELETE && m.hasVector()) {
+            // Either form: the float[] or the little-endian bytes, read in place (no float[] is built for the bytes).
+            int length = m.vectorLength();
+            if (length != dimension) {
+                throw new InvalidMutationException("vector", "float[" + length + "]", "database '" + name + "' has dimension "
+                        + dimension + " but id '" + m.id() + "' (offset " + m.sourceOffset() + ") has " + length
                         + " components; send " + dimension + "-dimensional vectors or route them to another database");
             }
             if (!store.options().allowNonFinite()) {
-                for (int i = 0; i < v.length; i++) {
-                    if (!Float.isFinite(v[i])) {
-                        throw new InvalidMutationException("vector[" + i + "]", Float.toString(v[i]), "id '" + m.id()
-                                + "' (offset " + m.sourceOffset() + ") in database '" + name + "' has a non-finite component; "
-                                + "fix the producer, or allow NaN/Infinity explicitly (StoreOptions.withAllowNonFinite)");
-                    }
+                int i = firstNonFinite(m);
+                if (i >= 0) {
+                    throw new InvalidMutationException("vector[" + i + "]", Float.toString(m.component(i)), "id '" + m.id()
+                            + "' (offset " + m.sourceOffset() + ") in database '" + name + "' has a non-finite component; "
+                            + "fix the producer, or allow NaN/Infinity explicitly (StoreOptions.withAllowNonFinite)");
                 }
             }
         }
         return id;
+    }
+
+    /** The index of the first NaN or infinite component, or -1. */
+    private static int firstNonFinite(Mutation m) {
+        float[] v = m.vector();
+        if (v != null) {
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        ByteBuffer bytes = m.vectorBytes();
+        for (int i = 0, n = bytes.capacity() / Float.BYTES; i < n; i++) {
+            // All exponent bits set is NaN or an infinity: one int read and mask per component.
+            if ((bytes.getInt(i * Float.BYTES) & 0x7f800000) == 0x7f800000) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private byte[] validateId(String id) {

@@ -1,5 +1,7 @@
 package io.jadevectordb.engine;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -26,14 +28,27 @@ public final class Mutations {
         int op = random.nextInt(10);
         // About a third carry metadata (a few a whole map chunk's worth); some UPDATEs only re-tag.
         byte[] metadata = withMetadata && random.nextInt(3) == 0 ? metadata(random) : null;
+        // Odd offsets carry the vector as little-endian bytes (the connector's form), even ones as a float[]:
+        // chosen without drawing from random, so every seeded stream stays the one it was.
+        boolean bytes = withMetadata && (offset & 1) == 1;
         if (op < 5) {
-            return Mutation.store(id, Vectors.random(random, dimension), metadata, offset);
+            float[] vector = Vectors.random(random, dimension);
+            return bytes ? Mutation.storeBytes(id, littleEndian(vector), metadata, offset) : Mutation.store(id, vector, metadata, offset);
         }
         if (op < 8) {
             boolean retag = metadata != null && random.nextBoolean();
-            return Mutation.update(id, retag ? null : Vectors.random(random, dimension), metadata, offset);
+            float[] vector = retag ? null : Vectors.random(random, dimension);
+            return bytes && vector != null ? Mutation.updateBytes(id, littleEndian(vector), metadata, offset)
+                    : Mutation.update(id, vector, metadata, offset);
         }
         return Mutation.delete(id, offset);
+    }
+
+    /** {@code vector} as little-endian float32 bytes in a heap buffer. */
+    public static ByteBuffer littleEndian(float[] vector) {
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(vector);
+        return bytes;
     }
 
     /** A random metadata document: usually short, sometimes empty, now and then over 8 KiB. */
@@ -47,8 +62,8 @@ public final class Mutations {
     /** Applies {@code m} to the oracle. */
     public static void applyTo(ExpectedDatabase expected, Mutation m) {
         switch (m.op()) {
-            case STORE -> expected.store(m.id(), m.vector(), m.metadata());
-            case UPDATE -> expected.update(m.id(), m.vector(), m.metadata());
+            case STORE -> expected.store(m.id(), m.vectorAsFloats(), m.metadata());
+            case UPDATE -> expected.update(m.id(), m.vectorAsFloats(), m.metadata());
             case DELETE -> expected.delete(m.id());
         }
     }

@@ -63,7 +63,7 @@ class StoreModelProperties {
                     int n = 1 + random.nextInt(30);
                     for (int i = 0; i < n; i++) {
                         Mutation m = Mutations.random(random, 40, dimension, logs.get(p).size() + i);
-                        batch.add(new Mutation(m.op(), db + ":" + p + ":" + m.id(), m.vector(), m.sourceOffset(), m.metadata()));
+                        batch.add(new Mutation(m.op(), db + ":" + p + ":" + m.id(), m.vector(), m.sourceOffset(), m.metadata(), m.vectorBytes()));
                     }
                     List<Mutation.Outcome> outcomes = store.apply(db, source, batch);
                     for (int i = 0; i < batch.size(); i++) {

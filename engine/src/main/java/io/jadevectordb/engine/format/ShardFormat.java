@@ -196,7 +196,23 @@ public final class ShardFormat {
      */
     public static int encodeRecord(ByteBuffer out, byte type, long sourceOffset, float[] vector, byte[] id, byte[] metadata,
                                    CRC32C crc) {
-        int payload = vector == null ? 0 : vector.length * Float.BYTES;
+        return encode(out, type, sourceOffset, vector, null, id, metadata, crc);
+    }
+
+    /**
+     * Encodes a record whose vector is given as little-endian float32 bytes: the bytes from index
+     * 0 to the capacity of {@code vector} (a slice, as {@code Mutation} keeps it; read with
+     * absolute reads, its position untouched), copied in one bulk copy and checksummed in the
+     * log buffer. The result is byte for byte the record of the same vector as a float[].
+     */
+    public static int encodeRecord(ByteBuffer out, byte type, long sourceOffset, ByteBuffer vector, byte[] id, byte[] metadata,
+                                   CRC32C crc) {
+        return encode(out, type, sourceOffset, null, vector, id, metadata, crc);
+    }
+
+    private static int encode(ByteBuffer out, byte type, long sourceOffset, float[] vector, ByteBuffer vectorBytes, byte[] id,
+                              byte[] metadata, CRC32C crc) {
+        int payload = vector != null ? vector.length * Float.BYTES : vectorBytes != null ? vectorBytes.capacity() : 0;
         int length = recordLength(payload, id.length, metadata);
         int body = payload + id.length + (metadata == null ? 0 : Integer.BYTES + metadata.length);
         out.clear();
@@ -204,6 +220,9 @@ public final class ShardFormat {
                 .putInt(payload).putInt(0);
         if (vector != null) {
             out.asFloatBuffer().put(vector);
+            out.position(RECORD_HEADER + payload);
+        } else if (vectorBytes != null) {
+            out.put(RECORD_HEADER, vectorBytes, 0, payload); // the one copy of a byte-level vector
             out.position(RECORD_HEADER + payload);
         }
         out.put(id);

@@ -392,14 +392,16 @@ public final class Shard implements Closeable {
             default -> type = ShardFormat.TYPE_STORE;
         }
         float[] vector = m.vector();
+        // The byte form is copied once, into the record buffer, and not kept past this call.
+        ByteBuffer vectorBytes = m.vectorBytes();
         byte[] metadata = m.metadata();
-        if (m.op() == Mutation.Op.UPDATE && (vector == null || metadata == null)) {
+        if (m.op() == Mutation.Op.UPDATE && (!m.hasVector() || metadata == null)) {
             // The UPDATE keeps what it does not carry: read it from the id's current record.
-            if (vector == null && index.offsetAt(entry) == ShardFormat.PLACEHOLDER_OFFSET) {
+            if (!m.hasVector() && index.offsetAt(entry) == ShardFormat.PLACEHOLDER_OFFSET) {
                 return Mutation.Outcome.NOT_FOUND; // migration lost this vector: there is none to keep
             }
             byte[] current = recordAt(entry);
-            if (vector == null) {
+            if (!m.hasVector()) {
                 vector = new float[format.dimension()];
                 ByteBuffer.wrap(current, ShardFormat.RECORD_HEADER, vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
                         .asFloatBuffer().get(vector);
@@ -412,22 +414,26 @@ public final class Shard implements Closeable {
             index.ensureRoomForInsert();
         }
         long position = appendPosition;
-        int length = append(type, m.sourceOffset(), type == ShardFormat.TYPE_STORE ? vector : null, id,
-                type == ShardFormat.TYPE_STORE ? metadata : null);
+        boolean store = type == ShardFormat.TYPE_STORE;
+        int length = append(type, m.sourceOffset(), store ? vector : null, store ? vectorBytes : null, id, store ? metadata : null);
         index.index(entry, hash, type, position, m.sourceOffset(), length);
         return Mutation.Outcome.APPLIED;
     }
 
     /** Appends one record at the end of the log (gathered; written by {@link #flushAppends}). */
-    private int append(byte type, long sourceOffset, float[] vector, byte[] id, byte[] metadata) throws IOException {
+    private int append(byte type, long sourceOffset, float[] vector, ByteBuffer vectorBytes, byte[] id, byte[] metadata)
+            throws IOException {
         ByteBuffer buffer = recordBuffer;
-        int needed = ShardFormat.recordLength(vector == null ? 0 : vector.length * Float.BYTES, id.length, metadata);
+        int payload = vector != null ? vector.length * Float.BYTES : vectorBytes != null ? vectorBytes.capacity() : 0;
+        int needed = ShardFormat.recordLength(payload, id.length, metadata);
         if (buffer == null || buffer.capacity() < needed) {
             // Sized for records without metadata; grows to the largest metadata record seen.
             buffer = ByteBuffer.allocateDirect(Math.max(needed, format.maxPlainRecordLength())).order(ByteOrder.LITTLE_ENDIAN);
             recordBuffer = buffer;
         }
-        int length = ShardFormat.encodeRecord(buffer, type, sourceOffset, vector, id, metadata, recordCrc);
+        int length = vectorBytes != null
+                ? ShardFormat.encodeRecord(buffer, type, sourceOffset, vectorBytes, id, metadata, recordCrc)
+                : ShardFormat.encodeRecord(buffer, type, sourceOffset, vector, id, metadata, recordCrc);
         ensureRoom(length);
         try {
             file.append(appendPosition, buffer);
