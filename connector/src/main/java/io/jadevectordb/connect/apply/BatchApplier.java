@@ -145,7 +145,7 @@ public final class BatchApplier {
         long bytes = 0;
         for (RoutedMutation r : routed) {
             batch.add(r.mutation());
-            bytes += r.mutation().vector() == null ? 0 : 4L * r.mutation().vector().length;
+            bytes += 4L * r.mutation().vectorLength();
         }
         try {
             return new Group(routed, store.apply(database, source, batch), Map.of(), bytes);

@@ -90,7 +90,7 @@ public final class DatabaseCatalog {
                     "add '" + routed.database() + ":<dimension>' to " + DATABASE_DIMENSIONS_CONFIG
                             + ", or route the record elsewhere");
         }
-        return unlistedDimension > 0 ? unlistedDimension : routed.mutation().vector().length;
+        return unlistedDimension > 0 ? unlistedDimension : routed.mutation().vectorLength();
     }
 
     /** The engine's data error, placed at the record's Kafka position with the connector-level fix. */

@@ -35,7 +35,9 @@ import io.jadevectordb.engine.Mutation.Op;
  *
  * <p>Every problem with a record's content is an {@link InvalidRecordException} naming the
  * Kafka position, the field, the value and the fix. Dimension and NaN checks are left to the
- * engine, which knows each database's dimension; database names are validated there too.
+ * engine, which knows each database's dimension; database names are validated there too. A
+ * {@code vector_bytes} value reaches the engine as bytes ({@link Mutation#vectorBytes}), never
+ * as a float[]: the engine checks them in place and copies them once, into its log.
  */
 public final class RecordMapper {
 
@@ -108,14 +110,17 @@ public final class RecordMapper {
             return Optional.of(new RoutedMutation(database, Mutation.delete(id, offset), position, null));
         }
         byte[] document = metadata(position, value);
-        float[] vector = readVector(position, value, op, document != null);
+        Object vector = readVector(position, value, op, document != null);
         // A re-tag (an UPDATE with metadata and no vector) stays an UPDATE under upsert: there is no vector to store.
         Op effective = op == Op.UPDATE && updateAsStore && vector != null ? Op.STORE : op;
         // Only an UPDATE can be rejected once applied (its id may be missing); keep the record,
         // with its converted value, for the dead letter queue only then.
         SinkRecord kept = effective == Op.UPDATE && rejectsMissingUpdates ? record : null;
-        return Optional.of(new RoutedMutation(database, new Mutation(effective, id, vector, offset, document), position,
-                kept));
+        // Bytes stay bytes: the engine checks them in place and copies them once, into its log.
+        Mutation mutation = vector instanceof ByteBuffer bytes
+                ? new Mutation(effective, id, null, offset, document, bytes)
+                : new Mutation(effective, id, (float[]) vector, offset, document);
+        return Optional.of(new RoutedMutation(database, mutation, position, kept));
     }
 
     /**
@@ -218,8 +223,12 @@ public final class RecordMapper {
         return id;
     }
 
-    /** The vector, or null for an UPDATE that carries metadata and no vector (a re-tag). */
-    private float[] readVector(KafkaPosition position, Object value, Op op, boolean hasMetadata) {
+    /**
+     * The vector: a float[] from an array field, a little-endian {@link ByteBuffer} (exactly the
+     * vector's bytes) from the bytes field; null for an UPDATE that carries metadata and no
+     * vector (a re-tag).
+     */
+    private Object readVector(KafkaPosition position, Object value, Op op, boolean hasMetadata) {
         Object list = field(value, vectorField);
         Object bytes = field(value, vectorBytesField);
         if (list != null && bytes != null) {
@@ -260,12 +269,24 @@ public final class RecordMapper {
         return vector;
     }
 
-    private float[] fromBytes(KafkaPosition position, Object raw) {
+    /**
+     * The bytes of a {@code vector_bytes} value, not decoded: a byte[] (the fast path's, or
+     * decoded base64) is wrapped as it is. A ByteBuffer is wrapped only when it spans its whole
+     * heap array; a slice of a larger array or a direct buffer is copied into one of its own, so
+     * that the buffered mutation holds exactly the vector's bytes (what {@link RoutedMutation}
+     * counts) and no buffer another component may reuse.
+     */
+    private ByteBuffer fromBytes(KafkaPosition position, Object raw) {
         ByteBuffer buffer;
         if (raw instanceof byte[] array) {
             buffer = ByteBuffer.wrap(array);
         } else if (raw instanceof ByteBuffer byteBuffer) {
             buffer = byteBuffer.duplicate();
+            if (!buffer.hasArray() || buffer.arrayOffset() + buffer.position() != 0 || buffer.remaining() != buffer.array().length) {
+                byte[] own = new byte[buffer.remaining()];
+                buffer.get(own);
+                buffer = ByteBuffer.wrap(own);
+            }
         } else if (raw instanceof String base64) {
             try {
                 buffer = ByteBuffer.wrap(Base64.getDecoder().decode(base64));
@@ -282,9 +303,7 @@ public final class RecordMapper {
             throw new InvalidRecordException(position, vectorBytesField, "<" + length + " bytes>",
                     "the length is not a positive multiple of 4", "send whole little-endian float32 values");
         }
-        float[] vector = new float[length / Float.BYTES];
-        buffer.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
-        return vector;
+        return buffer.order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** A named field of a Struct or Map, or null when absent (extra or missing fields are schema evolution). */

@@ -100,7 +100,40 @@ class RecordMapperTest {
 
         RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
 
-        assertThat(routed.mutation().vector()).containsExactly(0.5f, -2f);
+        assertThat(routed.mutation().vector()).as("no float[] is built for bytes").isNull();
+        assertThat(routed.mutation().vectorAsFloats()).containsExactly(0.5f, -2f);
+    }
+
+    @Test
+    void vectorBytesReachTheEngineAsTheRecordsOwnBytesWithoutACopy() {
+        byte[] bytes = littleEndian(0.5f, -2f);
+        Struct value = new Struct(VALUE_SCHEMA).put("database", "db").put("id", "a").put("vector_bytes", bytes);
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        // The converter's byte[] is the record's alone: the mutation reads it in place, the engine copies it into its log.
+        ByteBuffer view = routed.mutation().vectorBytes();
+        bytes[0] = 1;
+        assertThat(view.get(0)).isEqualTo((byte) 1);
+        assertThat(view.isReadOnly()).isTrue();
+        assertThat(routed.approximateBytes()).as("the same footprint as the float[] of the vector")
+                .isEqualTo(mapper().map(record(null, struct("db", "a", null, List.of(0.5f, -2f)))).orElseThrow().approximateBytes());
+    }
+
+    @Test
+    void aByteBufferSliceOfALargerArrayIsCopiedSoTheBufferHoldsOnlyTheVector() {
+        byte[] large = new byte[1000];
+        byte[] vector = littleEndian(3f, 4f);
+        System.arraycopy(vector, 0, large, 100, vector.length);
+        Struct value = new Struct(VALUE_SCHEMA).put("database", "db").put("id", "a")
+                .put("vector_bytes", ByteBuffer.wrap(large, 100, vector.length).slice());
+
+        RoutedMutation routed = mapper().map(record(null, value)).orElseThrow();
+
+        assertThat(routed.mutation().vectorAsFloats()).containsExactly(3f, 4f);
+        large[100] = 0x7f; // the large array may belong to someone else: the mutation has its own bytes
+        assertThat(routed.mutation().vectorAsFloats()).containsExactly(3f, 4f);
+        assertThat(routed.approximateBytes()).isLessThan(400);
     }
 
     @Test
@@ -119,7 +152,7 @@ class RecordMapperTest {
         String base64 = Base64.getEncoder().encodeToString(littleEndian(7f));
         Map<String, Object> value = Map.of("database", "db", "id", "a", "vector_bytes", base64);
 
-        assertThat(mapper().map(record(null, value)).orElseThrow().mutation().vector()).containsExactly(7f);
+        assertThat(mapper().map(record(null, value)).orElseThrow().mutation().vectorAsFloats()).containsExactly(7f);
     }
 
     @Test
