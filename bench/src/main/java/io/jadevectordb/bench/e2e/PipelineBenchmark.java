@@ -72,7 +72,7 @@ public final class PipelineBenchmark {
     private static final String META_TOPIC = "vectors-meta";
 
     private final int records;
-    private final int dimension;
+    private int dimension;
     private final Path work;
     private final Path repo;
     private long valueBytes;
@@ -89,7 +89,50 @@ public final class PipelineBenchmark {
         new PipelineBenchmark().runAll(results);
     }
 
+    /**
+     * Every configuration at each dimension of {@code bench.e2e.dimensions} (e.g. 128,768,1536) in
+     * turn, each on its own fresh broker, registry and worker; one JSON with a run per dimension.
+     * Without the list, the one dimension of {@code bench.e2e.dimension} and the JSON as before.
+     */
     private void runAll(Path results) throws Exception {
+        String list = System.getProperty("bench.e2e.dimensions", "").trim();
+        String file = System.getProperty("bench.e2e.name", "e2e");
+        Files.createDirectories(results);
+        if (list.isEmpty()) {
+            Map<String, Object> out = runDimension(results);
+            Files.writeString(results.resolve(file + ".json"), Json.write(out));
+            System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
+            return;
+        }
+        List<Map<String, Object>> runs = new ArrayList<>();
+        List<Integer> dims = new ArrayList<>();
+        for (String d : list.split(",")) {
+            dimension = Integer.parseInt(d.trim());
+            dims.add(dimension);
+            runs.add(runDimension(results));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("dimensions", dims);
+            out.put("runs", runs);
+            // Written after every dimension, so that a long run interrupted keeps what it measured.
+            Files.writeString(results.resolve(file + ".json"), Json.write(out));
+        }
+        System.out.println();
+        System.out.println("Sink's own worker CPU per record (ours minus its do-nothing baseline of the same run), by dimension:");
+        for (Map<String, Object> run : runs) {
+            for (Object o : (List<?>) run.get("results")) {
+                Map<?, ?> row = (Map<?, ?>) o;
+                if (row.get("sink_own_cpu_us_per_record") != null) {
+                    System.out.printf("  %5d-d %-13s %,10.0f records/s %6.2fx  own CPU %5.1f us/record%n", run.get("dimension"),
+                            row.get("configuration"), (double) row.get("records_per_s"), (double) row.get("ratio_to_noop"),
+                            (double) row.get("sink_own_cpu_us_per_record"));
+                }
+            }
+        }
+        System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and one svg per dimension");
+    }
+
+    /** Every configuration at {@link #dimension}: the run's JSON object (its chart is written beside it). */
+    private Map<String, Object> runDimension(Path results) throws Exception {
         List<String> configs = List.of(System.getProperty("bench.e2e.configs",
                 "noop,struct,fastpath,fastpath-meta,rebuild,consumer,scale").split(","));
         deleteTree(work);
@@ -141,14 +184,21 @@ public final class PipelineBenchmark {
         System.out.println();
         System.out.printf("End-to-end throughput, %,d records x %d floats (%.1f MB of values), one task:%n", records, dimension,
                 valueBytes / 1e6);
-        System.out.printf("  %-13s %12s %9s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop", "commit stall",
-                "commit avg", "heap peak");
+        System.out.printf("  %-13s %12s %9s %9s %9s %6s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop",
+                "CPU/rec", "cores", "own CPU", "commit stall", "commit avg", "heap peak");
         for (Map<String, Object> row : rows) {
             double rate = (double) row.get("records_per_s");
             Double ratio = noop == null ? null : rate / (double) noop.get("records_per_s");
             row.put("ratio_to_noop", ratio);
-            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %11s %11s %10s%n", row.get("configuration"), rate,
+            Double own = ownCpu(row, noop);
+            row.put("sink_own_cpu_us_per_record", own);
+            row.put("sink_own_cpu_baseline", own == null ? null : "noop");
+            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %9s %6s %9s %11s %11s %10s%n", row.get("configuration"), rate,
                     (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio,
+                    row.get("worker_cpu_us_per_record") == null ? "-"
+                            : String.format("%.1f us", (double) row.get("worker_cpu_us_per_record")),
+                    row.get("worker_cores_busy") == null ? "-" : String.format("%.2f", (double) row.get("worker_cores_busy")),
+                    own == null ? "-" : String.format("%.1f us", own),
                     row.get("commit_stall_share") == null ? "-" : String.format("%.1f %%", 100 * (double) row.get("commit_stall_share")),
                     row.get("commit_latency_avg_ms") == null ? "-" : String.format("%.1f ms", (double) row.get("commit_latency_avg_ms")),
                     row.get("heap_peak_mb") == null ? "-" : String.format("%.0f MB", (double) row.get("heap_peak_mb")));
@@ -167,14 +217,32 @@ public final class PipelineBenchmark {
         if (scale != null) {
             out.put("scale", scale);
         }
-        Files.createDirectories(results);
-        String file = System.getProperty("bench.e2e.name", "e2e");
-        Files.writeString(results.resolve(file + ".json"), Json.write(out));
+        String file = System.getProperty("bench.e2e.name", "e2e")
+                + (System.getProperty("bench.e2e.dimensions", "").isBlank() ? "" : "-" + dimension);
         if (!rows.isEmpty()) {
             Files.writeString(results.resolve(file + ".svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
                 + dimension + " floats, one task (records/s; ratio to the do-nothing sink)", rows));
         }
-        System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
+        return out;
+    }
+
+    /** A profile's file name: the run, the configuration, the dimension and the event. */
+    private String profileBase(String config) {
+        return System.getProperty("bench.e2e.name", "e2e") + "-" + config + "-" + dimension + "-"
+                + System.getProperty("bench.e2e.profile", "").trim();
+    }
+
+    /**
+     * The sink's own worker CPU per record: this configuration's minus the do-nothing sink's of the
+     * same run (same topic, same worker, same converter for the bytes Connect hands over). Null for
+     * the baseline itself and for the harness-side consumer, which has no worker CPU.
+     */
+    private static Double ownCpu(Map<String, Object> row, Map<String, Object> noop) {
+        Object cpu = row.get("worker_cpu_us_per_record");
+        if (noop == null || cpu == null || row == noop) {
+            return null;
+        }
+        return (double) cpu - (double) noop.get("worker_cpu_us_per_record");
     }
 
     private static double heapMb(String heap) {
@@ -243,9 +311,23 @@ public final class PipelineBenchmark {
     private Map<String, Object> runConnector(BenchWorker worker, String name, String config, Map<String, String> connectorConfig)
             throws Exception {
         worker.gc();
+        String event = System.getProperty("bench.e2e.profile", "").trim();
+        boolean profile = !event.isEmpty()
+                && List.of(System.getProperty("bench.e2e.profileConfigs", "fastpath").split(",")).stream()
+                        .map(String::trim).anyMatch(config::equals);
+        WorkerProfiler profiler = profile ? WorkerProfiler.start(work, worker.process().pid(), event) : null;
         long created = System.nanoTime();
         worker.putConnector(name, connectorConfig);
-        return measure(worker, name, config, created);
+        Map<String, Object> row = measure(worker, name, config, created, profiler);
+        if (profiler != null) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("profiler", "async-profiler 4.2, attached for this configuration only, creation to last record");
+            p.put("options", profiler.options());
+            p.put("flame_graph", profileBase(config) + ".html");
+            p.put("collapsed", work.getParent().resolve("profiles").resolve(profileBase(config) + ".collapsed").toString());
+            row.put("profile", p);
+        }
+        return row;
     }
 
     /**
@@ -275,6 +357,12 @@ public final class PipelineBenchmark {
 
     /** Measures a connector created (or resumed) at {@code created} until its task has received every record. */
     private Map<String, Object> measure(BenchWorker worker, String name, String config, long created) throws Exception {
+        return measure(worker, name, config, created, null);
+    }
+
+    /** As above; {@code profiler}, if any, is stopped as soon as the task has received every record. */
+    private Map<String, Object> measure(BenchWorker worker, String name, String config, long created, WorkerProfiler profiler)
+            throws Exception {
         long deadline = created + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
         long firstAt = 0;
         double firstCount = 0;
@@ -297,6 +385,13 @@ public final class PipelineBenchmark {
             if (sent >= records) {
                 lastAt = now;
                 lastCpu = worker.cpuNanos();
+                if (profiler != null) {
+                    // The flame graph with the results; the collapsed stacks (large) beside the data directory.
+                    String base = profileBase(config);
+                    Path results = Files.createDirectories(Paths.get(System.getProperty("bench.results", "results")));
+                    Path profiles = Files.createDirectories(work.getParent().resolve("profiles"));
+                    profiler.stop(results.resolve(base + ".html"), profiles.resolve(base + ".collapsed"));
+                }
                 break;
             }
             if (now > deadline) {
