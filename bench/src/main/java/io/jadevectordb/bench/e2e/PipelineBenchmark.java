@@ -346,7 +346,8 @@ public final class PipelineBenchmark {
         String name = "bench-warmup-" + config;
         worker.putConnector(name, c);
         long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
-        while (worker.metric(name, "sink-record-send-total") < records) {
+        // Not "metric < records": the metric is NaN until the task has started, and NaN < n is false.
+        while (!(worker.metric(name, "sink-record-send-total") >= records)) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("warm-up connector " + name + " did not read the topic in time: " + worker.taskState(name));
             }
@@ -368,7 +369,7 @@ public final class PipelineBenchmark {
         System.out.println("  rebuild: loading the topic first (not reported)");
         worker.putConnector(name, connectorConfig("rebuild", registry));
         long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
-        while (worker.metric(name, "sink-record-send-total") < records) {
+        while (!(worker.metric(name, "sink-record-send-total") >= records)) { // NaN until the task has started
             if (System.nanoTime() > deadline) {
                 throw new IOException("connector " + name + " did not load the topic in time: " + worker.taskState(name));
             }
