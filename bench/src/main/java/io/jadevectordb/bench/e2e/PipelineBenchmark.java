@@ -72,7 +72,7 @@ public final class PipelineBenchmark {
     private static final String META_TOPIC = "vectors-meta";
 
     private final int records;
-    private final int dimension;
+    private int dimension;
     private final Path work;
     private final Path repo;
     private long valueBytes;
@@ -89,7 +89,50 @@ public final class PipelineBenchmark {
         new PipelineBenchmark().runAll(results);
     }
 
+    /**
+     * Every configuration at each dimension of {@code bench.e2e.dimensions} (e.g. 128,768,1536) in
+     * turn, each on its own fresh broker, registry and worker; one JSON with a run per dimension.
+     * Without the list, the one dimension of {@code bench.e2e.dimension} and the JSON as before.
+     */
     private void runAll(Path results) throws Exception {
+        String list = System.getProperty("bench.e2e.dimensions", "").trim();
+        String file = System.getProperty("bench.e2e.name", "e2e");
+        Files.createDirectories(results);
+        if (list.isEmpty()) {
+            Map<String, Object> out = runDimension(results);
+            Files.writeString(results.resolve(file + ".json"), Json.write(out));
+            System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
+            return;
+        }
+        List<Map<String, Object>> runs = new ArrayList<>();
+        List<Integer> dims = new ArrayList<>();
+        for (String d : list.split(",")) {
+            dimension = Integer.parseInt(d.trim());
+            dims.add(dimension);
+            runs.add(runDimension(results));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("dimensions", dims);
+            out.put("runs", runs);
+            // Written after every dimension, so that a long run interrupted keeps what it measured.
+            Files.writeString(results.resolve(file + ".json"), Json.write(out));
+        }
+        System.out.println();
+        System.out.println("Sink's own worker CPU per record (ours minus its do-nothing baseline of the same run), by dimension:");
+        for (Map<String, Object> run : runs) {
+            for (Object o : (List<?>) run.get("results")) {
+                Map<?, ?> row = (Map<?, ?>) o;
+                if (row.get("sink_own_cpu_us_per_record") != null) {
+                    System.out.printf("  %5d-d %-13s %,10.0f records/s %6.2fx  own CPU %5.1f us/record%n", run.get("dimension"),
+                            row.get("configuration"), (double) row.get("records_per_s"), (double) row.get("ratio_to_noop"),
+                            (double) row.get("sink_own_cpu_us_per_record"));
+                }
+            }
+        }
+        System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and one svg per dimension");
+    }
+
+    /** Every configuration at {@link #dimension}: the run's JSON object (its chart is written beside it). */
+    private Map<String, Object> runDimension(Path results) throws Exception {
         List<String> configs = List.of(System.getProperty("bench.e2e.configs",
                 "noop,struct,fastpath,fastpath-meta,rebuild,consumer,scale").split(","));
         deleteTree(work);
@@ -117,9 +160,12 @@ public final class PipelineBenchmark {
             try (BenchWorker worker = BenchWorker.start(work.resolve("connect"), broker.bootstrapServers(), plugins, heap, overrides)) {
                 if (Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true"))) {
                     // One unmeasured pass so that the first measured configuration does not pay for the
-                    // worker's JIT warm-up and a cold page cache alone.
-                    System.out.println("  warm-up pass (do-nothing sink, not reported):");
-                    runConnector(worker, "bench-warmup", "noop", connectorConfig("noop", registry));
+                    // worker's JIT warm-up and a cold page cache alone. With bench.e2e.warmupConfigs=noop,fastpath
+                    // the sink's own code is compiled before it is measured too (steady state, as in a
+                    // long-running worker); the shipped default warms the do-nothing sink only.
+                    for (String w : System.getProperty("bench.e2e.warmupConfigs", "noop").split(",")) {
+                        warmUp(worker, registry, w.trim());
+                    }
                 }
                 for (String config : configs) {
                     String c = config.trim();
@@ -141,14 +187,21 @@ public final class PipelineBenchmark {
         System.out.println();
         System.out.printf("End-to-end throughput, %,d records x %d floats (%.1f MB of values), one task:%n", records, dimension,
                 valueBytes / 1e6);
-        System.out.printf("  %-13s %12s %9s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop", "commit stall",
-                "commit avg", "heap peak");
+        System.out.printf("  %-13s %12s %9s %9s %9s %6s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop",
+                "CPU/rec", "cores", "own CPU", "commit stall", "commit avg", "heap peak");
         for (Map<String, Object> row : rows) {
             double rate = (double) row.get("records_per_s");
             Double ratio = noop == null ? null : rate / (double) noop.get("records_per_s");
             row.put("ratio_to_noop", ratio);
-            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %11s %11s %10s%n", row.get("configuration"), rate,
+            Double own = ownCpu(row, noop);
+            row.put("sink_own_cpu_us_per_record", own);
+            row.put("sink_own_cpu_baseline", own == null ? null : "noop");
+            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %9s %6s %9s %11s %11s %10s%n", row.get("configuration"), rate,
                     (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio,
+                    row.get("worker_cpu_us_per_record") == null ? "-"
+                            : String.format("%.1f us", (double) row.get("worker_cpu_us_per_record")),
+                    row.get("worker_cores_busy") == null ? "-" : String.format("%.2f", (double) row.get("worker_cores_busy")),
+                    own == null ? "-" : String.format("%.1f us", own),
                     row.get("commit_stall_share") == null ? "-" : String.format("%.1f %%", 100 * (double) row.get("commit_stall_share")),
                     row.get("commit_latency_avg_ms") == null ? "-" : String.format("%.1f ms", (double) row.get("commit_latency_avg_ms")),
                     row.get("heap_peak_mb") == null ? "-" : String.format("%.0f MB", (double) row.get("heap_peak_mb")));
@@ -160,6 +213,7 @@ public final class PipelineBenchmark {
         out.put("partitions", 1);
         out.put("tasks", 1);
         out.put("warmup_pass", Boolean.parseBoolean(System.getProperty("bench.e2e.warmup", "true")));
+        out.put("warmup_configs", System.getProperty("bench.e2e.warmupConfigs", "noop"));
         out.put("offset_flush_interval_ms", Integer.parseInt(System.getProperty("bench.e2e.commitMs", "2000")));
         out.put("sink_overrides", System.getProperty("bench.e2e.sinkOverrides", ""));
         out.put("machine", Machine.describe());
@@ -167,14 +221,32 @@ public final class PipelineBenchmark {
         if (scale != null) {
             out.put("scale", scale);
         }
-        Files.createDirectories(results);
-        String file = System.getProperty("bench.e2e.name", "e2e");
-        Files.writeString(results.resolve(file + ".json"), Json.write(out));
+        String file = System.getProperty("bench.e2e.name", "e2e")
+                + (System.getProperty("bench.e2e.dimensions", "").isBlank() ? "" : "-" + dimension);
         if (!rows.isEmpty()) {
             Files.writeString(results.resolve(file + ".svg"), Chart.bars("End to end: " + String.format("%,d", records) + " records x "
                 + dimension + " floats, one task (records/s; ratio to the do-nothing sink)", rows));
         }
-        System.out.println("Written " + results.resolve(file + ".json").toAbsolutePath() + " and " + file + ".svg");
+        return out;
+    }
+
+    /** A profile's file name: the run, the configuration, the dimension and the event. */
+    private String profileBase(String config) {
+        return System.getProperty("bench.e2e.name", "e2e") + "-" + config + "-" + dimension + "-"
+                + System.getProperty("bench.e2e.profile", "").trim();
+    }
+
+    /**
+     * The sink's own worker CPU per record: this configuration's minus the do-nothing sink's of the
+     * same run (same topic, same worker, same converter for the bytes Connect hands over). Null for
+     * the baseline itself and for the harness-side consumer, which has no worker CPU.
+     */
+    private static Double ownCpu(Map<String, Object> row, Map<String, Object> noop) {
+        Object cpu = row.get("worker_cpu_us_per_record");
+        if (noop == null || cpu == null || row == noop) {
+            return null;
+        }
+        return (double) cpu - (double) noop.get("worker_cpu_us_per_record");
     }
 
     private static double heapMb(String heap) {
@@ -243,9 +315,47 @@ public final class PipelineBenchmark {
     private Map<String, Object> runConnector(BenchWorker worker, String name, String config, Map<String, String> connectorConfig)
             throws Exception {
         worker.gc();
+        String event = System.getProperty("bench.e2e.profile", "").trim();
+        boolean profile = !event.isEmpty()
+                && List.of(System.getProperty("bench.e2e.profileConfigs", "fastpath").split(",")).stream()
+                        .map(String::trim).anyMatch(config::equals);
+        WorkerProfiler profiler = profile ? WorkerProfiler.start(work, worker.process().pid(), event) : null;
         long created = System.nanoTime();
         worker.putConnector(name, connectorConfig);
-        return measure(worker, name, config, created);
+        Map<String, Object> row = measure(worker, name, config, created, profiler);
+        if (profiler != null) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("profiler", "async-profiler 4.2, attached for this configuration only, creation to last record");
+            p.put("options", profiler.options());
+            p.put("flame_graph", profileBase(config) + ".html");
+            p.put("collapsed", work.getParent().resolve("profiles").resolve(profileBase(config) + ".collapsed").toString());
+            row.put("profile", p);
+        }
+        return row;
+    }
+
+    /** An unmeasured pass of {@code config} over the whole topic, its shards in a data directory of their own. */
+    private void warmUp(BenchWorker worker, ApicurioRegistry registry, String config) throws Exception {
+        System.out.println("  warm-up pass (" + config + ", not reported)");
+        if (config.equals("noop")) {
+            runConnector(worker, "bench-warmup", "noop", connectorConfig("noop", registry));
+            return;
+        }
+        Map<String, String> c = connectorConfig(config, registry);
+        c.put("data.dir", work.resolve("data-warmup-" + config).toString());
+        String name = "bench-warmup-" + config;
+        worker.putConnector(name, c);
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
+        // Not "metric < records": the metric is NaN until the task has started, and NaN < n is false.
+        while (!(worker.metric(name, "sink-record-send-total") >= records)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("warm-up connector " + name + " did not read the topic in time: " + worker.taskState(name));
+            }
+            Thread.sleep(100);
+        }
+        worker.deleteConnector(name);
+        // Let the stopping task's last commit land before anything is measured.
+        Thread.sleep(Long.parseLong(System.getProperty("bench.e2e.commitMs", "2000")) + 500);
     }
 
     /**
@@ -259,7 +369,7 @@ public final class PipelineBenchmark {
         System.out.println("  rebuild: loading the topic first (not reported)");
         worker.putConnector(name, connectorConfig("rebuild", registry));
         long deadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
-        while (worker.metric(name, "sink-record-send-total") < records) {
+        while (!(worker.metric(name, "sink-record-send-total") >= records)) { // NaN until the task has started
             if (System.nanoTime() > deadline) {
                 throw new IOException("connector " + name + " did not load the topic in time: " + worker.taskState(name));
             }
@@ -275,6 +385,12 @@ public final class PipelineBenchmark {
 
     /** Measures a connector created (or resumed) at {@code created} until its task has received every record. */
     private Map<String, Object> measure(BenchWorker worker, String name, String config, long created) throws Exception {
+        return measure(worker, name, config, created, null);
+    }
+
+    /** As above; {@code profiler}, if any, is stopped as soon as the task has received every record. */
+    private Map<String, Object> measure(BenchWorker worker, String name, String config, long created, WorkerProfiler profiler)
+            throws Exception {
         long deadline = created + Duration.ofSeconds(Long.getLong("bench.e2e.timeoutSeconds", 900)).toNanos();
         long firstAt = 0;
         double firstCount = 0;
@@ -297,6 +413,13 @@ public final class PipelineBenchmark {
             if (sent >= records) {
                 lastAt = now;
                 lastCpu = worker.cpuNanos();
+                if (profiler != null) {
+                    // The flame graph with the results; the collapsed stacks (large) beside the data directory.
+                    String base = profileBase(config);
+                    Path results = Files.createDirectories(Paths.get(System.getProperty("bench.results", "results")));
+                    Path profiles = Files.createDirectories(work.getParent().resolve("profiles"));
+                    profiler.stop(results.resolve(base + ".html"), profiles.resolve(base + ".collapsed"));
+                }
                 break;
             }
             if (now > deadline) {
