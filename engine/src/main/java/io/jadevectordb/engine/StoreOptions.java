@@ -109,7 +109,7 @@ public final class StoreOptions {
 
     public static StoreOptions defaults() {
         return new StoreOptions(DEFAULT_MAX_OPEN_SHARDS, DEFAULT_FLUSH_INTERVAL, false, DEFAULT_MAX_ID_BYTES,
-                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.ZERO_FILL, 0, FileIO.SYSTEM,
+                DEFAULT_MAP_CHUNK_BYTES, DEFAULT_GROWTH_BYTES, Preallocator.FALLOCATE, 0, FileIO.SYSTEM,
                 DEFAULT_INDEX_SNAPSHOT_BYTES, DEFAULT_COMPACTION_MIN_BYTES, DEFAULT_COMPACTION_GARBAGE_RATIO,
                 SnapshotWriter.BACKGROUND_ENTRIES, DEFAULT_MAX_METADATA_BYTES);
     }
@@ -150,7 +150,10 @@ public final class StoreOptions {
                 mapChunkBytes, value, preallocator, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
-    /** How new file space is allocated; tests inject failures here. */
+    /**
+     * How new file space is allocated: {@link Preallocator#FALLOCATE} (the default) or
+     * {@link Preallocator#ZERO_FILL}; tests inject failures here.
+     */
     public StoreOptions withPreallocator(Preallocator value) {
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
                 mapChunkBytes, growthBytes, value, expectedVectorsPerShard, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
@@ -167,10 +170,16 @@ public final class StoreOptions {
                 mapChunkBytes, growthBytes, preallocator, value, fileIO, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
-    /** Routes all shard file I/O through {@code io}: tests record writes and forces there. */
+    /**
+     * Routes all shard file I/O through {@code io}: tests record writes and forces there. The
+     * default {@link Preallocator#FALLOCATE} would grow files past {@code io} (a system call on
+     * the path), so files grow by zeros written through {@code io}'s channels instead, which a
+     * recording sees and which leave the same states after a power loss.
+     */
     StoreOptions withFileIO(FileIO io) {
+        Preallocator growth = preallocator == Preallocator.FALLOCATE && io != FileIO.SYSTEM ? Preallocator.ZERO_FILL : preallocator;
         return new StoreOptions(maxOpenShards, flushInterval, allowNonFinite, maxIdBytes,
-                mapChunkBytes, growthBytes, preallocator, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
+                mapChunkBytes, growthBytes, growth, expectedVectorsPerShard, io, indexSnapshotBytes, compactionMinBytes, compactionGarbageRatio, backgroundSnapshotEntries, maxMetadataBytes);
     }
 
     /**

@@ -130,7 +130,7 @@ class ApplyPipelineTest {
         AtomicBoolean armed = new AtomicBoolean();
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        Preallocator gate = (channel, from, to) -> {
+        Preallocator gate = (path, channel, from, to) -> {
             if (armed.getAndSet(false)) {
                 entered.countDown();
                 try {
@@ -139,7 +139,7 @@ class ApplyPipelineTest {
                     throw new InterruptedIOException("gate");
                 }
             }
-            Preallocator.ZERO_FILL.extend(channel, from, to);
+            Preallocator.ZERO_FILL.extend(path, channel, from, to);
         };
         try (VectorStore gated = VectorStore.open(dir, OPTIONS.withPreallocator(gate))) {
             gated.createDatabase("a", 2);

@@ -163,7 +163,7 @@ public final class MappedFile implements Closeable {
         long oldLength = length;
         boolean success = false;
         try {
-            preallocator.extend(channel, oldLength, newLength);
+            preallocator.extend(path, channel, oldLength, newLength);
             length = newLength;
             try {
                 map();

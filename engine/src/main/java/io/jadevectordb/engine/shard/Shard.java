@@ -219,7 +219,7 @@ public final class Shard implements Closeable {
         try {
             try (FileChannel channel = io.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                options.preallocator().extend(channel, 0, ShardFormat.PAGE_SIZE + options.growthBytes());
+                options.preallocator().extend(tmp, channel, 0, ShardFormat.PAGE_SIZE + options.growthBytes());
                 writeHeaderPage(channel, fresh, Checkpoint.initial());
                 channel.force(true);
             }

@@ -52,13 +52,13 @@ class DiskFullTest {
     @Test
     void injectedNoSpaceAtPreallocationFailsCleanlyAndKeepsEverythingCommitted() throws Exception {
         AtomicBoolean full = new AtomicBoolean();
-        Preallocator failing = (channel, oldLength, newLength) -> {
+        Preallocator failing = (path, channel, oldLength, newLength) -> {
             if (full.get()) {
                 // Partly extended, as a real ENOSPC mid-write would leave it.
-                Preallocator.ZERO_FILL.extend(channel, oldLength, oldLength + (newLength - oldLength) / 2);
+                Preallocator.ZERO_FILL.extend(path, channel, oldLength, oldLength + (newLength - oldLength) / 2);
                 throw new IOException("No space left on device");
             }
-            Preallocator.ZERO_FILL.extend(channel, oldLength, newLength);
+            Preallocator.ZERO_FILL.extend(path, channel, oldLength, newLength);
         };
         StoreOptions options = StoreOptions.defaults().withPreallocator(failing);
         Map<String, float[]> committed = new LinkedHashMap<>();

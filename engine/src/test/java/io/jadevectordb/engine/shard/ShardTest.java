@@ -478,11 +478,11 @@ class ShardTest {
     @Test
     void diskFullRefusesAWholeBatchWithNothingAppliedAndTheRetryGivesTheFirstOutcomes() throws Exception {
         boolean[] full = {false};
-        Preallocator preallocator = (channel, oldLength, newLength) -> {
+        Preallocator preallocator = (path, channel, oldLength, newLength) -> {
             if (full[0]) {
                 throw new IOException("injected: No space left on device");
             }
-            Preallocator.ZERO_FILL.extend(channel, oldLength, newLength);
+            Preallocator.ZERO_FILL.extend(path, channel, oldLength, newLength);
         };
         List<Mutation> batch = new ArrayList<>();
         for (int i = 0; i < 300; i++) { // more than the first growth step holds
