@@ -28,7 +28,7 @@ final class Chart {
             double w = (width - left - 130) * rate / max;
             Object ratio = r.get("ratio_to_noop");
             String color = switch ((String) r.get("configuration")) {
-                case "noop" -> "#9e9e9e";
+                case "noop", "struct-noop" -> "#9e9e9e";
                 case "struct" -> "#e57373";
                 case "fastpath" -> "#43a047";
                 default -> "#64b5f6";

@@ -46,6 +46,8 @@ import io.jadevectordb.testkit.SampleMetadata;
  * one after the other on the same worker:
  * <ol>
  *   <li>{@code noop}: a do-nothing sink with {@code ByteArrayConverter}, the Connect ceiling;</li>
+ *   <li>{@code struct-noop}: the same do-nothing sink behind Apicurio's {@code AvroConverter}, the
+ *   general path's ceiling and the baseline of {@code struct} (its {@code ratio_to_baseline} and own CPU);</li>
  *   <li>{@code struct}: our sink fed Structs by Apicurio's {@code AvroConverter} (the general path);</li>
  *   <li>{@code fastpath}: our sink with {@code VectorMutationAvroConverter};</li>
  *   <li>{@code fastpath-meta}: the same with about 1 KiB of metadata per record, from a second topic
@@ -187,17 +189,21 @@ public final class PipelineBenchmark {
         System.out.println();
         System.out.printf("End-to-end throughput, %,d records x %d floats (%.1f MB of values), one task:%n", records, dimension,
                 valueBytes / 1e6);
-        System.out.printf("  %-13s %12s %9s %9s %9s %6s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop",
-                "CPU/rec", "cores", "own CPU", "commit stall", "commit avg", "heap peak");
+        System.out.printf("  %-13s %12s %9s %9s %9s %9s %6s %9s %12s %12s %10s%n", "config", "records/s", "MB/s", "vs noop",
+                "vs base", "CPU/rec", "cores", "own CPU", "commit stall", "commit avg", "heap peak");
         for (Map<String, Object> row : rows) {
             double rate = (double) row.get("records_per_s");
             Double ratio = noop == null ? null : rate / (double) noop.get("records_per_s");
             row.put("ratio_to_noop", ratio);
-            Double own = ownCpu(row, noop);
+            Map<String, Object> base = baselineOf(row, rows);
+            Double baseRatio = base == null || base == row ? null : rate / (double) base.get("records_per_s");
+            row.put("baseline", base == null || base == row ? null : base.get("configuration"));
+            row.put("ratio_to_baseline", baseRatio);
+            Double own = ownCpu(row, base);
             row.put("sink_own_cpu_us_per_record", own);
-            row.put("sink_own_cpu_baseline", own == null ? null : "noop");
-            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %9s %6s %9s %11s %11s %10s%n", row.get("configuration"), rate,
-                    (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio,
+            row.put("sink_own_cpu_baseline", own == null ? null : base.get("configuration"));
+            System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %8.2fx %9s %6s %9s %11s %11s %10s%n", row.get("configuration"), rate,
+                    (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio, baseRatio == null ? Double.NaN : baseRatio,
                     row.get("worker_cpu_us_per_record") == null ? "-"
                             : String.format("%.1f us", (double) row.get("worker_cpu_us_per_record")),
                     row.get("worker_cores_busy") == null ? "-" : String.format("%.2f", (double) row.get("worker_cores_busy")),
@@ -241,12 +247,12 @@ public final class PipelineBenchmark {
      * same run (same topic, same worker, same converter for the bytes Connect hands over). Null for
      * the baseline itself and for the harness-side consumer, which has no worker CPU.
      */
-    private static Double ownCpu(Map<String, Object> row, Map<String, Object> noop) {
+    private static Double ownCpu(Map<String, Object> row, Map<String, Object> base) {
         Object cpu = row.get("worker_cpu_us_per_record");
-        if (noop == null || cpu == null || row == noop) {
+        if (base == null || cpu == null || row == base || isNoop((String) row.get("configuration"))) {
             return null;
         }
-        return (double) cpu - (double) noop.get("worker_cpu_us_per_record");
+        return (double) cpu - (double) base.get("worker_cpu_us_per_record");
     }
 
     private static double heapMb(String heap) {
@@ -277,13 +283,17 @@ public final class PipelineBenchmark {
     }
 
     private Map<String, String> connectorConfig(String config, ApicurioRegistry registry) throws IOException {
-        if (config.equals("noop")) {
+        if (isNoop(config)) {
             Map<String, String> c = new LinkedHashMap<>();
             c.put("connector.class", "io.jadevectordb.bench.e2e.noop.NoopSinkConnector");
             c.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
             c.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
             c.put("tasks.max", "1");
             c.put("topics", TOPIC);
+            if (config.equals("struct-noop")) {
+                // The do-nothing sink behind the general path's converter: the baseline of `struct`.
+                apicurioConverter(c, registry);
+            }
             return c;
         }
         // -Dbench.e2e.sinkOverrides=key=value,key=value: our sink's settings on top of the shipped ones.
@@ -297,19 +307,40 @@ public final class PipelineBenchmark {
                 1, work.resolve("data-" + config), registry.confluentApiUrl());
         if (config.equals("struct")) {
             c.remove("value.converter.schema.registry.url");
-            c.put("value.converter", "io.apicurio.registry.utils.converter.AvroConverter");
-            c.put("value.converter.apicurio.registry.url", registry.registryV2Url());
-            c.put("value.converter.apicurio.registry.as-confluent", "true");
-            c.put("value.converter.apicurio.registry.use-id", "contentId");
-            c.put("value.converter.apicurio.registry.headers.enabled", "false");
+            apicurioConverter(c, registry);
         } else if (config.equals("fastpath-meta")) {
             // The fast path as shipped (metadata.fields=all keeps every extra field), on the topic with metadata.
             c.put("topics", META_TOPIC);
         } else if (!config.equals("fastpath") && !config.equals("rebuild")) {
             throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
-                    + "'; use noop, struct, fastpath, fastpath-meta, consumer, rebuild, scale");
+                    + "'; use noop, struct-noop, struct, fastpath, fastpath-meta, consumer, rebuild, scale");
         }
         return c;
+    }
+
+    /** Apicurio's AvroConverter reading the Confluent wire format the topic holds. */
+    private static void apicurioConverter(Map<String, String> c, ApicurioRegistry registry) {
+        c.put("value.converter", "io.apicurio.registry.utils.converter.AvroConverter");
+        c.put("value.converter.apicurio.registry.url", registry.registryV2Url());
+        c.put("value.converter.apicurio.registry.as-confluent", "true");
+        c.put("value.converter.apicurio.registry.use-id", "contentId");
+        c.put("value.converter.apicurio.registry.headers.enabled", "false");
+    }
+
+    /** The do-nothing sinks: {@code noop} (bytes) and {@code struct-noop} (behind Apicurio's converter). */
+    private static boolean isNoop(String config) {
+        return config.equals("noop") || config.equals("struct-noop");
+    }
+
+    /**
+     * The do-nothing sink a configuration is measured against: {@code struct-noop} for
+     * {@code struct} when it ran (same converter, so the converter's cost is not charged to the
+     * sink), else {@code noop}.
+     */
+    private static Map<String, Object> baselineOf(Map<String, Object> row, List<Map<String, Object>> rows) {
+        String wanted = row.get("configuration").equals("struct") ? "struct-noop" : "noop";
+        return rows.stream().filter(r -> r.get("configuration").equals(wanted)).findFirst()
+                .orElseGet(() -> rows.stream().filter(r -> r.get("configuration").equals("noop")).findFirst().orElse(null));
     }
 
     private Map<String, Object> runConnector(BenchWorker worker, String name, String config, Map<String, String> connectorConfig)
@@ -337,8 +368,8 @@ public final class PipelineBenchmark {
     /** An unmeasured pass of {@code config} over the whole topic, its shards in a data directory of their own. */
     private void warmUp(BenchWorker worker, ApicurioRegistry registry, String config) throws Exception {
         System.out.println("  warm-up pass (" + config + ", not reported)");
-        if (config.equals("noop")) {
-            runConnector(worker, "bench-warmup", "noop", connectorConfig("noop", registry));
+        if (isNoop(config)) {
+            runConnector(worker, "bench-warmup-" + config, config, connectorConfig(config, registry));
             return;
         }
         Map<String, String> c = connectorConfig(config, registry);
@@ -471,7 +502,7 @@ public final class PipelineBenchmark {
         System.out.printf("  %-9s %,10.0f records/s over %.1f s (first record %.1f s after creation), heap peak %.0f MB, "
                         + "worker CPU %.1f us/record (%.2f cores busy)%n",
                 config, rate, seconds, (firstAt - created) / 1e9, heapPeak, cpuMicrosPerRecord, (lastCpu - firstCpu) / 1e9 / seconds);
-        if (!config.equals("noop")) {
+        if (!isNoop(config)) {
             long live = liveVectors(work.resolve("data-" + config));
             row.put("live_vectors_after", live);
             System.out.printf("  %-9s %,10d live vectors in the shards after the task stopped (%,d distinct ids sent)%n", "",
@@ -556,6 +587,7 @@ public final class PipelineBenchmark {
         return switch (config) {
             case "noop" -> "do-nothing sink, ByteArrayConverter (the Connect ceiling)";
             case "struct" -> "our sink, Apicurio AvroConverter -> Struct (general path)";
+            case "struct-noop" -> "do-nothing sink behind Apicurio's AvroConverter (the general path's ceiling)";
             case "fastpath" -> "our sink, VectorMutationAvroConverter (fast path)";
             case "fastpath-meta" -> "fast path, the same vectors with about 1 KiB of metadata per record (metadata.fields=all)";
             case "consumer" -> "plain KafkaConsumer<byte[], byte[]> in the harness, no Connect";

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
-/** Touches each record's value (so nothing is optimised away) and drops it. */
+/** Touches each record's value (so nothing is optimised away) and drops it, whatever the converter made of it. */
 public class NoopSinkTask extends SinkTask {
 
     private long bytes;
@@ -20,6 +20,8 @@ public class NoopSinkTask extends SinkTask {
         for (SinkRecord r : records) {
             if (r.value() instanceof byte[] b) {
                 bytes += b.length;
+            } else if (r.value() != null) {
+                bytes++; // a converted value (a Struct behind Apicurio's converter): counted, not read
             }
         }
     }
