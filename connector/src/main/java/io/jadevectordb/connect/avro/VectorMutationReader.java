@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.apache.avro.Resolver;
 import org.apache.avro.Schema;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
@@ -31,7 +32,8 @@ import io.jadevectordb.engine.StoreOptions;
  * map by {@link MetadataTranscoder} in the same pass, as they are met, into
  * {@link VectorMutationSchema#METADATA}; fields not kept are skipped.
  *
- * <p>One instance per writer schema; instances are immutable and thread-safe.
+ * <p>One instance per writer schema; thread-safe (its only mutable state is a cache of the last
+ * topic's error-message prefix, an immutable record that a race can only rebuild).
  */
 final class VectorMutationReader {
 
@@ -39,23 +41,35 @@ final class VectorMutationReader {
      * What to do with one writer field, in writer order: read it as a canonical field, transcode
      * it as metadata slot {@code metadataSlot}, or skip it.
      */
-    private record Step(String writerField, String canonicalField, int metadataSlot, Schema writerType) {
+    private record Step(String writerField, String canonicalField, Field slot, int metadataSlot,
+            Schema writerType) {
         boolean skip() {
             return canonicalField == null && metadataSlot < 0;
         }
     }
+
+    private static final Field VECTOR_BYTES_FIELD = VectorMutationSchema.VALUE.field(VectorMutationSchema.VECTOR_BYTES);
+    private static final Field METADATA_FIELD = VectorMutationSchema.VALUE.field(VectorMutationSchema.METADATA);
 
     private final int schemaId;
     private final Schema reader;
     private final Step[] steps;
     /** Null when the writer has no field kept as metadata. */
     private final MetadataTranscoder metadata;
+    private final StructFiller structFiller;
+    /** The last topic's error-message prefix: built per topic, not per record (racy reuse is harmless). */
+    private Where lastWhere;
 
-    private VectorMutationReader(int schemaId, Schema reader, Step[] steps, MetadataTranscoder metadata) {
+    private record Where(String topic, String text) {
+    }
+
+    private VectorMutationReader(int schemaId, Schema reader, Step[] steps, MetadataTranscoder metadata,
+            StructFiller structFiller) {
         this.schemaId = schemaId;
         this.reader = reader;
         this.steps = steps;
         this.metadata = metadata;
+        this.structFiller = structFiller;
     }
 
     /**
@@ -131,16 +145,23 @@ final class VectorMutationReader {
             }
             Schema.Field writerField = writer.getFields().get(i);
             if (action.type != Resolver.Action.Type.SKIP) {
-                steps[i] = new Step(writerField.name(), adjust.readerOrder[read++].name(), -1, action.writer);
+                String canonical = adjust.readerOrder[read++].name();
+                steps[i] = new Step(writerField.name(), canonical, VectorMutationSchema.VALUE.field(canonical), -1,
+                        action.writer);
             } else if (metadataFields.keeps(writerField.name())) {
-                steps[i] = new Step(writerField.name(), null, kept.size(), action.writer);
+                steps[i] = new Step(writerField.name(), null, null, kept.size(), action.writer);
                 kept.add(writerField);
             } else {
-                steps[i] = new Step(writerField.name(), null, -1, action.writer);
+                steps[i] = new Step(writerField.name(), null, null, -1, action.writer);
             }
         }
         return new VectorMutationReader(schemaId, reader, steps,
-                kept.isEmpty() ? null : MetadataTranscoder.forFields(kept, metadataMaxBytes));
+                kept.isEmpty() ? null : MetadataTranscoder.forFields(kept, metadataMaxBytes), StructFiller.best());
+    }
+
+    /** The same reader filling its structs with {@code structFiller} (tests compare the two ways). */
+    VectorMutationReader withStructFiller(StructFiller structFiller) {
+        return new VectorMutationReader(schemaId, reader, steps, metadata, structFiller);
     }
 
     private static void checkType(String description, String name, Schema declared) {
@@ -192,6 +213,15 @@ final class VectorMutationReader {
         return found;
     }
 
+    private String whereOf(String topic) {
+        Where last = lastWhere;
+        if (last == null || !last.topic().equals(topic)) {
+            last = new Where(topic, where(topic, schemaId));
+            lastWhere = last;
+        }
+        return last.text();
+    }
+
     private static String where(String topic, int schemaId) {
         return "topic " + topic + ", schema id " + schemaId;
     }
@@ -213,9 +243,10 @@ final class VectorMutationReader {
      */
     public Struct read(String topic, byte[] data, int offset, int length) {
         Struct value = new Struct(VectorMutationSchema.VALUE);
-        String where = where(topic, schemaId);
+        Object[] slots = structFiller.slots(value);
+        String where = whereOf(topic);
         AvroPayload in = new AvroPayload(where, data, offset, length);
-        MetadataTranscoder.Document document = metadata == null ? null : metadata.document(where);
+        MetadataTranscoder.Document document = null;
         byte[] vectorBytes = null;
         byte[] floatsAsBytes = null;
         for (Step step : steps) {
@@ -224,6 +255,9 @@ final class VectorMutationReader {
                 continue;
             }
             if (step.metadataSlot() >= 0) {
+                if (document == null) {
+                    document = metadata.document(where);
+                }
                 document.field(step.metadataSlot(), in);
                 continue;
             }
@@ -234,10 +268,10 @@ final class VectorMutationReader {
             }
             switch (type.getType()) {
                 case NULL -> { }
-                case STRING -> value.put(field, in.readString(field));
-                case INT -> value.put(field, Integer.toString(in.readInt(field)));
-                case LONG -> value.put(field, Long.toString(in.readLong(field)));
-                case ENUM -> value.put(field, type.getEnumSymbols().get(
+                case STRING -> StructFiller.set(value, slots, step.slot(), in.readString(field));
+                case INT -> StructFiller.set(value, slots, step.slot(), Integer.toString(in.readInt(field)));
+                case LONG -> StructFiller.set(value, slots, step.slot(), Long.toString(in.readLong(field)));
+                case ENUM -> StructFiller.set(value, slots, step.slot(), type.getEnumSymbols().get(
                         in.readIndex(field, type.getEnumSymbols().size(), "enum symbol")));
                 case ARRAY -> floatsAsBytes = in.readFloatArray(field);
                 case BYTES -> vectorBytes = in.readBytes(field);
@@ -255,9 +289,15 @@ final class VectorMutationReader {
                     "%s: both 'vector' and 'vector_bytes' are set; a producer must set exactly one",
                     where(topic, schemaId)));
         }
-        value.put(VectorMutationSchema.VECTOR_BYTES, floatsAsBytes != null ? floatsAsBytes : vectorBytes);
+        byte[] vector = floatsAsBytes != null ? floatsAsBytes : vectorBytes;
+        if (vector != null) {
+            StructFiller.set(value, slots, VECTOR_BYTES_FIELD, vector);
+        }
         if (document != null) {
-            value.put(VectorMutationSchema.METADATA, document.finish());
+            byte[] finished = document.finish();
+            if (finished != null) {
+                StructFiller.set(value, slots, METADATA_FIELD, finished);
+            }
         }
         return value;
     }

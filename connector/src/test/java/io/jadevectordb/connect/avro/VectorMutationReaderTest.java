@@ -9,6 +9,7 @@ import static io.jadevectordb.connect.avro.AvroFixtures.mutation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +117,43 @@ class VectorMutationReaderTest {
         assertThat(v.getString("id")).isEqualTo("doc-9");
         assertThat(v.getString("op")).isEqualTo("UPDATE");
         assertThat(v.getBytes("vector_bytes")).containsExactly(littleEndian(new float[] {0.25f, 4f, -1e-3f}));
+    }
+
+    /**
+     * Issue 18: the reader fills its structs without Struct.put's per-call validation
+     * (StructFiller.DIRECT). Each must equal the struct put would have built, field by field,
+     * and pass Connect's validation whole: ids, ops, both vector forms, metadata, a DELETE
+     * without a vector, a writer without op or database.
+     */
+    @Test
+    void structsFilledDirectlyAreTheValidatedOnesPutWouldBuild() {
+        assertThat(StructFiller.best()).as("this Kafka's Struct lets the reader fill it directly").isEqualTo(StructFiller.DIRECT);
+        Schema evolved = evolvedSchema();
+        GenericRecord rich = mutation(evolved, "articles", "doc-9", "UPDATE", new float[] {0.25f, 4f, -1e-3f}, null);
+        rich.put("tenant", "acme");
+        rich.put("tags", Map.of("lang", "en"));
+        rich.put("scores", List.of(0.5, 0.75));
+        Schema slim = new Schema.Parser().parse("""
+                {"type":"record","name":"Slim","fields":[{"name":"id","type":"long"},
+                  {"name":"vector_bytes","type":"bytes"}]}""");
+        GenericRecord slimRecord = new GenericData.Record(slim);
+        slimRecord.put("id", 42L);
+        slimRecord.put("vector_bytes", ByteBuffer.wrap(littleEndian(new float[] {1f, 2f})));
+        Schema contract = contractSchema();
+        List<Map.Entry<Schema, GenericRecord>> cases = List.of(
+                Map.entry(evolved, rich),
+                Map.entry(contract, mutation(contract, "articles", "doc-1", "STORE", new float[] {1.5f, Float.NaN}, null)),
+                Map.entry(contract, mutation(contract, "articles", "doc-2", "STORE", null, littleEndian(new float[] {3f}))),
+                Map.entry(contract, mutation(contract, "articles", "doc-3", "DELETE", null, null)),
+                Map.entry(slim, slimRecord));
+        for (Map.Entry<Schema, GenericRecord> c : cases) {
+            byte[] avro = avroBinary(c.getKey(), c.getValue());
+            VectorMutationReader direct = VectorMutationReader.forWriter("vectors", 7, c.getKey(), List.of("id"));
+            Struct filled = direct.read("vectors", avro, 0, avro.length);
+            Struct put = direct.withStructFiller(StructFiller.PUT).read("vectors", avro, 0, avro.length);
+            filled.validate();
+            assertThat(filled).as(c.getValue().toString()).isEqualTo(put);
+        }
     }
 
     @Test
