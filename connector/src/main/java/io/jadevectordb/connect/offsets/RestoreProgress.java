@@ -31,6 +31,12 @@ import io.jadevectordb.connect.SinkMetrics;
 public final class RestoreProgress {
 
     static final long LOG_EVERY_MS = 10_000;
+    /**
+     * How often a rebuild asks the consumer how far it is from the end offset: the answer is a JMX
+     * query over every consumer metric of the worker (about 0.1 ms), which per {@code put()} cost
+     * a rebuild at full speed a quarter of a microsecond per record (issue 18).
+     */
+    static final long LAG_EVERY_MS = 1_000;
     private static final Logger log = LoggerFactory.getLogger(RestoreProgress.class);
 
     /** Records left to the end offset of a partition, or -1 when not known. */
@@ -46,10 +52,13 @@ public final class RestoreProgress {
     private static final class Rebuild {
         final long startedMs;
         long lastLogMs;
+        /** When the lag was last read; a rebuild ends at most this long after it reached the end offset. */
+        long lastLagMs;
         long records;
         long lastOffset = -1;
 
         Rebuild(long now) {
+            this.lastLagMs = now - LAG_EVERY_MS;
             this.startedMs = now;
             this.lastLogMs = now;
         }
@@ -198,6 +207,11 @@ public final class RestoreProgress {
         for (var it = rebuilding.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             Rebuild r = e.getValue();
+            boolean logDue = now - r.lastLogMs >= LOG_EVERY_MS;
+            if (!logDue && r.records == 0 || !logDue && now - r.lastLagMs < LAG_EVERY_MS) {
+                continue;
+            }
+            r.lastLagMs = now;
             long left = lag.recordsLeft(e.getKey());
             double seconds = Math.max(1, now - r.startedMs) / 1000.0;
             if (left == 0 && r.records > 0) {
@@ -205,7 +219,7 @@ public final class RestoreProgress {
                         r.lastOffset, String.format("%.1f", seconds), Math.round(r.records / seconds));
                 metrics.restored(e.getKey());
                 it.remove();
-            } else if (now - r.lastLogMs >= LOG_EVERY_MS) {
+            } else if (logDue) {
                 r.lastLogMs = now;
                 log.info("{}: rebuilding by replay: {} records up to offset {} ({} records/s), {} left to the end offset",
                         e.getKey(), r.records, r.lastOffset, Math.round(r.records / seconds), left < 0 ? "unknown" : left);

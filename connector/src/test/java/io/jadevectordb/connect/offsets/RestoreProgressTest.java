@@ -43,7 +43,32 @@ class RestoreProgressTest {
         assertThat(progress.isRebuilding(p3)).isTrue();
         lag.put(p3, 0L);
         progress.report();
+        assertThat(progress.isRebuilding(p3)).as("the lag is read at most every LAG_EVERY_MS").isTrue();
+        now += RestoreProgress.LAG_EVERY_MS;
+        progress.report();
         assertThat(progress.isRebuilding(p3)).isFalse();
+    }
+
+    /** Issue 18: the lag is a JMX query over all of the worker's consumer metrics; not one per put(). */
+    @Test
+    void theLagIsReadAtMostOncePerIntervalNotOncePerPut() {
+        int[] reads = new int[1];
+        RestoreProgress progress = new RestoreProgress(tp -> {
+            reads[0]++;
+            return 1_000L;
+        }, () -> now, SinkMetrics.none());
+        progress.started(p3);
+        progress.delivered(p3, 0);
+        progress.report();
+        for (int put = 0; put < 100; put++) {
+            progress.delivered(p3, put + 1);
+            now += 5;
+            progress.report();
+        }
+        assertThat(reads[0]).as("100 puts in half a second").isEqualTo(1);
+        now += RestoreProgress.LAG_EVERY_MS;
+        progress.report();
+        assertThat(reads[0]).isEqualTo(2);
     }
 
     @Test
