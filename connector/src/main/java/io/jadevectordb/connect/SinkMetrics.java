@@ -124,7 +124,14 @@ public final class SinkMetrics {
     }
 
     public void applied(Mutation.Op op) {
-        record(applied[op.ordinal()], 1);
+        applied(op, 1);
+    }
+
+    /** {@code count} mutations of {@code op} applied: one sensor update (it reads the clock) for a batch's worth. */
+    public void applied(Mutation.Op op, int count) {
+        if (count > 0) {
+            record(applied[op.ordinal()], count);
+        }
     }
 
     public void rejected() {
@@ -132,7 +139,13 @@ public final class SinkMetrics {
     }
 
     public void skipped() {
-        record(skipped, 1);
+        skipped(1);
+    }
+
+    public void skipped(int count) {
+        if (count > 0) {
+            record(skipped, count);
+        }
     }
 
     public void batch(long vectorBytes) {

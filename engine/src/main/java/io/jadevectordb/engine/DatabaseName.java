@@ -45,8 +45,11 @@ public final class DatabaseName {
                         + " is not allowed; use only letters, digits, '_', '-' and '.'");
             }
         }
-        String base = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
-        if (RESERVED.contains(base.toUpperCase(Locale.ROOT))) {
+        // Only a base name (before the first '.') of 3 or 4 characters can be reserved: no copy for the others.
+        int dot = name.indexOf('.');
+        int baseLength = dot < 0 ? name.length() : dot;
+        String base = baseLength == 3 || baseLength == 4 ? name.substring(0, baseLength) : null;
+        if (base != null && RESERVED.contains(base.toUpperCase(Locale.ROOT))) {
             throw invalid(name, "'" + base + "' is a reserved device name on Windows; choose another name");
         }
         return name;

@@ -118,7 +118,7 @@ class VectorStoreTest {
     void hostileDatabaseNamesAreRefusedAndNothingIsCreatedOutsideTheRoot() throws Exception {
         try (VectorStore store = VectorStore.open(root.resolve("data"), options)) {
             for (String name : new String[] {"..", ".", "../escape", "a/b", "a\\b", "nul\0x", "tab\tname", "", ".hidden",
-                    "CON", "lpt1.txt", "x".repeat(129)}) {
+                    "CON", "lpt1.txt", "aux", "Com9.vectors.db", "nUl.", "x".repeat(129)}) {
                 assertThatThrownBy(() -> store.createDatabase(name, 4)).as(name)
                         .isInstanceOf(InvalidMutationException.class)
                         .satisfies(e -> assertThat(((InvalidMutationException) e).field()).isEqualTo("database"));
@@ -126,6 +126,13 @@ class VectorStoreTest {
         }
         try (var files = Files.list(root)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("data");
+        }
+        try (VectorStore store = VectorStore.open(root.resolve("data"), options)) {
+            // Only the whole base name is reserved: these are ordinary names.
+            for (String name : new String[] {"console", "com10", "lpt", "co", "nul_x", "a.con", "auxiliary.db"}) {
+                store.createDatabase(name, 4);
+            }
+            assertThat(store.databaseNames()).contains("console", "com10", "lpt", "co", "nul_x", "a.con", "auxiliary.db");
         }
     }
 

@@ -182,10 +182,14 @@ public final class BatchApplier {
         if (applied.failure() != null) {
             throw new PartitionIoException(partition, applied.failure());
         }
+        // Counted here and recorded once per batch: a sensor update reads the clock.
+        int[] appliedByOp = new int[Mutation.Op.values().length];
+        int[] skipped = new int[1];
         for (Group group : applied.groups()) {
+            boolean anyRefused = !group.refused().isEmpty();
             for (int i = 0; i < group.outcomes().size(); i++) {
                 RoutedMutation routed = group.routed().get(i);
-                InvalidMutationException refused = group.refused().get(i);
+                InvalidMutationException refused = anyRefused ? group.refused().get(i) : null;
                 if (refused != null && routed.record() == null) {
                     // Checked when buffered, so the database changed since (dropped and recreated
                     // by hand?). The record was not kept, so it cannot be dead-lettered: fail loudly.
@@ -198,32 +202,36 @@ public final class BatchApplier {
                 if (refused != null) {
                     errant.reject(routed.record(), catalog.asRecordError(routed, refused));
                 } else {
-                    onOutcome(routed, group.outcomes().get(i));
+                    onOutcome(routed, group.outcomes().get(i), appliedByOp, skipped);
                 }
             }
             metrics.batch(group.bytes());
         }
+        for (Mutation.Op op : Mutation.Op.values()) {
+            metrics.applied(op, appliedByOp[op.ordinal()]);
+        }
+        metrics.skipped(skipped[0]);
         buffers.applied(partition, applied.batch().count());
         // Only an apply that finished ends the window: starting one proves nothing, and a
         // success of another partition says nothing of this one's locked shard or full disk.
         retryWindow.succeeded(partition);
     }
 
-    private void onOutcome(RoutedMutation routed, Mutation.Outcome outcome) {
+    private void onOutcome(RoutedMutation routed, Mutation.Outcome outcome, int[] appliedByOp, int[] skipped) {
         if (outcome == null) {
             return;
         }
         Mutation mutation = routed.mutation();
         switch (outcome) {
-            case APPLIED -> metrics.applied(mutation.op());
-            case SKIPPED_STALE -> metrics.skipped();
+            case APPLIED -> appliedByOp[mutation.op().ordinal()]++;
+            case SKIPPED_STALE -> skipped[0]++;
             case NOT_FOUND -> {
                 if (catalog.rejectsUpdateOfMissing(routed)) {
                     errant.reject(routed.record(), catalog.updateOfMissingId(routed, true));
                 } else {
                     log.debug("{}: {} of missing id '{}' in database {} changed nothing", routed.position(),
                             mutation.op(), mutation.id(), routed.database());
-                    metrics.skipped();
+                    skipped[0]++;
                 }
             }
             default -> throw new IllegalStateException("unknown outcome " + outcome);

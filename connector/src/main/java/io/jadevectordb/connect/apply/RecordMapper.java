@@ -55,6 +55,10 @@ public final class RecordMapper {
     /** Null under {@code metadata.fields=none}: no record carries metadata. */
     private final MetadataEncoder metadata;
     private final int metadataMaxBytes;
+    /** The fix named when a value has no id: built once, not per record. */
+    private final String missingIdFix;
+    /** The last topic's database under the topic template (a race between tasks only rebuilds it). */
+    private TemplateName lastTemplateName;
 
     public RecordMapper(VectorSinkConfig config) {
         this.databaseField = config.databaseField().orElse(null);
@@ -68,6 +72,8 @@ public final class RecordMapper {
         this.updateAsStore = config.updateMissingPolicy() == UpdateMissingPolicy.UPSERT;
         this.rejectsMissingUpdates = config.updateMissingPolicy() == UpdateMissingPolicy.REJECT;
         this.metadataMaxBytes = config.metadataMaxBytes();
+        this.missingIdFix = "set the value's '" + idField + "' field, or use "
+                + VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, IdSource.KEY);
         boolean all = config.keepsAllMetadataFields();
         this.metadata = !all && config.metadataFields().isEmpty() ? null
                 : new MetadataEncoder(all ? null : config.metadataFields(), config.fieldsTheSinkReads(), metadataMaxBytes);
@@ -101,9 +107,7 @@ public final class RecordMapper {
         Op op = readOp(position, value);
         String id = idSource == IdSource.KEY
                 ? idFromKey(position, record.key())
-                : requireId(position, field(value, idField), idField,
-                        "set the value's '" + idField + "' field, or use "
-                                + VectorSinkConfig.setting(VectorSinkConfig.ID_SOURCE_CONFIG, IdSource.KEY));
+                : requireId(position, field(value, idField), idField, missingIdFix);
         String database = database(record, value);
         long offset = position.offset();
         if (op == Op.DELETE) {
@@ -163,6 +167,19 @@ public final class RecordMapper {
         if (raw == null) {
             return Op.STORE;
         }
+        // The wire contract's spellings first: no normalising copy per record.
+        if (raw instanceof String exact) {
+            switch (exact) {
+                case "STORE":
+                    return Op.STORE;
+                case "UPDATE":
+                    return Op.UPDATE;
+                case "DELETE":
+                    return Op.DELETE;
+                default:
+                    break;
+            }
+        }
         String text = raw.toString().trim().toUpperCase(Locale.ROOT);
         for (Op op : Op.values()) {
             if (op.name().equals(text)) {
@@ -191,7 +208,16 @@ public final class RecordMapper {
     }
 
     private String fromTemplate(String topic) {
-        return topicTemplate.replace(VectorSinkConfig.TOPIC_PLACEHOLDER, topic);
+        TemplateName last = lastTemplateName;
+        if (last == null || !last.topic().equals(topic)) {
+            last = new TemplateName(topic, topicTemplate.replace(VectorSinkConfig.TOPIC_PLACEHOLDER, topic));
+            lastTemplateName = last;
+        }
+        return last.database();
+    }
+
+    /** The database the template names for a topic: computed per topic, not per record. */
+    private record TemplateName(String topic, String database) {
     }
 
     private String idFromKey(KafkaPosition position, Object key) {
