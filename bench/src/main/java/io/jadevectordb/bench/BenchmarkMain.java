@@ -18,6 +18,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import io.jadevectordb.bench.e2e.PipelineBenchmark;
 import io.jadevectordb.bench.engine.EngineBenchmarks;
 import io.jadevectordb.bench.engine.EngineScaleRun;
+import io.jadevectordb.bench.engine.GrowthRun;
 import io.jadevectordb.bench.engine.SpaceAmplificationRun;
 import io.jadevectordb.testkit.ApicurioRegistry;
 
@@ -54,9 +55,10 @@ public final class BenchmarkMain {
                 case "engine" -> EngineBenchmarks.run(results);
                 case "engine-scale" -> EngineScaleRun.run(results);
                 case "engine-space" -> SpaceAmplificationRun.run(results);
+                case "engine-growth" -> GrowthRun.run(results);
                 case "e2e" -> PipelineBenchmark.run(results);
                 default -> throw new IllegalArgumentException("bench.suite: unknown suite '" + suite
-                        + "'; use converter, engine, engine-scale, engine-space or e2e (comma-separated)");
+                        + "'; use converter, engine, engine-scale, engine-space, engine-growth or e2e (comma-separated)");
             }
         }
     }

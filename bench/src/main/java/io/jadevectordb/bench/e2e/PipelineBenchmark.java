@@ -54,6 +54,8 @@ import io.jadevectordb.testkit.SampleMetadata;
  *   of the same vectors written with the shipped schema plus the fields of a richer document
  *   ({@link SampleMetadata.Mode#KIB}), all kept as metadata;</li>
  *   <li>{@code consumer}: a plain {@code KafkaConsumer} in the harness reading the topic;</li>
+ *   <li>{@code writefloor}: the shards' bytes written alone, as a log is ({@link WriteFloor}): the CPU no
+ *   storing sink can avoid; rows then report their own CPU above it;</li>
  *   <li>{@code rebuild}: a partition rebuilt by replay, as on a worker it moved to or after its
  *   local state was lost: the fast-path sink loads the topic (not measured), is stopped, its
  *   {@code data.dir} emptied, and resumed; the replay from the earliest offset is measured (not
@@ -175,9 +177,11 @@ public final class PipelineBenchmark {
                         continue;
                     }
                     Map<String, Object> row = c.equals("consumer") ? rawConsumer(broker.bootstrapServers())
+                            : c.equals("writefloor") ? WriteFloor.run(work, records, dimension,
+                                    Long.parseLong(System.getProperty("bench.e2e.commitMs", "2000")))
                             : c.equals("rebuild") ? rebuild(worker, registry)
                             : runConnector(worker, "bench-" + c, c, connectorConfig(c, registry));
-                    row.put("worker_heap_max_mb", c.equals("consumer") ? null : heapMb(heap));
+                    row.put("worker_heap_max_mb", c.equals("consumer") || c.equals("writefloor") ? null : heapMb(heap));
                     rows.add(row);
                 }
             }
@@ -202,6 +206,10 @@ public final class PipelineBenchmark {
             Double own = ownCpu(row, base);
             row.put("sink_own_cpu_us_per_record", own);
             row.put("sink_own_cpu_baseline", own == null ? null : base.get("configuration"));
+            Object floor = rows.stream().filter(r -> r.get("configuration").equals("writefloor")).findFirst()
+                    .map(r -> r.get("floor_cpu_us_per_record")).orElse(null);
+            // What the sink's code costs beyond writing its bytes (the write floor of the same run).
+            row.put("sink_own_cpu_above_write_floor_us_per_record", own == null || floor == null ? null : own - (double) floor);
             System.out.printf("  %-13s %,12.0f %9.1f %8.2fx %8.2fx %9s %6s %9s %11s %11s %10s%n", row.get("configuration"), rate,
                     (double) row.get("mb_per_s"), ratio == null ? Double.NaN : ratio, baseRatio == null ? Double.NaN : baseRatio,
                     row.get("worker_cpu_us_per_record") == null ? "-"
@@ -211,6 +219,12 @@ public final class PipelineBenchmark {
                     row.get("commit_stall_share") == null ? "-" : String.format("%.1f %%", 100 * (double) row.get("commit_stall_share")),
                     row.get("commit_latency_avg_ms") == null ? "-" : String.format("%.1f ms", (double) row.get("commit_latency_avg_ms")),
                     row.get("heap_peak_mb") == null ? "-" : String.format("%.0f MB", (double) row.get("heap_peak_mb")));
+        }
+        for (Map<String, Object> row : rows) {
+            Object above = row.get("sink_own_cpu_above_write_floor_us_per_record");
+            if (above != null) {
+                System.out.printf("  %-13s own CPU above the write floor: %.1f us/record%n", row.get("configuration"), (double) above);
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("records", records);
@@ -313,7 +327,7 @@ public final class PipelineBenchmark {
             c.put("topics", META_TOPIC);
         } else if (!config.equals("fastpath") && !config.equals("rebuild")) {
             throw new IllegalArgumentException("bench.e2e.configs: unknown configuration '" + config
-                    + "'; use noop, struct-noop, struct, fastpath, fastpath-meta, consumer, rebuild, scale");
+                    + "'; use noop, struct-noop, struct, fastpath, fastpath-meta, consumer, writefloor, rebuild, scale");
         }
         return c;
     }
