@@ -17,8 +17,10 @@ import io.jadevectordb.engine.io.Preallocator;
 /**
  * The {@code engine-growth} suite: what growing a log costs, by preallocator, side by side in one
  * run. Each round writes {@code bench.growth.mib} MiB (default 1024) as a shard's log is written
- * ({@link LogWrites}) three times: grown by {@link Preallocator#FALLOCATE}, by
- * {@link Preallocator#ZERO_FILL}, and sparse (no preallocation: the reference, which no durable
+ * ({@link LogWrites}) four times: grown by {@link Preallocator#FALLOCATE} (whose background
+ * {@code PageCacheWarmer} reads the new range on another thread, not counted here), by the same
+ * without it ({@link FallocatePreallocator#withoutWarming}), by {@link Preallocator#ZERO_FILL},
+ * and sparse (no preallocation: the reference, which no durable
  * store may use because a full disk then strikes inside a mapping). The order rotates per round,
  * and each file is deleted before the next is written, so all but the round's first reuse the
  * page-cache pages the previous one freed (a server's steady state); the first of the first
@@ -39,7 +41,7 @@ public final class GrowthRun {
         long bytes = mib << 20;
         double records = (double) bytes / recordBytes;
         Path dir = Files.createDirectories(Path.of(System.getProperty("bench.growth.dir", "target/bench-data/growth")));
-        List<String> modes = List.of("fallocate", "zero-fill", "sparse");
+        List<String> modes = List.of("fallocate", "fallocate-cold", "zero-fill", "sparse");
         System.out.printf("Log growth: %,d MiB per pass, %d rounds, fdatasync every %d ms; fallocate callable here: %s%n", mib,
                 rounds, commitMs, FallocatePreallocator.available());
         System.out.printf("  %-5s %-10s %14s %16s %10s%n", "round", "mode", "CPU/record", "of which growth", "wall");
@@ -49,6 +51,7 @@ public final class GrowthRun {
                 String mode = modes.get((i + round) % modes.size());
                 Preallocator growth = switch (mode) {
                     case "fallocate" -> Preallocator.FALLOCATE;
+                    case "fallocate-cold" -> FallocatePreallocator.withoutWarming();
                     case "zero-fill" -> Preallocator.ZERO_FILL;
                     default -> null;
                 };
@@ -74,9 +77,10 @@ public final class GrowthRun {
                     .mapToDouble(p -> (double) p.get("cpu_us_per_record")).average().orElse(Double.NaN);
             summary.put(mode + "_cpu_us_per_record_reused_pages", mean);
         }
-        System.out.printf("  reused pages, mean CPU per record: fallocate %.2f us, zero-fill %.2f us, sparse %.2f us%n",
-                summary.get("fallocate_cpu_us_per_record_reused_pages"), summary.get("zero-fill_cpu_us_per_record_reused_pages"),
-                summary.get("sparse_cpu_us_per_record_reused_pages"));
+        System.out.printf("  reused pages, mean CPU per record of the writing thread: fallocate %.2f us (its warmer reads on "
+                        + "another thread), fallocate-cold %.2f us, zero-fill %.2f us, sparse %.2f us%n",
+                summary.get("fallocate_cpu_us_per_record_reused_pages"), summary.get("fallocate-cold_cpu_us_per_record_reused_pages"),
+                summary.get("zero-fill_cpu_us_per_record_reused_pages"), summary.get("sparse_cpu_us_per_record_reused_pages"));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mib_per_pass", mib);
         out.put("record_bytes", recordBytes);

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * be made, {@link Preallocator#ZERO_FILL} does the work instead and the log says so once: not
  * Linux on x86-64 or aarch64, JNA cannot load, or the file system does not support it
  * ({@code EOPNOTSUPP}, {@code ENOSYS}). {@code EINTR} is retried (mode 0 is idempotent). Every
- * other error is an {@link IOException} naming the file, the range and the errno.
+ * other error is an {@link IOException} naming the file, the range and the errno. What
+ * {@link Preallocator#FALLOCATE} allocates is then read once in the background
+ * ({@link PageCacheWarmer}), so the appends find their pages in the page cache.
  */
 public final class FallocatePreallocator implements Preallocator {
 
@@ -71,15 +73,30 @@ public final class FallocatePreallocator implements Preallocator {
         }
     }
 
-    /** The preallocator of this process's C library. */
-    static final FallocatePreallocator SYSTEM = new FallocatePreallocator(null);
+    /** The preallocator of this process's C library, warming what it allocates. */
+    static final FallocatePreallocator SYSTEM = new FallocatePreallocator(null, true);
+    private static final FallocatePreallocator COLD = new FallocatePreallocator(null, false);
 
     private final CLibrary injected;
+    private final boolean warm;
     private final AtomicBoolean fellBack = new AtomicBoolean();
 
-    /** Calls {@code libc} instead of the process's C library (tests). */
+    /** Calls {@code libc} instead of the process's C library (tests); warms nothing. */
     FallocatePreallocator(CLibrary libc) {
+        this(libc, false);
+    }
+
+    private FallocatePreallocator(CLibrary libc, boolean warm) {
         this.injected = libc;
+        this.warm = warm;
+    }
+
+    /**
+     * {@link Preallocator#FALLOCATE} without the background read that brings the new pages into
+     * the page cache ({@link PageCacheWarmer}): the appends allocate them (benchmarks compare).
+     */
+    public static Preallocator withoutWarming() {
+        return COLD;
     }
 
     /** Whether {@code fallocate(2)} can be called here at all (a file system may still refuse it). */
@@ -109,6 +126,9 @@ public final class FallocatePreallocator implements Preallocator {
             for (int attempt = 0; ; attempt++) {
                 try {
                     libc.fallocate(fd, 0, oldLength, newLength - oldLength);
+                    if (warm) {
+                        PageCacheWarmer.shared().warm(path, oldLength, newLength);
+                    }
                     return;
                 } catch (LastErrorException e) {
                     int errno = e.getErrorCode();
