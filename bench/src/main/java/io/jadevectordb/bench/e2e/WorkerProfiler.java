@@ -46,6 +46,9 @@ final class WorkerProfiler {
             default -> throw new IllegalArgumentException("bench.e2e.profile: unknown event '" + event
                     + "'; use cpu, alloc, wall or lock");
         };
+        if (Boolean.getBoolean("bench.e2e.profileThreads")) {
+            options += ",threads"; // one stack per thread: the first frame names it
+        }
         try {
             p.command("start," + options);
             p.started = options;
