@@ -98,6 +98,11 @@ public final class SinkMetrics {
         return new SinkMetrics(pluginMetrics, openShards, pausedPartitions);
     }
 
+    /** Metrics registered with {@code metrics} directly (tests read them back). */
+    static SinkMetrics of(PluginMetrics metrics) {
+        return new SinkMetrics(metrics, () -> 0, () -> 0);
+    }
+
     /** Metrics that record nothing (unit use). */
     public static SinkMetrics none() {
         return new SinkMetrics(null, () -> 0, () -> 0);
