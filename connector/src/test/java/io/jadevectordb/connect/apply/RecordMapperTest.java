@@ -66,6 +66,51 @@ class RecordMapperTest {
         return buffer.array();
     }
 
+    /**
+     * Issue 18: a value's fields are looked up once per schema object. Records of other schemas
+     * (other field positions, a field missing, an equal schema that is another object) in any
+     * order must each be read through their own schema's fields.
+     */
+    @Test
+    void readsEachRecordThroughItsOwnSchemaWhenSchemasAlternate() {
+        RecordMapper mapper = mapper();
+        Schema reordered = SchemaBuilder.struct().name("Reordered")
+                .field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).optional().build())
+                .field("op", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("database", Schema.OPTIONAL_STRING_SCHEMA)
+                .build();
+        Schema noOp = SchemaBuilder.struct().name("NoOp")
+                .field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("database", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).optional().build())
+                .build();
+        Schema equalCopy = SchemaBuilder.struct().name("VectorMutation")
+                .field("database", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("op", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("vector", SchemaBuilder.array(Schema.FLOAT32_SCHEMA).optional().build())
+                .field("vector_bytes", Schema.OPTIONAL_BYTES_SCHEMA)
+                .field("source_doc", Schema.OPTIONAL_STRING_SCHEMA)
+                .build();
+        for (int round = 0; round < 3; round++) {
+            RoutedMutation a = mapper.map(record(null, struct("db-a", "a" + round, "STORE", List.of(1f, 2f)))).orElseThrow();
+            RoutedMutation b = mapper.map(record(null, new Struct(reordered).put("vector", List.of(3f)).put("op", "UPDATE")
+                    .put("id", "b" + round).put("database", "db-b"))).orElseThrow();
+            RoutedMutation c = mapper.map(record(null, new Struct(noOp).put("id", "c" + round).put("database", "db-c")
+                    .put("vector", List.of(4f, 5f, 6f)))).orElseThrow();
+            RoutedMutation d = mapper.map(record(null, new Struct(equalCopy).put("database", "db-d").put("id", "d" + round)
+                    .put("op", "DELETE"))).orElseThrow();
+            assertThat(List.of(a.database(), a.mutation().id(), a.mutation().op())).containsExactly("db-a", "a" + round, Op.STORE);
+            assertThat(a.mutation().vector()).containsExactly(1f, 2f);
+            assertThat(List.of(b.database(), b.mutation().id(), b.mutation().op())).containsExactly("db-b", "b" + round, Op.UPDATE);
+            assertThat(b.mutation().vector()).containsExactly(3f);
+            assertThat(List.of(c.database(), c.mutation().id(), c.mutation().op())).containsExactly("db-c", "c" + round, Op.STORE);
+            assertThat(c.mutation().vector()).containsExactly(4f, 5f, 6f);
+            assertThat(List.of(d.database(), d.mutation().id(), d.mutation().op())).containsExactly("db-d", "d" + round, Op.DELETE);
+        }
+    }
+
     @Test
     void mapsAStructStoreWithItsOriginalPosition() {
         RoutedMutation routed = mapper().map(record("doc-1", struct("articles", "doc-1", null, List.of(1f, 2f, 3f))))
